@@ -1,0 +1,70 @@
+import pc from 'picocolors';
+import { GoliveError } from '../../../errors.ts';
+import { createMockServer } from '../../../mock-server/index.ts';
+import type { ExitCode } from '../main.ts';
+import { intFlag } from '../flags.ts';
+
+interface ServeFlags {
+  profile?: string;
+  port?: unknown;
+  adminPort?: unknown;
+  seed?: unknown;
+  dataScale?: unknown;
+  tenants?: unknown;
+  tls?: boolean;
+  json?: boolean;
+}
+
+/** `golive serve`: run the simulated API until Ctrl-C. */
+export default async function serve(flags: ServeFlags): Promise<ExitCode> {
+  if (flags.profile && flags.profile !== 'omnium') {
+    throw new GoliveError('GOLIVE_ERR_USAGE', `--profile: "${flags.profile}" is not available (profiles: omnium)`);
+  }
+  const tenants = flags.tenants === undefined ? undefined : String(flags.tenants).split(',').map((t) => t.trim()).filter(Boolean);
+  const dataScale = intFlag('--data-scale', flags.dataScale, 1);
+  const mock = await createMockServer({
+    port: intFlag('--port', flags.port, 0, 65535) ?? 0,
+    adminPort: intFlag('--admin-port', flags.adminPort, 0, 65535) ?? 0,
+    seed: intFlag('--seed', flags.seed, 0) ?? 1,
+    ...(dataScale === undefined ? {} : { dataScale }),
+    ...(tenants ? { tenants } : {}),
+    tls: flags.tls !== false,
+  });
+  const user = mock.demoUser!;
+  if (flags.json) {
+    const line = {
+      apiUrl: mock.apiUrl,
+      environments: mock.environments,
+      tenants: mock.tenants,
+      adminUrl: mock.adminUrl,
+      adminToken: mock.adminToken,
+      caCert: mock.caCertPath,
+      apiUser: { clientId: user.clientId, clientSecret: user.clientSecret, name: user.name, roles: user.roles, stores: user.stores, markets: user.markets },
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+  // With --json, stdout carries exactly one line; everything for people goes to stderr.
+  const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
+  say(`${pc.bold('golive')} simulated Omnium API is up`);
+  say(`  API (test)        ${mock.environments.test.apiUrl}`);
+  say(`  API (production)  ${mock.environments.production.apiUrl}`);
+  for (const t of mock.tenants.slice(1)) say(`  tenant ${t.id}: test ${t.environments.test.apiUrl}, production ${t.environments.production.apiUrl}`);
+  say(`  admin API         ${mock.adminUrl}  (Authorization: Bearer ${mock.adminToken})`);
+  if (mock.caCertPath) say(`  CA certificate    ${mock.caCertPath}  (export NODE_EXTRA_CA_CERTS / SSL_CERT_FILE to trust it)`);
+  say(`  demo API user     ${user.name}: clientId ${user.clientId}`);
+  say(`                    clientSecret ${user.clientSecret}`);
+  say(pc.dim('Press Ctrl-C to stop.'));
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  say('stopping…');
+  await mock.close();
+  return 0;
+}

@@ -1,0 +1,89 @@
+/**
+ * The `golive` command line: parse with cac, lazy-load the command, decide the exit code
+ * here and nowhere else. Our own errors print one line; anything else is a bug.
+ */
+import { cac } from 'cac';
+import { GoliveError } from '../../errors.ts';
+import { VERSION } from '../version.ts';
+
+export type ExitCode = 0 | 1 | 2;
+type Flags = Record<string, unknown> & { '--'?: string[] };
+
+const cli = cac('golive');
+
+cli
+  .command('serve', 'Run the simulated API until stopped (Ctrl-C stops it cleanly)')
+  .option('--profile <name>', 'omnium (omneo comes later)', { default: 'omnium' })
+  .option('--port <n>', 'port of the test environment (0: chosen by the OS)')
+  .option('--admin-port <n>', 'port of the admin API (0: chosen by the OS)')
+  .option('--seed <n>', 'seed of the generated data and faults', { default: 1 })
+  .option('--data-scale <n>', 'how many orders to generate (stores, products, customers grow with it)')
+  .option('--tenants <list>', 'comma-separated tenant ids (default: acme)')
+  .option('--no-tls', 'serve plain HTTP instead of HTTPS')
+  .option('--json', 'print one JSON line with URLs and credentials once ready')
+  .action((flags: Flags) => run('serve', flags));
+
+cli
+  .command('certify [...command]', 'Run an integration against the mock and judge every check')
+  .option('--config <file>', 'config file (default: golive.config.{ts,mjs,js,json} here)')
+  .option('--out <dir>', 'where the reports go', { default: 'golive-report' })
+  .option('--only <ids>', 'comma-separated check ids to judge')
+  .option('--format <list>', 'report formats to write', { default: 'json' })
+  .option('--fast', 'shortened phase timings (for tests and demos)')
+  .action((command: string[], flags: Flags) => run('certify', { ...flags, command }));
+
+cli.command('checks', 'List the checklist: id, required or advisory').action((flags: Flags) => run('checks', flags));
+
+cli.help();
+cli.version(VERSION);
+
+type Command = { default: (flags: Flags) => Promise<ExitCode> };
+const COMMANDS = {
+  serve: (): Promise<Command> => import('./commands/serve.ts'),
+  certify: (): Promise<Command> => import('./commands/certify.ts'),
+  checks: (): Promise<Command> => import('./commands/checks.ts'),
+};
+
+let exiting = false;
+
+/** cac lets unknown flags through; a typo must not be silently ignored. */
+function rejectUnknownFlags(flags: Flags): void {
+  const known = new Set(['--', 'help', 'h', 'version', 'v', 'command']);
+  for (const option of cli.matchedCommand?.options ?? []) for (const n of option.names) known.add(n);
+  for (const option of cli.globalCommand.options) for (const n of option.names) known.add(n);
+  const unknown = Object.keys(flags).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    const shown = unknown.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+    throw new GoliveError('GOLIVE_ERR_USAGE', `unknown option ${shown} (see golive ${cli.matchedCommand?.name ?? ''} --help)`);
+  }
+}
+
+/** Loads a command's module on demand (so `golive checks` does not load fastify) and runs it. */
+async function run(name: keyof typeof COMMANDS, flags: Flags): Promise<void> {
+  let code: ExitCode;
+  try {
+    rejectUnknownFlags(flags);
+    const mod = await COMMANDS[name]();
+    code = await mod.default(flags);
+  } catch (err) {
+    code = 2;
+    if (err instanceof GoliveError) process.stderr.write(`golive: ${err.message} (${err.code})\n`);
+    else process.stderr.write(`golive: internal error, please report it: ${String((err as Error)?.stack ?? err)}\n`);
+  }
+  exiting = true;
+  process.exitCode = code;
+}
+
+try {
+  cli.parse(process.argv, { run: false });
+  if (!cli.matchedCommand && cli.args.length > 0) {
+    throw new GoliveError('GOLIVE_ERR_USAGE', `unknown command "${cli.args[0]}" (see golive --help)`);
+  }
+  if (!cli.matchedCommand && !cli.options.help && !cli.options.version) cli.outputHelp();
+  else await cli.runMatchedCommand();
+} catch (err) {
+  if (!exiting) {
+    process.stderr.write(`golive: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}

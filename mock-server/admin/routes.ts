@@ -1,0 +1,118 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { GoliveError } from '../../errors.ts';
+import type { Endpoint } from '../handlers/endpoint.ts';
+import type { MockControl } from '../server.ts';
+import type { ApiListener } from '../transports/fastify.ts';
+
+const scopeList = z.union([z.literal('*'), z.array(z.string().min(1))]);
+
+const createUserBody = z.strictObject({
+  name: z.string().min(1),
+  roles: z.array(z.string()),
+  stores: scopeList.optional(),
+  markets: scopeList.optional(),
+  environment: z.enum(['test', 'production']).optional(),
+  tenant: z.string().optional(),
+  tokenLifetimeSeconds: z.number().int().positive().optional(),
+});
+
+const patchUserBody = z.strictObject({
+  active: z.boolean().optional(),
+  roles: z.array(z.string()).optional(),
+  stores: scopeList.optional(),
+  markets: scopeList.optional(),
+  tokenLifetimeSeconds: z.number().int().positive().optional(),
+});
+
+/** A zod failure as one sentence naming the field. */
+function badRequest(error: z.ZodError): GoliveError {
+  const issue = error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'body';
+  const what = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid');
+  return new GoliveError('GOLIVE_ERR_BAD_REQUEST', `${where}: ${what}`);
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) throw badRequest(result.error);
+  return result.data;
+}
+
+const STATUS: Partial<Record<GoliveError['code'], number>> = {
+  GOLIVE_ERR_BAD_REQUEST: 400,
+  GOLIVE_ERR_UNKNOWN_ROLE: 400,
+  GOLIVE_ERR_NOT_FOUND: 404,
+  GOLIVE_ERR_CONFLICT: 409,
+};
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface AdminOptions {
+  host: string;
+  port: number;
+  token: string;
+  endpoints: readonly Endpoint[];
+}
+
+/**
+ * The admin API (contract.md "Admin API"): plain HTTP on loopback, every call behind the
+ * admin bearer token. Trainers, CI scripts and the console drive the mock through it.
+ */
+export async function createAdminListener(control: MockControl, options: AdminOptions): Promise<ApiListener> {
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const auth = request.headers.authorization ?? '';
+    const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
+    if (!token || !sameSecret(token, options.token)) {
+      return reply.code(401).header('www-authenticate', 'Bearer realm="golive-admin"').send({ error: 'admin token required' });
+    }
+  });
+  app.setErrorHandler((error, _request, reply: FastifyReply) => {
+    if (error instanceof GoliveError) return reply.code(STATUS[error.code] ?? 500).send({ error: error.message, code: error.code });
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    return reply.code(status).send({ error: status === 500 ? 'internal error' : error.message });
+  });
+
+  app.get('/__admin/health', async () => ({ status: 'ok' }));
+  app.get('/__admin/endpoints', async () =>
+    options.endpoints.map(({ id, method, path, role, tag, summary }) => ({ id, method, path, role, tag, summary })),
+  );
+  app.post('/__admin/api-users', async (request, reply) => {
+    const created = await control.createApiUser(parse(createUserBody, request.body));
+    return reply.code(201).send(created);
+  });
+  app.get('/__admin/api-users', async () => control.listApiUsers());
+  app.get<{ Params: { clientId: string } }>('/__admin/api-users/:clientId', async (request) => {
+    const user = control.getApiUser(request.params.clientId);
+    if (!user) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${request.params.clientId}`);
+    return user;
+  });
+  app.patch<{ Params: { clientId: string } }>('/__admin/api-users/:clientId', async (request) =>
+    control.patchApiUser(request.params.clientId, parse(patchUserBody, request.body)),
+  );
+  app.post<{ Params: { clientId: string } }>('/__admin/api-users/:clientId/revoke-tokens', async (request, reply) => {
+    control.revokeTokens(request.params.clientId);
+    return reply.code(204).send();
+  });
+  app.get<{ Querystring: { since?: string } }>('/__admin/journal', async (request) => {
+    const since = Number(request.query.since ?? 0);
+    if (!Number.isInteger(since) || since < 0) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'since: expected a whole number ≥ 0');
+    return { lastSeq: control.journal.lastSeq, entries: control.journal.since(since) };
+  });
+  app.post('/__admin/reset', async (_request, reply) => {
+    await control.reset();
+    return reply.code(204).send();
+  });
+
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return { app, port, url: `http://${options.host}:${port}`, close: () => app.close() };
+}

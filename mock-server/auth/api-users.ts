@@ -1,0 +1,193 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { GoliveError } from '../../errors.ts';
+import { type Role, isRole } from './roles.ts';
+import type { ScopeList } from './scope.ts';
+
+export type EnvironmentName = 'test' | 'production';
+
+/** What a caller asks for when creating an API user (admin API, config, harness). */
+export interface ApiUserSpec {
+  name: string;
+  roles: readonly string[];
+  stores?: ScopeList;
+  markets?: ScopeList;
+  environment?: EnvironmentName;
+  tenant?: string;
+  /** Lifetime of tokens issued from now on, in seconds (default 864,000: 10 days). */
+  tokenLifetimeSeconds?: number;
+  /** Fixed credentials (demo users, msw handlers); generated when absent. */
+  clientId?: string;
+  clientSecret?: string;
+}
+
+/** An API user as shown to anyone after creation: the secret only masked. */
+export interface ApiUserView {
+  clientId: string;
+  name: string;
+  roles: Role[];
+  stores: ScopeList;
+  markets: ScopeList;
+  environment: EnvironmentName;
+  tenant: string;
+  active: boolean;
+  tokenLifetimeSeconds: number;
+  clientSecretMasked: string;
+  createdAt: string;
+}
+
+/** Returned once, at creation: the only time the secret is shown. */
+export interface CreatedApiUser extends ApiUserView {
+  clientSecret: string;
+}
+
+export interface ApiUserPatch {
+  active?: boolean;
+  roles?: readonly string[];
+  stores?: ScopeList;
+  markets?: ScopeList;
+  tokenLifetimeSeconds?: number;
+}
+
+/** The stored record. The secret is kept only as a hash. */
+export interface ApiUserRecord {
+  clientId: string;
+  name: string;
+  roles: Role[];
+  stores: ScopeList;
+  markets: ScopeList;
+  environment: EnvironmentName;
+  tenant: string;
+  active: boolean;
+  tokenLifetimeSeconds: number;
+  /** Tokens carrying an older generation answer 401 (bumped by revoke-tokens). */
+  tokenGeneration: number;
+  secretHash: Buffer;
+  clientSecretMasked: string;
+  createdAt: string;
+}
+
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 864_000;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+/** `eyJh…Q2x8`: at most 4 characters at each end, fewer for short values. */
+export function mask(secret: string): string {
+  if (secret.length >= 16) return `${secret.slice(0, 4)}…${secret.slice(-4)}`;
+  if (secret.length >= 8) return `${secret.slice(0, 2)}…${secret.slice(-2)}`;
+  return '…';
+}
+
+/** A short, stable fingerprint of a secret: the first 16 hex chars of its sha256. */
+export function fingerprint(secret: string): string {
+  return sha256(secret).toString('hex').slice(0, 16);
+}
+
+function checkRoles(roles: readonly string[], key: string): Role[] {
+  for (const r of roles) {
+    if (!isRole(r)) throw new GoliveError('GOLIVE_ERR_UNKNOWN_ROLE', `${key}: "${r}" is not an Omnium role`);
+  }
+  return [...roles] as Role[];
+}
+
+function checkLifetime(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30 * 86_400) {
+    throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'tokenLifetimeSeconds: expected a whole number from 1 to 2592000');
+  }
+  return seconds;
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 24) || 'api-user';
+}
+
+/** The API users of one environment of one tenant. */
+export class ApiUserRegistry {
+  readonly #users = new Map<string, ApiUserRecord>();
+  readonly #now: () => number;
+
+  constructor(
+    readonly tenant: string,
+    readonly environment: EnvironmentName,
+    now: () => number,
+  ) {
+    this.#now = now;
+  }
+
+  create(spec: ApiUserSpec): CreatedApiUser {
+    const clientId = spec.clientId ?? `${slug(spec.name)}-${randomUUID()}`;
+    if (this.#users.has(clientId)) throw new GoliveError('GOLIVE_ERR_CONFLICT', `API user ${clientId} exists already`);
+    // Omnium's secrets look like two 32-hex groups joined by "-" (omnium-api.md A2).
+    const clientSecret = spec.clientSecret ?? `${randomBytes(16).toString('hex')}-${randomBytes(16).toString('hex')}`;
+    const record: ApiUserRecord = {
+      clientId,
+      name: spec.name,
+      roles: checkRoles(spec.roles, 'roles'),
+      stores: spec.stores ?? '*',
+      markets: spec.markets ?? '*',
+      environment: this.environment,
+      tenant: this.tenant,
+      active: true,
+      tokenLifetimeSeconds: checkLifetime(spec.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
+      tokenGeneration: 0,
+      secretHash: sha256(clientSecret),
+      clientSecretMasked: mask(clientSecret),
+      createdAt: new Date(this.#now()).toISOString(),
+    };
+    this.#users.set(clientId, record);
+    return { ...view(record), clientSecret };
+  }
+
+  get(clientId: string): ApiUserRecord | undefined {
+    return this.#users.get(clientId);
+  }
+
+  /** The user these credentials belong to, if they are right (constant-time compare). */
+  authenticate(clientId: string, clientSecret: string): ApiUserRecord | undefined {
+    const user = this.#users.get(clientId);
+    if (!user) return undefined;
+    return timingSafeEqual(user.secretHash, sha256(clientSecret)) ? user : undefined;
+  }
+
+  patch(clientId: string, patch: ApiUserPatch): ApiUserView {
+    const user = this.#users.get(clientId);
+    if (!user) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${clientId}`);
+    if (patch.active !== undefined) user.active = patch.active;
+    if (patch.roles !== undefined) user.roles = checkRoles(patch.roles, 'roles');
+    if (patch.stores !== undefined) user.stores = patch.stores;
+    if (patch.markets !== undefined) user.markets = patch.markets;
+    if (patch.tokenLifetimeSeconds !== undefined) user.tokenLifetimeSeconds = checkLifetime(patch.tokenLifetimeSeconds);
+    return view(user);
+  }
+
+  revokeTokens(clientId: string): void {
+    const user = this.#users.get(clientId);
+    if (!user) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${clientId}`);
+    user.tokenGeneration += 1;
+  }
+
+  list(): ApiUserView[] {
+    return [...this.#users.values()].map(view);
+  }
+
+  /** Every client-secret hash, to recognise a secret in a URL or a log. */
+  secretHashes(): Buffer[] {
+    return [...this.#users.values()].map((u) => u.secretHash);
+  }
+}
+
+/** The public view of a record: no hash, no generation counter. */
+export function view(u: ApiUserRecord): ApiUserView {
+  return {
+    clientId: u.clientId,
+    name: u.name,
+    roles: [...u.roles],
+    stores: u.stores,
+    markets: u.markets,
+    environment: u.environment,
+    tenant: u.tenant,
+    active: u.active,
+    tokenLifetimeSeconds: u.tokenLifetimeSeconds,
+    clientSecretMasked: u.clientSecretMasked,
+    createdAt: u.createdAt,
+  };
+}

@@ -1,0 +1,138 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { ApiUserRecord, EnvironmentName } from './api-users.ts';
+
+/** The claims golive's tokens carry. Omnium's claim names are unconfirmed; clients only read `exp`. */
+export interface TokenClaims extends JWTPayload {
+  sub: string;
+  jti: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  tenant: string;
+  env: EnvironmentName;
+  role: string[];
+  /** Revocation generation of the user when issued. */
+  gen: number;
+}
+
+export type VerifyFailure = 'malformed' | 'signature' | 'expired' | 'not-yet-valid' | 'wrong-issuer' | 'claims';
+
+export type VerifyResult =
+  | { ok: true; claims: TokenClaims }
+  /** `claims` is present when the signature was good but a time or audience check failed. */
+  | { ok: false; reason: VerifyFailure; claims?: Partial<TokenClaims> };
+
+export interface TokenServiceOptions {
+  tenant: string;
+  environment: EnvironmentName;
+  /** Milliseconds since the epoch; the mock's clock. */
+  now: () => number;
+  /** HS256 key; random per environment when absent, so a token from one is 401 in another. */
+  secret?: Uint8Array;
+  /** Verified tokens kept in the cache (default 10,000). */
+  cacheSize?: number;
+}
+
+/** The longest lifetime any token may claim (`exp - iat`), whatever the user's setting. */
+const MAX_TOKEN_AGE_SECONDS = 30 * 86_400;
+
+/**
+ * Issues and verifies the HS256 JWTs of one environment of one tenant. Verification is
+ * strict (algorithm, signature, issuer, audience, tenant, required claims, maximum age)
+ * and cached per token string; the time claims are checked against the clock on every
+ * call, cached or not.
+ */
+export class TokenService {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly #secret: Uint8Array;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, TokenClaims>();
+  readonly #cacheSize: number;
+
+  constructor(readonly options: TokenServiceOptions) {
+    this.issuer = `https://api${options.environment === 'test' ? 'test' : ''}.omnium.golive.local/${options.tenant}`;
+    this.audience = `omnium-api:${options.tenant}:${options.environment}`;
+    this.#secret = options.secret ?? randomBytes(32);
+    this.#now = options.now;
+    this.#cacheSize = options.cacheSize ?? 10_000;
+  }
+
+  /** A new token for `user`, valid for the user's current token lifetime. */
+  async issue(user: ApiUserRecord): Promise<{ token: string; claims: TokenClaims }> {
+    const iat = Math.floor(this.#now() / 1000);
+    const claims: TokenClaims = {
+      sub: user.clientId,
+      jti: randomUUID(),
+      iat,
+      nbf: iat,
+      exp: iat + user.tokenLifetimeSeconds,
+      tenant: user.tenant,
+      env: user.environment,
+      role: [...user.roles],
+      gen: user.tokenGeneration,
+    };
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .sign(this.#secret);
+    return { token, claims };
+  }
+
+  /** Verifies `token`; cached per token string, time claims always re-checked. */
+  async verify(token: string): Promise<VerifyResult> {
+    const cached = this.#cache.get(token);
+    if (cached) return this.#checkTimes(cached);
+    try {
+      const { payload } = await jwtVerify<TokenClaims>(token, this.#secret, {
+        algorithms: ['HS256'],
+        issuer: this.issuer,
+        audience: this.audience,
+        requiredClaims: ['exp', 'iat', 'nbf', 'sub', 'jti', 'tenant', 'env', 'gen'],
+        maxTokenAge: MAX_TOKEN_AGE_SECONDS,
+        currentDate: new Date(this.#now()),
+      });
+      if (payload.tenant !== this.options.tenant || payload.env !== this.options.environment) {
+        return { ok: false, reason: 'wrong-issuer', claims: payload };
+      }
+      if (this.#cache.size >= this.#cacheSize) this.#cache.clear();
+      this.#cache.set(token, payload);
+      return { ok: true, claims: payload };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  #checkTimes(claims: TokenClaims): VerifyResult {
+    const now = this.#now() / 1000;
+    if (now >= claims.exp) return { ok: false, reason: 'expired', claims };
+    if (now < claims.nbf) return { ok: false, reason: 'not-yet-valid', claims };
+    return { ok: true, claims };
+  }
+}
+
+function failure(err: unknown): VerifyResult {
+  if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired', claims: err.payload as Partial<TokenClaims> };
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    const reason = err.claim === 'nbf' ? 'not-yet-valid' : err.claim === 'iss' || err.claim === 'aud' ? 'wrong-issuer' : 'claims';
+    return { ok: false, reason, claims: err.payload as Partial<TokenClaims> };
+  }
+  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JOSEAlgNotAllowed) {
+    return { ok: false, reason: 'signature' };
+  }
+  return { ok: false, reason: 'malformed' };
+}
+
+/** Reads the claims of a token without verifying it (for the journal only: `jti`, `sub`). */
+export function peekClaims(token: string): Partial<TokenClaims> | undefined {
+  const part = token.split('.')[1];
+  if (!part) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
+    return typeof payload === 'object' && payload !== null ? (payload as Partial<TokenClaims>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

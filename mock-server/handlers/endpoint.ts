@@ -1,0 +1,102 @@
+import type { Role } from '../auth/roles.ts';
+import type { Scope } from '../auth/scope.ts';
+import type { Domain } from '../domain/index.ts';
+import type { DomainEvent } from '../domain/events.ts';
+import type { JournalEntry } from '../journal/journal.ts';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A request as every transport hands it to a resolver: parsed, framework-neutral. */
+export interface ApiRequest {
+  readonly method: HttpMethod;
+  /** The path as the client sent it (original casing, no query string). */
+  readonly path: string;
+  /** Path parameters, by the names of the endpoint's path template. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Query parameters; a key repeated in the URL gives an array. */
+  readonly query: Readonly<Record<string, string | string[] | undefined>>;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** JSON-parsed body, the fields of a form body, or `undefined`. */
+  readonly body: unknown;
+}
+
+/**
+ * A resolver's answer. A string body is sent as `text/plain` unless a `content-type`
+ * header says otherwise; any other defined body as JSON; `undefined` as an empty body.
+ */
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** What the journal should know that only the resolver can tell (the token endpoint's caller). */
+  journal?: Partial<Pick<JournalEntry, 'apiUser' | 'credentialsIn'>>;
+}
+
+/** Issuing tokens, for the token endpoint (the one resolver that sees credentials). */
+export interface TokenIssuer {
+  /** A signed token for these credentials, or `null` when they are wrong or the user is deactivated. */
+  issue(clientId: string, clientSecret: string): Promise<{ token: string; expiresIn: number } | null>;
+}
+
+/** What a resolver may use besides the request. */
+export interface ResolverContext {
+  readonly db: Domain;
+  /** The calling API user's stores and markets, from its current record. */
+  readonly scope: Scope;
+  /** The calling API user's client id (`null` on open endpoints). */
+  readonly clientId: string | null;
+  readonly tokens: TokenIssuer;
+  /** Current time of the mock's clock. */
+  now(): Date;
+  /** Publishes a domain event (webhooks, journal). */
+  emit(event: Omit<DomainEvent, 'id' | 'timestamp'>): void;
+}
+
+export type Resolver = (req: ApiRequest, ctx: ResolverContext) => ApiResponse | Promise<ApiResponse>;
+
+/** One endpoint of the simulated API, declared once: routing, enforcement and OpenAPI read it. */
+export interface Endpoint {
+  /** Stable id, used in the journal and as the OpenAPI operationId (`Orders_Get`). */
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** Path template with `{param}` segments, in the casing of the real API's documentation. */
+  readonly path: string;
+  /** Role required, with inheritance; `null` for endpoints open without a token. */
+  readonly role: Role | null;
+  /** Whether the endpoint needs a valid token at all (the token endpoint does not). */
+  readonly auth: boolean;
+  /** Rate-limit class (omnium-api.md A7): batch endpoints and high-traffic reads have their own limits. */
+  readonly limit: 'default' | 'batch' | 'high-traffic' | 'none';
+  /** Swagger tag and one-line summary. */
+  readonly tag: string;
+  readonly summary: string;
+  readonly resolve: Resolver;
+}
+
+/** Declares an endpoint with defaults (`auth: true`, `limit: 'default'`). */
+export function defineEndpoint(
+  e: Omit<Endpoint, 'auth' | 'limit'> & Partial<Pick<Endpoint, 'auth' | 'limit'>>,
+): Endpoint {
+  return { auth: true, limit: 'default', ...e };
+}
+
+/** Helpers for the shapes the real API answers with (omnium-api.md A6). */
+export const reply = {
+  json: (body: unknown, status = 200): ApiResponse => ({ status, body }),
+  text: (body: string, status: number): ApiResponse => ({ status, body }),
+  empty: (status: number): ApiResponse => ({ status }),
+  /** ASP.NET Core ProblemDetails, as products and stores answer a 404. */
+  problem: (status: number, title: string, detail?: string): ApiResponse => ({
+    status,
+    headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+    body: {
+      type: `https://tools.ietf.org/html/rfc9110#section-15.5.${status === 404 ? 5 : 1}`,
+      title,
+      status,
+      ...(detail ? { detail } : {}),
+      traceId: '00-00000000000000000000000000000000-0000000000000000-00',
+    },
+  }),
+  forbidden: (): ApiResponse => ({ status: 403 }),
+};

@@ -1,0 +1,185 @@
+import { performance } from 'node:perf_hooks';
+import { type ApiUserRecord, type ApiUserRegistry, type EnvironmentName, fingerprint, mask } from '../auth/api-users.ts';
+import { grants } from '../auth/roles.ts';
+import { createScope } from '../auth/scope.ts';
+import { type TokenService, type VerifyFailure, peekClaims } from '../auth/tokens.ts';
+import type { Clock } from '../clock.ts';
+import type { Domain } from '../domain/index.ts';
+import type { Journal, JournalEntry } from '../journal/journal.ts';
+import { type SecretIndex, redactBody, redactPath, redactQuery } from '../journal/redact.ts';
+import type { ApiRequest, ApiResponse, Endpoint, ResolverContext, TokenIssuer } from './endpoint.ts';
+import type { EventBus } from './event-bus.ts';
+
+/** One tenant's environment: its own signing key, API users and data, served on its own listener. */
+export interface Runtime {
+  readonly tenant: string;
+  readonly environment: EnvironmentName;
+  readonly users: ApiUserRegistry;
+  readonly tokens: TokenService;
+  readonly db: Domain;
+  readonly clock: Clock;
+  readonly journal: Journal;
+  readonly secrets: SecretIndex;
+  readonly events: EventBus;
+  /** Told of every token issued, in clear, so an in-process harness can look for it in logs. Never stored. */
+  readonly tokenListeners: Set<(token: string, clientId: string) => void>;
+}
+
+/** A request as a transport hands it over, with what the journal needs besides the parsed form. */
+export interface InboundRequest extends ApiRequest {
+  /** The raw body text, for the journal (masked and cut there). */
+  readonly rawBody: string | undefined;
+  readonly listener: string;
+}
+
+/** The response to send, and the journal entry to complete (status, bytes, latency) and record. */
+export interface Handled {
+  response: ApiResponse;
+  entry: JournalEntry;
+}
+
+const WWW_AUTH_MISSING = { 'www-authenticate': 'Bearer' };
+
+function invalidToken(reason: VerifyFailure, expClaim: number | undefined): ApiResponse {
+  const description =
+    reason === 'expired' && expClaim
+      ? `, error_description="The token expired at '${new Date(expClaim * 1000).toUTCString()}'"`
+      : '';
+  return { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token"${description}` } };
+}
+
+function bearerOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** Creates the token issuer a runtime gives the token endpoint. */
+function tokenIssuer(rt: Runtime): TokenIssuer {
+  return {
+    async issue(clientId, clientSecret) {
+      const user = rt.users.authenticate(clientId, clientSecret);
+      if (!user || !user.active) return null;
+      const { token } = await rt.tokens.issue(user);
+      rt.secrets.add('token', token);
+      for (const listener of rt.tokenListeners) listener(token, user.clientId);
+      return { token, expiresIn: user.tokenLifetimeSeconds };
+    },
+  };
+}
+
+const issuers = new WeakMap<Runtime, TokenIssuer>();
+
+/**
+ * The whole pipeline of one API request, transport-neutral: verify the bearer token,
+ * look the API user up (deactivation and role changes take effect at once), check the
+ * role with inheritance, run the resolver with the user's current scope, and prepare the
+ * journal entry.
+ */
+export async function handle(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest): Promise<Handled> {
+  const startMono = performance.now();
+  const entry = startEntry(rt, endpoint, req, startMono);
+  let response: ApiResponse;
+  if (!endpoint) {
+    response = { status: 404 };
+  } else if (!endpoint.auth) {
+    response = await endpoint.resolve(req, context(rt, null, req));
+  } else {
+    response = await authorised(rt, endpoint, req, entry);
+  }
+  if (response.journal) Object.assign(entry, response.journal);
+  entry.status = response.status;
+  return { response, entry };
+}
+
+async function authorised(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: JournalEntry): Promise<ApiResponse> {
+  const token = bearerOf(req.headers.authorization);
+  if (!token) {
+    entry.denied = req.headers.authorization ? 'malformed Authorization header' : 'no bearer token';
+    return { status: 401, headers: WWW_AUTH_MISSING };
+  }
+  entry.tokenFingerprint = fingerprint(token);
+  entry.tokenMasked = mask(token);
+  const result = await rt.tokens.verify(token);
+  const claims = result.ok ? result.claims : (result.claims ?? peekClaims(token));
+  entry.tokenId = typeof claims?.jti === 'string' ? claims.jti : null;
+  entry.apiUser = typeof claims?.sub === 'string' ? claims.sub : null;
+  if (!result.ok) {
+    entry.tokenExpired = result.reason === 'expired';
+    entry.denied = `token ${result.reason}`;
+    return invalidToken(result.reason, typeof claims?.exp === 'number' ? claims.exp : undefined);
+  }
+  const user = rt.users.get(result.claims.sub);
+  const refusal = refuse(user, result.claims.gen);
+  if (refusal || !user) {
+    entry.denied = refusal ?? 'unknown API user';
+    return invalidToken('claims', undefined);
+  }
+  if (!grants(user.roles, endpoint.role)) {
+    entry.denied = `missing role ${endpoint.role}`;
+    return { status: 403 };
+  }
+  const response = await endpoint.resolve(req, context(rt, user, req));
+  if (response.status === 403 && !entry.denied) entry.denied = 'store or market out of scope';
+  return response;
+}
+
+function refuse(user: ApiUserRecord | undefined, generation: number): string | null {
+  if (!user) return 'unknown API user';
+  if (!user.active) return 'API user deactivated';
+  if (generation < user.tokenGeneration) return 'token revoked';
+  return null;
+}
+
+function context(rt: Runtime, user: ApiUserRecord | null, req: InboundRequest): ResolverContext {
+  let tokens = issuers.get(rt);
+  if (!tokens) {
+    tokens = tokenIssuer(rt);
+    issuers.set(rt, tokens);
+  }
+  const origin = `${req.method} ${req.path}`;
+  return {
+    db: rt.db,
+    scope: user ? createScope(user.stores, user.markets) : createScope('*', '*'),
+    clientId: user?.clientId ?? null,
+    tokens,
+    now: () => new Date(rt.clock.now()),
+    emit: (event) => {
+      rt.events.emit({ origin, user: user?.name, userId: user?.clientId, ...event }, rt.clock.now());
+    },
+  };
+}
+
+function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest, startMono: number): JournalEntry {
+  const query = redactQuery(req.query, rt.secrets);
+  const path = redactPath(req.path, rt.secrets);
+  return {
+    seq: rt.journal.nextSeq(),
+    time: new Date(rt.clock.now()).toISOString(),
+    mono: startMono,
+    tenant: rt.tenant,
+    environment: rt.environment,
+    listener: req.listener,
+    method: req.method,
+    path: path.path,
+    query: query.query,
+    routeId: endpoint?.id ?? null,
+    requiredRole: endpoint?.role ?? null,
+    apiUser: null,
+    tokenId: null,
+    tokenFingerprint: null,
+    tokenMasked: null,
+    tokenExpired: false,
+    denied: null,
+    credentialsIn: null,
+    secretsInUrl: [...path.found, ...query.found],
+    requestBody: req.rawBody ? redactBody(req.rawBody, rt.secrets, rt.journal.maxBodyBytes) : null,
+    requestBytes: req.rawBody ? Buffer.byteLength(req.rawBody) : 0,
+    status: 0,
+    latencyMs: 0,
+    responseBytes: 0,
+    aborted: false,
+    abortedAtMono: null,
+    fault: null,
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The simulated platform's public face: what the harness, scenarios and users import.
+ * Nothing outside `mock-server/` reaches past this file.
+ */
+export { createMockServer } from './server.ts';
+export type { MockServer, MockServerOptions, MockControl, TenantInfo, EnvironmentInfo } from './server.ts';
+export type { ApiUserSpec, ApiUserView, ApiUserPatch, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
+export { mask, fingerprint } from './auth/api-users.ts';
+export { ROLES, minimalRoles, expandRole, effectiveRoles, grants, isRole, type Role } from './auth/roles.ts';
+export type { ScopeList } from './auth/scope.ts';
+export { OMNIUM_ENDPOINT_INFO, type EndpointInfo } from './handlers/table.ts';
+export type { Journal, JournalEntry, SecretKind } from './journal/journal.ts';
+export { createClock, createManualClock, type Clock } from './clock.ts';
+export type { DomainEvent } from './domain/events.ts';

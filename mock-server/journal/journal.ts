@@ -1,0 +1,112 @@
+/** One request as the mock saw it. Secrets and tokens appear only masked or as fingerprints. */
+export interface JournalEntry {
+  /** Increases by one per request, across every listener of one mock server. */
+  seq: number;
+  /** Wall time the request arrived (ISO 8601, the mock's clock). */
+  time: string;
+  /** Monotonic milliseconds since the mock started (for gaps and durations). */
+  mono: number;
+  tenant: string;
+  environment: 'test' | 'production';
+  /** Which listener: `api`, or a bad-TLS listener's name. */
+  listener: string;
+  method: string;
+  path: string;
+  /** Query parameters, secrets masked. */
+  query: Record<string, string | string[]>;
+  /** Endpoint id from the endpoint table, or `null` when no route matched. */
+  routeId: string | null;
+  requiredRole: string | null;
+  /** Client id of the API user the request was made as (from the token, or the token request). */
+  apiUser: string | null;
+  /** `jti` of the bearer token, when one was sent and could be decoded. */
+  tokenId: string | null;
+  /** sha256 fingerprint (first 16 hex chars) and masked form of the bearer token. */
+  tokenFingerprint: string | null;
+  tokenMasked: string | null;
+  /** The token had expired when it was presented (it was still answered 401). */
+  tokenExpired: boolean;
+  /** Why a request was answered 401/403, in words (`expired`, `deactivated`, `missing role OrderAdmin`…). */
+  denied: string | null;
+  /** Where the credentials of a token request came from. */
+  credentialsIn: 'query' | 'body' | 'both' | null;
+  /** Known secrets (tokens, client secrets, webhook secrets) found in the URL, by kind. */
+  secretsInUrl: { kind: SecretKind; where: 'path' | 'query'; param?: string }[];
+  /** Request body, secrets masked, cut at the journal's per-entry limit. */
+  requestBody: string | null;
+  requestBytes: number;
+  status: number;
+  latencyMs: number;
+  responseBytes: number;
+  /** The client closed the connection before the response was complete. */
+  aborted: boolean;
+  /** Monotonic time the client closed the socket early, when it did. */
+  abortedAtMono: number | null;
+  /** The fault rule applied to this request, if any (its id and kind). */
+  fault: { id: string; kind: string } | null;
+}
+
+export type SecretKind = 'token' | 'client-secret' | 'webhook-secret' | 'admin-token';
+
+export interface JournalOptions {
+  /** Entries kept; the oldest go first. Default 100,000. */
+  maxEntries?: number;
+  /** Bytes of request body kept per entry. Default 2,048. */
+  maxBodyBytes?: number;
+}
+
+type Listener = (entry: JournalEntry) => void;
+
+/** The bounded traffic journal. Readable in-process and through the admin API. */
+export interface Journal {
+  /** Adds a completed entry; assigns nothing (the seq was taken with `nextSeq`). */
+  record(entry: JournalEntry): void;
+  nextSeq(): number;
+  /** Entries with `seq` greater than `since` (default: all kept). */
+  since(since?: number): JournalEntry[];
+  /** Most recent seq handed out (0 before the first request). */
+  readonly lastSeq: number;
+  readonly maxBodyBytes: number;
+  /** Subscribes to new entries; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void;
+  clear(): void;
+}
+
+/** Creates a journal bounded to `maxEntries`, in a ring so recording stays O(1). */
+export function createJournal(options: JournalOptions = {}): Journal {
+  const maxEntries = options.maxEntries ?? 100_000;
+  const maxBodyBytes = options.maxBodyBytes ?? 2_048;
+  let ring: JournalEntry[] = [];
+  let start = 0;
+  let seq = 0;
+  const listeners = new Set<Listener>();
+
+  return {
+    record(entry) {
+      if (ring.length < maxEntries) ring.push(entry);
+      else {
+        ring[start] = entry;
+        start = (start + 1) % maxEntries;
+      }
+      for (const l of listeners) l(entry);
+    },
+    nextSeq: () => ++seq,
+    since(since = 0) {
+      const ordered = start === 0 ? ring : [...ring.slice(start), ...ring.slice(0, start)];
+      // Entries are recorded when their response completes, so order by seq for readers.
+      return ordered.filter((e) => e.seq > since).sort((a, b) => a.seq - b.seq);
+    },
+    get lastSeq() {
+      return seq;
+    },
+    maxBodyBytes,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    clear() {
+      ring = [];
+      start = 0;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { mask } from '../auth/api-users.ts';
+import type { SecretKind } from './journal.ts';
+
+const JWT = /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/g;
+const JWT_WHOLE = /^eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}$/;
+/** Parameter names whose values are secrets whatever they hold. */
+const SECRET_NAMES = /secret|token|password|passwd|api[-_]?key|apikey|signature|authorization/i;
+/** Runs that could be a secret: long enough and made of the characters secrets are made of. */
+const CANDIDATE = /[A-Za-z0-9_\-.~+/=]{16,}/g;
+
+const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * Recognises the secrets the mock knows (client secrets, tokens, webhook secrets, the
+ * admin token) by their sha256, without keeping any of them in clear.
+ */
+export class SecretIndex {
+  readonly #kinds = new Map<string, SecretKind>();
+
+  add(kind: SecretKind, value: string): void {
+    this.#kinds.set(sha256hex(value), kind);
+  }
+
+  /** Registers a secret known only by its sha256 digest. */
+  addHash(kind: SecretKind, digest: Buffer): void {
+    this.#kinds.set(digest.toString('hex'), kind);
+  }
+
+  /** The kind of secret `value` is, if it is one (any JWT counts as a token). */
+  kindOf(value: string): SecretKind | undefined {
+    if (value.length < 8) return undefined;
+    return this.#kinds.get(sha256hex(value)) ?? (JWT_WHOLE.test(value) ? 'token' : undefined);
+  }
+
+  /** `text` with every known secret and every JWT replaced by its masked form. */
+  redact(text: string): string {
+    const jwtFree = text.replace(JWT, (m) => mask(m));
+    return jwtFree.replace(CANDIDATE, (m) => (this.#kinds.has(sha256hex(m)) ? mask(m) : m));
+  }
+}
+
+export interface UrlSecret {
+  kind: SecretKind;
+  where: 'path' | 'query';
+  param?: string;
+}
+
+/** Masks the secrets of a query and says which known secrets were in it. */
+export function redactQuery(
+  query: Readonly<Record<string, string | string[] | undefined>>,
+  index: SecretIndex,
+): { query: Record<string, string | string[]>; found: UrlSecret[] } {
+  const out: Record<string, string | string[]> = {};
+  const found: UrlSecret[] = [];
+  const one = (param: string, value: string) => {
+    const kind = index.kindOf(value);
+    if (kind) found.push({ kind, where: 'query', param });
+    return kind || SECRET_NAMES.test(param) ? mask(value) : value;
+  };
+  for (const [param, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    out[param] = Array.isArray(value) ? value.map((v) => one(param, v)) : one(param, value);
+  }
+  return { query: out, found };
+}
+
+/** Known secrets found among the segments of a path, and the path with them masked. */
+export function redactPath(path: string, index: SecretIndex): { path: string; found: UrlSecret[] } {
+  const found: UrlSecret[] = [];
+  const masked = path
+    .split('/')
+    .map((segment) => {
+      let decoded = segment;
+      try {
+        decoded = decodeURIComponent(segment);
+      } catch {
+        // a malformed escape is kept as it came
+      }
+      const kind = index.kindOf(decoded);
+      if (!kind) return segment;
+      found.push({ kind, where: 'path' });
+      return mask(decoded);
+    })
+    .join('/');
+  return { path: masked, found };
+}
+
+/** A body for the journal: secrets masked, cut at `max` characters. */
+export function redactBody(body: string, index: SecretIndex, max: number): string {
+  const cut = body.length > max ? `${body.slice(0, max)}…[${body.length - max} more]` : body;
+  // Form fields such as clientSecret=… are masked by name as well as by value.
+  return index.redact(cut).replace(/((?:^|[&?\s"{,])[\w-]*(?:secret|token|password|api[-_]?key)[\w-]*"?\s*[=:]\s*"?)([^&"\s,}]+)/gi,
+    (_m, head: string, value: string) => `${head}${value.includes("…") ? value : mask(value)}`);
+}

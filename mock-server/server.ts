@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GoliveError } from '../errors.ts';
+import { createAdminListener } from './admin/routes.ts';
+import {
+  type ApiUserPatch,
+  ApiUserRegistry,
+  type ApiUserSpec,
+  type ApiUserView,
+  type CreatedApiUser,
+  type EnvironmentName,
+} from './auth/api-users.ts';
+import { TokenService } from './auth/tokens.ts';
+import { type Clock, createClock } from './clock.ts';
+import { createDomain } from './domain/index.ts';
+import { createEventBus } from './handlers/event-bus.ts';
+import type { Runtime } from './handlers/pipeline.ts';
+import { OMNIUM_ENDPOINTS } from './handlers/table.ts';
+import { type Journal, type JournalOptions, createJournal } from './journal/journal.ts';
+import { SecretIndex } from './journal/redact.ts';
+import { type ApiListener, createApiListener } from './transports/fastify.ts';
+import { type TlsMaterial, createTlsMaterial } from './transports/tls.ts';
+
+export interface MockServerOptions {
+  /** Address every listener binds to; loopback only by default. */
+  host?: string;
+  /** Port of the first tenant's test environment (0: chosen by the OS, the default). */
+  port?: number;
+  /** Port of the admin API (0: chosen by the OS, the default). */
+  adminPort?: number;
+  /** Seed of the generated data (default 1). */
+  seed?: number;
+  /** Orders to generate per environment (default 200); stores, products and customers grow with it. */
+  dataScale?: number;
+  /** Tenant ids (default `['acme']`); each gets a test and a production listener of its own. */
+  tenants?: readonly string[];
+  /** Serve HTTPS with a generated CA (default true). */
+  tls?: boolean;
+  /** Where the CA certificate is written (default: a new temporary folder). */
+  stateDir?: string;
+  clock?: Clock;
+  journal?: JournalOptions;
+  /** The API user printed by `golive serve`; `false` for none. */
+  demoUser?: Partial<ApiUserSpec> | false;
+  /** Bearer token of the admin API (default: random). */
+  adminToken?: string;
+}
+
+export interface EnvironmentInfo {
+  apiUrl: string;
+}
+
+export interface TenantInfo {
+  id: string;
+  environments: Record<EnvironmentName, EnvironmentInfo>;
+}
+
+/** Everything that can be done to a running mock, in-process; the admin API is a thin layer over it. */
+export interface MockControl {
+  readonly journal: Journal;
+  readonly clock: Clock;
+  createApiUser(spec: ApiUserSpec): Promise<CreatedApiUser>;
+  listApiUsers(): ApiUserView[];
+  getApiUser(clientId: string): ApiUserView | undefined;
+  /** Changes take effect on the next request, even for tokens already issued. */
+  patchApiUser(clientId: string, patch: ApiUserPatch): ApiUserView;
+  /** Every token issued to the user so far answers 401. */
+  revokeTokens(clientId: string): void;
+  /** Back to the seeded data; users and the journal are kept. */
+  reset(): Promise<void>;
+  /** Told of every token issued, in clear (for a harness scanning logs); never stored. Returns the unsubscribe. */
+  onTokenIssued(listener: (token: string, clientId: string) => void): () => void;
+  runtime(tenant?: string, environment?: EnvironmentName): Runtime;
+}
+
+export interface MockServer extends MockControl {
+  /** Test environment of the first tenant: where the demo user lives. */
+  readonly apiUrl: string;
+  readonly environments: Record<EnvironmentName, EnvironmentInfo>;
+  readonly tenants: readonly TenantInfo[];
+  readonly adminUrl: string;
+  readonly adminToken: string;
+  /** PEM file of the CA the listeners' certificates chain to (`null` without TLS). */
+  readonly caCertPath: string | null;
+  readonly tls: TlsMaterial | null;
+  readonly demoUser: CreatedApiUser | null;
+  close(): Promise<void>;
+}
+
+const ENVIRONMENTS: readonly EnvironmentName[] = ['test', 'production'];
+
+async function listen<T>(what: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new GoliveError('GOLIVE_ERR_PORT_IN_USE', `${what}: port ${port} is in use (choose another, or 0 for any free port)`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Starts the simulated Omnium API: one listener per tenant and environment (each with its
+ * own signing key, API users and data), and the admin API on its own loopback port.
+ *
+ * @example
+ * const mock = await createMockServer({ seed: 7 });
+ * console.log(mock.apiUrl, mock.demoUser?.clientId);
+ * await mock.close();
+ */
+export async function createMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  const host = options.host ?? '127.0.0.1';
+  const clock = options.clock ?? createClock();
+  const journal = createJournal(options.journal);
+  const secrets = new SecretIndex();
+  const tenantIds = options.tenants?.length ? [...options.tenants] : ['acme'];
+  const tls = options.tls === false ? null : await createTlsMaterial(options.stateDir ?? (await mkdtemp(join(tmpdir(), 'golive-'))));
+  const adminToken = options.adminToken ?? `gla_${randomBytes(24).toString('base64url')}`;
+  secrets.add('admin-token', adminToken);
+  const tokenListeners = new Set<(token: string, clientId: string) => void>();
+
+  const runtimes: Runtime[] = [];
+  for (const tenant of tenantIds) {
+    for (const environment of ENVIRONMENTS) {
+      const now = () => clock.now();
+      runtimes.push({
+        tenant,
+        environment,
+        users: new ApiUserRegistry(tenant, environment, now),
+        tokens: new TokenService({ tenant, environment, now }),
+        db: await createDomain({ seed: options.seed ?? 1, scale: options.dataScale, now }),
+        clock,
+        journal,
+        secrets,
+        events: createEventBus(),
+        tokenListeners,
+      });
+    }
+  }
+
+  const runtime = (tenant = tenantIds[0]!, environment: EnvironmentName = 'test'): Runtime => {
+    const rt = runtimes.find((r) => r.tenant === tenant && r.environment === environment);
+    if (!rt) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no tenant "${tenant}" (tenants: ${tenantIds.join(', ')})`);
+    return rt;
+  };
+  const owner = (clientId: string): Runtime => {
+    const rt = runtimes.find((r) => r.users.get(clientId));
+    if (!rt) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${clientId}`);
+    return rt;
+  };
+
+  const control: MockControl = {
+    journal,
+    clock,
+    async createApiUser(spec) {
+      const rt = runtime(spec.tenant, spec.environment);
+      const created = rt.users.create(spec);
+      secrets.add('client-secret', created.clientSecret);
+      return created;
+    },
+    listApiUsers: () => runtimes.flatMap((r) => r.users.list()),
+    getApiUser: (clientId) => runtimes.flatMap((r) => r.users.list()).find((u) => u.clientId === clientId),
+    patchApiUser: (clientId, patch) => owner(clientId).users.patch(clientId, patch),
+    revokeTokens: (clientId) => owner(clientId).users.revokeTokens(clientId),
+    async reset() {
+      for (const rt of runtimes) await rt.db.reset();
+    },
+    onTokenIssued(listener) {
+      tokenListeners.add(listener);
+      return () => tokenListeners.delete(listener);
+    },
+    runtime,
+  };
+
+  const listeners: ApiListener[] = [];
+  const closeAll = () => Promise.allSettled(listeners.map((l) => l.close()));
+  try {
+    for (const rt of runtimes) {
+      const first = rt === runtimes[0];
+      const port = first ? (options.port ?? 0) : 0;
+      listeners.push(
+        await listen(`the ${rt.environment} API of tenant ${rt.tenant}`, port, () =>
+          createApiListener(rt, OMNIUM_ENDPOINTS, { host, port, name: 'api', ...(tls ? { tls: tls.server } : {}) }),
+        ),
+      );
+    }
+    const adminPort = options.adminPort ?? 0;
+    const admin = await listen('the admin API', adminPort, () =>
+      createAdminListener(control, { host, port: adminPort, token: adminToken, endpoints: OMNIUM_ENDPOINTS }),
+    );
+    listeners.push(admin);
+
+    const urlOf = (rt: Runtime) => listeners[runtimes.indexOf(rt)]!.url;
+    const tenants: TenantInfo[] = tenantIds.map((id) => ({
+      id,
+      environments: { test: { apiUrl: urlOf(runtime(id, 'test')) }, production: { apiUrl: urlOf(runtime(id, 'production')) } },
+    }));
+    const demoUser =
+      options.demoUser === false
+        ? null
+        : await control.createApiUser({ name: 'Demo integration', roles: ['ApiOwner'], ...options.demoUser });
+
+    return {
+      ...control,
+      apiUrl: tenants[0]!.environments.test.apiUrl,
+      environments: tenants[0]!.environments,
+      tenants,
+      adminUrl: admin.url,
+      adminToken,
+      caCertPath: tls?.caCertPath ?? null,
+      tls,
+      demoUser,
+      async close() {
+        await closeAll();
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,140 @@
+import { performance } from 'node:perf_hooks';
+import { http, HttpResponse, type HttpHandler } from 'msw';
+import { ApiUserRegistry, type ApiUserSpec, type CreatedApiUser } from '../auth/api-users.ts';
+import { TokenService } from '../auth/tokens.ts';
+import { type Clock, createClock } from '../clock.ts';
+import { type Domain, createDomain } from '../domain/index.ts';
+import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
+import { createEventBus } from '../handlers/event-bus.ts';
+import { type Runtime, handle } from '../handlers/pipeline.ts';
+import { OMNIUM_ENDPOINTS } from '../handlers/table.ts';
+import { type Journal, createJournal } from '../journal/journal.ts';
+import { SecretIndex } from '../journal/redact.ts';
+import { parseBody, pathPattern } from './http-parse.ts';
+
+export interface OmniumHandlersOptions {
+  /** Base URL the handlers answer on (default `https://apitest.omnium.no`, the real test host). */
+  baseUrl?: string;
+  /** Seed of the generated data (default 1). */
+  seed?: number;
+  dataScale?: number;
+  /** API users to create (default: one `ApiOwner` with the credentials in `DEFAULT_MSW_CREDENTIALS`). */
+  apiUsers?: readonly ApiUserSpec[];
+  clock?: Clock;
+}
+
+/** The demo credentials of the in-process handlers, so a test can hard-code them. */
+export const DEFAULT_MSW_CREDENTIALS = {
+  clientId: 'golive-msw-client',
+  clientSecret: 'golive-msw-secret-0000000000000000',
+} as const;
+
+export interface OmniumHandlers {
+  /** Pass to `setupServer(...handlers)`. */
+  handlers: HttpHandler[];
+  apiUsers: CreatedApiUser[];
+  journal: Journal;
+  /** The data, once the first request (or `ready`) has created it. */
+  ready: Promise<Domain>;
+  /** Deactivate, change roles, revoke tokens… as the admin API does. */
+  users: ApiUserRegistry;
+}
+
+function toResponse(response: ApiResponse): HttpResponse<string> {
+  const headers = new Headers(response.headers);
+  let body: string | null = null;
+  if (typeof response.body === 'string') {
+    body = response.body;
+    if (!headers.has('content-type')) headers.set('content-type', 'text/plain; charset=utf-8');
+  } else if (response.body !== undefined) {
+    body = JSON.stringify(response.body);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
+  }
+  return new HttpResponse(body, { status: response.status, headers });
+}
+
+/** More specific paths first, as fastify's router prefers static segments over parameters. */
+function specificity(e: Endpoint): [number, number] {
+  return [(e.path.match(/\{/g) ?? []).length, -e.path.length];
+}
+
+/**
+ * The simulated Omnium API as msw 2 request handlers, built from the same endpoint table
+ * and pipeline as the HTTP server: for a Node integration's own tests, no network.
+ *
+ * @example
+ * const omnium = createOmniumHandlers();
+ * const server = setupServer(...omnium.handlers);
+ * server.listen();
+ */
+export function createOmniumHandlers(options: OmniumHandlersOptions = {}): OmniumHandlers {
+  const baseUrl = (options.baseUrl ?? 'https://apitest.omnium.no').replace(/\/$/, '');
+  const clock = options.clock ?? createClock();
+  const now = () => clock.now();
+  const users = new ApiUserRegistry('acme', 'test', now);
+  const secrets = new SecretIndex();
+  const specs = options.apiUsers ?? [{ name: 'msw test user', roles: ['ApiOwner'], ...DEFAULT_MSW_CREDENTIALS }];
+  const apiUsers = specs.map((spec) => users.create(spec));
+  for (const u of apiUsers) secrets.add('client-secret', u.clientSecret);
+  const journal = createJournal();
+  const ready = createDomain({ seed: options.seed ?? 1, scale: options.dataScale, now });
+  let runtime: Runtime | undefined;
+  const getRuntime = async (): Promise<Runtime> => {
+    runtime ??= {
+      tenant: 'acme',
+      environment: 'test',
+      users,
+      tokens: new TokenService({ tenant: 'acme', environment: 'test', now }),
+      db: await ready,
+      clock,
+      journal,
+      secrets,
+      events: createEventBus(),
+      tokenListeners: new Set(),
+    };
+    return runtime;
+  };
+
+  const escapedBase = baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const handlers = [...OMNIUM_ENDPOINTS]
+    .sort((a, b) => {
+      const [pa, la] = specificity(a);
+      const [pb, lb] = specificity(b);
+      return pa - pb || la - lb;
+    })
+    .map((endpoint) => {
+      const pattern = pathPattern(endpoint.path);
+      const url = new RegExp(`^${escapedBase}${pattern.source.slice(1)}`, 'i');
+      const method = endpoint.method.toLowerCase() as Lowercase<HttpMethod>;
+      return http[method](url, async ({ request }) => {
+        const start = performance.now();
+        const u = new URL(request.url);
+        const rawBody = await request.text();
+        const parsed = parseBody(request.headers.get('content-type') ?? undefined, rawBody);
+        const query: Record<string, string | string[]> = {};
+        for (const [k, v] of u.searchParams) {
+          const prev = query[k];
+          query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+        }
+        const { response, entry } = await handle(await getRuntime(), endpoint, {
+          method: endpoint.method,
+          path: u.pathname,
+          params: { ...pattern.exec(u.pathname)?.groups },
+          query,
+          headers: Object.fromEntries(request.headers),
+          body: parsed.ok ? parsed.body : undefined,
+          rawBody: rawBody || undefined,
+          listener: 'msw',
+        });
+        const reply = parsed.ok ? response : { status: 400, body: parsed.error };
+        const out = toResponse(reply);
+        entry.status = reply.status;
+        entry.latencyMs = performance.now() - start;
+        entry.responseBytes = Number(out.headers.get('content-length') ?? 0);
+        journal.record(entry);
+        return out;
+      });
+    });
+
+  return { handlers, apiUsers, journal, ready, users };
+}
