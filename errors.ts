@@ -9,15 +9,13 @@ export const ERROR_CODES = {
   GOLIVE_ERR_CONFIG_LOAD: 'the config file could not be loaded (syntax error, throws on import)',
   GOLIVE_ERR_USAGE: 'the command line is wrong (unknown flag, missing value)',
   GOLIVE_ERR_COMMAND_NOT_FOUND: "the integration's command could not be started",
+  GOLIVE_ERR_NOT_READY: 'the integration exited or timed out before it was ready',
   GOLIVE_ERR_PORT_IN_USE: 'a port golive was told to listen on is taken',
   GOLIVE_ERR_UNKNOWN_ROLE: 'a role name is not one of Omnium\'s roles',
   GOLIVE_ERR_UNKNOWN_CHECK: 'a check id given with --only is not in the checklist',
-  GOLIVE_ERR_UNKNOWN_SCENARIO: 'a scenario name is not one golive ships',
   GOLIVE_ERR_BAD_REQUEST: 'a request to the admin API has a wrong field',
   GOLIVE_ERR_NOT_FOUND: 'the admin API was asked for something that does not exist',
   GOLIVE_ERR_CONFLICT: 'the admin API was asked to create something that exists already',
-  GOLIVE_ERR_REPORT_INVALID: 'a saved report file is not a golive report',
-  GOLIVE_ERR_INTERNAL: 'a bug in golive (please report it with the command you ran)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -77,7 +77,7 @@ export async function createAdminListener(control: MockControl, options: AdminOp
   app.setErrorHandler((error, _request, reply: FastifyReply) => {
     if (error instanceof GoliveError) return reply.code(STATUS[error.code] ?? 500).send({ error: error.message, code: error.code });
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    return reply.code(status).send({ error: status === 500 ? 'internal error' : error.message });
+    return reply.code(status).send({ error: status === 500 ? 'internal error' : (error as Error).message });
   });
 
   app.get('/__admin/health', async () => ({ status: 'ok' }));

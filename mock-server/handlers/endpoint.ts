@@ -30,13 +30,16 @@ export interface ApiResponse {
   headers?: Record<string, string>;
   body?: unknown;
   /** What the journal should know that only the resolver can tell (the token endpoint's caller). */
-  journal?: Partial<Pick<JournalEntry, 'apiUser' | 'credentialsIn'>>;
+  journal?: Partial<Pick<JournalEntry, 'apiUser' | 'credentialsIn' | 'issued'>>;
 }
 
 /** Issuing tokens, for the token endpoint (the one resolver that sees credentials). */
 export interface TokenIssuer {
   /** A signed token for these credentials, or `null` when they are wrong or the user is deactivated. */
-  issue(clientId: string, clientSecret: string): Promise<{ token: string; expiresIn: number } | null>;
+  issue(
+    clientId: string,
+    clientSecret: string,
+  ): Promise<{ token: string; expiresIn: number; tokenId: string; exp: number } | null>;
 }
 
 /** What a resolver may use besides the request. */

@@ -60,10 +60,10 @@ function tokenIssuer(rt: Runtime): TokenIssuer {
     async issue(clientId, clientSecret) {
       const user = rt.users.authenticate(clientId, clientSecret);
       if (!user || !user.active) return null;
-      const { token } = await rt.tokens.issue(user);
+      const { token, claims } = await rt.tokens.issue(user);
       rt.secrets.add('token', token);
       for (const listener of rt.tokenListeners) listener(token, user.clientId);
-      return { token, expiresIn: user.tokenLifetimeSeconds };
+      return { token, expiresIn: user.tokenLifetimeSeconds, tokenId: claims.jti, exp: claims.exp };
     },
   };
 }
@@ -89,6 +89,7 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
   }
   if (response.journal) Object.assign(entry, response.journal);
   entry.status = response.status;
+  if (response.status < 300 && endpoint?.auth) entry.touched = touched(response.body);
   return { response, entry };
 }
 
@@ -172,6 +173,8 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     tokenExpired: false,
     denied: null,
     credentialsIn: null,
+    issued: null,
+    touched: null,
     secretsInUrl: [...path.found, ...query.found],
     requestBody: req.rawBody ? redactBody(req.rawBody, rt.secrets, rt.journal.maxBodyBytes) : null,
     requestBytes: req.rawBody ? Buffer.byteLength(req.rawBody) : 0,
@@ -182,4 +185,30 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     abortedAtMono: null,
     fault: null,
   };
+}
+
+type Fields = Record<string, unknown>;
+
+function collect(item: unknown, stores: Set<string>, markets: Set<string>): void {
+  if (typeof item !== 'object' || item === null) return;
+  const o = item as Fields;
+  for (const key of ['storeId', 'warehouseCode']) if (typeof o[key] === 'string' && o[key]) stores.add(o[key] as string);
+  for (const key of ['marketId', 'market']) if (typeof o[key] === 'string' && o[key]) markets.add((o[key] as string).toLowerCase());
+  for (const [key, set] of [['storeIds', stores], ['marketIds', markets]] as const) {
+    if (Array.isArray(o[key])) for (const v of o[key] as unknown[]) if (typeof v === 'string') set.add(key === 'marketIds' ? v.toLowerCase() : v);
+  }
+}
+
+/**
+ * The stores and markets of the entities a response carried: the entity itself, the
+ * `result` list of a search, and an `order` inside a workflow result. Cheap: no deep walk.
+ */
+function touched(body: unknown): { stores: string[]; markets: string[] } | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const stores = new Set<string>();
+  const markets = new Set<string>();
+  const items = Array.isArray(body) ? body : Array.isArray((body as Fields).result) ? ((body as Fields).result as unknown[]) : [body];
+  for (const item of items) collect(item, stores, markets);
+  collect((body as Fields).order, stores, markets);
+  return stores.size || markets.size ? { stores: [...stores], markets: [...markets] } : null;
 }

@@ -1,3 +1,4 @@
+import { fingerprint } from '../auth/api-users.ts';
 import { type Endpoint, defineEndpoint } from './endpoint.ts';
 
 function field(source: unknown, name: string): string | undefined {
@@ -35,11 +36,12 @@ export const tokenEndpoint: Endpoint = defineEndpoint({
     };
     const issued = clientId && clientSecret ? await ctx.tokens.issue(clientId, clientSecret) : null;
     if (!issued) return { status: 401, journal };
+    const issuedInfo = { ...journal, issued: { tokenId: issued.tokenId, fingerprint: fingerprint(issued.token), exp: issued.exp } };
     const asJson = (field(req.query, 'returnAsJson') ?? field(req.body, 'returnAsJson'))?.toLowerCase() === 'true';
     if (asJson) {
-      return { status: 200, journal, body: { accessToken: issued.token, tokenType: 'Bearer', expiresIn: issued.expiresIn } };
+      return { status: 200, journal: issuedInfo, body: { accessToken: issued.token, tokenType: 'Bearer', expiresIn: issued.expiresIn } };
     }
-    return { status: 200, journal, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: issued.token };
+    return { status: 200, journal: issuedInfo, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: issued.token };
   },
 });
 

@@ -30,6 +30,10 @@ export interface JournalEntry {
   denied: string | null;
   /** Where the credentials of a token request came from. */
   credentialsIn: 'query' | 'body' | 'both' | null;
+  /** The token a token request was answered with: its id, fingerprint and expiry (epoch seconds). */
+  issued: { tokenId: string; fingerprint: string; exp: number } | null;
+  /** Stores and markets of the entities the response carried (for the scoping check). */
+  touched: { stores: string[]; markets: string[] } | null;
   /** Known secrets (tokens, client secrets, webhook secrets) found in the URL, by kind. */
   secretsInUrl: { kind: SecretKind; where: 'path' | 'query'; param?: string }[];
   /** Request body, secrets masked, cut at the journal's per-entry limit. */

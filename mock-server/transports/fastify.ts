@@ -120,7 +120,7 @@ export async function createApiListener(
     const { entry } = await handle(rt, null, inbound(request, options.name));
     entry.status = status;
     request.golive.entry = entry;
-    return reply.code(status).type('text/plain; charset=utf-8').send(status === 500 ? 'Internal server error' : error.message);
+    return reply.code(status).type('text/plain; charset=utf-8').send(status === 500 ? 'Internal server error' : (error as Error).message);
   });
   app.addHook('onResponse', (request, reply, done) => {
     complete(rt, request, reply, false);

@@ -1,0 +1,71 @@
+/**
+ * `npm run bench`: throughput of the mock's whole pipeline against a bare fastify route
+ * serving the same JSON, measured in one run on this machine, reported as a ratio.
+ * Loopback only. Absolute numbers vary with the machine; the ratio is the target.
+ */
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { createMockServer } from '../mock-server/index.ts';
+
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 50;
+
+async function load(url: string, headers: Record<string, string> = {}): Promise<{ rps: number; p99: number; non2xx: number }> {
+  // A short warm-up first: JIT, caches, keep-alive sockets.
+  await autocannon({ url, connections: CONNECTIONS, duration: 1, headers });
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers });
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+async function pipelineVsBare(): Promise<void> {
+  const mock = await createMockServer({ tls: false, demoUser: { name: 'Bench', roles: ['OrderRead'] } });
+  const user = mock.demoUser!;
+  const tokenRes = await fetch(`${mock.apiUrl}/api/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ clientId: user.clientId, clientSecret: user.clientSecret }),
+  });
+  const token = await tokenRes.text();
+  const search = (await (
+    await fetch(`${mock.apiUrl}/api/Orders/Search`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"take":1}',
+    })
+  ).json()) as { result: { id: string }[] };
+  const orderId = search.result[0]!.id;
+  const orderUrl = `${mock.apiUrl}/api/Orders/${orderId}`;
+  const order = (await (await fetch(orderUrl, { headers: { authorization: `Bearer ${token}` } })).json()) as unknown;
+
+  const bare = Fastify({ logger: false });
+  const body = JSON.stringify(order);
+  bare.get('/api/Orders/:id', (_req, reply) => {
+    reply.type('application/json; charset=utf-8').send(body);
+  });
+  await bare.listen({ host: '127.0.0.1', port: 0 });
+  const address = bare.server.address();
+  const bareUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/Orders/${orderId}`;
+
+  const bareResult = await load(bareUrl);
+  const ours = await load(orderUrl, { authorization: `Bearer ${token}` });
+  await bare.close();
+  await mock.close();
+
+  const ratio = ours.rps / bareResult.rps;
+  console.log(`GET /api/Orders/{id}, ${CONNECTIONS} connections, ${DURATION_S} s, plain HTTP on loopback`);
+  console.log(`  bare fastify route   ${Math.round(bareResult.rps)} req/s  p99 ${bareResult.p99} ms`);
+  console.log(`  golive pipeline      ${Math.round(ours.rps)} req/s  p99 ${ours.p99} ms  (non-2xx: ${ours.non2xx})`);
+  console.log(`  ratio                ${ratio.toFixed(2)} (target ≥ 0.60)  ${ratio >= 0.6 ? 'OK' : 'BELOW TARGET'}`);
+  console.log(`  journal entries      ${mock.journal.lastSeq}`);
+}
+
+async function dataLoad(): Promise<void> {
+  const start = performance.now();
+  const mock = await createMockServer({ tls: false, demoUser: false, dataScale: 100_000 });
+  const ms = performance.now() - start;
+  await mock.close();
+  console.log(`start-up with 100,000 orders per environment (test and production): ${(ms / 1000).toFixed(1)} s`);
+}
+
+await pipelineVsBare();
+await dataLoad();

@@ -1,0 +1,106 @@
+import type { JournalEntry } from '../../mock-server/index.ts';
+import type { CheckResult, Evidence, Verdict } from '../../reports/model.ts';
+import type { Observations, PhaseRecord } from './observations.ts';
+
+/** What a check's rule decides; `fail` becomes `warn` for advisory checks. */
+export interface Finding {
+  verdict: Exclude<Verdict, 'warn'>;
+  summary: string;
+  evidence: Evidence[];
+}
+
+/** One check of the checklist: a pure rule over the observations. */
+export interface Check {
+  /** Exactly the id of `shared/spec/checklist.md`; also this check's file name. */
+  readonly id: string;
+  readonly title: string;
+  readonly section: 'Credentials' | 'Token handling' | 'Error handling' | 'Webhooks' | 'Beyond the Omnium checklist';
+  readonly required: boolean;
+  /** What to change, in the words of the guide. */
+  readonly remediation: string;
+  judge(obs: Observations): Finding;
+}
+
+export function defineCheck(check: Check): Check {
+  return check;
+}
+
+/** Runs a check; a throw is a harness bug, reported as such instead of costing the other checks. */
+export function runCheck(check: Check, obs: Observations): CheckResult {
+  let finding: Finding;
+  try {
+    finding = check.judge(obs);
+  } catch (err) {
+    finding = {
+      verdict: 'inconclusive',
+      summary: `golive could not judge this check (a bug in golive, please report it): ${(err as Error).message}`,
+      evidence: [],
+    };
+  }
+  const verdict: Verdict = finding.verdict === 'fail' && !check.required ? 'warn' : finding.verdict;
+  return {
+    id: check.id,
+    title: check.title,
+    section: check.section,
+    required: check.required,
+    verdict,
+    summary: finding.summary,
+    evidence: finding.evidence,
+    remediation: verdict === 'pass' || verdict === 'not-applicable' ? '' : check.remediation,
+  };
+}
+
+// ---- Shared readings of the observations ----
+
+/** Seconds since the run started, to one decimal. */
+export function secondsAt(obs: Observations, mono: number): number {
+  return Math.round((mono - obs.runStartMono) / 100) / 10;
+}
+
+export function requestEvidence(obs: Observations, e: JournalEntry, note?: string): Evidence {
+  const query = Object.entries(e.query)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`)
+    .join('&');
+  return {
+    kind: 'request',
+    seq: e.seq,
+    at: secondsAt(obs, e.mono),
+    method: e.method,
+    path: query ? `${e.path}?${query}` : e.path,
+    status: e.status,
+    environment: e.environment,
+    ...(note ? { note } : {}),
+  };
+}
+
+export const isTokenRequest = (e: JournalEntry): boolean => e.routeId === 'Token_Post';
+/** A call to an endpoint that needs a token (not the token endpoint, health or docs). */
+export const isApiCall = (e: JournalEntry): boolean => e.routeId !== null && e.requiredRole !== null;
+
+export function phase(obs: Observations, name: string): PhaseRecord | undefined {
+  return obs.phases.find((p) => p.name === name);
+}
+
+/** Journal entries of one environment between two monotonic times. */
+export function within(obs: Observations, from: number, to: number, environment: 'test' | 'production' = 'test'): JournalEntry[] {
+  return obs.journal.filter((e) => e.environment === environment && e.mono >= from && e.mono <= to);
+}
+
+export function inconclusive(summary: string, evidence: Evidence[] = []): Finding {
+  return { verdict: 'inconclusive', summary, evidence };
+}
+
+/** The finding when a phase a check needs did not run to its end. */
+export function phaseMissing(name: string, p: PhaseRecord | undefined): Finding {
+  return inconclusive(
+    p
+      ? `The "${name}" phase ended early (the integration stopped), so this could not be observed.`
+      : `The "${name}" phase did not run, so this could not be observed.`,
+  );
+}
+
+/** At most `n` items of evidence, with a note of how many were left out. */
+export function firstOf(evidence: Evidence[], n = 8): Evidence[] {
+  if (evidence.length <= n) return evidence;
+  return [...evidence.slice(0, n), { kind: 'note', text: `…and ${evidence.length - n} more` }];
+}

@@ -1,0 +1,38 @@
+import type { Evidence } from '../../reports/model.ts';
+import { defineCheck, firstOf } from './check.ts';
+import type { SecretSighting } from './observations.ts';
+
+/** Code and config: a secret in one of these is in source, even inside a `log/` folder (a logging module). */
+const SOURCE = /\.(c|m)?[jt]sx?$|\.(py|rb|go|java|kt|cs|php|rs|sh|ps1|env|ya?ml|toml|ini|properties)$/i;
+
+/** Log files are judged by `token.not-logged`; every other file of the workspace here. */
+export const isLogFile = (file: string): boolean =>
+  /\.log(\.\d+)?$/i.test(file) || (/(^|\/)logs?\//i.test(file) && !SOURCE.test(file));
+
+const evidence = (s: SecretSighting): Evidence => ({
+  kind: 'file',
+  path: s.file ?? '?',
+  line: s.line ?? 0,
+  note: `${s.kind} ${s.masked}${s.how === 'full' ? '' : ` (${s.how})`}${s.commit ? ` in commit ${s.commit.slice(0, 10)}` : ''}`,
+});
+
+export default defineCheck({
+  id: 'credentials.secret-not-in-source',
+  title: 'No secret or token is stored in plain text in the integration\'s files',
+  section: 'Credentials',
+  required: true,
+  remediation:
+    'Keep the client secret, tokens and the webhook secret out of source, config and cache files: read them from the environment or a secret store (Azure Key Vault, AWS Secrets Manager, HashiCorp Vault), keep tokens in memory, and remove committed secrets from git history and rotate them.',
+  judge(obs) {
+    const found = obs.secrets.filter((s) => s.where === 'file' && !isLogFile(s.file ?? ''));
+    if (found.length === 0) {
+      return { verdict: 'pass', summary: 'No secret or token was found in the workspace or its git history.', evidence: [] };
+    }
+    const files = [...new Set(found.map((s) => s.file))];
+    return {
+      verdict: 'fail',
+      summary: `${found.length} secret(s) found in plain text in ${files.length} file(s): ${files.slice(0, 3).join(', ')}${files.length > 3 ? '…' : ''}.`,
+      evidence: firstOf(found.map(evidence)),
+    };
+  },
+});

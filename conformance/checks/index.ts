@@ -1,0 +1,32 @@
+import type { Check } from './check.ts';
+import descriptiveName from './credentials.descriptive-name.ts';
+import leastPrivilege from './credentials.least-privilege.ts';
+import secretNotInSource from './credentials.secret-not-in-source.ts';
+import storeMarketScoping from './credentials.store-market-scoping.ts';
+import testNotInProduction from './credentials.test-not-in-production.ts';
+import cachedAndReused from './token.cached-and-reused.ts';
+import noRetryLoop from './token.no-retry-loop.ts';
+import notInUrl from './token.not-in-url.ts';
+import notLogged from './token.not-logged.ts';
+import proactiveRenewal from './token.proactive-renewal.ts';
+import renewOnceOn401 from './token.renew-once-on-401.ts';
+import secretInBody from './token.secret-in-body.ts';
+
+/** The checks golive judges today, in checklist order. Each file's name is its id. */
+export const CHECKS: readonly Check[] = [
+  descriptiveName,
+  secretNotInSource,
+  testNotInProduction,
+  leastPrivilege,
+  storeMarketScoping,
+  cachedAndReused,
+  proactiveRenewal,
+  renewOnceOn401,
+  noRetryLoop,
+  notInUrl,
+  secretInBody,
+  notLogged,
+];
+
+export { runCheck, type Check, type Finding } from './check.ts';
+export type { Observations } from './observations.ts';

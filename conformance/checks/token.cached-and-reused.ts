@@ -1,0 +1,37 @@
+import { defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
+
+export default defineCheck({
+  id: 'token.cached-and-reused',
+  title: 'A token is requested once and reused for many calls',
+  section: 'Token handling',
+  required: true,
+  remediation:
+    'Cache the token (in memory) for its lifetime and reuse it for every call; request a new one only shortly before it expires or after a 401. Omnium tokens live 10 days.',
+  judge(obs) {
+    const steady = phase(obs, 'steady');
+    if (!steady?.completed) return phaseMissing('steady', steady);
+    // From the start of the run: the first token request usually comes before the phase begins.
+    const traffic = within(obs, obs.runStartMono, steady.endMono).filter((e) => e.apiUser === obs.clients.test);
+    const calls = traffic.filter(isApiCall);
+    const tokens = traffic.filter((e) => isTokenRequest(e) && e.status === 200);
+    const forced = calls.filter((e) => e.status === 401).length;
+    if (calls.length < 2) {
+      return inconclusive(
+        `Only ${calls.length} API call(s) in the steady phase: not enough to tell whether the token is reused. Make the integration call the API during the run (e.g. poll on a timer).`,
+      );
+    }
+    const allowed = 1 + forced;
+    const evidence = [
+      { kind: 'metric' as const, name: 'token requests', value: tokens.length, limit: allowed },
+      { kind: 'metric' as const, name: 'API calls', value: calls.length },
+    ];
+    if (tokens.length <= allowed) {
+      return { verdict: 'pass', summary: `${tokens.length} token request(s) served ${calls.length} API calls in the steady phase.`, evidence };
+    }
+    return {
+      verdict: 'fail',
+      summary: `${tokens.length} token requests for ${calls.length} API calls in the steady phase, where one token (valid 10 days) would do.`,
+      evidence: [...evidence, ...firstOf(tokens.map((e) => requestEvidence(obs, e)), 5)],
+    };
+  },
+});

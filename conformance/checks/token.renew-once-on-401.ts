@@ -1,0 +1,55 @@
+import { defineCheck, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
+
+export default defineCheck({
+  id: 'token.renew-once-on-401',
+  title: 'On 401 the integration requests a new token and retries once',
+  section: 'Token handling',
+  required: true,
+  remediation:
+    'When a call answers 401, request a new token once and retry the call once with it; if that also answers 401, stop and alert instead of looping.',
+  judge(obs) {
+    const p = phase(obs, 'revoked-token');
+    if (!p?.completed) return phaseMissing('revoked-token', p);
+    const end = phase(obs, 'short-lived-tokens')?.endMono ?? p.endMono;
+    const traffic = within(obs, p.startMono, end).filter((e) => e.apiUser === obs.clients.test);
+    const first401 = traffic.find((e) => isApiCall(e) && e.status === 401);
+    if (!first401) {
+      return inconclusive('No API call was made after the tokens were revoked, so the reaction to a 401 could not be observed.');
+    }
+    const after = traffic.filter((e) => e.seq > first401.seq);
+    const renewal = after.find((e) => isTokenRequest(e) && e.status === 200 && e.issued);
+    if (!renewal) {
+      return {
+        verdict: 'fail',
+        summary: 'After a 401 the integration did not request a new token.',
+        evidence: [requestEvidence(obs, first401, 'token revoked: 401'), ...after.slice(0, 4).map((e) => requestEvidence(obs, e))],
+      };
+    }
+    // The retry is the same request (method and path; paths are case-insensitive) with any token issued after the 401:
+    // matching only the first new token would report "did not retry" for an integration that renewed twice.
+    const renewed = new Set(after.flatMap((e) => (isTokenRequest(e) && e.issued ? [e.issued.tokenId] : [])));
+    const retry = after.find(
+      (e) =>
+        e.seq > renewal.seq &&
+        e.method === first401.method &&
+        e.routeId === first401.routeId &&
+        e.path.toLowerCase() === first401.path.toLowerCase() &&
+        e.tokenId !== null &&
+        renewed.has(e.tokenId),
+    );
+    const tokenRequestsBefore = after.filter((e) => isTokenRequest(e) && retry && e.seq < retry.seq).length;
+    const evidence = [requestEvidence(obs, first401, 'token revoked: 401'), requestEvidence(obs, renewal, 'new token')];
+    if (!retry) {
+      return { verdict: 'fail', summary: `The integration renewed its token but did not retry ${first401.method} ${first401.path}.`, evidence };
+    }
+    evidence.push(requestEvidence(obs, retry, 'retried with the new token'));
+    if (retry.status >= 400) {
+      return { verdict: 'fail', summary: `The retried call failed with ${retry.status}.`, evidence };
+    }
+    if (tokenRequestsBefore > 1) {
+      return { verdict: 'fail', summary: `The integration requested ${tokenRequestsBefore} tokens before retrying, where one renewal should do.`, evidence };
+    }
+    const seconds = Math.round(retry.mono - first401.mono) / 1000;
+    return { verdict: 'pass', summary: `One token request, then the call was retried and succeeded ${seconds} s after the 401.`, evidence };
+  },
+});

@@ -1,0 +1,113 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import pc from 'picocolors';
+import { GoliveError } from '../../../errors.ts';
+import type { Report, Verdict } from '../../../reports/model.ts';
+import { CHECKS } from '../../checks/index.ts';
+import { loadConfig } from '../../config/load.ts';
+import { type Progress, certify } from '../../runner/certify.ts';
+import { FAST_TIMINGS, FULL_TIMINGS } from '../../runner/plan.ts';
+import type { ExitCode } from '../main.ts';
+
+interface CertifyFlags {
+  config?: string;
+  out?: string;
+  only?: string;
+  format?: string;
+  fast?: boolean;
+  command?: string[];
+  '--'?: string[];
+}
+
+const FORMATS = ['json'] as const;
+
+const MARK: Record<Verdict, string> = {
+  pass: pc.green('PASS'),
+  fail: pc.red('FAIL'),
+  warn: pc.yellow('WARN'),
+  'not-applicable': pc.dim('N/A '),
+  inconclusive: pc.magenta('????'),
+};
+
+function say(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function progressLine(p: Progress): string {
+  switch (p.kind) {
+    case 'start':
+      return `golive certify: simulated API at ${p.apiUrl}; about ${Math.round(p.totalMs / 1000)} s of phases`;
+    case 'ready':
+      return `  integration (${p.environment}) ready after ${(p.ms / 1000).toFixed(1)} s`;
+    case 'phase':
+      return `  [${p.index + 1}/${p.count}] ${pc.bold(p.phase.name)}: ${p.phase.description} (${Math.round(p.remainingMs / 1000)} s left)`;
+    case 'exited':
+      return `  integration (${p.environment}) exited: ${p.signal ? `signal ${p.signal}` : `code ${p.code}`}`;
+    case 'judging':
+      return '  stopping the integration, scanning its files, judging…';
+  }
+}
+
+/** The checklist with a verdict per check, and the reason for every non-pass. */
+export function printChecklist(report: Report): void {
+  say('');
+  for (const c of report.checks) {
+    say(`${MARK[c.verdict]}  ${c.id}${c.required ? '' : pc.dim(' (advisory)')}`);
+    if (c.verdict !== 'pass' && c.verdict !== 'not-applicable') {
+      say(`      ${c.summary}`);
+      if (c.remediation) say(pc.dim(`      fix: ${c.remediation}`));
+    }
+  }
+  const t = report.totals;
+  say('');
+  say(`${t.pass} passed, ${t.fail} failed, ${t.warn} warned, ${t.inconclusive} inconclusive, ${t['not-applicable']} not applicable`);
+  for (const exit of report.integration.exits) {
+    if (exit.beforeEnd) {
+      say(pc.red(`The integration (${exit.environment}) ${exit.error ? `did not start: ${exit.error}` : `ended early: ${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}`}`));
+      for (const line of exit.outputTail.slice(-10)) say(pc.dim(`  | ${line}`));
+    }
+  }
+  say(report.certified ? pc.green(pc.bold('CERTIFIED')) : pc.red(pc.bold('NOT CERTIFIED')));
+}
+
+/** `golive certify`: run the integration against the mock and judge it. */
+export default async function certifyCommand(flags: CertifyFlags): Promise<ExitCode> {
+  const formats = String(flags.format ?? 'json').split(',').map((f) => f.trim());
+  for (const f of formats) {
+    if (!(FORMATS as readonly string[]).includes(f)) {
+      throw new GoliveError('GOLIVE_ERR_USAGE', `--format: "${f}" is not available (formats: ${FORMATS.join(', ')})`);
+    }
+  }
+  const only = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const id of only ?? []) {
+    if (!CHECKS.some((c) => c.id === id)) throw new GoliveError('GOLIVE_ERR_UNKNOWN_CHECK', `--only: "${id}" is not a check (see golive checks)`);
+  }
+  const command = flags['--']?.length ? flags['--'] : flags.command?.length ? flags.command : undefined;
+  const config = await loadConfig({ cwd: process.cwd(), ...(flags.config ? { file: flags.config } : {}), ...(command ? { commandOverride: command } : {}) });
+  const controller = new AbortController();
+  const interrupt = () => {
+    say(pc.yellow('\ninterrupted: stopping the integration and writing the report…'));
+    controller.abort();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  let report: Report;
+  try {
+    report = await certify({
+      config,
+      timings: flags.fast ? FAST_TIMINGS : FULL_TIMINGS,
+      ...(only ? { only } : {}),
+      onProgress: (p) => say(progressLine(p)),
+      signal: controller.signal,
+    });
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  const out = resolve(flags.out ?? 'golive-report');
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  printChecklist(report);
+  say(pc.dim(`report: ${join(out, 'report.json')}`));
+  return report.certified ? 0 : 1;
+}

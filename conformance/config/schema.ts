@@ -1,0 +1,129 @@
+/**
+ * The config file's schema (contract.md, "Configuration file"). Every object is strict, so
+ * a misspelt key is an error that names it; every key has a default except
+ * `integration.command`, which may also come from the command line.
+ */
+import { z } from 'zod';
+import { ENV_NAME_KEYS, type EnvNameKey } from './env-names.ts';
+
+/** How the harness knows the integration is ready, once the config is read. */
+export type ConfigReadyWhen = { log: string } | { url: string } | { delayMs: number };
+
+const HTTP_URL = /^https?:\/\//i;
+
+const isHttpUrl = (value: string): boolean => HTTP_URL.test(value) && URL.canParse(value);
+
+/** Why `source` is not a regular expression, or undefined when it is one. */
+function regexProblem(source: string): string | undefined {
+  try {
+    new RegExp(source);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const nonEmpty = z.string().min(1);
+const envVarName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name (letters, digits and _)' });
+const durationMs = z.int().min(0);
+const scopeList = z.union([z.literal('*'), z.array(nonEmpty)], { error: '"*" (all) or an array of ids' });
+
+const readyWhen = z
+  .union(
+    [
+      nonEmpty,
+      z.strictObject({ log: nonEmpty }),
+      z.strictObject({ url: nonEmpty }),
+      z.strictObject({ delayMs: durationMs }),
+    ],
+    { error: 'a log-line pattern, an http(s) URL, { log }, { url } or { delayMs }' },
+  )
+  .transform((value, ctx): ConfigReadyWhen => {
+    const form: ConfigReadyWhen =
+      typeof value !== 'string' ? value : HTTP_URL.test(value) ? { url: value } : { log: value };
+    if ('url' in form && !isHttpUrl(form.url)) {
+      ctx.issues.push({ code: 'custom', message: 'an http(s) URL', input: form.url });
+      return z.NEVER;
+    }
+    const problem = 'log' in form ? regexProblem(form.log) : undefined;
+    if (problem !== undefined) {
+      ctx.issues.push({ code: 'custom', message: `a regular expression (${problem})`, input: value });
+      return z.NEVER;
+    }
+    return form;
+  });
+
+const envNames = z.strictObject(
+  Object.fromEntries(ENV_NAME_KEYS.map((key) => [key, envVarName.optional()])) as Record<
+    EnvNameKey,
+    z.ZodOptional<typeof envVarName>
+  >,
+);
+
+const integration = z.strictObject({
+  /** A shell command line (run by /bin/sh) or an argv array (run directly). */
+  command: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a command string or an argv array' }).optional(),
+  /** Folder the command runs in; default the config file's folder. */
+  cwd: nonEmpty.optional(),
+  mode: z.enum(['service', 'job']).default('service'),
+  env: z.record(z.string(), z.string()).default({}),
+  /** Default (absent): the webhook port accepts connections, or 2 s; the runner decides. */
+  readyWhen: readyWhen.optional(),
+  envNames: envNames.default({}),
+});
+
+const apiUser = z.strictObject({
+  name: z.string().default('unnamed'),
+  roles: z.array(nonEmpty).default(['ApiOwner']),
+  stores: scopeList.default('*'),
+  markets: scopeList.default('*'),
+});
+
+const webhook = z
+  .strictObject({
+    path: z.string().startsWith('/', { error: 'a path starting with /' }).default('/webhooks/omnium'),
+    auth: z.enum(['bearer', 'api-key']).default('bearer'),
+    /** The header that carries the secret: default `Authorization` (bearer) or `X-API-KEY` (api-key). */
+    header: nonEmpty.optional(),
+    /** Event class names to subscribe to (e.g. "Order"); absent: all. */
+    events: z.array(nonEmpty).optional(),
+    timeoutMs: durationMs.default(10_000),
+  })
+  .transform((w) => ({ ...w, header: w.header ?? (w.auth === 'bearer' ? 'Authorization' : 'X-API-KEY') }));
+
+const frontend = z.strictObject({
+  urls: z.array(z.string().refine(isHttpUrl, { error: 'an http(s) URL' })),
+});
+
+const timeouts = z.strictObject({
+  readyMs: durationMs.default(15_000),
+  killGraceMs: durationMs.default(3_000),
+  jobMs: durationMs.default(60_000),
+});
+
+const output = z.strictObject({
+  /** Bytes of the integration's output kept for the report; past this only a tail is kept. */
+  maxBytes: z.int().min(1024).default(5 * 1024 * 1024),
+});
+
+/** The whole config file. `prefault({})` runs an absent section through its own defaults. */
+export const configSchema = z.strictObject({
+  integration: integration.prefault({}),
+  apiUser: apiUser.prefault({}),
+  webhook: webhook.optional(),
+  frontend: frontend.optional(),
+  tenants: z.int().min(1).default(1),
+  /** Folder scanned for secrets at rest; default `integration.cwd`. */
+  workspace: nonEmpty.optional(),
+  /** Names of the scenarios to run; absent: all. */
+  scenarios: z.array(nonEmpty).optional(),
+  timeouts: timeouts.prefault({}),
+  output: output.prefault({}),
+});
+
+/** The config as written (see `GoliveConfigInput` for the public type). */
+export type ConfigSchemaInput = z.input<typeof configSchema>;
+/** The config as validated, before paths are resolved (see `GoliveConfig`). */
+export type ConfigSchemaOutput = z.output<typeof configSchema>;

@@ -1,0 +1,329 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  type CreatedApiUser,
+  type MockServer,
+  OMNIUM_ENDPOINT_INFO,
+  createMockServer,
+} from '../../mock-server/index.ts';
+import { type CheckResult, type PhaseResult, type Report, SCHEMA_VERSION, certifies, totals } from '../../reports/model.ts';
+import { CHECKS, type Check, runCheck } from '../checks/index.ts';
+import type { LogLine, Observations, PhaseRecord, SecretSighting } from '../checks/observations.ts';
+import type { GoliveConfig } from '../config/define.ts';
+import { resolveEnvNames } from '../config/env-names.ts';
+import { type SecretScanner, createSecretScanner } from '../observe/secrets.ts';
+import { scanWorkspace } from '../observe/workspace.ts';
+import { VERSION } from '../version.ts';
+import { type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
+import { type IntegrationProcess, startIntegration } from './process.ts';
+
+/** What the terminal is told while a run goes on. */
+export type Progress =
+  | { kind: 'start'; apiUrl: string; totalMs: number }
+  | { kind: 'ready'; environment: string; ms: number }
+  | { kind: 'phase'; phase: PhaseSpec; index: number; count: number; remainingMs: number }
+  | { kind: 'exited'; environment: string; code: number | null; signal: string | null }
+  | { kind: 'judging' };
+
+export interface CertifyOptions {
+  config: GoliveConfig;
+  timings: Timings;
+  /** Checks to judge (default: all). */
+  only?: readonly string[];
+  onProgress?: (p: Progress) => void;
+  /** Stops the run early (Ctrl-C): the report is still complete, with what was seen. */
+  signal?: AbortSignal;
+}
+
+/** One run of the integration against one environment. */
+interface Run {
+  environment: 'test' | 'production';
+  process: IntegrationProcess | null;
+  startError: string | null;
+  exit: { code: number | null; signal: string | null; atMono: number } | null;
+  lines: LogLine[];
+  files: string[];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Waits `ms`, or less when `stop` settles first; says which. */
+async function wait(ms: number, stop: Promise<unknown>): Promise<'elapsed' | 'stopped'> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<'elapsed'>((resolve) => {
+    timer = setTimeout(() => resolve('elapsed'), ms);
+  });
+  try {
+    return await Promise.race([elapsed, stop.then(() => 'stopped' as const)]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * `golive certify`'s engine: start the mock, create the API users, start the integration
+ * with the contract's environment, run the phases, stop everything, scan the workspace,
+ * and judge every check. Whatever happens to the integration, a complete report comes back.
+ */
+export async function certify(options: CertifyOptions): Promise<Report> {
+  const { config, timings } = options;
+  const startedAt = new Date();
+  const runStartMono = performance.now();
+  const state = await mkdtemp(join(tmpdir(), 'golive-certify-'));
+  const mock = await createMockServer({ stateDir: state, demoUser: false });
+  const scanner = createSecretScanner();
+  const stopTokenWatch = mock.onTokenIssued((token) => scanner.add({ kind: 'token', value: token }));
+  const plan = certifyPlan(timings);
+  const phases: PhaseRecord[] = [];
+  const runs: Run[] = [];
+  const progress = options.onProgress ?? (() => {});
+  const aborted = new Promise<void>((resolve) => {
+    if (options.signal?.aborted) resolve();
+    options.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+
+  try {
+    const spec = { name: config.apiUser.name, roles: config.apiUser.roles, stores: config.apiUser.stores, markets: config.apiUser.markets };
+    const testUser = await mock.createApiUser({ ...spec, environment: 'test' });
+    const prodUser = await mock.createApiUser({ ...spec, environment: 'production' });
+    const webhookToken = `whk_${randomBytes(24).toString('base64url')}`;
+    for (const u of [testUser, prodUser]) scanner.add({ kind: 'client-secret', value: u.clientSecret, id: u.clientId });
+    scanner.add({ kind: 'webhook-secret', value: webhookToken });
+    const webhookCert = await mock.tls!.ca.issue(['127.0.0.1', 'localhost']);
+    const certPath = join(state, 'webhook-cert.pem');
+    const keyPath = join(state, 'webhook-key.pem');
+    await writeFile(certPath, webhookCert.cert);
+    await writeFile(keyPath, webhookCert.key, { mode: 0o600 });
+
+    const totalMs = plan.reduce((sum, p) => sum + p.durationMs, 0);
+    progress({ kind: 'start', apiUrl: mock.apiUrl, totalMs });
+
+    const launch = async (environment: 'test' | 'production', user: CreatedApiUser): Promise<Run> => {
+      const run: Run = { environment, process: null, startError: null, exit: null, lines: [], files: [] };
+      runs.push(run);
+      const port = await freePort();
+      const env = integrationEnv(config, mock, environment, user, { token: webhookToken, port, certPath, keyPath });
+      // Contract: ready when readyWhen says so; else when the webhook port accepts connections; else after 2 s.
+      const readyWhen = config.integration.readyWhen ?? (config.webhook ? { port } : undefined);
+      const started = performance.now();
+      try {
+        run.process = startIntegration({
+          command: config.integration.command,
+          cwd: config.integration.cwd,
+          env,
+          ...(readyWhen ? { readyWhen } : {}),
+          readyTimeoutMs: timings.readyMs,
+          killGraceMs: config.timeouts.killGraceMs,
+          maxOutputBytes: config.output.maxBytes,
+          scanner,
+        });
+        run.process.exited.then((exit) => {
+          run.exit = exit;
+          progress({ kind: 'exited', environment, code: exit.code, signal: exit.signal });
+        });
+        await run.process.ready;
+        progress({ kind: 'ready', environment, ms: performance.now() - started });
+      } catch (err) {
+        run.startError = (err as Error).message;
+      }
+      return run;
+    };
+
+    const testRun = await launch('test', testUser);
+    const testEnded = testRun.process ? testRun.process.exited.then(() => undefined) : Promise.resolve();
+    const stopped = Promise.race([testEnded, aborted]);
+    // The production run goes on alongside the steady phase: it cannot disturb it (own listener, own user).
+    const productionRun = testRun.startError ? null : runProduction(launch, prodUser, timings.productionMs, aborted);
+
+    for (const [index, p] of plan.entries()) {
+      if (testRun.startError || testRun.exit || options.signal?.aborted) break;
+      const record: PhaseRecord = {
+        name: p.name,
+        environment: 'test',
+        startMono: performance.now(),
+        endMono: 0,
+        completed: false,
+        params: p.params ?? {},
+      };
+      phases.push(record);
+      const remainingMs = plan.slice(index).reduce((sum, q) => sum + q.durationMs, 0);
+      progress({ kind: 'phase', phase: p, index, count: plan.length, remainingMs });
+      applyActions(mock, testUser.clientId, p);
+      record.completed = (await wait(p.durationMs, stopped)) === 'elapsed';
+      record.endMono = performance.now();
+    }
+    await productionRun;
+    progress({ kind: 'judging' });
+    await Promise.all(runs.map((r) => r.process?.stop()));
+
+    const secrets = await sightings(runs, scanner, config.workspace);
+    const universe = mock.runtime(undefined, 'test').db;
+    const obs: Observations = {
+      runStartMono,
+      apiUser: config.apiUser,
+      clients: { test: testUser.clientId, production: prodUser.clientId },
+      journal: mock.journal.since(0),
+      phases,
+      logs: runs.flatMap((r) => r.lines),
+      secrets,
+      endpoints: OMNIUM_ENDPOINT_INFO,
+      universe: { stores: universe.stores.all().map((s) => s.id), markets: universe.markets.all().map((m) => m.marketId) },
+      webhook: config.webhook !== undefined,
+    };
+    const checks = judge(selectChecks(options.only), obs, testRun);
+    return buildReport({ config, startedAt, runStartMono, plan, phases, runs, checks });
+  } finally {
+    stopTokenWatch();
+    await Promise.all(runs.map((r) => r.process?.stop()));
+    await mock.close();
+    await rm(state, { recursive: true, force: true });
+  }
+}
+
+async function runProduction(
+  launch: (env: 'production', user: CreatedApiUser) => Promise<Run>,
+  user: CreatedApiUser,
+  ms: number,
+  aborted: Promise<void>,
+): Promise<void> {
+  const run = await launch('production', user);
+  if (run.process) {
+    await wait(ms, Promise.race([run.process.exited, aborted]));
+    await run.process.stop();
+  }
+}
+
+function applyActions(mock: MockServer, clientId: string, phase: PhaseSpec): void {
+  for (const action of phase.actions) {
+    if (action.kind === 'patch-api-user') mock.patchApiUser(clientId, action.patch);
+    else mock.revokeTokens(clientId);
+  }
+}
+
+function selectChecks(only: readonly string[] | undefined): readonly Check[] {
+  return only?.length ? CHECKS.filter((c) => only.includes(c.id)) : CHECKS;
+}
+
+/** Every check judged; if the integration never became ready, none can pass. */
+function judge(checks: readonly Check[], obs: Observations, testRun: Run): CheckResult[] {
+  return checks.map((check) => {
+    const result = runCheck(check, obs);
+    if (testRun.startError && result.verdict === 'pass' && check.id !== 'credentials.descriptive-name') {
+      return {
+        ...result,
+        verdict: 'inconclusive' as const,
+        summary: `The integration did not start (${testRun.startError}), so this was not observed.`,
+        remediation: check.remediation,
+      };
+    }
+    return result;
+  });
+}
+
+/** The environment of contract.md, renamed per `integration.envNames`. */
+function integrationEnv(
+  config: GoliveConfig,
+  mock: MockServer,
+  environment: 'test' | 'production',
+  user: CreatedApiUser,
+  webhook: { token: string; port: number; certPath: string; keyPath: string },
+): Record<string, string> {
+  const names = resolveEnvNames(config.integration.envNames);
+  const ca = mock.caCertPath!;
+  return {
+    [names.apiUrl]: mock.environments[environment].apiUrl,
+    [names.clientId]: user.clientId,
+    [names.clientSecret]: user.clientSecret,
+    [names.webhookPort]: String(webhook.port),
+    [names.webhookPath]: config.webhook?.path ?? '/webhooks/omnium',
+    [names.webhookToken]: webhook.token,
+    [names.webhookTlsCert]: webhook.certPath,
+    [names.webhookTlsKey]: webhook.keyPath,
+    NODE_EXTRA_CA_CERTS: ca,
+    SSL_CERT_FILE: ca,
+    REQUESTS_CA_BUNDLE: ca,
+    CURL_CA_BUNDLE: ca,
+    ...config.integration.env,
+  };
+}
+
+async function sightings(runs: Run[], scanner: SecretScanner, workspace: string): Promise<SecretSighting[]> {
+  const out: SecretSighting[] = [];
+  for (const run of runs) {
+    for (const f of run.process?.findings ?? []) {
+      out.push({ where: 'log', kind: f.kind, masked: f.masked, how: f.how, stream: f.stream, mono: f.mono, text: f.text });
+    }
+    for (const line of run.process?.lines() ?? []) run.lines.push({ ...line, run: run.environment });
+  }
+  for (const f of await scanWorkspace(workspace, scanner)) {
+    out.push({ where: 'file', kind: f.kind, masked: f.masked, how: f.how, file: f.file, line: f.line, ...(f.commit ? { commit: f.commit } : {}) });
+  }
+  return out;
+}
+
+function buildReport(input: {
+  config: GoliveConfig;
+  startedAt: Date;
+  runStartMono: number;
+  plan: PhaseSpec[];
+  phases: PhaseRecord[];
+  runs: Run[];
+  checks: CheckResult[];
+}): Report {
+  const { config, runStartMono } = input;
+  const seconds = (mono: number) => Math.round((mono - runStartMono) / 100) / 10;
+  const phases: PhaseResult[] = input.plan.map((spec) => {
+    const ran = input.phases.find((p) => p.name === spec.name);
+    if (!ran) return { name: spec.name, environment: 'test', startedAt: 0, durationSeconds: 0, completed: false, note: 'not run' };
+    return {
+      name: spec.name,
+      environment: ran.environment,
+      startedAt: seconds(ran.startMono),
+      durationSeconds: Math.round((ran.endMono - ran.startMono) / 100) / 10,
+      completed: ran.completed,
+      ...(ran.completed ? {} : { note: 'ended early' }),
+    };
+  });
+  const command = Array.isArray(config.integration.command) ? config.integration.command : [config.integration.command];
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'golive', version: VERSION },
+    certified: certifies(input.checks),
+    startedAt: input.startedAt.toISOString(),
+    durationSeconds: seconds(performance.now()),
+    integration: {
+      command,
+      exits: input.runs.map((r) => ({
+        environment: r.environment,
+        code: r.exit?.code ?? null,
+        signal: r.exit?.signal ?? null,
+        beforeEnd: r.startError !== null || (r.environment === 'test' && r.exit !== null && input.phases.some((p) => !p.completed)),
+        ...(r.startError ? { error: r.startError } : {}),
+        outputTail: r.process?.outputTail(20) ?? [],
+      })),
+    },
+    apiUser: {
+      name: config.apiUser.name,
+      roles: [...config.apiUser.roles],
+      stores: config.apiUser.stores === '*' ? '*' : [...config.apiUser.stores],
+      markets: config.apiUser.markets === '*' ? '*' : [...config.apiUser.markets],
+    },
+    phases,
+    checks: input.checks,
+    totals: totals(input.checks),
+  };
+}
+

@@ -1,0 +1,93 @@
+import type { ApiUserPatch } from '../../mock-server/index.ts';
+
+/**
+ * What a phase does to the mock when it starts. Data, so that scenarios (fault rules,
+ * lifecycle events) are phases too, run by the same runner.
+ */
+export type PhaseAction =
+  | { kind: 'patch-api-user'; patch: ApiUserPatch }
+  | { kind: 'revoke-tokens' };
+
+/** One phase of a run: actions at its start, then a wait while the harness watches. */
+export interface PhaseSpec {
+  name: string;
+  /** One line for the terminal: what this phase provokes. */
+  description: string;
+  durationMs: number;
+  actions: readonly PhaseAction[];
+  /** Recorded with the phase for the checks to read (e.g. `tokenLifetimeSeconds`). */
+  params?: Record<string, number>;
+}
+
+/** Phase lengths of a certify run. */
+export interface Timings {
+  /** Steady traffic with 10-day tokens; the production run happens alongside. */
+  steadyMs: number;
+  /** After revoking every token (and shortening the lifetime of new ones). */
+  revokedMs: number;
+  /** Lifetime of tokens issued from the revoked-token phase on. */
+  shortTokenSeconds: number;
+  /** Watching renewals of short-lived tokens: at least two lifetimes. */
+  shortLivedMs: number;
+  /** Watching an integration whose API user was deactivated (checklist: 30 s). */
+  observeWindowMs: number;
+  /** The integration's separate run against the production environment. */
+  productionMs: number;
+  /** How long the integration may take to become ready. */
+  readyMs: number;
+}
+
+/** Full-length timings: about 80 s of intended waiting. */
+export const FULL_TIMINGS: Timings = {
+  steadyMs: 10_000,
+  revokedMs: 6_000,
+  shortTokenSeconds: 15,
+  shortLivedMs: 32_000,
+  observeWindowMs: 30_000,
+  productionMs: 10_000,
+  readyMs: 15_000,
+};
+
+/** Shortened timings (`--fast`): for tests and demos, about 20 s. */
+export const FAST_TIMINGS: Timings = {
+  steadyMs: 3_000,
+  revokedMs: 2_500,
+  shortTokenSeconds: 5,
+  shortLivedMs: 11_000,
+  observeWindowMs: 5_000,
+  productionMs: 3_000,
+  readyMs: 15_000,
+};
+
+/** The phases of `golive certify` for the checks of sections 1 and 2, in order. */
+export function certifyPlan(t: Timings): PhaseSpec[] {
+  return [
+    {
+      name: 'steady',
+      description: 'steady traffic with 10-day tokens',
+      durationMs: t.steadyMs,
+      actions: [],
+    },
+    {
+      name: 'revoked-token',
+      description: `every token revoked; new tokens live ${t.shortTokenSeconds} s`,
+      durationMs: t.revokedMs,
+      actions: [{ kind: 'patch-api-user', patch: { tokenLifetimeSeconds: t.shortTokenSeconds } }, { kind: 'revoke-tokens' }],
+      params: { tokenLifetimeSeconds: t.shortTokenSeconds },
+    },
+    {
+      name: 'short-lived-tokens',
+      description: `tokens expire after ${t.shortTokenSeconds} s: renewal must come first`,
+      durationMs: t.shortLivedMs,
+      actions: [],
+      params: { tokenLifetimeSeconds: t.shortTokenSeconds },
+    },
+    {
+      name: 'deactivated-user',
+      description: 'the API user is deactivated: the integration must stop and log',
+      durationMs: t.observeWindowMs + 500,
+      actions: [{ kind: 'patch-api-user', patch: { active: false } }],
+      params: { observeWindowMs: t.observeWindowMs },
+    },
+  ];
+}

@@ -1,0 +1,58 @@
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { tokenFor, trustingFetch } from '../../mock-server/test/client.ts';
+import { golive, goliveFirstLine } from './cli.ts';
+
+interface ServeLine {
+  apiUrl: string;
+  environments: { test: { apiUrl: string }; production: { apiUrl: string } };
+  adminUrl: string;
+  adminToken: string;
+  caCert: string;
+  apiUser: { clientId: string; clientSecret: string; name: string; roles: string[]; stores: unknown; markets: unknown };
+}
+
+describe('golive serve', () => {
+  it('prints one JSON line once ready, serves a token and an order call over HTTPS, and stops cleanly on Ctrl-C', async () => {
+    const { child, line } = await goliveFirstLine(['serve', '--json', '--data-scale', '30']);
+    const info = JSON.parse(line) as ServeLine;
+    expect(info.apiUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.environments.production.apiUrl).not.toBe(info.apiUrl);
+    expect(info.apiUser).toMatchObject({ roles: ['ApiOwner'], stores: '*', markets: '*' });
+    const call = trustingFetch(info.caCert);
+    try {
+      const token = await tokenFor(call, info.apiUrl, info.apiUser.clientId, info.apiUser.clientSecret);
+      const res = await call(`${info.apiUrl}/api/Orders/GetOrders?pageSize=2`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { result: unknown[] }).result).toHaveLength(2);
+      const health = await fetch(`${info.adminUrl}/__admin/health`, { headers: { authorization: `Bearer ${info.adminToken}` } });
+      expect(health.status).toBe(200);
+    } finally {
+      await call.close();
+    }
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'close')) as [number];
+    expect(code).toBe(0);
+  });
+
+  it('rejects a bad flag value with one line naming the flag, and exit code 2', async () => {
+    const result = await golive(['serve', '--port', 'eighty']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('golive: --port: expected a whole number from 0 to 65535, got "eighty" (GOLIVE_ERR_USAGE)');
+  });
+
+  it('rejects an unknown flag instead of ignoring it', async () => {
+    const result = await golive(['serve', '--prot', '80']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown option `?--prot/i);
+  });
+});
+
+describe('golive checks', () => {
+  it('lists every check with required or advisory', async () => {
+    const result = await golive(['checks']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^token\.cached-and-reused\s+required\s+/m);
+    expect(result.stdout).toMatch(/^credentials\.descriptive-name\s+advisory\s+/m);
+  });
+});

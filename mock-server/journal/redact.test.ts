@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { mask } from '../auth/api-users.ts';
+import { SecretIndex, redactBody, redactPath, redactQuery } from './redact.ts';
+
+const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhYmMiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg';
+const secret = '0123456789abcdef0123456789abcdef-fedcba9876543210fedcba9876543210';
+
+describe('redaction', () => {
+  it('masks with at most four characters at each end', () => {
+    expect(mask(jwt)).toBe('eyJh…dGJn'.replace('dGJn', jwt.slice(-4)));
+    expect(mask('short')).toBe('…');
+    expect(mask('12345678')).toBe('12…78');
+  });
+
+  it('finds a known client secret and any JWT in a query and masks them', () => {
+    const index = new SecretIndex();
+    index.add('client-secret', secret);
+    const { query, found } = redactQuery({ clientId: 'erp', clientSecret: secret, access_token: jwt, page: '2' }, index);
+    expect(found).toEqual([
+      { kind: 'client-secret', where: 'query', param: 'clientSecret' },
+      { kind: 'token', where: 'query', param: 'access_token' },
+    ]);
+    expect(JSON.stringify(query)).not.toContain(secret);
+    expect(JSON.stringify(query)).not.toContain(jwt);
+    expect(query.page).toBe('2');
+  });
+
+  it('masks a value by its parameter name even when the secret is unknown', () => {
+    const { query, found } = redactQuery({ password: 'hunter2hunter2' }, new SecretIndex());
+    expect(found).toEqual([]);
+    expect(query.password).toBe('hu…r2');
+  });
+
+  it('finds a token in a path segment', () => {
+    const { path, found } = redactPath(`/api/Orders/${jwt}`, new SecretIndex());
+    expect(found).toEqual([{ kind: 'token', where: 'path' }]);
+    expect(path).not.toContain(jwt);
+  });
+
+  it('masks secrets in a form body and cuts long bodies', () => {
+    const index = new SecretIndex();
+    index.add('client-secret', secret);
+    const body = redactBody(`grant_type=client_credentials&clientId=erp&clientSecret=${secret}`, index, 2048);
+    expect(body).not.toContain(secret);
+    expect(body).toContain('clientId=erp');
+    const long = redactBody('x'.repeat(5000), index, 100);
+    expect(long.length).toBeLessThan(130);
+    expect(long).toContain('[4900 more]');
+  });
+
+  it('masks a secret inside JSON text', () => {
+    const index = new SecretIndex();
+    index.add('webhook-secret', 'whk_abcdefghijklmnopqrstuvwxyz');
+    const out = redactBody('{"note":"whk_abcdefghijklmnopqrstuvwxyz","token":"' + jwt + '"}', index, 2048);
+    expect(out).not.toContain('whk_abcdefghijklmnopqrstuvwxyz');
+    expect(out).not.toContain(jwt);
+  });
+});
