@@ -33,7 +33,7 @@ export function runCheck(check: Check, obs: Observations): CheckResult {
   } catch (err) {
     finding = {
       verdict: 'inconclusive',
-      summary: `golive could not judge this check (a bug in golive, please report it): ${(err as Error).message}`,
+      summary: `golive could not judge this check (a bug in golive, please report it): ${err instanceof Error ? err.message : String(err)}`,
       evidence: [],
     };
   }

@@ -1,0 +1,60 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CHECKS, runCheck } from './index.ts';
+import { observations } from './test-journal.ts';
+
+const CHECKLIST_ORDER = [
+  'credentials.descriptive-name',
+  'credentials.secret-not-in-source',
+  'credentials.test-not-in-production',
+  'credentials.least-privilege',
+  'credentials.store-market-scoping',
+  'token.cached-and-reused',
+  'token.proactive-renewal',
+  'token.renew-once-on-401',
+  'token.no-retry-loop',
+  'token.not-in-url',
+  'token.secret-in-body',
+  'token.not-logged',
+];
+
+/** Advisory checks of checklist.md (required: warn). */
+const ADVISORY = ['credentials.descriptive-name', 'credentials.store-market-scoping', 'token.secret-in-body'];
+
+describe('the catalog of checks', () => {
+  it('lists the checks of sections 1 and 2 in checklist order', () => {
+    expect(CHECKS.map((c) => c.id)).toEqual(CHECKLIST_ORDER);
+  });
+
+  it('has one file per check, named by its id, and a unit test beside each', () => {
+    const files = readdirSync(import.meta.dirname);
+    for (const { id } of CHECKS) {
+      expect(files).toContain(`${id}.ts`);
+      expect(files).toContain(`${id}.test.ts`);
+    }
+  });
+
+  it('marks exactly the advisory checks of the checklist as not required', () => {
+    expect(CHECKS.filter((c) => !c.required).map((c) => c.id)).toEqual(ADVISORY);
+  });
+
+  it('gives every check a title, a section and a remediation', () => {
+    for (const c of CHECKS) {
+      expect(c.title, c.id).not.toBe('');
+      expect(c.remediation, c.id).not.toBe('');
+      expect(c.section, c.id).toBe(c.id.startsWith('credentials.') ? 'Credentials' : 'Token handling');
+    }
+  });
+
+  it('judges an empty run without a pass it did not see and without throwing', () => {
+    const results = CHECKS.map((c) => runCheck(c, observations({ phases: [] })));
+
+    for (const r of results) expect(r.summary, r.id).not.toMatch(/bug in golive/);
+    // With no traffic, only the checks that look for something bad may pass.
+    expect(results.filter((r) => r.verdict === 'pass').map((r) => r.id)).toEqual([
+      'credentials.descriptive-name',
+      'credentials.secret-not-in-source',
+      'token.not-logged',
+    ]);
+  });
+});

@@ -1,0 +1,300 @@
+/**
+ * Crafted observations for the checks' unit tests, so that each test reads like a story:
+ *
+ * @example
+ * const j = journal();
+ * const token = j.tokenRequest({ at: 1.2 });
+ * j.apiCalls(8, { from: 2, every: 1, token });
+ * const finding = check.judge(observations({ journal: j.entries }));
+ *
+ * Times are given in seconds since the run started (`at`); the helpers turn them into the
+ * monotonic milliseconds and wall-clock times the harness and the mock record. The phases
+ * come from the real certify plan, so a renamed phase breaks these tests rather than the
+ * checks silently going inconclusive.
+ */
+import type { EndpointInfo, JournalEntry } from '../../mock-server/index.ts';
+import type { Evidence } from '../../reports/model.ts';
+import { FULL_TIMINGS, certifyPlan } from '../runner/plan.ts';
+import type { LogLine, Observations, PhaseRecord, SecretSighting } from './observations.ts';
+
+/** Monotonic milliseconds at which the crafted run starts (not zero, so offsets are exercised). */
+export const RUN_START_MONO = 50_000;
+/** Wall clock at the start of the run: a whole second, so JWT `exp` arithmetic stays exact. */
+export const WALL_AT_RUN_START = Date.UTC(2026, 0, 12, 9, 0, 0);
+/** Seconds after the run start at which the integration is ready and the first phase begins. */
+export const READY_AT = 1;
+
+export const TEST_CLIENT = 'client-erp-order-export-test';
+export const PRODUCTION_CLIENT = 'client-erp-order-export-prod';
+
+const TEN_DAYS = 10 * 24 * 3600;
+
+/** Monotonic milliseconds of a moment `at` seconds into the run. */
+export const monoAt = (at: number): number => RUN_START_MONO + Math.round(at * 1000);
+/** Epoch seconds (the unit of a JWT `exp`) of a moment `at` seconds into the run. */
+export const epochSecondsAt = (at: number): number => (WALL_AT_RUN_START + Math.round(at * 1000)) / 1000;
+
+/** When, in seconds since the run started, the token a token request was answered with expires. */
+export function expiresAt(tokenRequest: JournalEntry): number {
+  if (!tokenRequest.issued) throw new Error(`entry ${tokenRequest.seq} issued no token`);
+  return tokenRequest.issued.exp - WALL_AT_RUN_START / 1000;
+}
+
+/** A few endpoints of the mock's Omnium table (same ids, paths and roles). */
+export const ENDPOINTS = {
+  token: { id: 'Token_Post', method: 'POST', path: '/api/Token', role: null },
+  health: { id: 'Health_Get', method: 'GET', path: '/api/Health', role: null },
+  getOrder: { id: 'Orders_Get', method: 'GET', path: '/api/Orders/{id}', role: 'OrderRead' },
+  searchOrders: { id: 'Orders_Search', method: 'POST', path: '/api/Orders/Search', role: 'OrderRead' },
+  addOrder: { id: 'Orders_Add', method: 'POST', path: '/api/Orders', role: 'OrderAdmin' },
+  getProduct: { id: 'Products_Get', method: 'GET', path: '/api/Products/{productId}', role: 'ProductRead' },
+  updateInventory: { id: 'Inventory_UpdateMany', method: 'PUT', path: '/api/Inventory/UpdateMany', role: 'InventoryAdmin' },
+  addItemToCart: { id: 'Cart_AddItemToCart', method: 'POST', path: '/api/Cart/AddItemToCart', role: 'CartAdmin' },
+  addCustomer: { id: 'PrivateCustomers_Add', method: 'POST', path: '/api/PrivateCustomers', role: 'CustomerAdmin' },
+} as const satisfies Record<string, EndpointInfo>;
+
+/** A complete journal entry: a successful `GET /api/Health` in the test environment, unless told otherwise. */
+export function entry(partial: Partial<JournalEntry> = {}): JournalEntry {
+  const mono = partial.mono ?? RUN_START_MONO;
+  return {
+    seq: 1,
+    time: new Date(WALL_AT_RUN_START + (mono - RUN_START_MONO)).toISOString(),
+    mono,
+    tenant: 'golive',
+    environment: 'test',
+    listener: 'api',
+    method: 'GET',
+    path: '/api/Health',
+    query: {},
+    routeId: 'Health_Get',
+    requiredRole: null,
+    apiUser: null,
+    tokenId: null,
+    tokenFingerprint: null,
+    tokenMasked: null,
+    tokenExpired: false,
+    denied: null,
+    credentialsIn: null,
+    issued: null,
+    touched: null,
+    secretsInUrl: [],
+    requestBody: null,
+    requestBytes: 0,
+    status: 200,
+    latencyMs: 3,
+    responseBytes: 2,
+    aborted: false,
+    abortedAtMono: null,
+    fault: null,
+    ...partial,
+  };
+}
+
+export interface TokenRequestOptions {
+  /** Seconds since the run started; default 0.1 s after the previous entry. */
+  at?: number;
+  client?: string;
+  environment?: 'test' | 'production';
+  /** 200 issues a token; 401 is a refused request (deactivated user, wrong secret). */
+  status?: number;
+  /** Lifetime of the issued token; default 10 days, like Omnium's. */
+  lifetimeSeconds?: number;
+  credentialsIn?: 'query' | 'body' | 'both';
+}
+
+export interface ApiCallOptions {
+  at?: number;
+  /** The token request whose token this call presents (`null`: no token at all). */
+  token?: JournalEntry | null;
+  endpoint?: EndpointInfo;
+  /** The request path; default the endpoint's path with its parameters filled in. */
+  path?: string;
+  query?: Record<string, string | string[]>;
+  status?: number;
+  /** The token had expired when presented (the mock then answers 401). */
+  expired?: boolean;
+  denied?: string;
+  environment?: 'test' | 'production';
+  /** The API user the call was made as; default the token's. */
+  client?: string;
+  touched?: { stores: string[]; markets: string[] };
+  secretsInUrl?: JournalEntry['secretsInUrl'];
+}
+
+/** A journal in the making: every entry gets the next seq, and by default a time 0.1 s after the last. */
+export interface JournalBuilder {
+  readonly entries: JournalEntry[];
+  /** Any entry; `at` is in seconds since the run started. */
+  entry(partial?: Partial<JournalEntry> & { at?: number }): JournalEntry;
+  /** `POST /api/Token`; a 200 carries an `issued` token (id, fingerprint, exp). */
+  tokenRequest(options?: TokenRequestOptions): JournalEntry;
+  /** A call to an endpoint that requires a role, presenting the token of `options.token`. */
+  apiCall(options?: ApiCallOptions): JournalEntry;
+  /** `count` calls alike, `every` seconds apart from `from`. */
+  apiCalls(count: number, options: ApiCallOptions & { from: number; every: number }): JournalEntry[];
+}
+
+/** Starts an empty journal. */
+export function journal(): JournalBuilder {
+  const entries: JournalEntry[] = [];
+  let lastAt = READY_AT;
+
+  const add = (partial: Partial<JournalEntry> & { at?: number }): JournalEntry => {
+    const { at = lastAt + 0.1, ...rest } = partial;
+    lastAt = at;
+    const e = entry({ seq: entries.length + 1, mono: monoAt(at), ...rest });
+    entries.push(e);
+    return e;
+  };
+
+  const builder: JournalBuilder = {
+    entries,
+    entry: (partial = {}) => add(partial),
+
+    tokenRequest(options = {}) {
+      const seq = entries.length + 1;
+      const at = options.at ?? lastAt + 0.1;
+      const client = options.client ?? TEST_CLIENT;
+      const status = options.status ?? 200;
+      const credentialsIn = options.credentialsIn ?? 'body';
+      const inQuery = credentialsIn !== 'body';
+      return add({
+        at,
+        environment: options.environment ?? 'test',
+        method: 'POST',
+        path: '/api/Token',
+        routeId: 'Token_Post',
+        query: inQuery ? { clientId: client, clientSecret: 'sec_…Xy' } : {},
+        secretsInUrl: inQuery ? [{ kind: 'client-secret', where: 'query', param: 'clientSecret' }] : [],
+        credentialsIn,
+        requestBody: credentialsIn === 'query' ? null : `clientId=${client}&clientSecret=sec_…Xy`,
+        apiUser: client,
+        status,
+        denied: status === 401 ? 'deactivated' : null,
+        issued:
+          status === 200
+            ? {
+                tokenId: `jti-${seq}`,
+                fingerprint: seq.toString(16).padStart(16, 'f'),
+                exp: Math.floor(epochSecondsAt(at)) + (options.lifetimeSeconds ?? TEN_DAYS),
+              }
+            : null,
+      });
+    },
+
+    apiCall(options = {}) {
+      const endpoint = options.endpoint ?? ENDPOINTS.getOrder;
+      const token = options.token === undefined ? null : options.token;
+      const issued = token?.issued ?? null;
+      const status = options.status ?? (options.expired ? 401 : 200);
+      return add({
+        ...(options.at === undefined ? {} : { at: options.at }),
+        environment: options.environment ?? token?.environment ?? 'test',
+        method: endpoint.method,
+        path: options.path ?? endpoint.path.replace(/\{[^}]+\}/g, (param) => (param === '{id}' ? 'ORD-1001' : 'X-1')),
+        query: options.query ?? {},
+        routeId: endpoint.id,
+        requiredRole: endpoint.role,
+        apiUser: options.client ?? token?.apiUser ?? TEST_CLIENT,
+        tokenId: issued?.tokenId ?? null,
+        tokenFingerprint: issued?.fingerprint ?? null,
+        tokenMasked: issued ? `eyJhbG…${issued.fingerprint.slice(-4)}` : null,
+        tokenExpired: options.expired ?? false,
+        denied: options.denied ?? (options.expired ? 'expired' : status === 401 ? 'revoked' : null),
+        touched: options.touched ?? null,
+        secretsInUrl: options.secretsInUrl ?? [],
+        status,
+      });
+    },
+
+    apiCalls(count, { from, every, ...options }) {
+      return Array.from({ length: count }, (_, i) => builder.apiCall({ ...options, at: from + i * every }));
+    },
+  };
+  return builder;
+}
+
+export type PhaseName = 'steady' | 'revoked-token' | 'short-lived-tokens' | 'deactivated-user';
+
+/** Where each phase of the full-length certify plan lies, in seconds since the run started. */
+export const PHASES: Record<PhaseName, { start: number; end: number; params: Record<string, number> }> = (() => {
+  const out: Record<string, { start: number; end: number; params: Record<string, number> }> = {};
+  let start = READY_AT;
+  for (const spec of certifyPlan(FULL_TIMINGS)) {
+    out[spec.name] = { start, end: start + spec.durationMs / 1000, params: spec.params ?? {} };
+    start += spec.durationMs / 1000;
+  }
+  for (const name of ['steady', 'revoked-token', 'short-lived-tokens', 'deactivated-user']) {
+    if (!out[name]) throw new Error(`The certify plan has no "${name}" phase any more: update test-journal.ts and the checks.`);
+  }
+  return out as Record<PhaseName, { start: number; end: number; params: Record<string, number> }>;
+})();
+
+/** One phase as it ran: by default where the full-length plan puts it, run to its end. */
+export function phaseRecord(
+  name: PhaseName,
+  overrides: { start?: number; end?: number; completed?: boolean; params?: Record<string, number> } = {},
+): PhaseRecord {
+  const planned = PHASES[name];
+  return {
+    name,
+    environment: 'test',
+    startMono: monoAt(overrides.start ?? planned.start),
+    endMono: monoAt(overrides.end ?? planned.end),
+    completed: overrides.completed ?? true,
+    params: overrides.params ?? planned.params,
+  };
+}
+
+/** Every phase of the plan, run to its end. */
+export function allPhases(): PhaseRecord[] {
+  return (Object.keys(PHASES) as PhaseName[]).map((name) => phaseRecord(name));
+}
+
+/** A line of the integration's output. */
+export function logLine(text: string, options: { at?: number; stream?: 'stdout' | 'stderr'; run?: 'test' | 'production' } = {}): LogLine {
+  return { stream: options.stream ?? 'stdout', mono: monoAt(options.at ?? READY_AT), text, run: options.run ?? 'test' };
+}
+
+/** A secret the scanner found in the integration's output. */
+export function loggedSecret(options: Partial<SecretSighting> & { at?: number } = {}): SecretSighting {
+  const { at = READY_AT, ...rest } = options;
+  return { where: 'log', kind: 'token', masked: 'eyJhbG…Q4', how: 'full', stream: 'stdout', mono: monoAt(at), text: 'token: eyJhbG…Q4', ...rest };
+}
+
+/** A secret the scanner found in a file of the integration's workspace. */
+export function storedSecret(file: string, options: Partial<SecretSighting> = {}): SecretSighting {
+  return { where: 'file', kind: 'client-secret', masked: 'sec_…Xy', how: 'full', file, line: 1, ...options };
+}
+
+/**
+ * A complete set of observations: a well-named, least-privileged API user, both clients,
+ * every phase run to its end, and nothing else unless given.
+ */
+export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & { apiUser?: Partial<Observations['apiUser']> } = {}): Observations {
+  const { apiUser, ...rest } = partial;
+  return {
+    runStartMono: RUN_START_MONO,
+    clients: { test: TEST_CLIENT, production: PRODUCTION_CLIENT },
+    journal: [],
+    phases: allPhases(),
+    logs: [],
+    secrets: [],
+    endpoints: Object.values(ENDPOINTS),
+    universe: { stores: ['store-bergen', 'store-oslo', 'store-stockholm', 'store-trondheim'], markets: ['DNK', 'NOR', 'SWE'] },
+    webhook: false,
+    ...rest,
+    apiUser: { name: 'ERP Order Export', roles: ['OrderRead'], stores: '*', markets: '*', ...apiUser },
+  };
+}
+
+/** The journal seq numbers an evidence list names, in order. */
+export function requestSeqs(evidence: readonly Evidence[]): number[] {
+  return evidence.flatMap((e) => (e.kind === 'request' ? [e.seq] : []));
+}
+
+/** The value of the metric named `name` in an evidence list. */
+export function metric(evidence: readonly Evidence[], name: string): number | undefined {
+  const found = evidence.find((e) => e.kind === 'metric' && e.name.startsWith(name));
+  return found?.kind === 'metric' ? found.value : undefined;
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import check from './token.cached-and-reused.ts';
+import { PHASES, PRODUCTION_CLIENT, journal, metric, observations, phaseRecord, requestSeqs } from './test-journal.ts';
+
+const { start, end } = PHASES.steady;
+
+describe('token.cached-and-reused', () => {
+  it('passes when one token serves every call of the steady phase', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: start - 0.5 });
+    j.apiCalls(10, { from: start, every: 1, token });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toContain('1 token request(s) served 10 API calls');
+  });
+
+  it('counts the token requested at start-up, before the steady phase began', () => {
+    const j = journal();
+    j.tokenRequest({ at: 0.2 });
+    const token = j.tokenRequest({ at: start + 0.5 });
+    j.apiCalls(5, { from: start + 1, every: 1, token });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(metric(finding.evidence, 'token requests')).toBe(2);
+  });
+
+  it('fails when each API call fetches a new token', () => {
+    const j = journal();
+    const tokens = [];
+    for (let i = 0; i < 6; i++) {
+      const token = j.tokenRequest({ at: start + i });
+      tokens.push(token);
+      j.apiCall({ at: start + i + 0.2, token });
+    }
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toContain('6 token requests for 6 API calls');
+    expect(metric(finding.evidence, 'token requests')).toBe(6);
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', name: 'token requests', limit: 1 }));
+    // The first five token requests are listed, then a note of the rest.
+    expect(requestSeqs(finding.evidence)).toEqual(tokens.slice(0, 5).map((t) => t.seq));
+    expect(finding.evidence.at(-1)).toEqual({ kind: 'note', text: '…and 1 more' });
+  });
+
+  it('allows one extra token request forced by a 401', () => {
+    const j = journal();
+    const first = j.tokenRequest({ at: start });
+    j.apiCalls(3, { from: start + 1, every: 1, token: first });
+    j.apiCall({ at: start + 4, token: first, status: 401 });
+    const second = j.tokenRequest({ at: start + 4.1 });
+    j.apiCalls(4, { from: start + 4.2, every: 1, token: second });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(metric(finding.evidence, 'token requests')).toBe(2);
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ name: 'token requests', limit: 2 }));
+  });
+
+  it('does not allow a second token request that no 401 forced', () => {
+    const j = journal();
+    const first = j.tokenRequest({ at: start });
+    j.apiCalls(3, { from: start + 1, every: 1, token: first });
+    const second = j.tokenRequest({ at: start + 4.1 });
+    j.apiCalls(3, { from: start + 4.2, every: 1, token: second });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toContain('2 token requests for 6 API calls');
+    expect(requestSeqs(finding.evidence)).toEqual([first.seq, second.seq]);
+  });
+
+  it('does not count refused token requests', () => {
+    const j = journal();
+    j.tokenRequest({ at: start, status: 401 });
+    const token = j.tokenRequest({ at: start + 0.5 });
+    j.apiCalls(4, { from: start + 1, every: 1, token });
+
+    expect(check.judge(observations({ journal: j.entries })).verdict).toBe('pass');
+  });
+
+  it('ignores the production run going on alongside, and traffic after the steady phase', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: start });
+    j.apiCalls(5, { from: start + 1, every: 1, token });
+    for (let i = 0; i < 3; i++) {
+      const prod = j.tokenRequest({ at: start + 1.5 + i, environment: 'production', client: PRODUCTION_CLIENT });
+      j.apiCall({ token: prod });
+    }
+    for (let i = 0; i < 3; i++) j.apiCall({ at: end + 1 + i, token: j.tokenRequest({ at: end + 0.5 + i }) });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(metric(finding.evidence, 'API calls')).toBe(5);
+  });
+
+  it('is inconclusive with fewer than two API calls', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: start });
+    j.apiCall({ at: start + 1, token });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toContain('Only 1 API call(s)');
+  });
+
+  it('does not count health checks as API calls', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: start });
+    j.apiCall({ at: start + 1, token });
+    for (let i = 0; i < 5; i++) j.entry({ at: start + 2 + i });
+
+    expect(check.judge(observations({ journal: j.entries })).verdict).toBe('inconclusive');
+  });
+
+  it('is inconclusive when the steady phase did not run', () => {
+    const finding = check.judge(observations({ phases: [] }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toContain('"steady" phase did not run');
+  });
+
+  it('is inconclusive when the steady phase ended early, even if tokens were requested per call', () => {
+    const j = journal();
+    for (let i = 0; i < 4; i++) j.apiCall({ at: start + i + 0.2, token: j.tokenRequest({ at: start + i }) });
+
+    const finding = check.judge(observations({ journal: j.entries, phases: [phaseRecord('steady', { end: start + 5, completed: false })] }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toContain('"steady" phase ended early');
+  });
+});

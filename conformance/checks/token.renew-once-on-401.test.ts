@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import check from './token.renew-once-on-401.ts';
+import { ENDPOINTS, PHASES, PRODUCTION_CLIENT, journal, observations, phaseRecord, requestSeqs } from './test-journal.ts';
+
+const revoked = PHASES['revoked-token'];
+const lifetime = PHASES['revoked-token'].params.tokenLifetimeSeconds!;
+
+/** Steady traffic on a 10-day token; the revoked-token phase then revokes it and the next call gets 401. */
+function revokedMidRun() {
+  const j = journal();
+  const old = j.tokenRequest({ at: 1 });
+  j.apiCalls(9, { from: 2, every: 1, token: old });
+  const denied = j.apiCall({ at: revoked.start + 0.5, token: old, status: 401 });
+  return { j, old, denied };
+}
+
+describe('token.renew-once-on-401', () => {
+  it('passes when one token request follows the 401 and the call is retried with the new token', () => {
+    const { j, denied } = revokedMidRun();
+    const renewal = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+    const retry = j.apiCall({ at: revoked.start + 0.75, token: renewal });
+    j.apiCalls(4, { from: revoked.start + 1.5, every: 1, token: renewal });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe('One token request, then the call was retried and succeeded 0.25 s after the 401.');
+    expect(requestSeqs(finding.evidence)).toEqual([denied.seq, renewal.seq, retry.seq]);
+  });
+
+  it('passes when two concurrent calls hit the revoked token and share one renewal', () => {
+    const { j, old, denied } = revokedMidRun();
+    j.apiCall({ at: revoked.start + 0.52, token: old, status: 401, endpoint: ENDPOINTS.searchOrders });
+    const renewal = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+    j.apiCall({ at: revoked.start + 0.7, token: renewal, endpoint: ENDPOINTS.searchOrders });
+    const retry = j.apiCall({ at: revoked.start + 0.71, token: renewal });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(requestSeqs(finding.evidence)).toEqual([denied.seq, renewal.seq, retry.seq]);
+  });
+
+  it('fails when the integration keeps calling with the revoked token instead of renewing it', () => {
+    const { j, old, denied } = revokedMidRun();
+    const more = j.apiCalls(6, { from: revoked.start + 1, every: 0.5, token: old, status: 401 });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe('After a 401 the integration did not request a new token.');
+    expect(requestSeqs(finding.evidence)).toEqual([denied.seq, ...more.slice(0, 4).map((e) => e.seq)]);
+  });
+
+  it('fails when the integration renews but never retries the call that got the 401', () => {
+    const { j, denied } = revokedMidRun();
+    const renewal = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe('The integration renewed its token but did not retry GET /api/Orders/ORD-1001.');
+    expect(requestSeqs(finding.evidence)).toEqual([denied.seq, renewal.seq]);
+  });
+
+  it('does not count a call to a different route as the retry', () => {
+    const { j } = revokedMidRun();
+    const renewal = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+    j.apiCalls(3, { from: revoked.start + 0.7, every: 1, token: renewal, endpoint: ENDPOINTS.searchOrders });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toContain('did not retry GET /api/Orders/ORD-1001');
+  });
+
+  it('does not count the same route for another resource as the retry', () => {
+    const { j } = revokedMidRun();
+    const renewal = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+    j.apiCall({ at: revoked.start + 0.7, token: renewal, path: '/api/Orders/ORD-1002' });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toContain('did not retry GET /api/Orders/ORD-1001');
+  });
+
+  it('does not count a retry that still presents the revoked token', () => {
+    const { j, old } = revokedMidRun();
+    j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+    j.apiCall({ at: revoked.start + 0.7, token: old, status: 401 });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toContain('did not retry');
+  });
+
+  it('fails when the integration renews twice before retrying', () => {
+    const { j, denied } = revokedMidRun();
+    const first = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+    const second = j.tokenRequest({ at: revoked.start + 0.7, lifetimeSeconds: lifetime });
+    const retry = j.apiCall({ at: revoked.start + 0.8, token: second });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe('The integration requested 2 tokens before retrying, where one renewal should do.');
+    expect(requestSeqs(finding.evidence)).toEqual([denied.seq, first.seq, retry.seq]);
+  });
+
+  it('fails when the integration renews twice, even if it retries with the first new token', () => {
+    const { j } = revokedMidRun();
+    const first = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+    j.tokenRequest({ at: revoked.start + 0.7, lifetimeSeconds: lifetime });
+    j.apiCall({ at: revoked.start + 0.8, token: first });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toContain('requested 2 tokens before retrying');
+  });
+
+  it('fails when the retried call does not succeed', () => {
+    const { j } = revokedMidRun();
+    const renewal = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+    const retry = j.apiCall({ at: revoked.start + 0.7, token: renewal, status: 500 });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe('The retried call failed with 500.');
+    expect(requestSeqs(finding.evidence).at(-1)).toBe(retry.seq);
+  });
+
+  it('ignores the production run', () => {
+    const { j, denied } = revokedMidRun();
+    const prod = j.tokenRequest({ at: revoked.start + 0.55, environment: 'production', client: PRODUCTION_CLIENT });
+    j.apiCall({ at: revoked.start + 0.56, token: prod });
+    const renewal = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+    const retry = j.apiCall({ at: revoked.start + 0.7, token: renewal });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(requestSeqs(finding.evidence)).toEqual([denied.seq, renewal.seq, retry.seq]);
+  });
+
+  it('is inconclusive when no call was made after the tokens were revoked', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    j.apiCalls(5, { from: 2, every: 1, token });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toContain('No API call was made after the tokens were revoked');
+  });
+
+  it('is inconclusive when the revoked-token phase did not run', () => {
+    const finding = check.judge(observations({ phases: [phaseRecord('steady')] }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toContain('"revoked-token" phase did not run');
+  });
+
+  it('is inconclusive when the revoked-token phase ended early', () => {
+    const { j } = revokedMidRun();
+    const phases = [phaseRecord('steady'), phaseRecord('revoked-token', { end: revoked.start + 0.6, completed: false })];
+
+    const finding = check.judge(observations({ journal: j.entries, phases }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toContain('"revoked-token" phase ended early');
+  });
+});
