@@ -26,7 +26,7 @@ describe('credentials.least-privilege', () => {
     const finding = check.judge(observations({ journal: orderSync().entries, apiUser: { roles: ['InventoryAdmin', 'OrderRead'] } }));
 
     expect(finding.verdict).toBe('pass');
-    expect(finding.summary).toBe('The assigned roles (InventoryAdmin, OrderRead) are exactly what the calls made require.');
+    expect(finding.summary).toBe('The assigned roles (InventoryAdmin, OrderRead) grant nothing beyond what the calls made require.');
     expect(finding.evidence).toEqual([
       { kind: 'note', text: 'assigned: InventoryAdmin, OrderRead' },
       { kind: 'note', text: 'minimal role set for the calls made: InventoryAdmin, OrderRead' },

@@ -31,7 +31,10 @@ export default defineCheck({
       ...[...byRoute.values()].map((r) => ({ kind: 'note' as const, text: `${r.method} ${r.path} (×${r.count}) requires ${r.role}` })),
     ];
     if (excess.length === 0) {
-      return { verdict: 'pass', summary: `The assigned roles (${assigned.join(', ')}) are exactly what the calls made require.`, evidence };
+      const granted = effectiveRoles(assigned);
+      const missing = minimal.filter((r) => !granted.has(r));
+      const note = missing.length ? ` (the calls also needed ${missing.join(', ')}, which is not assigned: they were refused with 403)` : '';
+      return { verdict: 'pass', summary: `The assigned roles (${assigned.join(', ')}) grant nothing beyond what the calls made require${note}.`, evidence };
     }
     return {
       verdict: 'fail',

@@ -19,10 +19,10 @@ export default defineCheck({
       return inconclusive('The integration read or wrote nothing that belongs to a store or market, so its scope could not be judged.');
     }
     const advice: string[] = [];
-    if (obs.apiUser.stores === '*' && touchedStores.size < obs.universe.stores.length) {
+    if (obs.apiUser.stores === '*' && touchedStores.size > 0 && touchedStores.size < obs.universe.stores.length) {
       advice.push(`stores: it touched ${touchedStores.size} of ${obs.universe.stores.length} (${[...touchedStores].sort().slice(0, 8).join(', ')})`);
     }
-    if (obs.apiUser.markets === '*' && touchedMarkets.size < obs.universe.markets.length) {
+    if (obs.apiUser.markets === '*' && touchedMarkets.size > 0 && touchedMarkets.size < obs.universe.markets.length) {
       advice.push(`markets: it touched ${touchedMarkets.size} of ${obs.universe.markets.length} (${[...touchedMarkets].sort().join(', ')})`);
     }
     const evidence = [

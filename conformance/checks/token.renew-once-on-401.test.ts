@@ -154,7 +154,7 @@ describe('token.renew-once-on-401', () => {
     const finding = check.judge(observations({ journal: j.entries }));
 
     expect(finding.verdict).toBe('inconclusive');
-    expect(finding.summary).toContain('No API call was made after the tokens were revoked');
+    expect(finding.summary).toContain('No API call was answered 401 after the tokens were revoked');
   });
 
   it('is inconclusive when the revoked-token phase did not run', () => {

@@ -14,7 +14,9 @@ export default defineCheck({
     const traffic = within(obs, p.startMono, end).filter((e) => e.apiUser === obs.clients.test);
     const first401 = traffic.find((e) => isApiCall(e) && e.status === 401);
     if (!first401) {
-      return inconclusive('No API call was made after the tokens were revoked, so the reaction to a 401 could not be observed.');
+      return inconclusive(
+        'No API call was answered 401 after the tokens were revoked, so the reaction to a 401 could not be observed (the integration made no call with an old token: it stopped calling, or it fetches a token per call, which token.cached-and-reused judges).',
+      );
     }
     const after = traffic.filter((e) => e.seq > first401.seq);
     const renewal = after.find((e) => isTokenRequest(e) && e.status === 200 && e.issued);

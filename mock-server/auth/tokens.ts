@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { ApiUserRecord, EnvironmentName } from './api-users.ts';
+import { type ApiUserRecord, type EnvironmentName, fingerprint, mask } from './api-users.ts';
 
 /** The claims golive's tokens carry. Omnium's claim names are unconfirmed; clients only read `exp`. */
 export interface TokenClaims extends JWTPayload {
@@ -18,10 +18,17 @@ export interface TokenClaims extends JWTPayload {
 
 export type VerifyFailure = 'malformed' | 'signature' | 'expired' | 'not-yet-valid' | 'wrong-issuer' | 'claims';
 
-export type VerifyResult =
+/** How the journal shows a token: never in full. */
+export interface TokenPrint {
+  fingerprint: string;
+  masked: string;
+}
+
+export type VerifyResult = (
   | { ok: true; claims: TokenClaims }
   /** `claims` is present when the signature was good but a time or audience check failed. */
-  | { ok: false; reason: VerifyFailure; claims?: Partial<TokenClaims> };
+  | { ok: false; reason: VerifyFailure; claims?: Partial<TokenClaims> }
+) & { print: TokenPrint };
 
 export interface TokenServiceOptions {
   tenant: string;
@@ -48,7 +55,7 @@ export class TokenService {
   readonly audience: string;
   readonly #secret: Uint8Array;
   readonly #now: () => number;
-  readonly #cache = new Map<string, TokenClaims>();
+  readonly #cache = new Map<string, { claims: TokenClaims; print: TokenPrint }>();
   readonly #cacheSize: number;
 
   constructor(readonly options: TokenServiceOptions) {
@@ -84,7 +91,8 @@ export class TokenService {
   /** Verifies `token`; cached per token string, time claims always re-checked. */
   async verify(token: string): Promise<VerifyResult> {
     const cached = this.#cache.get(token);
-    if (cached) return this.#checkTimes(cached);
+    if (cached) return { ...this.#checkTimes(cached.claims), print: cached.print };
+    const print = { fingerprint: fingerprint(token), masked: mask(token) };
     try {
       const { payload } = await jwtVerify<TokenClaims>(token, this.#secret, {
         algorithms: ['HS256'],
@@ -95,17 +103,17 @@ export class TokenService {
         currentDate: new Date(this.#now()),
       });
       if (payload.tenant !== this.options.tenant || payload.env !== this.options.environment) {
-        return { ok: false, reason: 'wrong-issuer', claims: payload };
+        return { ok: false, reason: 'wrong-issuer', claims: payload, print };
       }
       if (this.#cache.size >= this.#cacheSize) this.#cache.clear();
-      this.#cache.set(token, payload);
-      return { ok: true, claims: payload };
+      this.#cache.set(token, { claims: payload, print });
+      return { ok: true, claims: payload, print };
     } catch (err) {
-      return failure(err);
+      return { ...failure(err), print };
     }
   }
 
-  #checkTimes(claims: TokenClaims): VerifyResult {
+  #checkTimes(claims: TokenClaims): { ok: true; claims: TokenClaims } | { ok: false; reason: VerifyFailure; claims: TokenClaims } {
     const now = this.#now() / 1000;
     if (now >= claims.exp) return { ok: false, reason: 'expired', claims };
     if (now < claims.nbf) return { ok: false, reason: 'not-yet-valid', claims };
@@ -113,7 +121,7 @@ export class TokenService {
   }
 }
 
-function failure(err: unknown): VerifyResult {
+function failure(err: unknown): { ok: false; reason: VerifyFailure; claims?: Partial<TokenClaims> } {
   if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired', claims: err.payload as Partial<TokenClaims> };
   if (err instanceof errors.JWTClaimValidationFailed) {
     const reason = err.claim === 'nbf' ? 'not-yet-valid' : err.claim === 'iss' || err.claim === 'aud' ? 'wrong-issuer' : 'claims';

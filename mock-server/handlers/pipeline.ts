@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type ApiUserRecord, type ApiUserRegistry, type EnvironmentName, fingerprint, mask } from '../auth/api-users.ts';
+import type { ApiUserRecord, ApiUserRegistry, EnvironmentName } from '../auth/api-users.ts';
 import { grants } from '../auth/roles.ts';
 import { createScope } from '../auth/scope.ts';
 import { type TokenService, type VerifyFailure, peekClaims } from '../auth/tokens.ts';
@@ -99,9 +99,9 @@ async function authorised(rt: Runtime, endpoint: Endpoint, req: InboundRequest, 
     entry.denied = req.headers.authorization ? 'malformed Authorization header' : 'no bearer token';
     return { status: 401, headers: WWW_AUTH_MISSING };
   }
-  entry.tokenFingerprint = fingerprint(token);
-  entry.tokenMasked = mask(token);
   const result = await rt.tokens.verify(token);
+  entry.tokenFingerprint = result.print.fingerprint;
+  entry.tokenMasked = result.print.masked;
   const claims = result.ok ? result.claims : (result.claims ?? peekClaims(token));
   entry.tokenId = typeof claims?.jti === 'string' ? claims.jti : null;
   entry.apiUser = typeof claims?.sub === 'string' ? claims.sub : null;
