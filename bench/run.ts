@@ -11,6 +11,7 @@ import { createMockServer } from '../mock-server/index.ts';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 50;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
@@ -55,13 +56,21 @@ async function pipelineVsBare(): Promise<void> {
   const address = bare.server.address();
   const bareUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/Orders/${orderId}`;
 
-  const bareResult = await load(bareUrl);
-  const ours = await load(orderUrl, { authorization: `Bearer ${token}` });
+  // Alternate the two and keep each one's best round: a neighbour's burst of CPU on a shared
+  // machine then costs a round, not the ratio.
+  const best = (a: Awaited<ReturnType<typeof load>>, b: Awaited<ReturnType<typeof load>> | undefined) => (b && b.rps > a.rps ? b : a);
+  let bareResult: Awaited<ReturnType<typeof load>> | undefined;
+  let ours: Awaited<ReturnType<typeof load>> | undefined;
+  for (let round = 0; round < ROUNDS; round++) {
+    bareResult = best(await load(bareUrl), bareResult);
+    ours = best(await load(orderUrl, { authorization: `Bearer ${token}` }), ours);
+  }
+  if (!bareResult || !ours) throw new Error('no rounds ran');
   await bare.close();
   await mock.close();
 
   const ratio = ours.rps / bareResult.rps;
-  console.log(`GET /api/Orders/{id}, ${CONNECTIONS} connections, ${DURATION_S} s, plain HTTP on loopback`);
+  console.log(`GET /api/Orders/{id}, ${CONNECTIONS} connections, best of ${ROUNDS} rounds of ${DURATION_S} s, plain HTTP on loopback`);
   console.log(`  bare fastify route   ${Math.round(bareResult.rps)} req/s  p99 ${bareResult.p99} ms`);
   console.log(`  golive pipeline      ${Math.round(ours.rps)} req/s  p99 ${ours.p99} ms  (non-2xx: ${ours.non2xx})`);
   console.log(`  ratio                ${ratio.toFixed(2)} (target ≥ 0.60)  ${ratio >= 0.6 ? 'OK' : 'BELOW TARGET'}`);

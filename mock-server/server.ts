@@ -15,6 +15,8 @@ import {
 import { TokenService } from './auth/tokens.ts';
 import { type Clock, createClock } from './clock.ts';
 import { createDomain } from './domain/index.ts';
+import { type RateLimitSettings, RateLimiter } from './faults/rate-limit.ts';
+import { FaultMatcher } from './faults/rules.ts';
 import { createEventBus } from './handlers/event-bus.ts';
 import type { Runtime } from './handlers/pipeline.ts';
 import { OMNIUM_ENDPOINTS } from './handlers/table.ts';
@@ -46,6 +48,8 @@ export interface MockServerOptions {
   demoUser?: Partial<ApiUserSpec> | false;
   /** Bearer token of the admin API (default: random). */
   adminToken?: string;
+  /** Omnium's rate limits (omnium-api.md A7), changed or turned off (`false`). */
+  rateLimits?: Partial<RateLimitSettings> | false;
 }
 
 export interface EnvironmentInfo {
@@ -61,6 +65,9 @@ export interface TenantInfo {
 export interface MockControl {
   readonly journal: Journal;
   readonly clock: Clock;
+  /** Fault rules: add, remove, list; every injected fault is marked in the journal. */
+  readonly faults: FaultMatcher;
+  readonly limits: RateLimiter;
   createApiUser(spec: ApiUserSpec): Promise<CreatedApiUser>;
   listApiUsers(): ApiUserView[];
   getApiUser(clientId: string): ApiUserView | undefined;
@@ -121,6 +128,8 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const adminToken = options.adminToken ?? `gla_${randomBytes(24).toString('base64url')}`;
   secrets.add('admin-token', adminToken);
   const tokenListeners = new Set<(token: string, clientId: string) => void>();
+  const faults = new FaultMatcher({ seed: options.seed ?? 1, now: () => clock.now() });
+  const limits = new RateLimiter(options.rateLimits === false ? { enabled: false } : (options.rateLimits ?? {}), () => clock.now());
 
   const runtimes: Runtime[] = [];
   for (const tenant of tenantIds) {
@@ -136,6 +145,8 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
         journal,
         secrets,
         events: createEventBus(),
+        faults,
+        limits,
         tokenListeners,
       });
     }
@@ -155,6 +166,8 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const control: MockControl = {
     journal,
     clock,
+    faults,
+    limits,
     async createApiUser(spec) {
       const rt = runtime(spec.tenant, spec.environment);
       const created = rt.users.create(spec);

@@ -106,6 +106,21 @@ export async function createAdminListener(control: MockControl, options: AdminOp
     if (!Number.isInteger(since) || since < 0) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'since: expected a whole number ≥ 0');
     return { lastSeq: control.journal.lastSeq, entries: control.journal.since(since) };
   });
+  app.get('/__admin/faults', async () => control.faults.list());
+  app.post('/__admin/faults', async (request, reply) => reply.code(201).send(control.faults.add(request.body as never)));
+  app.delete('/__admin/faults', async (_request, reply) => {
+    control.faults.clear();
+    return reply.code(204).send();
+  });
+  app.delete<{ Params: { id: string } }>('/__admin/faults/:id', async (request, reply) => {
+    if (!control.faults.remove(request.params.id)) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no fault rule ${request.params.id}`);
+    return reply.code(204).send();
+  });
+  app.post('/__admin/clock', async (request) => {
+    const { shiftMs } = parse(z.strictObject({ shiftMs: z.number().int() }), request.body);
+    control.clock.shift(shiftMs);
+    return { now: new Date(control.clock.now()).toISOString() };
+  });
   app.post('/__admin/reset', async (_request, reply) => {
     await control.reset();
     return reply.code(204).send();

@@ -29,6 +29,8 @@ export interface ApiResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** A fault the transport must play on the socket itself: no response, or a cut one. */
+  socket?: 'reset' | 'hang' | 'truncated';
   /** What the journal should know that only the resolver can tell (the token endpoint's caller). */
   journal?: Partial<Pick<JournalEntry, 'apiUser' | 'credentialsIn' | 'issued'>>;
 }

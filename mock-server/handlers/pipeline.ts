@@ -9,6 +9,8 @@ import type { Journal, JournalEntry } from '../journal/journal.ts';
 import { type SecretIndex, redactBody, redactPath, redactQuery } from '../journal/redact.ts';
 import type { ApiRequest, ApiResponse, Endpoint, ResolverContext, TokenIssuer } from './endpoint.ts';
 import type { EventBus } from './event-bus.ts';
+import type { RateLimiter } from '../faults/rate-limit.ts';
+import { type FaultMatcher, type RegisteredFaultRule, retryAfterHeader } from '../faults/rules.ts';
 
 /** One tenant's environment: its own signing key, API users and data, served on its own listener. */
 export interface Runtime {
@@ -21,6 +23,10 @@ export interface Runtime {
   readonly journal: Journal;
   readonly secrets: SecretIndex;
   readonly events: EventBus;
+  /** Fault rules, shared by every runtime of a server (a rule may name the environment). */
+  readonly faults: FaultMatcher;
+  /** Omnium's per-user and per-tenant limits, shared by every runtime of a server. */
+  readonly limits: RateLimiter;
   /** Told of every token issued, in clear, so an in-process harness can look for it in logs. Never stored. */
   readonly tokenListeners: Set<(token: string, clientId: string) => void>;
 }
@@ -36,6 +42,43 @@ export interface InboundRequest extends ApiRequest {
 export interface Handled {
   response: ApiResponse;
   entry: JournalEntry;
+  /** Frees the request's rate-limit slot: call once the response is complete or abandoned. */
+  release: () => void;
+}
+
+const NOTHING_TO_RELEASE = () => {};
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Plays a fault rule: an answer instead of the real one, or `undefined` to go on (after a
+ * delay, for latency). Socket-level faults are handed to the transport.
+ */
+async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: string | null, entry: JournalEntry): Promise<ApiResponse | undefined> {
+  const action = rule.action;
+  entry.fault = { id: rule.id, kind: action.kind === 'status' ? `status ${action.status}` : action.kind };
+  switch (action.kind) {
+    case 'latency':
+      await sleep(action.ms);
+      return undefined;
+    case 'status': {
+      const headers: Record<string, string> = {};
+      if (action.status === 401) {
+        headers['www-authenticate'] = 'Bearer error="invalid_token"';
+        if (action.revokeTokens && clientId) rt.users.revokeTokens(clientId);
+      }
+      const retryAfter = retryAfterHeader(action, rt.clock.now());
+      if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
+      const body = action.status >= 500 ? 'Internal server error' : undefined;
+      return { status: action.status, headers, ...(body ? { body } : {}) };
+    }
+    case 'empty':
+      return { status: 200, headers: JSON_TYPE, body: '' };
+    case 'malformed-json':
+      return { status: 200, headers: JSON_TYPE, body: '{"result":[{"id":"' };
+    default:
+      return { status: 0, socket: action.kind };
+  }
 }
 
 const WWW_AUTH_MISSING = { 'www-authenticate': 'Bearer' };
@@ -80,20 +123,59 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
   const startMono = performance.now();
   const entry = startEntry(rt, endpoint, req, startMono);
   let response: ApiResponse;
+  let release = NOTHING_TO_RELEASE;
   if (!endpoint) {
     response = { status: 404 };
   } else if (!endpoint.auth) {
-    response = await endpoint.resolve(req, context(rt, null, req));
+    const rule = rt.faults.match({ apiUser: null, environment: rt.environment, method: req.method, path: req.path });
+    response = (rule && (await playFault(rt, rule, null, entry))) || (await endpoint.resolve(req, context(rt, null, req)));
   } else {
-    response = await authorised(rt, endpoint, req, entry);
+    const outcome = await authorised(rt, endpoint, req, entry);
+    response = outcome.response;
+    release = outcome.release;
   }
   if (response.journal) Object.assign(entry, response.journal);
   entry.status = response.status;
   if (response.status < 300 && endpoint?.auth) entry.touched = touched(response.body);
-  return { response, entry };
+  return { response, entry, release };
 }
 
-async function authorised(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: JournalEntry): Promise<ApiResponse> {
+async function authorised(
+  rt: Runtime,
+  endpoint: Endpoint,
+  req: InboundRequest,
+  entry: JournalEntry,
+): Promise<{ response: ApiResponse; release: () => void }> {
+  const response = await authenticate(rt, req, entry);
+  if ('status' in response) return { response, release: NOTHING_TO_RELEASE };
+  const user = response;
+  const rule = rt.faults.match({ apiUser: user.clientId, environment: rt.environment, method: req.method, path: req.path });
+  const faulted = rule ? await playFault(rt, rule, user.clientId, entry) : undefined;
+  if (faulted) return { response: faulted, release: NOTHING_TO_RELEASE };
+  const grant = rt.limits.acquire({ clientId: user.clientId, tenant: rt.tenant, limit: endpoint.limit });
+  const limitHeaders = rt.limits.settings.headers ? rt.limits.headers(user.clientId) : null;
+  if (!grant.ok) {
+    entry.denied = `rate limit (${grant.reason})`;
+    return { response: { status: 429, headers: { ...limitHeaders, 'retry-after': String(grant.retryAfterSeconds) } }, release: NOTHING_TO_RELEASE };
+  }
+  try {
+    if (!grants(user.roles, endpoint.role)) {
+      entry.denied = `missing role ${endpoint.role}`;
+      grant.release();
+      return { response: { status: 403 }, release: NOTHING_TO_RELEASE };
+    }
+    const answer = await endpoint.resolve(req, context(rt, user, req));
+    if (answer.status === 403 && !entry.denied) entry.denied = 'store or market out of scope';
+    if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
+    return { response: answer, release: () => grant.release() };
+  } catch (err) {
+    grant.release();
+    throw err;
+  }
+}
+
+/** The API user behind the bearer token, or the 401 to answer. */
+async function authenticate(rt: Runtime, req: InboundRequest, entry: JournalEntry): Promise<ApiUserRecord | ApiResponse> {
   const token = bearerOf(req.headers.authorization);
   if (!token) {
     entry.denied = req.headers.authorization ? 'malformed Authorization header' : 'no bearer token';
@@ -116,13 +198,7 @@ async function authorised(rt: Runtime, endpoint: Endpoint, req: InboundRequest, 
     entry.denied = refusal ?? 'unknown API user';
     return invalidToken('claims', undefined);
   }
-  if (!grants(user.roles, endpoint.role)) {
-    entry.denied = `missing role ${endpoint.role}`;
-    return { status: 403 };
-  }
-  const response = await endpoint.resolve(req, context(rt, user, req));
-  if (response.status === 403 && !entry.denied) entry.denied = 'store or market out of scope';
-  return response;
+  return user;
 }
 
 function refuse(user: ApiUserRecord | undefined, generation: number): string | null {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
@@ -8,7 +9,7 @@ import type { KeyPair } from './tls.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    golive: { entry: JournalEntry | null; rawBody: string | undefined; recorded: boolean };
+    golive: { entry: JournalEntry | null; rawBody: string | undefined; recorded: boolean; release: (() => void) | null };
   }
 }
 
@@ -59,6 +60,8 @@ function inbound(request: FastifyRequest, name: string): InboundRequest {
 
 function complete(rt: Runtime, request: FastifyRequest, reply: FastifyReply | null, aborted: boolean): void {
   const state = request.golive;
+  state.release?.();
+  state.release = null;
   const entry = state.entry;
   if (!entry || state.recorded) return;
   state.recorded = true;
@@ -70,6 +73,35 @@ function complete(rt: Runtime, request: FastifyRequest, reply: FastifyReply | nu
   }
   if (reply) entry.responseBytes = Number(reply.getHeader('content-length') ?? 0);
   rt.journal.record(entry);
+}
+
+/**
+ * Faults that need the socket itself (issue: failure modes): a reset, a response that never
+ * comes, a body cut short. The journal records when the client gave up.
+ */
+function playSocketFault(rt: Runtime, request: FastifyRequest, reply: FastifyReply, kind: 'reset' | 'hang' | 'truncated'): FastifyReply {
+  reply.hijack();
+  const raw = reply.raw;
+  const socket = request.raw.socket;
+  if (kind === 'reset') {
+    complete(rt, request, null, false);
+    // A TCP reset (RST), so the client sees ECONNRESET; under TLS, on the TCP socket beneath.
+    const tcp = ((socket as { _parent?: Socket })._parent ?? socket) as Socket;
+    if (typeof tcp.resetAndDestroy === 'function' && !tcp.destroyed) tcp.resetAndDestroy();
+    else socket.destroy();
+  } else if (kind === 'truncated') {
+    const body = '{"result":[{"id":"ORD-1","status":"New"},{"id":"ORD-2","status":"New"}],"totalHits":2}';
+    raw.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(body.length) });
+    raw.write(body.slice(0, body.length >> 1), () => {
+      if (request.golive.entry) request.golive.entry.status = 200;
+      complete(rt, request, null, false);
+      socket.destroy();
+    });
+  } else {
+    // Hang: answer nothing; the client's timeout (or our shutdown) closes the socket.
+    request.raw.once('close', () => complete(rt, request, null, true));
+  }
+  return reply;
 }
 
 /**
@@ -93,7 +125,7 @@ export async function createApiListener(
 
   app.decorateRequest('golive', null as never);
   app.addHook('onRequest', (request, _reply, done) => {
-    request.golive = { entry: null, rawBody: undefined, recorded: false };
+    request.golive = { entry: null, rawBody: undefined, recorded: false, release: null };
     done();
   });
   app.removeAllContentTypeParsers();
@@ -106,8 +138,10 @@ export async function createApiListener(
   });
 
   const serve = (endpoint: Endpoint | null) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const { response, entry } = await handle(rt, endpoint, inbound(request, options.name));
+    const { response, entry, release } = await handle(rt, endpoint, inbound(request, options.name));
     request.golive.entry = entry;
+    request.golive.release = release;
+    if (response.socket) return playSocketFault(rt, request, reply, response.socket);
     return send(reply, response);
   };
   for (const endpoint of endpoints) {

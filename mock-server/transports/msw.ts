@@ -5,6 +5,8 @@ import { TokenService } from '../auth/tokens.ts';
 import { type Clock, createClock } from '../clock.ts';
 import { type Domain, createDomain } from '../domain/index.ts';
 import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
+import { type RateLimitSettings, RateLimiter } from '../faults/rate-limit.ts';
+import { FaultMatcher } from '../faults/rules.ts';
 import { createEventBus } from '../handlers/event-bus.ts';
 import { type Runtime, handle } from '../handlers/pipeline.ts';
 import { OMNIUM_ENDPOINTS } from '../handlers/table.ts';
@@ -21,6 +23,8 @@ export interface OmniumHandlersOptions {
   /** API users to create (default: one `ApiOwner` with the credentials in `DEFAULT_MSW_CREDENTIALS`). */
   apiUsers?: readonly ApiUserSpec[];
   clock?: Clock;
+  /** Omnium's rate limits, changed or turned off (`false`). */
+  rateLimits?: Partial<RateLimitSettings> | false;
 }
 
 /** The demo credentials of the in-process handlers, so a test can hard-code them. */
@@ -38,6 +42,8 @@ export interface OmniumHandlers {
   ready: Promise<Domain>;
   /** Deactivate, change roles, revoke tokens… as the admin API does. */
   users: ApiUserRegistry;
+  /** Fault rules, as the admin API's `/__admin/faults`. */
+  faults: FaultMatcher;
 }
 
 function toResponse(response: ApiResponse): HttpResponse<string> {
@@ -78,6 +84,8 @@ export function createOmniumHandlers(options: OmniumHandlersOptions = {}): Omniu
   for (const u of apiUsers) secrets.add('client-secret', u.clientSecret);
   const journal = createJournal();
   const ready = createDomain({ seed: options.seed ?? 1, scale: options.dataScale, now });
+  const faults = new FaultMatcher({ seed: options.seed ?? 1, now });
+  const limits = new RateLimiter(options.rateLimits === false ? { enabled: false } : (options.rateLimits ?? {}), now);
   let runtime: Runtime | undefined;
   const getRuntime = async (): Promise<Runtime> => {
     runtime ??= {
@@ -90,6 +98,8 @@ export function createOmniumHandlers(options: OmniumHandlersOptions = {}): Omniu
       journal,
       secrets,
       events: createEventBus(),
+      faults,
+      limits,
       tokenListeners: new Set(),
     };
     return runtime;
@@ -116,7 +126,7 @@ export function createOmniumHandlers(options: OmniumHandlersOptions = {}): Omniu
           const prev = query[k];
           query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
         }
-        const { response, entry } = await handle(await getRuntime(), endpoint, {
+        const handled = await handle(await getRuntime(), parsed.ok ? endpoint : null, {
           method: endpoint.method,
           path: u.pathname,
           params: { ...pattern.exec(u.pathname)?.groups },
@@ -126,6 +136,14 @@ export function createOmniumHandlers(options: OmniumHandlersOptions = {}): Omniu
           rawBody: rawBody || undefined,
           listener: 'msw',
         });
+        const { response, entry } = handled;
+        const { release } = handled;
+        release();
+        if (response.socket === 'hang') await new Promise<never>(() => {});
+        if (response.socket) {
+          journal.record(entry);
+          return HttpResponse.error();
+        }
         const reply = parsed.ok ? response : { status: 400, body: parsed.error };
         const out = toResponse(reply);
         entry.status = reply.status;
@@ -136,5 +154,5 @@ export function createOmniumHandlers(options: OmniumHandlersOptions = {}): Omniu
       });
     });
 
-  return { handlers, apiUsers, journal, ready, users };
+  return { handlers, apiUsers, journal, ready, users, faults };
 }

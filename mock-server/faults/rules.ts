@@ -1,0 +1,448 @@
+import { z } from 'zod';
+import { GoliveError } from '../../errors.ts';
+
+/** The statuses a `status` fault may answer with. */
+export const FAULT_STATUSES = [401, 403, 429, 500, 502, 503, 504] as const;
+export type FaultStatus = (typeof FAULT_STATUSES)[number];
+
+/** The fault kinds; each is implemented by the transports (socket-level ones by fastify only). */
+export const FAULT_KINDS = ['status', 'latency', 'reset', 'empty', 'truncated', 'malformed-json', 'hang'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** The `Retry-After` of a `status` fault: delay-seconds, an HTTP date this many seconds from now, or no header. */
+export type RetryAfter = { seconds: number } | { httpDate: number } | 'absent';
+
+/** What a fault does to the request it matches. */
+export type FaultAction =
+  | {
+      kind: 'status';
+      status: FaultStatus;
+      /** Omitted: `Retry-After: 2` on a 429 (the docs' example, omnium-api.md A7), no header otherwise. */
+      retryAfter?: RetryAfter;
+      /** Only with 401: the harness also revokes the API user's tokens. */
+      revokeTokens?: boolean;
+    }
+  /** Delay the real response by `ms`. */
+  | { kind: 'latency'; ms: number }
+  /** Destroy the socket mid-request. */
+  | { kind: 'reset' }
+  /** 200 with an empty body. */
+  | { kind: 'empty' }
+  /** Content-Length promises more than is sent, then the socket closes. */
+  | { kind: 'truncated' }
+  /** The real status with a body that is not JSON. */
+  | { kind: 'malformed-json' }
+  /** No response until the client gives up. */
+  | { kind: 'hang' };
+
+/** Which requests a rule applies to. Every criterion given must hold; none given matches every request. */
+export interface FaultMatch {
+  /** The API user's client id; requests without a known user never match. */
+  apiUser?: string;
+  environment?: 'test' | 'production';
+  /** HTTP method, case-insensitive (stored upper-case). */
+  method?: string;
+  /**
+   * A glob, case-insensitive: `*` any characters but `/`, `**` any characters, `?` one character but `/`
+   * (`/api/Orders/*`, `/api/Orders/**`); or a regular expression written `/source/` (also case-insensitive).
+   */
+  path?: string;
+  /** Only the nth request matching the other criteria (1-based); with `times`, the run of `times` requests from the nth. */
+  nth?: number;
+  /** At most this many times, then the rule is spent. */
+  times?: number;
+  /** Chance, 0..1, that an otherwise matching request is hit, drawn from the matcher's seeded PRNG. */
+  probability?: number;
+  /** Mock-clock epoch ms from which the rule applies (inclusive). */
+  from?: number;
+  /** Mock-clock epoch ms until which the rule applies (exclusive). */
+  until?: number;
+}
+
+/** A fault rule: data, so the admin API and scenario files can carry it. */
+export interface FaultRule {
+  id?: string;
+  match: FaultMatch;
+  action: FaultAction;
+  note?: string;
+}
+
+/** A rule a matcher holds: it has an id. */
+export type RegisteredFaultRule = Readonly<FaultRule & { id: string }>;
+
+/** A rule as `list()` shows it: with its counters and whether it is spent. */
+export type FaultRuleStatus = RegisteredFaultRule & {
+  /** Requests that met the rule's criteria (what `nth` counts). */
+  readonly seen: number;
+  /** Requests the rule answered (what `times` counts). */
+  readonly fired: number;
+  /** No request can match it any more (`times` used up or the `nth` run passed); kept for the record. */
+  readonly spent: boolean;
+};
+
+/** The request fields a rule can look at. */
+export interface FaultRequest {
+  readonly apiUser: string | null;
+  readonly environment: string;
+  readonly method: string;
+  /** The path as sent, without the query string. */
+  readonly path: string;
+}
+
+/** The `Retry-After` a 429 gets when its rule does not say (the example in Omnium's docs). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 2;
+
+/** Ten minutes: far below where Node's timers overflow (2^31 - 1 ms); longer waits are what `hang` is for. */
+const MAX_LATENCY_MS = 600_000;
+const LATENCY = `expected a whole number of milliseconds from 0 to ${MAX_LATENCY_MS}`;
+
+const REGEX_FORM = /^\/(.+)\/$/s;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Compiles a `match.path` to a case-insensitive RegExp; throws a SyntaxError for a bad `/regex/`. */
+export function compilePath(path: string): RegExp {
+  const regex = REGEX_FORM.exec(path);
+  if (regex && path.length > 2) return new RegExp(regex[1] as string, 'i');
+  let source = '';
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i] as string;
+    if (c === '*' && path[i + 1] === '*') {
+      source += '.*';
+      i++;
+    } else if (c === '*') {
+      source += '[^/]*';
+    } else if (c === '?') {
+      source += '[^/]';
+    } else {
+      source += escapeRegExp(c);
+    }
+  }
+  return new RegExp(`^${source}$`, 'i');
+}
+
+const wholeAtLeastOne = (what: string) =>
+  z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+// zod 4 numbers refuse Infinity and NaN already.
+const epochMs = z.number({ error: 'expected a time in epoch milliseconds' });
+
+const matchSchema = z.strictObject({
+  apiUser: z.string({ error: 'expected a client id' }).min(1, { error: 'expected a client id' }).optional(),
+  environment: z.enum(['test', 'production'], { error: 'expected test or production' }).optional(),
+  method: z
+    .string({ error: 'expected an HTTP method' })
+    .regex(/^[A-Za-z]+$/, { error: 'expected an HTTP method' })
+    .transform((m) => m.toUpperCase())
+    .optional(),
+  path: z
+    .string({ error: 'expected a glob or a /regular expression/' })
+    .superRefine((path, ctx) => {
+      if (REGEX_FORM.test(path) && path.length > 2) {
+        try {
+          compilePath(path);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `not a valid regular expression (${(error as Error).message})` });
+        }
+      } else if (!path.startsWith('/')) {
+        ctx.addIssue({ code: 'custom', message: 'expected a glob starting with / (like /api/Orders/*) or a /regular expression/' });
+      }
+    })
+    .optional(),
+  nth: wholeAtLeastOne('a whole number ≥ 1').optional(),
+  times: wholeAtLeastOne('a whole number ≥ 1').optional(),
+  probability: z
+    .number({ error: 'expected a number from 0 to 1' })
+    .min(0, { error: 'expected a number from 0 to 1' })
+    .max(1, { error: 'expected a number from 0 to 1' })
+    .optional(),
+  from: epochMs.optional(),
+  until: epochMs.optional(),
+});
+
+const statusList = FAULT_STATUSES.join(', ');
+
+const SECONDS = 'expected a whole number ≥ 0';
+const FROM_NOW = 'expected whole seconds from now (negative for a past date)';
+
+const RETRY_AFTER = 'expected { seconds: whole number ≥ 0 }, { httpDate: whole seconds from now } or "absent"';
+
+// Hand-checked rather than a zod union, whose failure would not say which inner field is wrong.
+const retryAfterSchema = z.unknown().transform((value, ctx): RetryAfter => {
+  const fail = (message: string, path: string[] = []) => {
+    ctx.addIssue({ code: 'custom', message, path, input: value });
+    return z.NEVER;
+  };
+  if (value === 'absent') return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(RETRY_AFTER);
+  const keys = Object.keys(value);
+  const [key] = keys;
+  if (keys.length !== 1 || (key !== 'seconds' && key !== 'httpDate')) return fail(RETRY_AFTER);
+  const n = (value as Record<string, unknown>)[key];
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) return fail(key === 'seconds' ? SECONDS : FROM_NOW, [key]);
+  if (key === 'seconds') return n < 0 ? fail(SECONDS, [key]) : { seconds: n };
+  return { httpDate: n };
+});
+
+const actionSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.literal('status'),
+      status: z.literal(FAULT_STATUSES, { error: `expected one of ${statusList}` }),
+      retryAfter: retryAfterSchema.optional(),
+      revokeTokens: z.boolean({ error: 'expected true or false' }).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('latency'),
+      ms: z
+        .number({ error: LATENCY })
+        .int({ error: LATENCY })
+        .min(0, { error: LATENCY })
+        .max(MAX_LATENCY_MS, { error: `${LATENCY} (use hang for longer)` }),
+    }),
+    z.strictObject({ kind: z.literal('reset') }),
+    z.strictObject({ kind: z.literal('empty') }),
+    z.strictObject({ kind: z.literal('truncated') }),
+    z.strictObject({ kind: z.literal('malformed-json') }),
+    z.strictObject({ kind: z.literal('hang') }),
+  ],
+  { error: `expected one of ${FAULT_KINDS.join(', ')}` },
+);
+
+/** The zod schema of a fault rule, for composing into larger schemas (scenario files). Prefer `parseFaultRule`. */
+export const faultRuleSchema = z
+  .strictObject({
+    id: z
+      .string({ error: 'expected letters, digits, ".", "_" or "-" (at most 64)' })
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected letters, digits, ".", "_" or "-" (at most 64)' })
+      .optional(),
+    match: matchSchema.default({}),
+    action: actionSchema,
+    note: z.string({ error: 'expected a string' }).optional(),
+  }, { error: 'expected an object' })
+  .superRefine((rule, ctx) => {
+    const { from, until } = rule.match;
+    if (from !== undefined && until !== undefined && until <= from) {
+      ctx.addIssue({ code: 'custom', path: ['match', 'until'], message: 'expected a time after match.from' });
+    }
+    if (rule.action.kind === 'status' && rule.action.revokeTokens && rule.action.status !== 401) {
+      ctx.addIssue({ code: 'custom', path: ['action', 'revokeTokens'], message: 'only for status 401' });
+    }
+  });
+
+/** What `parseFaultRule` accepts (before defaults and normalisation). */
+export type FaultRuleInput = z.input<typeof faultRuleSchema>;
+
+// The hand-written types carry the docs; this keeps them and the schema in step.
+type Parsed = z.output<typeof faultRuleSchema>;
+const _schemaMatchesType: Parsed extends FaultRule ? (FaultRule extends Parsed ? true : false) : false = true;
+void _schemaMatchesType;
+
+/** One zod issue as `field.path: sentence`. */
+function sentence(issue: z.core.$ZodIssue): string {
+  const where = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const fields = issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(', ');
+    return `${fields}: unknown field${issue.keys.length > 1 ? 's' : ''}`;
+  }
+  return `${where || 'rule'}: ${issue.message}`;
+}
+
+/**
+ * Validates and normalises a fault rule. Throws a `GoliveError` (`GOLIVE_ERR_BAD_REQUEST`) whose
+ * message names the field, as the admin API and scenario loader show it.
+ *
+ * @example
+ * parseFaultRule({ match: { path: '/api/Orders/*', times: 2 }, action: { kind: 'status', status: 503 } });
+ * parseFaultRule({ match: { probability: 2 }, action: { kind: 'hang' } }); // throws "match.probability: expected a number from 0 to 1"
+ */
+export function parseFaultRule(input: unknown): FaultRule {
+  const result = faultRuleSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', issue ? sentence(issue) : 'rule: invalid');
+  }
+  return result.data;
+}
+
+/**
+ * The `Retry-After` header value for a fault's action at `nowMs`: delay-seconds as an integer
+ * string, or an IMF-fixdate for `httpDate` (rounded up to the whole second so it never promises
+ * less wait than asked); `undefined` when there should be none.
+ */
+export function retryAfterHeader(action: FaultAction, nowMs: number): string | undefined {
+  if (action.kind !== 'status') return undefined;
+  const { retryAfter } = action;
+  if (retryAfter === undefined) return action.status === 429 ? String(DEFAULT_RETRY_AFTER_SECONDS) : undefined;
+  if (retryAfter === 'absent') return undefined;
+  if ('seconds' in retryAfter) return String(retryAfter.seconds);
+  return new Date(Math.ceil((nowMs + retryAfter.httpDate * 1000) / 1000) * 1000).toUTCString();
+}
+
+/** mulberry32: a tiny, fast, seeded PRNG giving floats in [0, 1). Same seed, same sequence. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** A rule with its matching precompiled and its counters. */
+interface Entry {
+  readonly rule: RegisteredFaultRule;
+  readonly apiUser: string | undefined;
+  readonly environment: string | undefined;
+  readonly method: string | undefined;
+  readonly path: RegExp | undefined;
+  /** First eligible count of `seen` (1 when no nth). */
+  readonly first: number;
+  /** With nth: last eligible count of `seen`; without: Infinity. */
+  readonly last: number;
+  /** Without nth: firings allowed; with nth the run length bounds them already. */
+  readonly times: number;
+  readonly probability: number | undefined;
+  readonly from: number;
+  readonly until: number;
+  readonly timed: boolean;
+  seen: number;
+  fired: number;
+  spent: boolean;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Options of a `FaultMatcher`: its PRNG seed and its clock (habit 6). */
+export interface FaultMatcherOptions {
+  /** Seed of the probability draws; taken as an unsigned 32-bit integer. */
+  seed: number;
+  /** The mock clock, for `match.from` / `match.until`. */
+  now: () => number;
+}
+
+/**
+ * The live fault rules of one run, and the question asked on every request: which fault, if any?
+ * The first live rule that matches wins, in insertion order. A spent rule stays listed with `spent: true`.
+ *
+ * Counting: a rule counts a request (`seen`) when the request meets its criteria and no earlier
+ * rule has answered it; `nth` is checked against that count, then `probability` is drawn, then the
+ * rule fires (`fired`, bounded by `times`). Draws happen only for requests that reach that step,
+ * so the same seed and the same request sequence give the same faults.
+ *
+ * @example
+ * const faults = new FaultMatcher({ seed: 42, now: clock.now });
+ * faults.add({ match: { path: '/api/Orders/**', nth: 3 }, action: { kind: 'status', status: 503 } });
+ * const rule = faults.match({ apiUser, environment: 'test', method: 'GET', path: '/api/Orders/A1' });
+ */
+export class FaultMatcher {
+  private entries: Entry[] = [];
+  private live = 0;
+  private nextId = 1;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(options: FaultMatcherOptions) {
+    if (!Number.isFinite(options.seed)) throw new GoliveError('GOLIVE_ERR_CONFIG_INVALID', 'seed: expected a number');
+    this.random = mulberry32(options.seed);
+    this.now = options.now;
+  }
+
+  /** Validates the rule (see `parseFaultRule`) and appends it; returns it with its id (`f1`, `f2`… unless given). */
+  add(input: FaultRuleInput | FaultRule): RegisteredFaultRule {
+    const parsed = parseFaultRule(input);
+    let id = parsed.id;
+    if (id === undefined) {
+      do id = `f${this.nextId++}`;
+      while (this.entries.some((e) => e.rule.id === id));
+    } else if (this.entries.some((e) => e.rule.id === id)) {
+      throw new GoliveError('GOLIVE_ERR_CONFLICT', `id: a fault rule ${id} exists already`);
+    }
+    const rule: RegisteredFaultRule = deepFreeze({ ...parsed, id });
+    const m = rule.match;
+    const nth = m.nth;
+    this.entries.push({
+      rule,
+      apiUser: m.apiUser,
+      environment: m.environment,
+      method: m.method,
+      path: m.path === undefined ? undefined : compilePath(m.path),
+      first: nth ?? 1,
+      last: nth === undefined ? Number.POSITIVE_INFINITY : nth + (m.times ?? 1) - 1,
+      times: nth === undefined ? (m.times ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY,
+      probability: m.probability,
+      from: m.from ?? Number.NEGATIVE_INFINITY,
+      until: m.until ?? Number.POSITIVE_INFINITY,
+      timed: m.from !== undefined || m.until !== undefined,
+      seen: 0,
+      fired: 0,
+      spent: false,
+    });
+    this.live++;
+    return rule;
+  }
+
+  /** Removes a rule; `false` when there is none with this id. */
+  remove(id: string): boolean {
+    const index = this.entries.findIndex((e) => e.rule.id === id);
+    if (index < 0) return false;
+    const [entry] = this.entries.splice(index, 1);
+    if (entry && !entry.spent) this.live--;
+    return true;
+  }
+
+  /** Every rule, spent ones included, in insertion order, with their counters. */
+  list(): FaultRuleStatus[] {
+    return this.entries.map((e) => ({ ...e.rule, seen: e.seen, fired: e.fired, spent: e.spent }));
+  }
+
+  /** Removes every rule. The PRNG and the id counter carry on, so ids are never reused within a run. */
+  clear(): void {
+    this.entries = [];
+    this.live = 0;
+  }
+
+  /**
+   * The fault for this request, or `null`. Runs on every request: with no live rule it returns at
+   * once, and otherwise it allocates nothing.
+   */
+  match(req: FaultRequest): RegisteredFaultRule | null {
+    if (this.live === 0) return null;
+    let method: string | undefined;
+    let now: number | undefined;
+    for (const e of this.entries) {
+      if (e.spent) continue;
+      if (e.apiUser !== undefined && e.apiUser !== req.apiUser) continue;
+      if (e.environment !== undefined && e.environment !== req.environment) continue;
+      if (e.method !== undefined && e.method !== (method ??= req.method.toUpperCase())) continue;
+      if (e.path !== undefined && !e.path.test(req.path)) continue;
+      if (e.timed) {
+        now ??= this.now();
+        if (now < e.from || now >= e.until) continue;
+      }
+      const seen = ++e.seen;
+      if (seen >= e.last) this.spend(e);
+      if (seen < e.first) continue;
+      if (e.probability !== undefined && !(this.random() < e.probability)) continue;
+      if (++e.fired >= e.times) this.spend(e);
+      return e.rule;
+    }
+    return null;
+  }
+
+  private spend(e: Entry): void {
+    if (e.spent) return;
+    e.spent = true;
+    this.live--;
+  }
+}

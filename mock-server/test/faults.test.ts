@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MockServer, createMockServer } from '../server.ts';
+import { tokenFor, trustingFetch } from './client.ts';
+
+let mock: MockServer;
+let call: ReturnType<typeof trustingFetch>;
+let clientId: string;
+let token: string;
+
+beforeAll(async () => {
+  mock = await createMockServer({ dataScale: 20, rateLimits: false });
+  call = trustingFetch(mock.caCertPath!);
+  const user = await mock.createApiUser({ name: 'ERP', roles: ['OrderRead', 'StoreRead'] });
+  clientId = user.clientId;
+  token = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
+});
+afterAll(async () => {
+  await call.close();
+  await mock.close();
+});
+
+const get = (path: string, signal?: AbortSignal) =>
+  call(`${mock.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` }, ...(signal ? { signal } : {}) });
+
+/** The cause chain of a fetch failure, as codes. */
+function codes(err: unknown): string[] {
+  const out: string[] = [];
+  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (e.code) out.push(e.code);
+  return out;
+}
+
+describe('fault rules over real sockets', () => {
+  it('resets the connection: the client sees ECONNRESET (or a closed socket) and the journal marks the fault', async () => {
+    const rule = mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'reset' } });
+    const error = await get('/api/Stores').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(error).not.toBeNull();
+    expect(codes(error).some((c) => c === 'ECONNRESET' || c === 'UND_ERR_SOCKET')).toBe(true);
+    const entry = mock.journal.since(0).findLast((e) => e.fault?.id === rule.id)!;
+    expect(entry).toMatchObject({ status: 0, fault: { kind: 'reset' } });
+    expect((await get('/api/Stores')).status).toBe(200);
+  });
+
+  it('hangs until the client gives up, and the journal records when the client closed the socket', async () => {
+    mock.faults.add({ match: { apiUser: clientId, path: '/api/Markets', times: 1 }, action: { kind: 'hang' } });
+    const error = await get('/api/Markets', AbortSignal.timeout(300)).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect((error as Error).name).toMatch(/TimeoutError|AbortError/);
+    await expect.poll(() => mock.journal.since(0).find((e) => e.fault?.kind === 'hang')?.aborted).toBe(true);
+    const entry = mock.journal.since(0).find((e) => e.fault?.kind === 'hang')!;
+    expect(entry.abortedAtMono! - entry.mono).toBeGreaterThanOrEqual(250);
+  });
+
+  it('answers 429 with Retry-After in seconds, as an HTTP date, or without it', async () => {
+    mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'status', status: 429, retryAfter: { seconds: 7 } } });
+    const a = await get('/api/Stores');
+    expect([a.status, a.headers.get('retry-after')]).toEqual([429, '7']);
+    mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'status', status: 429, retryAfter: { httpDate: 30 } } });
+    const b = await get('/api/Stores');
+    expect(Date.parse(b.headers.get('retry-after')!)).toBeGreaterThan(Date.now() + 20_000);
+    mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'status', status: 429, retryAfter: 'absent' } });
+    const c = await get('/api/Stores');
+    expect([c.status, c.headers.get('retry-after')]).toEqual([429, null]);
+  });
+
+  it('answers 503, an empty body, malformed JSON and a truncated body on demand', async () => {
+    mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'status', status: 503 } });
+    expect((await get('/api/Stores')).status).toBe(503);
+    mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'empty' } });
+    expect(await (await get('/api/Stores')).text()).toBe('');
+    mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'malformed-json' } });
+    await expect((await get('/api/Stores')).json()).rejects.toThrow();
+    mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'truncated' } });
+    await expect(get('/api/Stores').then((r) => r.text())).rejects.toThrow();
+  });
+
+  it('answers 401 and revokes the tokens when the rule says so', async () => {
+    const user = await mock.createApiUser({ name: 'ERP 2', roles: ['StoreRead'] });
+    const t = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
+    mock.faults.add({ match: { apiUser: user.clientId, times: 1 }, action: { kind: 'status', status: 401, revokeTokens: true } });
+    const first = await call(`${mock.apiUrl}/api/Stores`, { headers: { authorization: `Bearer ${t}` } });
+    expect(first.status).toBe(401);
+    const second = await call(`${mock.apiUrl}/api/Stores`, { headers: { authorization: `Bearer ${t}` } });
+    expect(second.status).toBe(401);
+  });
+
+  it('delays a response by the rule latency', async () => {
+    mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'latency', ms: 200 } });
+    expect((await get('/api/Stores')).status).toBe(200);
+    await expect.poll(() => mock.journal.since(0).findLast((e) => e.fault?.kind === 'latency')?.latencyMs).toBeGreaterThanOrEqual(190);
+  });
+});
+
+describe('rate limits', () => {
+  it('answers 429 with Retry-After once the bucket is empty, and exempts the token endpoint', async () => {
+    const small = await createMockServer({ dataScale: 20, rateLimits: { bucketCapacity: 3, refillTokens: 1, refillIntervalMs: 60_000 } });
+    const smallCall = trustingFetch(small.caCertPath!);
+    const user = await small.createApiUser({ name: 'Burst', roles: ['StoreRead'] });
+    const t = await tokenFor(smallCall, small.apiUrl, user.clientId, user.clientSecret);
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const res = await smallCall(`${small.apiUrl}/api/Stores`, { headers: { authorization: `Bearer ${t}` } });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+      await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < 5; i++) await tokenFor(smallCall, small.apiUrl, user.clientId, user.clientSecret);
+    expect(small.journal.since(0).findLast((e) => e.status === 429)?.denied).toBe('rate limit (bucket)');
+    await smallCall.close();
+    await small.close();
+  });
+});
+
+describe('the admin API for faults and the clock', () => {
+  const admin = (path: string, method = 'GET', body?: unknown) =>
+    fetch(`${mock.adminUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${mock.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+
+  it('adds, lists and removes rules, and names the field of a bad rule', async () => {
+    const added = (await (await admin('/__admin/faults', 'POST', { match: { path: '/api/Orders/**' }, action: { kind: 'status', status: 503 } })).json()) as {
+      id: string;
+    };
+    const list = (await (await admin('/__admin/faults')).json()) as { id: string }[];
+    expect(list.map((r) => r.id)).toContain(added.id);
+    expect((await admin(`/__admin/faults/${added.id}`, 'DELETE')).status).toBe(204);
+    expect((await admin(`/__admin/faults/${added.id}`, 'DELETE')).status).toBe(404);
+    const bad = await admin('/__admin/faults', 'POST', { match: { probability: 2 }, action: { kind: 'reset' } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toContain('match.probability');
+  });
+
+  it('shifts the clock, so a token expires without waiting', async () => {
+    const user = await mock.createApiUser({ name: 'Clock', roles: ['StoreRead'], tokenLifetimeSeconds: 60 });
+    const t = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
+    const ok = await call(`${mock.apiUrl}/api/Stores`, { headers: { authorization: `Bearer ${t}` } });
+    expect(ok.status).not.toBe(401);
+    await admin('/__admin/clock', 'POST', { shiftMs: 61_000 });
+    const res = await call(`${mock.apiUrl}/api/Stores`, { headers: { authorization: `Bearer ${t}` } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('The token expired');
+    await admin('/__admin/clock', 'POST', { shiftMs: -61_000 });
+  });
+});
