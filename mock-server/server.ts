@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoliveError } from '../errors.ts';
-import { createAdminListener } from './admin/routes.ts';
+import { type ScenarioController, createAdminListener } from './admin/routes.ts';
 import {
   type ApiUserPatch,
   ApiUserRegistry,
@@ -48,6 +48,8 @@ export interface MockServerOptions {
   demoUser?: Partial<ApiUserSpec> | false;
   /** Bearer token of the admin API (default: random). */
   adminToken?: string;
+  /** Scenarios the admin API can start and stop (the CLI passes its runner). */
+  scenarios?: ScenarioController;
   /** Omnium's rate limits (omnium-api.md A7), changed or turned off (`false`). */
   rateLimits?: Partial<RateLimitSettings> | false;
 }
@@ -202,7 +204,13 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     }
     const adminPort = options.adminPort ?? 0;
     const admin = await listen('the admin API', adminPort, () =>
-      createAdminListener(control, { host, port: adminPort, token: adminToken, endpoints: OMNIUM_ENDPOINTS }),
+      createAdminListener(control, {
+        host,
+        port: adminPort,
+        token: adminToken,
+        endpoints: OMNIUM_ENDPOINTS,
+        ...(options.scenarios ? { scenarios: options.scenarios } : {}),
+      }),
     );
     listeners.push(admin);
 

@@ -20,6 +20,8 @@ cli
   .option('--data-scale <n>', 'how many orders to generate (stores, products, customers grow with it)')
   .option('--tenants <list>', 'comma-separated tenant ids (default: acme)')
   .option('--no-tls', 'serve plain HTTP instead of HTTPS')
+  .option('--scenario <name>', 'run a scenario (a name from `golive scenarios`, or a scenario file) against the demo user')
+  .option('--no-rate-limits', "turn Omnium's per-user rate limits off (load tests of an integration)")
   .option('--json', 'print one JSON line with URLs and credentials once ready')
   .action((flags: Flags) => run('serve', flags));
 
@@ -33,6 +35,7 @@ cli
   .action((command: string[], flags: Flags) => run('certify', { ...flags, command }));
 
 cli.command('checks', 'List the checklist: id, required or advisory').action((flags: Flags) => run('checks', flags));
+cli.command('scenarios', 'List the scenarios, one line each').action((flags: Flags) => run('scenarios', flags));
 
 cli.help();
 cli.version(VERSION);
@@ -43,6 +46,7 @@ const COMMANDS = {
   serve: (): Promise<Command> => import('./commands/serve.ts'),
   certify: (): Promise<Command> => import('./commands/certify.ts'),
   checks: (): Promise<Command> => import('./commands/checks.ts'),
+  scenarios: (): Promise<Command> => import('./commands/scenarios.ts'),
 };
 
 let exiting = false;

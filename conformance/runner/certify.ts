@@ -19,6 +19,7 @@ import { type SecretScanner, createSecretScanner } from '../observe/secrets.ts';
 import { scanWorkspace } from '../observe/workspace.ts';
 import { VERSION } from '../version.ts';
 import { type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
+import { runPhases, wait } from './phases.ts';
 import { type IntegrationProcess, startIntegration } from './process.ts';
 
 /** What the terminal is told while a run goes on. */
@@ -58,19 +59,6 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-/** Waits `ms`, or less when `stop` settles first; says which. */
-async function wait(ms: number, stop: Promise<unknown>): Promise<'elapsed' | 'stopped'> {
-  let timer: NodeJS.Timeout | undefined;
-  const elapsed = new Promise<'elapsed'>((resolve) => {
-    timer = setTimeout(() => resolve('elapsed'), ms);
-  });
-  try {
-    return await Promise.race([elapsed, stop.then(() => 'stopped' as const)]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -148,22 +136,14 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     // The production run goes on alongside the steady phase: it cannot disturb it (own listener, own user).
     const productionRun = testRun.startError ? null : runProduction(launch, prodUser, timings.productionMs, aborted);
 
-    for (const [index, p] of plan.entries()) {
-      if (testRun.startError || testRun.exit || options.signal?.aborted) break;
-      const record: PhaseRecord = {
-        name: p.name,
-        environment: 'test',
-        startMono: performance.now(),
-        endMono: 0,
-        completed: false,
-        params: p.params ?? {},
-      };
-      phases.push(record);
-      const remainingMs = plan.slice(index).reduce((sum, q) => sum + q.durationMs, 0);
-      progress({ kind: 'phase', phase: p, index, count: plan.length, remainingMs });
-      applyActions(mock, testUser.clientId, p);
-      record.completed = (await wait(p.durationMs, stopped)) === 'elapsed';
-      record.endMono = performance.now();
+    if (!testRun.startError && !testRun.exit && !options.signal?.aborted) {
+      phases.push(
+        ...(await runPhases(mock, plan, {
+          clientId: testUser.clientId,
+          stop: stopped,
+          onPhase: (phase, index, remainingMs) => progress({ kind: 'phase', phase, index, count: plan.length, remainingMs }),
+        })),
+      );
     }
     await productionRun;
     progress({ kind: 'judging' });
@@ -203,13 +183,6 @@ async function runProduction(
   if (run.process) {
     await wait(ms, Promise.race([run.process.exited, aborted]));
     await run.process.stop();
-  }
-}
-
-function applyActions(mock: MockServer, clientId: string, phase: PhaseSpec): void {
-  for (const action of phase.actions) {
-    if (action.kind === 'patch-api-user') mock.patchApiUser(clientId, action.patch);
-    else mock.revokeTokens(clientId);
   }
 }
 

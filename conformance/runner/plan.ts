@@ -1,12 +1,28 @@
-import type { ApiUserPatch } from '../../mock-server/index.ts';
+import type { ApiUserPatch, FaultRuleInput } from '../../mock-server/index.ts';
 
 /**
  * What a phase does to the mock when it starts. Data, so that scenarios (fault rules,
- * lifecycle events) are phases too, run by the same runner.
+ * lifecycle events) are phases too, run by the same runner (`phases.ts`). Every action
+ * applies to the run's API user.
  */
 export type PhaseAction =
+  /** Deactivate, reactivate, withdraw or grant roles, change stores/markets or the token lifetime. */
   | { kind: 'patch-api-user'; patch: ApiUserPatch }
-  | { kind: 'revoke-tokens' };
+  /** Back to the roles, scope, lifetime and state the API user had when the run began. */
+  | { kind: 'restore-api-user' }
+  /** Every token issued so far answers 401. */
+  | { kind: 'revoke-tokens' }
+  /** A fault rule; `match.apiUser` defaults to the run's API user. */
+  | { kind: 'add-fault'; rule: FaultRuleInput }
+  /** Removes the fault rules this run added. */
+  | { kind: 'clear-faults' }
+  /** Moves the mock's clock (token expiry, rate-limit refill) by `ms`. */
+  | { kind: 'shift-clock'; ms: number }
+  /**
+   * Secret rotation as the guide describes it: a new API user with the same roles and scope,
+   * and the old one deactivated after `graceMs`.
+   */
+  | { kind: 'rotate-secret'; graceMs: number };
 
 /** One phase of a run: actions at its start, then a wait while the harness watches. */
 export interface PhaseSpec {

@@ -53,11 +53,21 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Scenarios, as whoever runs them (the CLI) offers them to the admin API. */
+export interface ScenarioController {
+  list(): { name: string; summary: string; phases: string[] }[];
+  /** Starts a scenario against an API user (default: the demo user); one at a time. */
+  start(name: string, clientId?: string): Promise<void>;
+  stop(): Promise<void>;
+  status(): { running: string | null; phase: string | null };
+}
+
 export interface AdminOptions {
   host: string;
   port: number;
   token: string;
   endpoints: readonly Endpoint[];
+  scenarios?: ScenarioController;
 }
 
 /**
@@ -121,6 +131,19 @@ export async function createAdminListener(control: MockControl, options: AdminOp
     control.clock.shift(shiftMs);
     return { now: new Date(control.clock.now()).toISOString() };
   });
+  const scenarios = options.scenarios;
+  if (scenarios) {
+    app.get('/__admin/scenarios', async () => ({ ...scenarios.status(), scenarios: scenarios.list() }));
+    app.post<{ Params: { name: string } }>('/__admin/scenarios/:name/start', async (request, reply) => {
+      const { clientId } = parse(z.strictObject({ clientId: z.string().optional() }), request.body);
+      await scenarios.start(request.params.name, clientId);
+      return reply.code(202).send(scenarios.status());
+    });
+    app.post('/__admin/scenarios/stop', async () => {
+      await scenarios.stop();
+      return scenarios.status();
+    });
+  }
   app.post('/__admin/reset', async (_request, reply) => {
     await control.reset();
     return reply.code(204).send();

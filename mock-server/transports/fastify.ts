@@ -98,8 +98,9 @@ function playSocketFault(rt: Runtime, request: FastifyRequest, reply: FastifyRep
       socket.destroy();
     });
   } else {
-    // Hang: answer nothing; the client's timeout (or our shutdown) closes the socket.
-    request.raw.once('close', () => complete(rt, request, null, true));
+    // Hang: answer nothing; the client's timeout (or our shutdown) closes the socket. The
+    // response's 'close' fires then (the request's has fired already once its body was read).
+    raw.once('close', () => complete(rt, request, null, true));
   }
   return reply;
 }

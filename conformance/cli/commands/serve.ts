@@ -1,6 +1,9 @@
 import pc from 'picocolors';
 import { GoliveError } from '../../../errors.ts';
-import { createMockServer } from '../../../mock-server/index.ts';
+import { type MockServer, createMockServer } from '../../../mock-server/index.ts';
+import { SCENARIOS } from '../../../scenarios/index.ts';
+import { createScenarioController } from '../../runner/scenario-controller.ts';
+import { findScenario } from '../../runner/scenario.ts';
 import type { ExitCode } from '../main.ts';
 import { intFlag } from '../flags.ts';
 
@@ -13,6 +16,8 @@ interface ServeFlags {
   tenants?: unknown;
   tls?: boolean;
   json?: boolean;
+  scenario?: string;
+  rateLimits?: boolean;
 }
 
 /** `golive serve`: run the simulated API until Ctrl-C. */
@@ -22,7 +27,25 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
   }
   const tenants = flags.tenants === undefined ? undefined : String(flags.tenants).split(',').map((t) => t.trim()).filter(Boolean);
   const dataScale = intFlag('--data-scale', flags.dataScale, 1);
+  // With --json, stdout carries exactly one line; everything for people goes to stderr.
+  const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
+  const scenarioToRun = flags.scenario ? await findScenario(flags.scenario, SCENARIOS) : undefined;
+  const known = scenarioToRun && !SCENARIOS.includes(scenarioToRun) ? [...SCENARIOS, scenarioToRun] : SCENARIOS;
+  let mockRef: MockServer | undefined;
+  const scenarios = createScenarioController(
+    () => mockRef!,
+    known,
+    () => mockRef?.demoUser?.clientId,
+    {
+      onPhase: (s, phase, index, remainingMs) =>
+        say(`${pc.cyan(`[${s.name} ${index + 1}/${s.phases.length}]`)} ${pc.bold(phase.name)}: ${phase.description} (${Math.round(remainingMs / 1000)} s left)`),
+      onEnd: (s, completed) => say(`${pc.cyan(`[${s.name}]`)} ${completed ? 'finished' : 'stopped'}`),
+      onRotated: (u) => say(`${pc.cyan('[rotation]')} new API user: clientId ${u.clientId}, clientSecret ${u.clientSecret}`),
+    },
+  );
   const mock = await createMockServer({
+    scenarios,
+    ...(flags.rateLimits === false ? { rateLimits: false as const } : {}),
     port: intFlag('--port', flags.port, 0, 65535) ?? 0,
     adminPort: intFlag('--admin-port', flags.adminPort, 0, 65535) ?? 0,
     seed: intFlag('--seed', flags.seed, 0) ?? 1,
@@ -43,8 +66,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
-  // With --json, stdout carries exactly one line; everything for people goes to stderr.
-  const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
+  mockRef = mock;
   say(`${pc.bold('golive')} simulated Omnium API is up`);
   say(`  API (test)        ${mock.environments.test.apiUrl}`);
   say(`  API (production)  ${mock.environments.production.apiUrl}`);
@@ -53,7 +75,13 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
   if (mock.caCertPath) say(`  CA certificate    ${mock.caCertPath}  (export NODE_EXTRA_CA_CERTS / SSL_CERT_FILE to trust it)`);
   say(`  demo API user     ${user.name}: clientId ${user.clientId}`);
   say(`                    clientSecret ${user.clientSecret}`);
+  if (flags.rateLimits === false) say('  rate limits       off');
   say(pc.dim('Press Ctrl-C to stop.'));
+  if (scenarioToRun) {
+    say(`${pc.cyan(`[${scenarioToRun.name}]`)} ${scenarioToRun.summary}`);
+    say(`${pc.cyan(`[${scenarioToRun.name}]`)} a good client: ${scenarioToRun.expect}`);
+    await scenarios.start(scenarioToRun.name);
+  }
 
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -65,6 +93,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
     process.on('SIGTERM', stop);
   });
   say('stopping…');
+  await scenarios.stop();
   await mock.close();
   return 0;
 }

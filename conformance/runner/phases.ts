@@ -1,0 +1,114 @@
+import { performance } from 'node:perf_hooks';
+import type { ApiUserView, CreatedApiUser, MockControl } from '../../mock-server/index.ts';
+import type { PhaseRecord } from '../checks/observations.ts';
+import type { PhaseAction, PhaseSpec } from './plan.ts';
+
+/** Waits `ms`, or less when `stop` settles first; says which. */
+export async function wait(ms: number, stop: Promise<unknown>): Promise<'elapsed' | 'stopped'> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<'elapsed'>((resolve) => {
+    timer = setTimeout(() => resolve('elapsed'), ms);
+  });
+  try {
+    return await Promise.race([elapsed, stop.then(() => 'stopped' as const)]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface PhaseRunOptions {
+  /** The API user every action applies to. */
+  clientId: string;
+  /** Settles when the run must end early (the integration exited, Ctrl-C). */
+  stop: Promise<unknown>;
+  onPhase?: (phase: PhaseSpec, index: number, remainingMs: number) => void;
+  /** Told of an API user created by a rotation, with its secret (shown once). */
+  onRotated?: (user: CreatedApiUser) => void;
+  environment?: 'test' | 'production';
+}
+
+/**
+ * Runs phases in order against a mock: at the start of each, its actions; then its wait.
+ * The one mechanism behind `golive certify`'s plan and every scenario.
+ */
+export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[], options: PhaseRunOptions): Promise<PhaseRecord[]> {
+  const records: PhaseRecord[] = [];
+  const added: string[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const initial = mock.getApiUser(options.clientId);
+  let stopped = false;
+  void options.stop.then(() => {
+    stopped = true;
+  });
+  try {
+    for (const [index, phase] of phases.entries()) {
+      if (stopped) break;
+      const record: PhaseRecord = {
+        name: phase.name,
+        environment: options.environment ?? 'test',
+        startMono: performance.now(),
+        endMono: 0,
+        completed: false,
+        params: phase.params ?? {},
+      };
+      records.push(record);
+      options.onPhase?.(phase, index, phases.slice(index).reduce((sum, p) => sum + p.durationMs, 0));
+      for (const action of phase.actions) await apply(mock, action, { ...options, initial }, added, timers);
+      record.completed = (await wait(phase.durationMs, options.stop)) === 'elapsed';
+      record.endMono = performance.now();
+    }
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    for (const id of added) mock.faults.remove(id);
+  }
+  return records;
+}
+
+async function apply(
+  mock: MockControl,
+  action: PhaseAction,
+  options: PhaseRunOptions & { initial: ApiUserView | undefined },
+  added: string[],
+  timers: NodeJS.Timeout[],
+): Promise<void> {
+  switch (action.kind) {
+    case 'restore-api-user': {
+      const { active, roles, stores, markets, tokenLifetimeSeconds } = options.initial ?? {};
+      if (roles) mock.patchApiUser(options.clientId, { active, roles, stores, markets, tokenLifetimeSeconds });
+      return;
+    }
+    case 'patch-api-user':
+      mock.patchApiUser(options.clientId, action.patch);
+      return;
+    case 'revoke-tokens':
+      mock.revokeTokens(options.clientId);
+      return;
+    case 'add-fault': {
+      const rule = mock.faults.add({ ...action.rule, match: { apiUser: options.clientId, ...action.rule.match } });
+      added.push(rule.id);
+      return;
+    }
+    case 'clear-faults':
+      for (const id of added.splice(0)) mock.faults.remove(id);
+      return;
+    case 'shift-clock':
+      mock.clock.shift(action.ms);
+      return;
+    case 'rotate-secret': {
+      const old = mock.getApiUser(options.clientId);
+      if (!old) return;
+      const fresh = await mock.createApiUser({
+        name: old.name,
+        roles: old.roles,
+        stores: old.stores,
+        markets: old.markets,
+        environment: old.environment,
+        tenant: old.tenant,
+        tokenLifetimeSeconds: old.tokenLifetimeSeconds,
+      });
+      options.onRotated?.(fresh);
+      timers.push(setTimeout(() => mock.patchApiUser(old.clientId, { active: false }), action.graceMs));
+      return;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { GoliveError } from '../../errors.ts';
+import type { CreatedApiUser, MockControl, ScenarioController } from '../../mock-server/index.ts';
+import type { PhaseSpec } from './plan.ts';
+import { runPhases } from './phases.ts';
+import type { Scenario } from './scenario.ts';
+
+export interface ScenarioEvents {
+  onPhase?: (scenario: Scenario, phase: PhaseSpec, index: number, remainingMs: number) => void;
+  onEnd?: (scenario: Scenario, completed: boolean) => void;
+  onRotated?: (user: CreatedApiUser) => void;
+}
+
+/**
+ * Runs one scenario at a time against a running mock: what `golive serve --scenario` and the
+ * admin API's `/__admin/scenarios` use. Phases advance on their own.
+ */
+export function createScenarioController(
+  mock: () => MockControl,
+  scenarios: readonly Scenario[],
+  defaultClientId: () => string | undefined,
+  events: ScenarioEvents = {},
+): ScenarioController & { done(): Promise<void> } {
+  let running: { scenario: Scenario; phase: string | null; stop: () => void; done: Promise<void> } | null = null;
+  return {
+    list: () => scenarios.map((s) => ({ name: s.name, summary: s.summary, phases: s.phases.map((p) => p.name) })),
+    status: () => ({ running: running?.scenario.name ?? null, phase: running?.phase ?? null }),
+    async start(name, clientId) {
+      const scenario = scenarios.find((s) => s.name === name);
+      if (!scenario) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no scenario "${name}" (scenarios: ${scenarios.map((s) => s.name).join(', ')})`);
+      if (running) throw new GoliveError('GOLIVE_ERR_CONFLICT', `scenario "${running.scenario.name}" is running: stop it first`);
+      const target = clientId ?? defaultClientId();
+      if (!target || !mock().getApiUser(target)) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${target ?? '(none given)'}`);
+      let stop = () => {};
+      const stopped = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      const state = { scenario, phase: null as string | null, stop, done: Promise.resolve() };
+      running = state;
+      state.done = runPhases(mock(), scenario.phases, {
+        clientId: target,
+        stop: stopped,
+        onPhase: (phase, index, remainingMs) => {
+          state.phase = phase.name;
+          events.onPhase?.(scenario, phase, index, remainingMs);
+        },
+        ...(events.onRotated ? { onRotated: events.onRotated } : {}),
+      }).then((records) => {
+        running = null;
+        events.onEnd?.(scenario, records.length === scenario.phases.length && records.every((r) => r.completed));
+      });
+    },
+    async stop() {
+      const current = running;
+      if (!current) return;
+      current.stop();
+      await current.done;
+    },
+    done: () => running?.done ?? Promise.resolve(),
+  };
+}
