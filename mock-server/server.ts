@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ import { OMNIUM_ENDPOINTS } from './handlers/table.ts';
 import { type Journal, type JournalOptions, createJournal } from './journal/journal.ts';
 import { SecretIndex } from './journal/redact.ts';
 import { type ApiListener, createApiListener } from './transports/fastify.ts';
-import { type TlsMaterial, createTlsMaterial } from './transports/tls.ts';
+import { BAD_TLS_KINDS, type BadTlsKind, type TlsMaterial, createBadCertificates, createTlsMaterial } from './transports/tls.ts';
 
 export interface MockServerOptions {
   /** Address every listener binds to; loopback only by default. */
@@ -48,6 +49,12 @@ export interface MockServerOptions {
   demoUser?: Partial<ApiUserSpec> | false;
   /** Bearer token of the admin API (default: random). */
   adminToken?: string;
+  /**
+   * Extra listeners of the first tenant's test environment that present a bad certificate
+   * (untrusted CA, wrong host name, expired), to tell clients that verify TLS from those that
+   * do not (default true with TLS).
+   */
+  badTls?: boolean;
   /** Scenarios the admin API can start and stop (the CLI passes its runner). */
   scenarios?: ScenarioController;
   /** Omnium's rate limits (omnium-api.md A7), changed or turned off (`false`). */
@@ -56,6 +63,15 @@ export interface MockServerOptions {
 
 export interface EnvironmentInfo {
   apiUrl: string;
+}
+
+/** One connection to a bad-TLS listener: did the handshake complete, did any request follow? */
+export interface TlsConnectionRecord {
+  listener: BadTlsKind;
+  mono: number;
+  handshake: 'completed' | 'failed';
+  /** Why the client refused the handshake, as OpenSSL or Node reported it. */
+  error?: string;
 }
 
 export interface TenantInfo {
@@ -82,6 +98,8 @@ export interface MockControl {
   /** Told of every token issued, in clear (for a harness scanning logs); never stored. Returns the unsubscribe. */
   onTokenIssued(listener: (token: string, clientId: string) => void): () => void;
   runtime(tenant?: string, environment?: EnvironmentName): Runtime;
+  /** Connections to the bad-TLS listeners; the requests that followed are in the journal under the listener's name. */
+  tlsConnections(): TlsConnectionRecord[];
 }
 
 export interface MockServer extends MockControl {
@@ -95,6 +113,8 @@ export interface MockServer extends MockControl {
   readonly caCertPath: string | null;
   readonly tls: TlsMaterial | null;
   readonly demoUser: CreatedApiUser | null;
+  /** URLs of the bad-TLS listeners (empty without TLS or with `badTls: false`). */
+  readonly badTls: Partial<Record<BadTlsKind, string>>;
   close(): Promise<void>;
 }
 
@@ -165,7 +185,9 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     return rt;
   };
 
+  const tlsLog: TlsConnectionRecord[] = [];
   const control: MockControl = {
+    tlsConnections: () => [...tlsLog],
     journal,
     clock,
     faults,
@@ -202,6 +224,21 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
         ),
       );
     }
+    const badTls: Partial<Record<BadTlsKind, string>> = {};
+    if (tls && options.badTls !== false) {
+      const certs = await createBadCertificates(tls.ca);
+      for (const kind of BAD_TLS_KINDS) {
+        const listener = await createApiListener(runtimes[0]!, OMNIUM_ENDPOINTS, {
+          host,
+          port: 0,
+          name: `bad-tls:${kind}`,
+          tls: certs[kind],
+          onTls: (event) => tlsLog.push({ listener: kind, mono: performance.now(), ...event }),
+        });
+        listeners.push(listener);
+        badTls[kind] = listener.url;
+      }
+    }
     const adminPort = options.adminPort ?? 0;
     const admin = await listen('the admin API', adminPort, () =>
       createAdminListener(control, {
@@ -234,6 +271,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       caCertPath: tls?.caCertPath ?? null,
       tls,
       demoUser,
+      badTls,
       async close() {
         await closeAll();
       },

@@ -71,24 +71,24 @@ describe('createSecretScanner', () => {
     expect(hits.map((h) => [h.kind, h.how])).toEqual([['webhook-secret', 'full']]);
   });
 
-  it('finds a JWT in full, or its header with 12 characters of payload, or 12 of its signature', () => {
+  it('finds a JWT in full, or its header with 24 characters of payload, or 12 of its signature', () => {
     const scanner = createSecretScanner();
     const token = jwt('client-a');
     scanner.add({ kind: 'token', value: token });
     const [header, payload, signature] = token.split('.') as [string, string, string];
     expect(scanner.scan(`Bearer ${token}`).map((h) => h.how)).toEqual(['full']);
-    expect(scanner.scan(`token ${header}.${payload.slice(0, 12)}…`).map((h) => h.how)).toEqual(['prefix']);
+    expect(scanner.scan(`token ${header}.${payload.slice(0, 24)}…`).map((h) => h.how)).toEqual(['prefix']);
     expect(scanner.scan(`sig ${signature.slice(0, 12)}`).map((h) => h.how)).toEqual(['prefix']);
     expect(scanner.mask(`Bearer ${token}`)).toBe(`Bearer ${maskSecret(token)}`);
   });
 
-  it('does not count a JWT header alone, nor 11 characters of payload or signature', () => {
+  it('does not count a JWT header alone, nor 23 characters of payload, nor 11 of its signature', () => {
     const scanner = createSecretScanner();
     const token = jwt('client-a');
     scanner.add({ kind: 'token', value: token });
     const [header, payload, signature] = token.split('.') as [string, string, string];
     expect(scanner.scan(`${header}.`)).toEqual([]);
-    expect(scanner.scan(`${header}.${payload.slice(0, 11)}`)).toEqual([]);
+    expect(scanner.scan(`${header}.${payload.slice(0, 23)}`)).toEqual([]);
     expect(scanner.scan(`x ${signature.slice(0, 11)} y`)).toEqual([]);
   });
 

@@ -50,6 +50,8 @@ export const maskSecret = mask;
 const ANCHOR = 12;
 /** The shortest prefix of a client or webhook secret that counts as the secret. */
 const MIN_PREFIX = 12;
+/** Characters of a JWT's payload that identify that one token (past its leading claim's name and into its value). */
+const JWT_PAYLOAD_PREFIX = 24;
 /** Secrets shorter than this are ignored: they would match ordinary words. */
 const MIN_SECRET = 4;
 const HASH_BASE = 0x01000193;
@@ -196,8 +198,9 @@ export function createSecretScanner(): SecretScanner {
     const jwt = JWT_SHAPE.exec(value);
     if (!jwt) return addOpaque(secret, value, id);
     const [, header, payload, signature] = jwt as unknown as [string, string, string, string];
-    const head = `${header}.${payload.slice(0, MIN_PREFIX)}`;
-    // Found by its payload's first characters: the header is shared by every token.
+    const head = `${header}.${payload.slice(0, JWT_PAYLOAD_PREFIX)}`;
+    // Found by its payload's first characters: the header is shared by every token, and the
+    // payload's first dozen characters by every token of one user (the same leading claim).
     addNeedle(head, header.length + 1, { secret, base: value, whole: 'full', part: 'prefix' });
     if (signature.length >= MIN_PREFIX) {
       addNeedle(signature.slice(0, MIN_PREFIX), 0, { secret, base: signature, whole: 'prefix', part: 'prefix' });

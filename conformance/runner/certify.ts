@@ -11,6 +11,7 @@ import {
   createMockServer,
 } from '../../mock-server/index.ts';
 import { type CheckResult, type PhaseResult, type Report, SCHEMA_VERSION, certifies, totals } from '../../reports/model.ts';
+import { GoliveError } from '../../errors.ts';
 import { CHECKS, type Check, runCheck } from '../checks/index.ts';
 import type { LogLine, Observations, PhaseRecord, SecretSighting } from '../checks/observations.ts';
 import type { GoliveConfig } from '../config/define.ts';
@@ -125,6 +126,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
         await run.process.ready;
         progress({ kind: 'ready', environment, ms: performance.now() - started });
       } catch (err) {
+        // A command that cannot be started is the run's failure, not the integration's: exit 2.
+        if (err instanceof GoliveError && err.code === 'GOLIVE_ERR_COMMAND_NOT_FOUND') throw err;
         run.startError = (err as Error).message;
       }
       return run;

@@ -126,6 +126,7 @@ export async function createAdminListener(control: MockControl, options: AdminOp
     if (!control.faults.remove(request.params.id)) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no fault rule ${request.params.id}`);
     return reply.code(204).send();
   });
+  app.get('/__admin/tls', async () => control.tlsConnections());
   app.post('/__admin/clock', async (request) => {
     const { shiftMs } = parse(z.strictObject({ shiftMs: z.number().int() }), request.body);
     control.clock.shift(shiftMs);

@@ -69,9 +69,10 @@ export class TokenService {
   /** A new token for `user`, valid for the user's current token lifetime. */
   async issue(user: ApiUserRecord): Promise<{ token: string; claims: TokenClaims }> {
     const iat = Math.floor(this.#now() / 1000);
+    // jti first: the payload's first characters then differ from token to token.
     const claims: TokenClaims = {
-      sub: user.clientId,
       jti: randomUUID(),
+      sub: user.clientId,
       iat,
       nbf: iat,
       exp: iat + user.tokenLifetimeSeconds,

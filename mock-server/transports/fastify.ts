@@ -20,6 +20,8 @@ export interface ApiListenerOptions {
   tls?: KeyPair;
   /** Name in the journal (`api`, or a bad-TLS listener's name). */
   name: string;
+  /** Told of every TLS handshake, completed or not (the bad-TLS listeners record them). */
+  onTls?: (event: { handshake: 'completed' | 'failed'; error?: string }) => void;
 }
 
 export interface ApiListener {
@@ -166,6 +168,11 @@ export async function createApiListener(
     done();
   });
 
+  if (options.onTls) {
+    const onTls = options.onTls;
+    app.server.on('secureConnection', () => onTls({ handshake: 'completed' }));
+    app.server.on('tlsClientError', (err: NodeJS.ErrnoException) => onTls({ handshake: 'failed', error: err.code ?? err.message }));
+  }
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

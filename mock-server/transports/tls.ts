@@ -99,3 +99,20 @@ export async function createTlsMaterial(dir: string): Promise<TlsMaterial> {
   await writeFile(caCertPath, ca.cert);
   return { ca, server, caCertPath };
 }
+
+/** The listeners with a certificate no verifying client may accept. */
+export const BAD_TLS_KINDS = ['untrusted-ca', 'wrong-host', 'expired'] as const;
+export type BadTlsKind = (typeof BAD_TLS_KINDS)[number];
+
+/**
+ * Certificates for the bad-TLS listeners: one from a CA nobody trusts, one from the harness
+ * CA for another host name, one from the harness CA that has expired.
+ */
+export async function createBadCertificates(ca: CertificateAuthority, now = Date.now()): Promise<Record<BadTlsKind, KeyPair>> {
+  const stranger = await createCertificateAuthority('golive untrusted CA (a man in the middle)', now);
+  return {
+    'untrusted-ca': await stranger.issue(LOOPBACK_HOSTS),
+    'wrong-host': await ca.issue(['wrong-host.invalid']),
+    expired: await ca.issue(LOOPBACK_HOSTS, { notBefore: new Date(now - 30 * DAY), notAfter: new Date(now - DAY) }),
+  };
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { CHECKS } from '../checks/index.ts';
+import { certifyExample, verdicts, withEnv } from './harness.ts';
+
+/**
+ * End to end: the resilient example passes every check; with GOLIVE_EXAMPLE_BREAK=<id> it
+ * breaks exactly that behaviour, and golive fails (or, for an advisory check, warns on)
+ * exactly that check while every other check still passes.
+ */
+
+const POLL = { POLL_INTERVAL_MS: '250' };
+const advisory = new Set(CHECKS.filter((c) => !c.required).map((c) => c.id));
+
+describe('golive certify, end to end', () => {
+  it('certifies the resilient example: every check passes', async () => {
+    const report = await certifyExample('resilient-node', withEnv(POLL));
+    const notPassing = report.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
+    expect(notPassing).toEqual([]);
+    expect(report.certified).toBe(true);
+    expect(report.phases.every((p) => p.completed)).toBe(true);
+  });
+
+  const breakable = [
+    'credentials.secret-not-in-source',
+    'credentials.test-not-in-production',
+    'token.cached-and-reused',
+    'token.proactive-renewal',
+    'token.renew-once-on-401',
+    'token.no-retry-loop',
+    'token.not-in-url',
+    'token.secret-in-body',
+    'token.not-logged',
+  ];
+
+  /**
+   * Some breaks make another check impossible to observe, and golive says so rather than
+   * guess: a client that fetches a token per call never presents an old token after a
+   * revocation; one that does not renew on a 401 never obtains a short-lived token.
+   */
+  const unobservable: Record<string, string[]> = {
+    'token.cached-and-reused': ['token.renew-once-on-401'],
+    // It never renews, so it never holds a short-lived token, and it has paused by the time
+    // the user is deactivated.
+    'token.renew-once-on-401': ['token.proactive-renewal', 'token.no-retry-loop'],
+  };
+
+  it.concurrent.each(breakable)('fails exactly %s when the resilient example breaks it', async (id) => {
+    const report = await certifyExample('resilient-node', withEnv({ ...POLL, GOLIVE_EXAMPLE_BREAK: id }));
+    const v = verdicts(report);
+    const others = report.checks
+      .filter((c) => c.id !== id && c.verdict !== 'pass' && !(c.verdict === 'inconclusive' && unobservable[id]?.includes(c.id)))
+      .map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
+    expect({ [id]: v[id], others }).toEqual({ [id]: advisory.has(id) ? 'warn' : 'fail', others: [] });
+    expect(report.certified).toBe(advisory.has(id));
+  });
+
+  it.concurrent('warns on credentials.descriptive-name, and only there, for an API user named "test"', async () => {
+    const report = await certifyExample('resilient-node', (c) => withEnv(POLL)({ ...c, apiUser: { ...c.apiUser, name: 'test' } }));
+    const v = verdicts(report);
+    expect(Object.entries(v).filter(([, verdict]) => verdict !== 'pass')).toEqual([['credentials.descriptive-name', 'warn']]);
+  });
+
+  it.concurrent('fails credentials.least-privilege, and only there, when the user is given OrderAdmin for reads', async () => {
+    const report = await certifyExample('resilient-node', (c) => withEnv(POLL)({ ...c, apiUser: { ...c.apiUser, roles: ['OrderAdmin', 'InventoryRead'] } }));
+    const v = verdicts(report);
+    expect(Object.entries(v).filter(([, verdict]) => verdict !== 'pass')).toEqual([['credentials.least-privilege', 'fail']]);
+    expect(report.checks.find((c) => c.id === 'credentials.least-privilege')!.summary).toContain('assign exactly: InventoryRead, OrderRead');
+  });
+
+  it.concurrent('warns on credentials.store-market-scoping, and only there, for an API user with every store', async () => {
+    const report = await certifyExample('resilient-node', (c) => withEnv(POLL)({ ...c, apiUser: { ...c.apiUser, stores: '*', markets: '*' } }));
+    const v = verdicts(report);
+    expect(Object.entries(v).filter(([, verdict]) => verdict !== 'pass')).toEqual([['credentials.store-market-scoping', 'warn']]);
+  });
+});

@@ -1,0 +1,48 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Report, Verdict } from '../../reports/model.ts';
+import type { GoliveConfig } from '../config/define.ts';
+import { loadConfig } from '../config/load.ts';
+import { certify } from '../runner/certify.ts';
+import type { Timings } from '../runner/plan.ts';
+
+/** Shorter still than `--fast`: the phases only need a few polls each. */
+export const TEST_TIMINGS: Timings = {
+  steadyMs: 2_500,
+  revokedMs: 2_000,
+  shortTokenSeconds: 4,
+  shortLivedMs: 9_000,
+  observeWindowMs: 4_000,
+  productionMs: 2_000,
+  readyMs: 15_000,
+};
+
+export const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+/** Loads an example's config and certifies it in-process with test timings. */
+export async function certifyExample(
+  example: string,
+  tweak: (config: GoliveConfig) => GoliveConfig = (c) => c,
+  timings: Timings = TEST_TIMINGS,
+): Promise<Report> {
+  // A copy per run: concurrent runs must not see each other's files (a break switch writes some).
+  const copy = await mkdtemp(join(tmpdir(), `golive-${example}-`));
+  await cp(join(EXAMPLES, example), copy, { recursive: true });
+  try {
+    const config = await loadConfig({ cwd: copy });
+    return await certify({ config: tweak(config), timings });
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
+}
+
+/** The example's config with extra environment for the integration. */
+export const withEnv =
+  (env: Record<string, string>) =>
+  (config: GoliveConfig): GoliveConfig => ({ ...config, integration: { ...config.integration, env: { ...config.integration.env, ...env } } });
+
+export function verdicts(report: Report): Record<string, Verdict> {
+  return Object.fromEntries(report.checks.map((c) => [c.id, c.verdict]));
+}

@@ -1,0 +1,106 @@
+import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../reports/model.ts';
+import { loadConfig } from '../config/load.ts';
+import { certify } from '../runner/certify.ts';
+import { golive } from './cli.ts';
+import { EXAMPLES, TEST_TIMINGS, certifyExample } from './harness.ts';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+async function certifyFixture(script: string, readyWhen?: string): Promise<Report> {
+  const dir = await mkdtemp(join(tmpdir(), 'golive-fixture-'));
+  const config = await loadConfig({ cwd: dir, commandOverride: ['node', join(FIXTURES, script)] });
+  const withReady = readyWhen ? { ...config, integration: { ...config.integration, readyWhen: { log: readyWhen } } } : config;
+  return certify({ config: { ...withReady, timeouts: { ...withReady.timeouts, killGraceMs: 300 } }, timings: { ...TEST_TIMINGS, readyMs: 3_000 } });
+}
+
+function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+describe('a complete report, whatever the integration does', () => {
+  it.concurrent('reports a crash at start with its exit code and output, and judges nothing as passed', async () => {
+    const report = await certifyFixture('crash.mjs');
+    const test = report.integration.exits.find((e) => e.environment === 'test')!;
+    expect(test.beforeEnd).toBe(true);
+    expect(test.error ?? '').not.toBe('');
+    expect(test.outputTail.join('\n')).toContain('boom');
+    expect(report.certified).toBe(false);
+    const passed = report.checks.filter((c) => c.verdict === 'pass').map((c) => c.id);
+    expect(passed.every((id) => id === 'credentials.descriptive-name')).toBe(true);
+    expect(report.checks).toHaveLength(12);
+  });
+
+  it.concurrent('reports an integration that exits at once, with every check judged', async () => {
+    const report = await certifyFixture('exit-zero.mjs');
+    expect(report.checks.filter((c) => c.verdict === 'pass' && c.id !== 'credentials.descriptive-name')).toEqual([]);
+    expect(report.certified).toBe(false);
+  });
+
+  it.concurrent('stops an integration that hangs, ignores SIGTERM and leaves a grandchild: nothing survives', async () => {
+    const report = await certifyFixture('grandchild.mjs', 'grandchild \\d+');
+    const tail = report.integration.exits.flatMap((e) => e.outputTail).join('\n');
+    const pids = [...tail.matchAll(/(?:child|grandchild) (\d+)/g)].map((m) => Number(m[1]));
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    expect(pids.filter((pid) => !processGone(pid))).toEqual([]);
+    expect(report.phases.every((p) => p.completed)).toBe(true);
+    expect(report.checks.find((c) => c.id === 'token.cached-and-reused')!.verdict).toBe('inconclusive');
+  });
+});
+
+describe('golive certify on the command line', () => {
+  it.concurrent('exits 1 for the naive example and writes a report.json that says why', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-naive-'));
+    await cp(join(EXAMPLES, 'naive-node'), dir, { recursive: true });
+    const out = join(dir, 'out');
+    const result = await golive(['certify', '--fast', '--out', out], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('NOT CERTIFIED');
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
+    expect(report).toMatchObject({ schemaVersion: 1, tool: { name: 'golive' }, certified: false });
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c.verdict]));
+    expect(byId).toMatchObject({
+      'token.cached-and-reused': 'fail',
+      'token.not-logged': 'fail',
+      'credentials.least-privilege': 'fail',
+      'credentials.secret-not-in-source': 'fail',
+      'token.secret-in-body': 'warn',
+    });
+    // A security tool's report never carries a secret in full.
+    const raw = await readFile(join(out, 'report.json'), 'utf8');
+    expect(raw).not.toMatch(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/);
+  });
+
+  it('exits 2 with one line naming the key for a config with an unknown key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-badconfig-'));
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, 'golive.config.json'), JSON.stringify({ integration: { command: 'node app.js', mode: 'daemon' } }));
+    const result = await golive(['certify'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('integration.mode');
+  });
+
+  it('exits 2 for a command that does not exist', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-nocmd-'));
+    const result = await golive(['certify', '--', 'no-such-command-golive'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no-such-command-golive');
+  });
+});
+
+describe('the Python example', () => {
+  it.concurrent('certifies: requests trusts the harness CA through REQUESTS_CA_BUNDLE', async () => {
+    const report = await certifyExample('python-requests', (c) => ({ ...c, integration: { ...c.integration, env: { POLL_INTERVAL_MS: '250' } } }));
+    expect(report.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.summary}`)).toEqual([]);
+  });
+});

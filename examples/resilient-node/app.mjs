@@ -1,0 +1,83 @@
+// ERP order sync, the resilient way: a teaching example for golive.
+// Runs with plain Node 20 (no npm packages). See README.md for what each part shows.
+
+import { createApiClient } from './lib/api-client.mjs';
+import { log } from './lib/log.mjs';
+import { createPoller } from './lib/poller.mjs';
+import { loadSettings } from './lib/settings.mjs';
+import { AuthPausedError, createTokenProvider } from './lib/token-provider.mjs';
+import { createWebhookServer } from './lib/webhook-server.mjs';
+
+let settings;
+try {
+  settings = loadSettings();
+} catch (error) {
+  log.error(`configuration: ${error.message}`);
+  process.exit(1);
+}
+
+if (settings.breaks.size > 0) log.warn(`break switches on: ${[...settings.breaks].join(', ')}`);
+// Break switch only. Never do this for real: it makes every HTTPS call accept any
+// certificate, so the client secret goes to whoever answers (checklist token.tls-verified).
+if (settings.breaks.has('token.tls-verified')) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+
+const shutdown = new AbortController();
+const { signal } = shutdown;
+const tokens = createTokenProvider(settings, { signal });
+const api = createApiClient(settings, tokens, { signal });
+const poller = createPoller(settings, api, { signal });
+
+// How often each event was processed. With deduplication every count stays at 1; the
+// webhooks.idempotent break switch shows what a redelivery does without it.
+const processed = new Map();
+
+function countProcessing(id) {
+  const times = (processed.get(id) ?? 0) + 1;
+  processed.set(id, times);
+  if (processed.size > 10_000) processed.delete(processed.keys().next().value);
+  return times;
+}
+
+/** The asynchronous part of a delivery: the payload is only metadata, so fetch the order. */
+async function processEvent(event, label) {
+  if (event.className !== 'Order' || !event.objectId) return log.info(`webhook: ${label} needs no work`);
+  try {
+    const order = await api.get(`/api/Orders/${encodeURIComponent(event.objectId)}`, { route: 'GET /api/Orders/{id}' });
+    const times = countProcessing(String(event.id));
+    log.info(`webhook: ${label} processed: order ${order?.id} is ${order?.status} (times processed: ${times})`);
+  } catch (error) {
+    if (signal.aborted || error instanceof AuthPausedError || error.logged) return;
+    log.error(`webhook: ${label} not processed: ${error.message}`);
+  }
+}
+
+const webhook =
+  settings.webhook.port === undefined ? null : createWebhookServer(settings, { onEvent: processEvent, signal });
+
+let stopping = false;
+async function stop(signalName) {
+  if (stopping) return;
+  stopping = true;
+  log.info(`${signalName}: stopping`);
+  shutdown.abort(); // ends sleeps and in-flight requests
+  await webhook?.close();
+  tokens.close();
+  process.exit(0);
+}
+process.once('SIGTERM', () => stop('SIGTERM'));
+process.once('SIGINT', () => stop('SIGINT'));
+
+try {
+  if (webhook) log.info(`webhook endpoint listening on ${await webhook.start()}`);
+  else log.warn('WEBHOOK_PORT is not set: no webhook endpoint');
+} catch (error) {
+  log.error(`webhook endpoint: ${error.message}`);
+  process.exit(1);
+}
+if (settings.breaks.has('credentials.test-not-in-production')) {
+  // Break switch: have a token in the shared cache before the harness starts the
+  // production run (it starts it once this run is ready).
+  await tokens.get().catch(() => {});
+}
+console.log('ready'); // the harness waits for this line (golive.config.json, readyWhen)
+await poller.run();

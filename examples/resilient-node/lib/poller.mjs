@@ -1,0 +1,45 @@
+// The integration's own traffic: every POLL_INTERVAL_MS it searches the recent orders of
+// its stores, reads one of them in full and looks up the stock of one of its lines. A real
+// ERP sync would export the order; here a log line stands in for that.
+//
+// Polls never overlap: the next one is scheduled when the previous one has finished, so a
+// slow or throttled API slows the poller down instead of piling up requests.
+
+import { sleep } from './backoff.mjs';
+import { log } from './log.mjs';
+import { AuthPausedError } from './token-provider.mjs';
+
+export function createPoller(settings, api, { signal }) {
+  let turn = 0;
+
+  async function pollOnce() {
+    const search = await api.post(
+      '/api/Orders/Search',
+      { take: 20, page: 0, selectedStores: settings.storeIds, disableFacets: true },
+      { route: 'POST /api/Orders/Search' },
+    );
+    const orders = search?.result ?? [];
+    if (orders.length === 0) return log.info('poll: no orders found');
+    const pick = orders[turn++ % orders.length]; // a different order each time
+    const order = await api.get(`/api/Orders/${encodeURIComponent(pick.id)}`, { route: 'GET /api/Orders/{id}' });
+    const sku = order?.orderForm?.lineItems?.find((line) => line.code)?.code;
+    if (!sku) return log.info(`poll: order ${order?.id} (${order?.status}) has no lines`);
+    const stock = await api.get(`/api/Inventory/${encodeURIComponent(sku)}`, { route: 'GET /api/Inventory/{sku}' });
+    const available = (stock?.result ?? []).reduce((sum, item) => sum + (item.inventory ?? 0), 0);
+    log.info(`poll: ${orders.length} orders; order ${order.id} (${order.status}); ${sku}: ${available} in stock`);
+  }
+
+  function report(error) {
+    if (signal.aborted || error instanceof AuthPausedError || error.logged) return; // said already
+    log.error(`poll failed: ${error.message}`);
+  }
+
+  async function run() {
+    while (!signal.aborted) {
+      await pollOnce().catch(report);
+      await sleep(settings.pollIntervalMs, signal).catch(() => {});
+    }
+  }
+
+  return { run };
+}

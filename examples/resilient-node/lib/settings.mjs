@@ -1,0 +1,77 @@
+// Every setting comes from the environment (contract.md, "What the integration is given").
+// Credentials in particular: the guide's "Storing Secrets" table says "Use environment
+// variables or secure configuration" and "Don't hard-code secrets in source code".
+
+/** The check ids that GOLIVE_EXAMPLE_BREAK may name; each turns off one behaviour. */
+export const BREAK_SWITCHES = [
+  'token.cached-and-reused',
+  'token.proactive-renewal',
+  'token.renew-once-on-401',
+  'token.no-retry-loop',
+  'token.not-in-url',
+  'token.secret-in-body',
+  'token.not-logged',
+  'token.tls-verified',
+  'credentials.secret-not-in-source',
+  'credentials.test-not-in-production',
+  'errors.backoff-on-429',
+  'errors.jitter-on-429',
+  'errors.no-retry-on-403',
+  'errors.network-retry-bounded',
+  'webhooks.validates-auth',
+  'webhooks.idempotent',
+  'webhooks.responds-in-time',
+  'webhooks.https',
+];
+
+function required(env, name) {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+function integer(env, name, fallback) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got "${raw}"`);
+  return value;
+}
+
+function list(raw) {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Reads and checks every setting once, at start-up. */
+export function loadSettings(env = process.env) {
+  const breaks = new Set(list(env.GOLIVE_EXAMPLE_BREAK));
+  const unknown = [...breaks].filter((id) => !BREAK_SWITCHES.includes(id));
+  if (unknown.length > 0) {
+    throw new Error(`GOLIVE_EXAMPLE_BREAK: unknown switch ${unknown.join(', ')} (known: ${BREAK_SWITCHES.join(', ')})`);
+  }
+  const webhookPort = env.WEBHOOK_PORT ? integer(env, 'WEBHOOK_PORT', 0) : undefined;
+  return {
+    apiUrl: required(env, 'OMNIUM_API_URL').replace(/\/+$/, ''),
+    clientId: required(env, 'OMNIUM_CLIENT_ID'),
+    clientSecret: required(env, 'OMNIUM_CLIENT_SECRET'),
+    pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 2000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000),
+    // After "401 after renewal" and after a 403 we stop calling for a while instead of
+    // looping (guide: "log the error and alert your team instead of retrying in a loop").
+    authCooldownMs: integer(env, 'AUTH_COOLDOWN_MS', 60_000),
+    forbiddenCooldownMs: integer(env, 'FORBIDDEN_COOLDOWN_MS', 60_000),
+    // The stores this sync serves; the API user is scoped to the same ones.
+    storeIds: list(env.SYNC_STORE_IDS ?? 'oslo-online,store-oslo-downtown'),
+    webhook: {
+      port: webhookPort,
+      path: env.WEBHOOK_PATH || '/webhooks/omnium',
+      token: env.WEBHOOK_TOKEN ?? '',
+      tlsCert: env.WEBHOOK_TLS_CERT || undefined,
+      tlsKey: env.WEBHOOK_TLS_KEY || undefined,
+    },
+    breaks,
+  };
+}
