@@ -89,10 +89,15 @@ export class TokenService {
     return { token, claims };
   }
 
-  /** Verifies `token`; cached per token string, time claims always re-checked. */
-  async verify(token: string): Promise<VerifyResult> {
+  /** Verifies `token`; cached per token string (synchronous then), time claims always re-checked. */
+  verify(token: string): VerifyResult | Promise<VerifyResult> {
     const cached = this.#cache.get(token);
+    // The hot path stays synchronous: no promise for a token seen before.
     if (cached) return { ...this.#checkTimes(cached.claims), print: cached.print };
+    return this.#verifyFresh(token);
+  }
+
+  async #verifyFresh(token: string): Promise<VerifyResult> {
     const print = { fingerprint: fingerprint(token), masked: mask(token) };
     try {
       const { payload } = await jwtVerify<TokenClaims>(token, this.#secret, {

@@ -181,7 +181,8 @@ async function authenticate(rt: Runtime, req: InboundRequest, entry: JournalEntr
     entry.denied = req.headers.authorization ? 'malformed Authorization header' : 'no bearer token';
     return { status: 401, headers: WWW_AUTH_MISSING };
   }
-  const result = await rt.tokens.verify(token);
+  const verifying = rt.tokens.verify(token);
+  const result = verifying instanceof Promise ? await verifying : verifying;
   entry.tokenFingerprint = result.print.fingerprint;
   entry.tokenMasked = result.print.masked;
   const claims = result.ok ? result.claims : (result.claims ?? peekClaims(token));
@@ -227,8 +228,15 @@ function context(rt: Runtime, user: ApiUserRecord | null, req: InboundRequest): 
   };
 }
 
+const NO_QUERY = { query: {}, found: [] };
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
 function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest, startMono: number): JournalEntry {
-  const query = redactQuery(req.query, rt.secrets);
+  const query = hasKeys(req.query) ? redactQuery(req.query, rt.secrets) : NO_QUERY;
   const path = redactPath(req.path, rt.secrets);
   return {
     seq: rt.journal.nextSeq(),
@@ -251,7 +259,7 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     credentialsIn: null,
     issued: null,
     touched: null,
-    secretsInUrl: [...path.found, ...query.found],
+    secretsInUrl: path.found.length + query.found.length === 0 ? [] : [...path.found, ...query.found],
     requestBody: req.rawBody ? redactBody(req.rawBody, rt.secrets, rt.journal.maxBodyBytes) : null,
     requestBytes: req.rawBody ? Buffer.byteLength(req.rawBody) : 0,
     status: 0,

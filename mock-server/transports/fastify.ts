@@ -2,14 +2,14 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
-import { type InboundRequest, type Runtime, handle } from '../handlers/pipeline.ts';
-import type { JournalEntry } from '../journal/journal.ts';
+import { type Handled, type InboundRequest, type Runtime, handle } from '../handlers/pipeline.ts';
 import { parseBody } from './http-parse.ts';
 import type { KeyPair } from './tls.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    golive: { entry: JournalEntry | null; rawBody: string | undefined; recorded: boolean; release: (() => void) | null };
+    /** The raw body text, kept by the body parser for the journal. */
+    goliveRawBody: string | undefined;
   }
 }
 
@@ -33,16 +33,39 @@ export interface ApiListener {
 
 const toFastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
-function send(reply: FastifyReply, response: ApiResponse): FastifyReply {
-  reply.code(response.status);
-  if (response.headers) reply.headers(response.headers);
-  if (response.body === undefined) return reply.send();
-  if (typeof response.body === 'string') {
-    if (!response.headers?.['content-type']) reply.type('text/plain; charset=utf-8');
-    return reply.send(response.body);
+/**
+ * A request waiting for its answer on a connection. One listener per connection (not per
+ * request, which would cost every request) notices a client that gives up before the answer.
+ */
+const pending = new WeakMap<Socket, { handled: Handled | null; rt: Runtime; settled: boolean }>();
+
+function watchConnection(socket: Socket): void {
+  socket.once('close', () => {
+    const waiting = pending.get(socket);
+    if (waiting && !waiting.settled && waiting.handled) finish(waiting.rt, waiting, 0, true);
+  });
+}
+
+/** Completes the journal entry (latency, bytes, abort) and frees the rate-limit slot, once. */
+function finish(rt: Runtime, state: { handled: Handled | null; settled: boolean }, bytes: number, aborted: boolean): void {
+  if (state.settled || !state.handled) return;
+  state.settled = true;
+  const { entry, release } = state.handled;
+  release();
+  const now = performance.now();
+  entry.latencyMs = Math.round((now - entry.mono) * 1000) / 1000;
+  entry.responseBytes = bytes;
+  if (aborted) {
+    entry.aborted = true;
+    entry.abortedAtMono = now;
   }
-  if (!response.headers?.['content-type']) reply.type('application/json; charset=utf-8');
-  return reply.send(JSON.stringify(response.body));
+  rt.journal.record(entry);
+}
+
+function payloadOf(response: ApiResponse): { body: string | undefined; type: string | undefined } {
+  if (response.body === undefined) return { body: undefined, type: undefined };
+  if (typeof response.body === 'string') return { body: response.body, type: 'text/plain; charset=utf-8' };
+  return { body: JSON.stringify(response.body), type: 'application/json; charset=utf-8' };
 }
 
 function inbound(request: FastifyRequest, name: string): InboundRequest {
@@ -55,38 +78,27 @@ function inbound(request: FastifyRequest, name: string): InboundRequest {
     query: (request.query ?? {}) as Record<string, string | string[]>,
     headers: request.headers as Record<string, string | undefined>,
     body: request.body,
-    rawBody: request.golive.rawBody,
+    rawBody: request.goliveRawBody,
     listener: name,
   };
 }
 
-function complete(rt: Runtime, request: FastifyRequest, reply: FastifyReply | null, aborted: boolean): void {
-  const state = request.golive;
-  state.release?.();
-  state.release = null;
-  const entry = state.entry;
-  if (!entry || state.recorded) return;
-  state.recorded = true;
-  const now = performance.now();
-  entry.latencyMs = Math.round((now - entry.mono) * 1000) / 1000;
-  if (aborted) {
-    entry.aborted = true;
-    entry.abortedAtMono = now;
-  }
-  if (reply) entry.responseBytes = Number(reply.getHeader('content-length') ?? 0);
-  rt.journal.record(entry);
-}
-
 /**
- * Faults that need the socket itself (issue: failure modes): a reset, a response that never
- * comes, a body cut short. The journal records when the client gave up.
+ * Faults that need the socket itself: a reset, a response that never comes, a body cut
+ * short. The journal records when the client gave up.
  */
-function playSocketFault(rt: Runtime, request: FastifyRequest, reply: FastifyReply, kind: 'reset' | 'hang' | 'truncated'): FastifyReply {
+function playSocketFault(
+  rt: Runtime,
+  state: { handled: Handled | null; settled: boolean },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  kind: 'reset' | 'hang' | 'truncated',
+): FastifyReply {
   reply.hijack();
   const raw = reply.raw;
   const socket = request.raw.socket;
   if (kind === 'reset') {
-    complete(rt, request, null, false);
+    finish(rt, state, 0, false);
     // A TCP reset (RST), so the client sees ECONNRESET; under TLS, on the TCP socket beneath.
     const tcp = ((socket as { _parent?: Socket })._parent ?? socket) as Socket;
     if (typeof tcp.resetAndDestroy === 'function' && !tcp.destroyed) tcp.resetAndDestroy();
@@ -95,21 +107,20 @@ function playSocketFault(rt: Runtime, request: FastifyRequest, reply: FastifyRep
     const body = '{"result":[{"id":"ORD-1","status":"New"},{"id":"ORD-2","status":"New"}],"totalHits":2}';
     raw.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(body.length) });
     raw.write(body.slice(0, body.length >> 1), () => {
-      if (request.golive.entry) request.golive.entry.status = 200;
-      complete(rt, request, null, false);
+      if (state.handled) state.handled.entry.status = 200;
+      finish(rt, state, body.length >> 1, false);
       socket.destroy();
     });
-  } else {
-    // Hang: answer nothing; the client's timeout (or our shutdown) closes the socket. The
-    // response's 'close' fires then (the request's has fired already once its body was read).
-    raw.once('close', () => complete(rt, request, null, true));
   }
+  // Hang: answer nothing; the connection's close (client timeout, or our shutdown) records the abort.
   return reply;
 }
 
 /**
  * The fastify transport: every endpoint of the table as a native fastify route (its
- * router is fast), case-insensitive as ASP.NET's, through the shared pipeline.
+ * router is fast), case-insensitive as ASP.NET's, through the shared pipeline. No hook runs
+ * per request: the entry is recorded when the answer is sent, and a client that gives up
+ * early is noticed by one listener per connection.
  */
 export async function createApiListener(
   rt: Runtime,
@@ -125,47 +136,50 @@ export async function createApiListener(
     // Close keep-alive sockets at once on shutdown rather than waiting for clients.
     forceCloseConnections: true,
   });
+  app.server.on(options.tls ? 'secureConnection' : 'connection', watchConnection);
 
-  app.decorateRequest('golive', null as never);
-  app.addHook('onRequest', (request, _reply, done) => {
-    request.golive = { entry: null, rawBody: undefined, recorded: false, release: null };
-    done();
-  });
+  app.decorateRequest('goliveRawBody', undefined);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, text, done) => {
     const raw = text as string;
-    request.golive.rawBody = raw;
+    request.goliveRawBody = raw;
     const parsed = parseBody(request.headers['content-type'], raw);
     if (parsed.ok) done(null, parsed.body);
     else done(Object.assign(new Error(parsed.error), { statusCode: 400 }));
   });
 
-  const serve = (endpoint: Endpoint | null) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const { response, entry, release } = await handle(rt, endpoint, inbound(request, options.name));
-    request.golive.entry = entry;
-    request.golive.release = release;
-    if (response.socket) return playSocketFault(rt, request, reply, response.socket);
-    return send(reply, response);
+  const answer = async (request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint | null, status?: number, message?: string) => {
+    const socket = request.raw.socket;
+    const state = { handled: null as Handled | null, rt, settled: false };
+    pending.set(socket, state);
+    const handled = await handle(rt, endpoint, inbound(request, options.name));
+    state.handled = handled;
+    let response = handled.response;
+    if (status !== undefined) {
+      response = { status, body: message };
+      handled.entry.status = status;
+    }
+    if (response.socket) return playSocketFault(rt, state, request, reply, response.socket);
+    if (socket.destroyed) {
+      finish(rt, state, 0, true);
+      return reply.hijack();
+    }
+    const { body, type } = payloadOf(response);
+    reply.code(response.status);
+    if (response.headers) reply.headers(response.headers);
+    if (type && !response.headers?.['content-type']) reply.type(type);
+    finish(rt, state, body === undefined ? 0 : Buffer.byteLength(body), false);
+    return reply.send(body);
   };
+
   for (const endpoint of endpoints) {
-    app.route({ method: endpoint.method, url: toFastifyPath(endpoint.path), handler: serve(endpoint) });
+    app.route({ method: endpoint.method, url: toFastifyPath(endpoint.path), handler: (request, reply) => answer(request, reply, endpoint) });
   }
-  app.setNotFoundHandler(serve(null));
-  app.setErrorHandler(async (error, request, reply) => {
+  app.setNotFoundHandler((request, reply) => answer(request, reply, null));
+  app.setErrorHandler((error, request, reply) => {
     // A body that does not parse: ASP.NET answers 400 with a message.
     const status = (error as { statusCode?: number }).statusCode ?? 500;
-    const { entry } = await handle(rt, null, inbound(request, options.name));
-    entry.status = status;
-    request.golive.entry = entry;
-    return reply.code(status).type('text/plain; charset=utf-8').send(status === 500 ? 'Internal server error' : (error as Error).message);
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    complete(rt, request, reply, false);
-    done();
-  });
-  app.addHook('onRequestAbort', (request, done) => {
-    complete(rt, request, null, true);
-    done();
+    return answer(request, reply, null, status, status === 500 ? 'Internal server error' : (error as Error).message);
   });
 
   if (options.onTls) {
