@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Server as TlsServer } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -67,7 +68,8 @@ export interface EnvironmentInfo {
 
 /** One connection to a bad-TLS listener: did the handshake complete, did any request follow? */
 export interface TlsConnectionRecord {
-  listener: BadTlsKind;
+  /** A bad-TLS listener, or `api:<kind>` for the API while it presents a bad certificate. */
+  listener: BadTlsKind | `api:${BadTlsKind}`;
   mono: number;
   handshake: 'completed' | 'failed';
   /** Why the client refused the handshake, as OpenSSL or Node reported it. */
@@ -100,6 +102,12 @@ export interface MockControl {
   runtime(tenant?: string, environment?: EnvironmentName): Runtime;
   /** Connections to the bad-TLS listeners; the requests that followed are in the journal under the listener's name. */
   tlsConnections(): TlsConnectionRecord[];
+  /**
+   * Makes every API listener present a bad certificate to new connections (a man in the
+   * middle), or the valid one again. Idle keep-alive connections are closed so clients
+   * handshake anew.
+   */
+  presentCertificate(kind: BadTlsKind | 'valid'): void;
 }
 
 export interface MockServer extends MockControl {
@@ -186,8 +194,22 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   };
 
   const tlsLog: TlsConnectionRecord[] = [];
+  const apiListeners: ApiListener[] = [];
+  const badCerts = tls ? await createBadCertificates(tls.ca) : null;
+  let presented: BadTlsKind | 'valid' = 'valid';
   const control: MockControl = {
     tlsConnections: () => [...tlsLog],
+    presentCertificate(kind) {
+      if (!tls || !badCerts) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'the mock serves plain HTTP: there is no certificate to change');
+      const pair = kind === 'valid' ? tls.server : badCerts[kind];
+      presented = kind;
+      for (const l of apiListeners) {
+        // fastify types its server as plain HTTP; with TLS it is an https.Server.
+        const server = l.app.server as unknown as TlsServer & { closeIdleConnections?: () => void };
+        server.setSecureContext({ cert: pair.cert, key: pair.key });
+        server.closeIdleConnections?.();
+      }
+    },
     journal,
     clock,
     faults,
@@ -218,15 +240,27 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     for (const rt of runtimes) {
       const first = rt === runtimes[0];
       const port = first ? (options.port ?? 0) : 0;
-      listeners.push(
-        await listen(`the ${rt.environment} API of tenant ${rt.tenant}`, port, () =>
-          createApiListener(rt, OMNIUM_ENDPOINTS, { host, port, name: 'api', ...(tls ? { tls: tls.server } : {}) }),
-        ),
+      const listener = await listen(`the ${rt.environment} API of tenant ${rt.tenant}`, port, () =>
+        createApiListener(rt, OMNIUM_ENDPOINTS, {
+          host,
+          port,
+          name: 'api',
+          ...(tls
+            ? {
+                tls: tls.server,
+                onTls: (event) => {
+                  if (presented !== 'valid') tlsLog.push({ listener: `api:${presented}`, mono: performance.now(), ...event });
+                },
+              }
+            : {}),
+        }),
       );
+      listeners.push(listener);
+      apiListeners.push(listener);
     }
     const badTls: Partial<Record<BadTlsKind, string>> = {};
-    if (tls && options.badTls !== false) {
-      const certs = await createBadCertificates(tls.ca);
+    if (badCerts && options.badTls !== false) {
+      const certs = badCerts;
       for (const kind of BAD_TLS_KINDS) {
         const listener = await createApiListener(runtimes[0]!, OMNIUM_ENDPOINTS, {
           host,

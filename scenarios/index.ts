@@ -8,6 +8,7 @@ import retryAfterHonoured from './retry-after-honoured.ts';
 import revokedToken from './revoked-token.ts';
 import scopeViolation from './scope-violation.ts';
 import secretRotation from './secret-rotation.ts';
+import tlsMitm from './tls-mitm.ts';
 import tokenExpiry from './token-expiry.ts';
 
 /** Every scenario golive ships; each file's name is its scenario's name. */
@@ -22,4 +23,5 @@ export const SCENARIOS: readonly Scenario[] = [
   flakyNetwork,
   hangingResponse,
   secretRotation,
+  tlsMitm,
 ];

@@ -22,6 +22,7 @@ cli
   .option('--no-tls', 'serve plain HTTP instead of HTTPS')
   .option('--scenario <name>', 'run a scenario (a name from `golive scenarios`, or a scenario file) against the demo user')
   .option('--no-rate-limits', "turn Omnium's per-user rate limits off (load tests of an integration)")
+  .option('--rate-limit-headers', 'add the IETF RateLimit and RateLimit-Policy headers')
   .option('--json', 'print one JSON line with URLs and credentials once ready')
   .action((flags: Flags) => run('serve', flags));
 

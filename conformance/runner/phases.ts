@@ -60,6 +60,7 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
   } finally {
     for (const timer of timers) clearTimeout(timer);
     for (const id of added) mock.faults.remove(id);
+    if (phases.some((p) => p.actions.some((a) => a.kind === 'present-certificate'))) mock.presentCertificate('valid');
   }
   return records;
 }
@@ -90,6 +91,9 @@ async function apply(
     }
     case 'clear-faults':
       for (const id of added.splice(0)) mock.faults.remove(id);
+      return;
+    case 'present-certificate':
+      mock.presentCertificate(action.certificate);
       return;
     case 'shift-clock':
       mock.clock.shift(action.ms);

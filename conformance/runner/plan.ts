@@ -16,6 +16,8 @@ export type PhaseAction =
   | { kind: 'add-fault'; rule: FaultRuleInput }
   /** Removes the fault rules this run added. */
   | { kind: 'clear-faults' }
+  /** The API presents a bad certificate to new connections (a man in the middle), or the valid one again. */
+  | { kind: 'present-certificate'; certificate: 'valid' | 'untrusted-ca' | 'wrong-host' | 'expired' }
   /** Moves the mock's clock (token expiry, rate-limit refill) by `ms`. */
   | { kind: 'shift-clock'; ms: number }
   /**

@@ -46,6 +46,7 @@ const actionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('add-fault'), rule: ruleSchema }),
   z.strictObject({ kind: z.literal('clear-faults') }),
   z.strictObject({ kind: z.literal('shift-clock'), ms: z.number().int() }),
+  z.strictObject({ kind: z.literal('present-certificate'), certificate: z.enum(['valid', 'untrusted-ca', 'wrong-host', 'expired']) }),
   z.strictObject({ kind: z.literal('rotate-secret'), graceMs: z.number().int().nonnegative() }),
 ]);
 

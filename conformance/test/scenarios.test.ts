@@ -64,6 +64,7 @@ describe('the shipped scenarios', () => {
       if (name === 'missing-role') expect(journal.some((e) => e.status === 403)).toBe(true);
       if (name === 'revoked-token') expect(journal.some((e) => e.denied === 'token revoked')).toBe(true);
       if (name === 'hanging-response') expect(journal.some((e) => e.fault?.kind === 'hang' && e.aborted)).toBe(true);
+      if (name === 'tls-mitm') expect(mock.tlsConnections().some((c) => c.listener.startsWith('api:') && c.handshake === 'failed')).toBe(true);
       if (name === 'secret-rotation') expect(mock.listApiUsers().filter((u) => u.name === 'ERP Order Sync')).toHaveLength(2);
       expect(mock.faults.list().filter((r) => !r.spent)).toEqual([]);
     } finally {

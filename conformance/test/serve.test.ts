@@ -56,3 +56,27 @@ describe('golive checks', () => {
     expect(result.stdout).toMatch(/^credentials\.descriptive-name\s+advisory\s+/m);
   });
 });
+
+describe('golive serve with a scenario', () => {
+  it('runs the scenario against the demo user, says each phase, and adds the IETF rate-limit headers on request', async () => {
+    const { child, line, stderr } = await goliveFirstLine(['serve', '--json', '--data-scale', '20', '--scenario', 'missing-role', '--rate-limit-headers']);
+    const info = JSON.parse(line) as ServeLine;
+    const call = trustingFetch(info.caCert);
+    try {
+      const token = await tokenFor(call, info.apiUrl, info.apiUser.clientId, info.apiUser.clientSecret);
+      const res = await call(`${info.apiUrl}/api/Stores`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-policy')).toContain('q=12000');
+      const status = (await (await fetch(`${info.adminUrl}/__admin/scenarios`, { headers: { authorization: `Bearer ${info.adminToken}` } })).json()) as {
+        running: string;
+      };
+      expect(status.running).toBe('missing-role');
+      await expect.poll(() => stderr()).toContain('[missing-role 1/3] steady');
+    } finally {
+      await call.close();
+    }
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'close')) as [number];
+    expect(code).toBe(0);
+  });
+});

@@ -127,6 +127,11 @@ export async function createAdminListener(control: MockControl, options: AdminOp
     return reply.code(204).send();
   });
   app.get('/__admin/tls', async () => control.tlsConnections());
+  app.post('/__admin/tls/certificate', async (request) => {
+    const { certificate } = parse(z.strictObject({ certificate: z.enum(['valid', 'untrusted-ca', 'wrong-host', 'expired']) }), request.body);
+    control.presentCertificate(certificate);
+    return { certificate };
+  });
   app.post('/__admin/clock', async (request) => {
     const { shiftMs } = parse(z.strictObject({ shiftMs: z.number().int() }), request.body);
     control.clock.shift(shiftMs);

@@ -54,3 +54,26 @@ describe('the bad-TLS listeners', () => {
     expect(entry).toMatchObject({ routeId: 'Token_Post', apiUser: user.clientId, credentialsIn: 'body' });
   });
 });
+
+describe('a man in the middle on the API itself', () => {
+  it('presents a bad certificate to new connections, refused by a verifying client, until the valid one is back', async () => {
+    const call = trustingFetch(mock.caCertPath!);
+    try {
+      expect((await call(`${mock.apiUrl}/api/Health`)).status).toBe(200);
+      mock.presentCertificate('untrusted-ca');
+      await call.close();
+      const fresh = trustingFetch(mock.caCertPath!);
+      const error = await fresh(`${mock.apiUrl}/api/Health`).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(causeCodes(error)).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+      await expect.poll(() => mock.tlsConnections().some((c) => c.listener === 'api:untrusted-ca' && c.handshake === 'failed')).toBe(true);
+      mock.presentCertificate('valid');
+      expect((await fresh(`${mock.apiUrl}/api/Health`)).status).toBe(200);
+      await fresh.close();
+    } finally {
+      mock.presentCertificate('valid');
+    }
+  });
+});

@@ -18,6 +18,7 @@ interface ServeFlags {
   json?: boolean;
   scenario?: string;
   rateLimits?: boolean;
+  rateLimitHeaders?: boolean;
 }
 
 /** `golive serve`: run the simulated API until Ctrl-C. */
@@ -45,7 +46,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
   );
   const mock = await createMockServer({
     scenarios,
-    ...(flags.rateLimits === false ? { rateLimits: false as const } : {}),
+    ...(flags.rateLimits === false ? { rateLimits: false as const } : flags.rateLimitHeaders ? { rateLimits: { headers: true } } : {}),
     port: intFlag('--port', flags.port, 0, 65535) ?? 0,
     adminPort: intFlag('--admin-port', flags.adminPort, 0, 65535) ?? 0,
     seed: intFlag('--seed', flags.seed, 0) ?? 1,
