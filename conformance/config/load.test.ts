@@ -41,7 +41,7 @@ describe('loadConfig', () => {
     const dir = folder();
     const config = await loadConfig({ cwd: dir, commandOverride: ['node', 'app.js'] });
     expect(config).toEqual({
-      integration: { command: ['node', 'app.js'], cwd: dir, mode: 'service', env: {}, envNames: {} },
+      integration: { command: ['node', 'app.js'], cwd: dir, mode: 'service', jobIntervalMs: 1_000, env: {}, envNames: {} },
       apiUser: { name: 'unnamed', roles: ['ApiOwner'], stores: '*', markets: '*' },
       tenants: 1,
       workspace: dir,

@@ -68,6 +68,8 @@ const integration = z.strictObject({
   /** Folder the command runs in; default the config file's folder. */
   cwd: nonEmpty.optional(),
   mode: z.enum(['service', 'job']).default('service'),
+  /** Job mode: the pause between the end of one run and the next trigger. */
+  jobIntervalMs: z.number().int().min(0).default(1_000),
   env: z.record(z.string(), z.string()).default({}),
   /** Default (absent): the webhook port accepts connections, or 2 s; the runner decides. */
   readyWhen: readyWhen.optional(),

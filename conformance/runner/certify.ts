@@ -21,7 +21,8 @@ import { scanWorkspace } from '../observe/workspace.ts';
 import { VERSION } from '../version.ts';
 import { type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
 import { runPhases, wait } from './phases.ts';
-import { type IntegrationProcess, startIntegration } from './process.ts';
+import { type IntegrationHandle, startJobLoop } from './job-loop.ts';
+import { startIntegration } from './process.ts';
 
 /** What the terminal is told while a run goes on. */
 export type Progress =
@@ -44,7 +45,7 @@ export interface CertifyOptions {
 /** One run of the integration against one environment. */
 interface Run {
   environment: 'test' | 'production';
-  process: IntegrationProcess | null;
+  process: IntegrationHandle | null;
   startError: string | null;
   exit: { code: number | null; signal: string | null; atMono: number } | null;
   lines: LogLine[];
@@ -109,20 +110,27 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       const readyWhen = config.integration.readyWhen ?? (config.webhook ? { port } : undefined);
       const started = performance.now();
       try {
-        run.process = startIntegration({
+        const common = {
           command: config.integration.command,
           cwd: config.integration.cwd,
           env,
-          ...(readyWhen ? { readyWhen } : {}),
-          readyTimeoutMs: timings.readyMs,
           killGraceMs: config.timeouts.killGraceMs,
           maxOutputBytes: config.output.maxBytes,
           scanner,
-        });
-        run.process.exited.then((exit) => {
-          run.exit = exit;
-          progress({ kind: 'exited', environment, code: exit.code, signal: exit.signal });
-        });
+        };
+        if (config.integration.mode === 'job') {
+          // A job ends by design: its exits are not the end of the run.
+          run.process = startJobLoop({ ...common, timeoutMs: config.timeouts.jobMs, intervalMs: config.integration.jobIntervalMs });
+          run.process.exited.then((exit) => {
+            run.exit = exit;
+          });
+        } else {
+          run.process = startIntegration({ ...common, ...(readyWhen ? { readyWhen } : {}), readyTimeoutMs: timings.readyMs });
+          run.process.exited.then((exit) => {
+            run.exit = exit;
+            progress({ kind: 'exited', environment, code: exit.code, signal: exit.signal });
+          });
+        }
         await run.process.ready;
         progress({ kind: 'ready', environment, ms: performance.now() - started });
       } catch (err) {
@@ -135,6 +143,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
 
     const testRun = await launch('test', testUser);
     const testEnded = testRun.process ? testRun.process.exited.then(() => undefined) : Promise.resolve();
+    // In job mode `exited` settles only when the loop is stopped, so it never ends the phases early.
     const stopped = Promise.race([testEnded, aborted]);
     // The production run goes on alongside the steady phase: it cannot disturb it (own listener, own user).
     const productionRun = testRun.startError ? null : runProduction(launch, prodUser, timings.productionMs, aborted);

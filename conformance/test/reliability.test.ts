@@ -104,3 +104,19 @@ describe('the Python example', () => {
     expect(report.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.summary}`)).toEqual([]);
   });
 });
+
+describe('integration.mode "job"', () => {
+  it.concurrent('runs the command once per trigger, again and again, and judges the runs together', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-job-'));
+    const loaded = await loadConfig({ cwd: dir, commandOverride: ['node', join(FIXTURES, 'job.mjs')] });
+    const config = { ...loaded, integration: { ...loaded.integration, mode: 'job' as const, jobIntervalMs: 200 } };
+    const report = await certify({ config, timings: TEST_TIMINGS });
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    // Each run asks for a token: several token requests in the steady phase.
+    expect(byId['token.cached-and-reused']!.verdict).toBe('fail');
+    expect(byId['token.not-in-url']!.verdict).toBe('pass');
+    expect(byId['token.secret-in-body']!.verdict).toBe('pass');
+    expect(report.integration.exits.find((e) => e.environment === 'test')!.beforeEnd).toBe(false);
+    expect(report.phases.every((p) => p.completed)).toBe(true);
+  });
+});

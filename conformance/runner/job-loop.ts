@@ -1,0 +1,64 @@
+import { performance } from 'node:perf_hooks';
+import { type ExitInfo, type IntegrationProcess, type JobOptions, type StopResult, runJob } from './process.ts';
+
+/** What the engine needs of a running integration, whether one service or a job run again and again. */
+export type IntegrationHandle = Pick<IntegrationProcess, 'ready' | 'exited' | 'stop' | 'findings' | 'lines' | 'outputTail'>;
+
+/**
+ * `integration.mode: "job"`: the command runs to its end once per trigger, again and again
+ * (a trigger every `intervalMs` after the previous run ended) until stopped. Output and
+ * findings of every run are kept together; a run that fails is recorded, not fatal.
+ */
+export function startJobLoop(options: JobOptions & { intervalMs: number }): IntegrationHandle & { runs(): number } {
+  const runs: IntegrationProcess[] = [];
+  let stopping = false;
+  let wake = () => {};
+  let last: ExitInfo = { code: null, signal: null, atMono: performance.now() };
+  let markReady = () => {};
+  let failReady = (_err: Error) => {};
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  ready.catch(() => {});
+
+  const loop = (async (): Promise<ExitInfo> => {
+    while (!stopping) {
+      const result = await runJob(options);
+      runs.push(result.process);
+      last = result;
+      if (result.error?.code === 'GOLIVE_ERR_COMMAND_NOT_FOUND') {
+        failReady(result.error);
+        return last;
+      }
+      markReady();
+      if (stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return last;
+  })();
+
+  return {
+    ready,
+    exited: loop,
+    get findings() {
+      return runs.flatMap((r) => r.findings);
+    },
+    lines: () => runs.flatMap((r) => r.lines()),
+    outputTail: (n = 20) => runs.flatMap((r) => r.outputTail(n)).slice(-n),
+    runs: () => runs.length,
+    async stop(): Promise<StopResult> {
+      stopping = true;
+      wake();
+      const exit = await loop;
+      return { ...exit, forced: false };
+    },
+  };
+}
+
