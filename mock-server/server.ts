@@ -15,6 +15,8 @@ import {
   type EnvironmentName,
 } from './auth/api-users.ts';
 import { TokenService } from './auth/tokens.ts';
+import { createScope } from './auth/scope.ts';
+import type { DomainEvent } from './domain/events.ts';
 import { type Clock, createClock } from './clock.ts';
 import { createDomain } from './domain/index.ts';
 import { type RateLimitSettings, RateLimiter } from './faults/rate-limit.ts';
@@ -108,6 +110,18 @@ export interface MockControl {
    * handshake anew.
    */
   presentCertificate(kind: BadTlsKind | 'valid'): void;
+  /**
+   * A domain change as if made through the API: the order (`objectId`, or the first order
+   * the API user may see) moves to `status`, and its event (310101, ApiOrderUpdateStatus)
+   * goes to the event bus and so to matching subscriptions.
+   */
+  emitEvent(spec: EventSpec, options?: { clientId?: string; tenant?: string; environment?: EnvironmentName }): Promise<DomainEvent>;
+}
+
+export interface EventSpec {
+  className: 'Order';
+  objectId?: string;
+  status: string;
 }
 
 export interface MockServer extends MockControl {
@@ -198,6 +212,39 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const badCerts = tls ? await createBadCertificates(tls.ca) : null;
   let presented: BadTlsKind | 'valid' = 'valid';
   const control: MockControl = {
+    async emitEvent(spec, where = {}) {
+      const user = where.clientId ? control.getApiUser(where.clientId) : undefined;
+      const rt = runtime(where.tenant ?? user?.tenant, where.environment ?? user?.environment);
+      const scope = createScope(user?.stores ?? '*', user?.markets ?? '*');
+      const order = spec.objectId
+        ? rt.db.orders.get(spec.objectId)
+        : rt.db.orders.all().find((o) => scope.allows(o) && o.status !== spec.status);
+      if (!order) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', spec.objectId ? `no order ${spec.objectId}` : 'no order in the API user\'s scope to change');
+      const previousStatus = order.status;
+      await rt.db.orders.update(order.id, (draft) => {
+        draft.status = spec.status;
+        draft.modified = new Date(clock.now()).toISOString();
+      });
+      return rt.events.emit(
+        {
+          operationId: 310101,
+          message: 'Order status updated',
+          className: 'Order',
+          subClassName: order.orderType,
+          objectId: order.id,
+          objectNumber: order.orderNumber ?? order.id,
+          category: 'Workflow',
+          market: order.marketId,
+          storeId: order.storeId,
+          status: spec.status,
+          previousStatus,
+          isError: false,
+          isRead: false,
+          origin: 'golive admin',
+        },
+        clock.now(),
+      );
+    },
     tlsConnections: () => [...tlsLog],
     presentCertificate(kind) {
       if (!tls || !badCerts) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'the mock serves plain HTTP: there is no certificate to change');

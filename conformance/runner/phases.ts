@@ -54,7 +54,12 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
       records.push(record);
       options.onPhase?.(phase, index, phases.slice(index).reduce((sum, p) => sum + p.durationMs, 0));
       for (const action of phase.actions) await apply(mock, action, { ...options, initial }, added, timers);
-      record.completed = (await wait(phase.durationMs, options.stop)) === 'elapsed';
+      for (const trigger of phase.triggers ?? []) await mock.emitEvent(trigger, { clientId: options.clientId });
+      const ended = endCondition(mock, phase, options.clientId);
+      const outcome = await wait(phase.durationMs, Promise.race([options.stop, ended.promise]));
+      ended.cancel();
+      // A phase that met its end condition has done its job: it is complete.
+      record.completed = outcome === 'elapsed' || ended.met();
       record.endMono = performance.now();
     }
   } finally {
@@ -115,4 +120,25 @@ async function apply(
       return;
     }
   }
+}
+
+/** Settles when the phase's `endWhen` holds; never when it has none. */
+function endCondition(mock: MockControl, phase: PhaseSpec, clientId: string): { promise: Promise<void>; cancel: () => void; met: () => boolean } {
+  const when = phase.endWhen;
+  if (!when) return { promise: new Promise(() => {}), cancel: () => {}, met: () => false };
+  let seen = 0;
+  let met = false;
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const unsubscribe = mock.journal.subscribe((entry) => {
+    if (entry.apiUser !== clientId) return;
+    seen += 1;
+    if ((when.requests !== undefined && seen >= when.requests) || (when.status !== undefined && entry.status === when.status)) {
+      met = true;
+      resolve();
+    }
+  });
+  return { promise, cancel: unsubscribe, met: () => met };
 }

@@ -31,8 +31,16 @@ export interface PhaseSpec {
   name: string;
   /** One line for the terminal: what this phase provokes. */
   description: string;
+  /** How long the phase lasts at most. */
   durationMs: number;
+  /**
+   * Ends the phase early once the run's API user has made this many requests since the phase
+   * began (`requests`), or once one of them was answered with this status (`status`).
+   */
+  endWhen?: { requests?: number; status?: number };
   actions: readonly PhaseAction[];
+  /** Domain events to emit at the phase's start (webhook deliveries follow). */
+  triggers?: readonly { className: 'Order'; objectId?: string; status: string }[];
   /** Recorded with the phase for the checks to read (e.g. `tokenLifetimeSeconds`). */
   params?: Record<string, number>;
 }

@@ -54,7 +54,9 @@ const phaseSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string(),
   durationMs: z.number().int().positive(),
+  endWhen: z.strictObject({ requests: z.number().int().positive().optional(), status: z.number().int().optional() }).optional(),
   actions: z.array(actionSchema),
+  triggers: z.array(z.strictObject({ className: z.literal('Order'), objectId: z.string().optional(), status: z.string() })).optional(),
   params: z.record(z.string(), z.number()).optional(),
 });
 

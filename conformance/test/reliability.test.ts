@@ -57,6 +57,16 @@ describe('a complete report, whatever the integration does', () => {
   });
 });
 
+describe('an integration that floods its output', () => {
+  it.concurrent('writes 20 MB and still gets a complete report, its output kept bounded with a marker', async () => {
+    const report = await certifyFixture('flood.mjs');
+    expect(report.checks).toHaveLength(12);
+    const tail = report.integration.exits.find((e) => e.environment === 'test')!.outputTail;
+    expect(tail.join('\n').length).toBeLessThan(300_000);
+    expect(report.certified).toBe(false);
+  });
+});
+
 describe('golive certify on the command line', () => {
   it.concurrent('exits 1 for the naive example and writes a report.json that says why', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'golive-naive-'));

@@ -126,6 +126,14 @@ export async function createAdminListener(control: MockControl, options: AdminOp
     if (!control.faults.remove(request.params.id)) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no fault rule ${request.params.id}`);
     return reply.code(204).send();
   });
+  app.post('/__admin/events', async (request, reply) => {
+    const { clientId, ...spec } = parse(
+      z.strictObject({ className: z.literal('Order'), objectId: z.string().optional(), status: z.string().min(1), clientId: z.string().optional() }),
+      request.body,
+    );
+    const event = await control.emitEvent(spec, clientId ? { clientId } : {});
+    return reply.code(201).send({ eventId: event.id, objectId: event.objectId, status: event.status, previousStatus: event.previousStatus });
+  });
   app.get('/__admin/tls', async () => control.tlsConnections());
   app.post('/__admin/tls/certificate', async (request) => {
     const { certificate } = parse(z.strictObject({ certificate: z.enum(['valid', 'untrusted-ca', 'wrong-host', 'expired']) }), request.body);

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DomainEvent, type MockServer, createMockServer } from '../../mock-server/index.ts';
+import { tokenFor, trustingFetch } from '../../mock-server/test/client.ts';
+import { runPhases } from '../runner/phases.ts';
+
+let mock: MockServer;
+let call: ReturnType<typeof trustingFetch>;
+
+beforeAll(async () => {
+  mock = await createMockServer({ dataScale: 20, demoUser: false });
+  call = trustingFetch(mock.caCertPath!);
+});
+afterAll(async () => {
+  await call.close();
+  await mock.close();
+});
+
+describe('the phase runner', () => {
+  it('ends a phase early once its end condition holds, and counts it complete', async () => {
+    const user = await mock.createApiUser({ name: 'ERP', roles: ['StoreRead'] });
+    const token = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
+    const started = performance.now();
+    const running = runPhases(mock, [{ name: 'three-calls', description: '', durationMs: 20_000, endWhen: { requests: 3 }, actions: [] }], {
+      clientId: user.clientId,
+      stop: new Promise(() => {}),
+    });
+    for (let i = 0; i < 3; i++) await (await call(`${mock.apiUrl}/api/Stores`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer();
+    const [record] = await running;
+    expect(record!.completed).toBe(true);
+    expect(performance.now() - started).toBeLessThan(15_000);
+  });
+
+  it('emits the domain events of a phase, within the API user\'s stores', async () => {
+    const user = await mock.createApiUser({ name: 'ERP', roles: ['OrderRead'], stores: ['store-bergen-mall'], markets: ['nor'] });
+    const events: DomainEvent[] = [];
+    const unsubscribe = mock.runtime().events.subscribe((e) => events.push(e));
+    await runPhases(mock, [{ name: 'ship', description: '', durationMs: 1, actions: [], triggers: [{ className: 'Order', status: 'InTransit' }] }], {
+      clientId: user.clientId,
+      stop: new Promise(() => {}),
+    });
+    unsubscribe();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ operationId: 310101, className: 'Order', storeId: 'store-bergen-mall', status: 'InTransit' });
+    expect(events[0]!.previousStatus).not.toBe('InTransit');
+    expect(mock.runtime().db.orders.get(events[0]!.objectId)!.status).toBe('InTransit');
+  });
+
+  it('lets the admin API make a domain change and emit its event', async () => {
+    const res = await fetch(`${mock.adminUrl}/__admin/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${mock.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ className: 'Order', status: 'Completed' }),
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { eventId: string; objectId: string; status: string };
+    expect(body.status).toBe('Completed');
+    expect(mock.runtime().db.orders.get(body.objectId)!.status).toBe('Completed');
+  });
+});
