@@ -4,6 +4,10 @@ import leastPrivilege from './credentials.least-privilege.ts';
 import secretNotInSource from './credentials.secret-not-in-source.ts';
 import storeMarketScoping from './credentials.store-market-scoping.ts';
 import testNotInProduction from './credentials.test-not-in-production.ts';
+import backoffOn429 from './errors.backoff-on-429.ts';
+import jitterOn429 from './errors.jitter-on-429.ts';
+import networkRetryBounded from './errors.network-retry-bounded.ts';
+import noRetryOn403 from './errors.no-retry-on-403.ts';
 import cachedAndReused from './token.cached-and-reused.ts';
 import noRetryLoop from './token.no-retry-loop.ts';
 import notInUrl from './token.not-in-url.ts';
@@ -11,6 +15,7 @@ import notLogged from './token.not-logged.ts';
 import proactiveRenewal from './token.proactive-renewal.ts';
 import renewOnceOn401 from './token.renew-once-on-401.ts';
 import secretInBody from './token.secret-in-body.ts';
+import tlsVerified from './token.tls-verified.ts';
 
 /** The checks golive judges today, in checklist order. Each file's name is its id. */
 export const CHECKS: readonly Check[] = [
@@ -26,6 +31,11 @@ export const CHECKS: readonly Check[] = [
   notInUrl,
   secretInBody,
   notLogged,
+  tlsVerified,
+  backoffOn429,
+  jitterOn429,
+  noRetryOn403,
+  networkRetryBounded,
 ];
 
 export { runCheck, type Check, type Finding } from './check.ts';

@@ -1,4 +1,4 @@
-import type { EndpointInfo, JournalEntry, ScopeList } from '../../mock-server/index.ts';
+import type { BadTlsKind, EndpointInfo, JournalEntry, ScopeList, TlsConnectionRecord } from '../../mock-server/index.ts';
 
 /** A line of the integration's output, already masked. */
 export interface LogLine {
@@ -6,8 +6,8 @@ export interface LogLine {
   /** Monotonic milliseconds (performance.now of the harness process). */
   mono: number;
   text: string;
-  /** Which run of the integration printed it. */
-  run: 'test' | 'production';
+  /** Which run of the integration printed it (`tls:<kind>`: a run against a bad certificate). */
+  run: 'test' | 'production' | `tls:${BadTlsKind}`;
 }
 
 /** A secret seen where it should not be: in output (`log`) or in the integration's files (`file`). */
@@ -54,4 +54,8 @@ export interface Observations {
   universe: { stores: readonly string[]; markets: readonly string[] };
   /** Whether the integration has a webhook endpoint (config `webhook`). */
   webhook: boolean;
+  /** TLS handshakes with the bad-certificate listeners (and the API while it presented one). */
+  tls: readonly TlsConnectionRecord[];
+  /** The bad certificates the integration was run against. */
+  tlsRuns: readonly BadTlsKind[];
 }

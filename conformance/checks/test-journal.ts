@@ -85,6 +85,7 @@ export function entry(partial: Partial<JournalEntry> = {}): JournalEntry {
     responseBytes: 2,
     aborted: false,
     abortedAtMono: null,
+    retryAfter: null,
     fault: null,
     ...partial,
   };
@@ -214,9 +215,30 @@ export function journal(): JournalBuilder {
   return builder;
 }
 
-export type PhaseName = 'steady' | 'revoked-token' | 'short-lived-tokens' | 'deactivated-user';
+export type PhaseName =
+  | 'steady'
+  | 'rate-limit-retry-after'
+  | 'rate-limit-http-date'
+  | 'rate-limit-no-retry-after'
+  | 'missing-role'
+  | 'flaky-network'
+  | 'revoked-token'
+  | 'short-lived-tokens'
+  | 'deactivated-user';
 
 /** Where each phase of the full-length certify plan lies, in seconds since the run started. */
+const PHASE_NAMES: PhaseName[] = [
+  'steady',
+  'rate-limit-retry-after',
+  'rate-limit-http-date',
+  'rate-limit-no-retry-after',
+  'missing-role',
+  'flaky-network',
+  'revoked-token',
+  'short-lived-tokens',
+  'deactivated-user',
+];
+
 export const PHASES: Record<PhaseName, { start: number; end: number; params: Record<string, number> }> = (() => {
   const out: Record<string, { start: number; end: number; params: Record<string, number> }> = {};
   let start = READY_AT;
@@ -224,7 +246,7 @@ export const PHASES: Record<PhaseName, { start: number; end: number; params: Rec
     out[spec.name] = { start, end: start + spec.durationMs / 1000, params: spec.params ?? {} };
     start += spec.durationMs / 1000;
   }
-  for (const name of ['steady', 'revoked-token', 'short-lived-tokens', 'deactivated-user']) {
+  for (const name of PHASE_NAMES) {
     if (!out[name]) throw new Error(`The certify plan has no "${name}" phase any more: update test-journal.ts and the checks.`);
   }
   return out as Record<PhaseName, { start: number; end: number; params: Record<string, number> }>;
@@ -283,6 +305,8 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
     endpoints: Object.values(ENDPOINTS),
     universe: { stores: ['store-bergen', 'store-oslo', 'store-stockholm', 'store-trondheim'], markets: ['DNK', 'NOR', 'SWE'] },
     webhook: false,
+    tls: [],
+    tlsRuns: [],
     ...rest,
     apiUser: { name: 'ERP Order Export', roles: ['OrderRead'], stores: '*', markets: '*', ...apiUser },
   };

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   type CreatedApiUser,
+  BAD_TLS_KINDS,
+  type BadTlsKind,
   type MockServer,
   OMNIUM_ENDPOINT_INFO,
   createMockServer,
@@ -42,9 +44,12 @@ export interface CertifyOptions {
   signal?: AbortSignal;
 }
 
+/** Which run of the integration: against an environment, or against a listener with a bad certificate. */
+export type RunName = 'test' | 'production' | `tls:${BadTlsKind}`;
+
 /** One run of the integration against one environment. */
 interface Run {
-  environment: 'test' | 'production';
+  environment: RunName;
   process: IntegrationHandle | null;
   startError: string | null;
   exit: { code: number | null; signal: string | null; atMono: number } | null;
@@ -101,11 +106,14 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const totalMs = plan.reduce((sum, p) => sum + p.durationMs, 0);
     progress({ kind: 'start', apiUrl: mock.apiUrl, totalMs });
 
-    const launch = async (environment: 'test' | 'production', user: CreatedApiUser): Promise<Run> => {
+    const launch = async (environment: RunName, user: CreatedApiUser): Promise<Run> => {
       const run: Run = { environment, process: null, startError: null, exit: null, lines: [], files: [] };
       runs.push(run);
       const port = await freePort();
-      const env = integrationEnv(config, mock, environment, user, { token: webhookToken, port, certPath, keyPath });
+      const apiUrl = environment.startsWith('tls:')
+        ? mock.badTls[environment.slice(4) as BadTlsKind]!
+        : mock.environments[environment as 'test' | 'production'].apiUrl;
+      const env = integrationEnv(config, mock, apiUrl, user, { token: webhookToken, port, certPath, keyPath });
       // Contract: ready when readyWhen says so; else when the webhook port accepts connections; else after 2 s.
       const readyWhen = config.integration.readyWhen ?? (config.webhook ? { port } : undefined);
       const started = performance.now();
@@ -146,7 +154,13 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     // In job mode `exited` settles only when the loop is stopped, so it never ends the phases early.
     const stopped = Promise.race([testEnded, aborted]);
     // The production run goes on alongside the steady phase: it cannot disturb it (own listener, own user).
-    const productionRun = testRun.startError ? null : runProduction(launch, prodUser, timings.productionMs, aborted);
+    const productionRun = testRun.startError ? null : runBeside(launch, 'production', prodUser, timings.productionMs, aborted);
+    // So do the short runs against the bad-TLS listeners, one after another (token.tls-verified).
+    const tlsRuns = testRun.startError
+      ? null
+      : (async () => {
+          for (const kind of BAD_TLS_KINDS) await runBeside(launch, `tls:${kind}`, testUser, timings.tlsRunMs, aborted);
+        })();
 
     if (!testRun.startError && !testRun.exit && !options.signal?.aborted) {
       phases.push(
@@ -158,6 +172,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       );
     }
     await productionRun;
+    await tlsRuns;
     progress({ kind: 'judging' });
     await Promise.all(runs.map((r) => r.process?.stop()));
 
@@ -174,6 +189,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       endpoints: OMNIUM_ENDPOINT_INFO,
       universe: { stores: universe.stores.all().map((s) => s.id), markets: universe.markets.all().map((m) => m.marketId) },
       webhook: config.webhook !== undefined,
+      tls: mock.tlsConnections(),
+      tlsRuns: runs.filter((r) => r.environment.startsWith('tls:')).map((r) => r.environment.slice(4) as BadTlsKind),
     };
     const checks = judge(selectChecks(options.only), obs, testRun);
     return buildReport({ config, startedAt, runStartMono, plan, phases, runs, checks });
@@ -185,13 +202,15 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   }
 }
 
-async function runProduction(
-  launch: (env: 'production', user: CreatedApiUser) => Promise<Run>,
+/** A run of the integration alongside the phases, for `ms`. */
+async function runBeside(
+  launch: (env: RunName, user: CreatedApiUser) => Promise<Run>,
+  name: RunName,
   user: CreatedApiUser,
   ms: number,
   aborted: Promise<void>,
 ): Promise<void> {
-  const run = await launch('production', user);
+  const run = await launch(name, user);
   if (run.process) {
     await wait(ms, Promise.race([run.process.exited, aborted]));
     await run.process.stop();
@@ -222,14 +241,14 @@ function judge(checks: readonly Check[], obs: Observations, testRun: Run): Check
 function integrationEnv(
   config: GoliveConfig,
   mock: MockServer,
-  environment: 'test' | 'production',
+  apiUrl: string,
   user: CreatedApiUser,
   webhook: { token: string; port: number; certPath: string; keyPath: string },
 ): Record<string, string> {
   const names = resolveEnvNames(config.integration.envNames);
   const ca = mock.caCertPath!;
   return {
-    [names.apiUrl]: mock.environments[environment].apiUrl,
+    [names.apiUrl]: apiUrl,
     [names.clientId]: user.clientId,
     [names.clientSecret]: user.clientSecret,
     [names.webhookPort]: String(webhook.port),

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ApiUserView, CreatedApiUser, MockControl } from '../../mock-server/index.ts';
+import { type ApiUserView, type CreatedApiUser, type MockControl, type Role, expandRole } from '../../mock-server/index.ts';
 import type { PhaseRecord } from '../checks/observations.ts';
 import type { PhaseAction, PhaseSpec } from './plan.ts';
 
@@ -78,6 +78,20 @@ async function apply(
   timers: NodeJS.Timeout[],
 ): Promise<void> {
   switch (action.kind) {
+    case 'withdraw-used-role': {
+      const user = mock.getApiUser(options.clientId);
+      if (!user) return;
+      const uses = new Map<Role, number>();
+      for (const e of mock.journal.since(0)) {
+        if (e.apiUser !== options.clientId || !e.requiredRole || e.status >= 400) continue;
+        const role = e.requiredRole as Role;
+        uses.set(role, (uses.get(role) ?? 0) + 1);
+      }
+      const target = [...uses.entries()].sort((a, b) => a[1] - b[1])[0]?.[0];
+      if (!target) return;
+      mock.patchApiUser(options.clientId, { roles: user.roles.filter((r) => !expandRole(r).has(target)) });
+      return;
+    }
     case 'restore-api-user': {
       const { active, roles, stores, markets, tokenLifetimeSeconds } = options.initial ?? {};
       if (roles) mock.patchApiUser(options.clientId, { active, roles, stores, markets, tokenLifetimeSeconds });

@@ -8,6 +8,11 @@ import type { ApiUserPatch, FaultRuleInput } from '../../mock-server/index.ts';
 export type PhaseAction =
   /** Deactivate, reactivate, withdraw or grant roles, change stores/markets or the token lifetime. */
   | { kind: 'patch-api-user'; patch: ApiUserPatch }
+  /**
+   * Withdraws one role the integration has used: the one its least-called endpoint needs
+   * (with every assigned role that includes it), so that route answers 403 and the others go on.
+   */
+  | { kind: 'withdraw-used-role' }
   /** Back to the roles, scope, lifetime and state the API user had when the run began. */
   | { kind: 'restore-api-user' }
   /** Every token issued so far answers 401. */
@@ -61,17 +66,35 @@ export interface Timings {
   productionMs: number;
   /** How long the integration may take to become ready. */
   readyMs: number;
+  /** Retry-After of the 429 storms, in seconds. */
+  retryAfterSeconds: number;
+  /** Longest each 429 storm with Retry-After may last (seconds, then an HTTP date); it ends once its retries are through. */
+  retryAfterStormMs: number;
+  /** Longest the 429 storm without Retry-After may last: room for three growing waits. */
+  bareStormMs: number;
+  /** Every role withdrawn: watching for a repeated 403. */
+  forbiddenMs: number;
+  /** Longest the phase of resets, 503s and a hanging response may last (the client's timeout decides). */
+  networkMs: number;
+  /** Each short run against a listener with a bad certificate. */
+  tlsRunMs: number;
 }
 
 /** Full-length timings: about 80 s of intended waiting. */
 export const FULL_TIMINGS: Timings = {
-  steadyMs: 10_000,
+  steadyMs: 8_000,
   revokedMs: 6_000,
   shortTokenSeconds: 15,
-  shortLivedMs: 32_000,
+  shortLivedMs: 31_000,
   observeWindowMs: 30_000,
-  productionMs: 10_000,
+  productionMs: 8_000,
   readyMs: 15_000,
+  retryAfterSeconds: 2,
+  retryAfterStormMs: 12_000,
+  bareStormMs: 14_000,
+  forbiddenMs: 5_000,
+  networkMs: 20_000,
+  tlsRunMs: 4_000,
 };
 
 /** Shortened timings (`--fast`): for tests and demos, about 20 s. */
@@ -83,10 +106,18 @@ export const FAST_TIMINGS: Timings = {
   observeWindowMs: 5_000,
   productionMs: 3_000,
   readyMs: 15_000,
+  retryAfterSeconds: 1,
+  retryAfterStormMs: 8_000,
+  bareStormMs: 10_000,
+  forbiddenMs: 3_000,
+  networkMs: 16_000,
+  tlsRunMs: 3_000,
 };
 
-/** The phases of `golive certify` for the checks of sections 1 and 2, in order. */
+/** The phases of `golive certify`, in order. Deactivation comes last: it ends the traffic. */
 export function certifyPlan(t: Timings): PhaseSpec[] {
+  const storm = (retryAfter: { seconds: number } | { httpDate: number } | 'absent', times: number) =>
+    ({ kind: 'add-fault', rule: { match: { times }, action: { kind: 'status', status: 429, retryAfter } } }) as const;
   return [
     {
       name: 'steady',
@@ -95,10 +126,56 @@ export function certifyPlan(t: Timings): PhaseSpec[] {
       actions: [],
     },
     {
+      name: 'rate-limit-retry-after',
+      description: `three 429s with Retry-After: ${t.retryAfterSeconds}`,
+      durationMs: t.retryAfterStormMs,
+      // Over once the three 429s and the retry after them have come: storms must not run into each other.
+      endWhen: { requests: 4 },
+      actions: [storm({ seconds: t.retryAfterSeconds }, 3)],
+      params: { retryAfterSeconds: t.retryAfterSeconds },
+    },
+    {
+      name: 'rate-limit-http-date',
+      description: `two 429s with Retry-After as an HTTP date ${t.retryAfterSeconds} s ahead`,
+      durationMs: t.retryAfterStormMs,
+      endWhen: { requests: 3 },
+      actions: [{ kind: 'clear-faults' }, storm({ httpDate: t.retryAfterSeconds }, 2)],
+    },
+    {
+      name: 'rate-limit-no-retry-after',
+      description: 'three 429s without Retry-After: the waits must grow',
+      durationMs: t.bareStormMs,
+      endWhen: { requests: 4 },
+      actions: [{ kind: 'clear-faults' }, storm('absent', 3)],
+    },
+    {
+      name: 'missing-role',
+      description: 'a role the integration uses is withdrawn: the 403 must not be retried',
+      durationMs: t.forbiddenMs,
+      actions: [{ kind: 'clear-faults' }, { kind: 'withdraw-used-role' }],
+    },
+    {
+      name: 'flaky-network',
+      description: 'a reset, two 503s and a response that never comes',
+      durationMs: t.networkMs,
+      // Over once the four faults and the retry after the abandoned one have come.
+      endWhen: { requests: 5 },
+      actions: [
+        { kind: 'restore-api-user' },
+        { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'reset' } } },
+        { kind: 'add-fault', rule: { match: { times: 2 }, action: { kind: 'status', status: 503 } } },
+        { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'hang' } } },
+      ],
+    },
+    {
       name: 'revoked-token',
       description: `every token revoked; new tokens live ${t.shortTokenSeconds} s`,
       durationMs: t.revokedMs,
-      actions: [{ kind: 'patch-api-user', patch: { tokenLifetimeSeconds: t.shortTokenSeconds } }, { kind: 'revoke-tokens' }],
+      actions: [
+        { kind: 'clear-faults' },
+        { kind: 'patch-api-user', patch: { tokenLifetimeSeconds: t.shortTokenSeconds } },
+        { kind: 'revoke-tokens' },
+      ],
       params: { tokenLifetimeSeconds: t.shortTokenSeconds },
     },
     {

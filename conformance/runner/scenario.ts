@@ -43,6 +43,7 @@ const actionSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('revoke-tokens') }),
   z.strictObject({ kind: z.literal('restore-api-user') }),
+  z.strictObject({ kind: z.literal('withdraw-used-role') }),
   z.strictObject({ kind: z.literal('add-fault'), rule: ruleSchema }),
   z.strictObject({ kind: z.literal('clear-faults') }),
   z.strictObject({ kind: z.literal('shift-clock'), ms: z.number().int() }),

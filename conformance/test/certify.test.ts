@@ -8,7 +8,8 @@ import { certifyExample, verdicts, withEnv } from './harness.ts';
  * exactly that check while every other check still passes.
  */
 
-const POLL = { POLL_INTERVAL_MS: '250' };
+// Short polls and a short request timeout, so the phases see traffic and the hang ends soon.
+const POLL = { POLL_INTERVAL_MS: '250', REQUEST_TIMEOUT_MS: '2000' };
 const advisory = new Set(CHECKS.filter((c) => !c.required).map((c) => c.id));
 
 describe('golive certify, end to end', () => {

@@ -17,6 +17,12 @@ export const TEST_TIMINGS: Timings = {
   observeWindowMs: 4_000,
   productionMs: 2_000,
   readyMs: 15_000,
+  retryAfterSeconds: 1,
+  retryAfterStormMs: 8_000,
+  bareStormMs: 10_000,
+  forbiddenMs: 2_500,
+  networkMs: 10_000,
+  tlsRunMs: 2_500,
 };
 
 export const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));

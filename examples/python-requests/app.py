@@ -65,7 +65,7 @@ class Settings:
         self.client_id = env["OMNIUM_CLIENT_ID"]
         self.client_secret = env["OMNIUM_CLIENT_SECRET"]
         self.poll_interval_s = env_int("POLL_INTERVAL_MS", 2000) / 1000
-        self.timeout_s = env_int("REQUEST_TIMEOUT_MS", 30_000) / 1000
+        self.timeout_s = env_int("REQUEST_TIMEOUT_MS", 10_000) / 1000
         self.auth_cooldown_s = env_int("AUTH_COOLDOWN_MS", 60_000) / 1000
         self.forbidden_cooldown_s = env_int("FORBIDDEN_COOLDOWN_MS", 60_000) / 1000
         stores = env.get("SYNC_STORE_IDS", "oslo-online,store-oslo-downtown")
@@ -110,10 +110,11 @@ class NetworkError(Exception):
 
 
 def backoff_delay(retry):
-    """Wait before retry number `retry` (1 = first): "equal jitter", half fixed and half
-    random, so waits still grow from one retry to the next while clients spread out."""
+    """Wait before retry number `retry` (1 = first): the last quarter of each exponential
+    step is random (0.75-1 s, 1.5-2 s, 3-4 s...), so every wait is at least 1.5 times the one
+    before while clients still spread out."""
     step = min(MAX_DELAY_S, BASE_DELAY_S * BACKOFF_FACTOR ** (retry - 1))
-    return step / 2 + random.random() * step / 2
+    return step * 0.75 + random.random() * step * 0.25
 
 
 def parse_retry_after(value):

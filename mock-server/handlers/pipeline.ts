@@ -136,6 +136,7 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
   }
   if (response.journal) Object.assign(entry, response.journal);
   entry.status = response.status;
+  if (response.status === 429) entry.retryAfter = response.headers?.['retry-after'] ?? null;
   if (response.status < 300 && endpoint?.auth) entry.touched = touched(response.body);
   return { response, entry, release };
 }
@@ -267,6 +268,7 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     responseBytes: 0,
     aborted: false,
     abortedAtMono: null,
+    retryAfter: null,
     fault: null,
   };
 }

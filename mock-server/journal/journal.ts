@@ -46,6 +46,8 @@ export interface JournalEntry {
   aborted: boolean;
   /** Monotonic time the client closed the socket early, when it did. */
   abortedAtMono: number | null;
+  /** The Retry-After header the response carried (seconds, or an HTTP date), if any. */
+  retryAfter: string | null;
   /** The fault rule applied to this request, if any (its id and kind). */
   fault: { id: string; kind: string } | null;
 }

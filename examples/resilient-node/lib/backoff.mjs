@@ -11,14 +11,15 @@ export const CAP_MS = 30_000;
 /**
  * The wait before retry number `retry` (1 for the first retry).
  *
- * With jitter this is "equal jitter": half of the exponential step is fixed, the other
- * half random. Full jitter (a random wait between 0 and the step) spreads clients out
- * just as well, but two draws in a row can shrink (0.9 s, then 0.2 s), so the waits no
- * longer visibly grow. Equal jitter keeps every wait at least as long as the one before.
+ * With jitter, the last quarter of each exponential step is random: waits fall in
+ * 0.75–1 s, 1.5–2 s, 3–4 s… Full jitter (a random wait between 0 and the step) spreads
+ * clients out just as well, but two draws in a row can shrink (0.9 s, then 0.2 s), so the
+ * waits no longer visibly grow; with a quarter of jitter each wait is at least 1.5 times
+ * the one before, and clients still do not retry in the same millisecond.
  */
 export function backoffDelay(retry, { jitter = true, random = Math.random } = {}) {
   const step = Math.min(CAP_MS, BASE_MS * FACTOR ** (retry - 1));
-  return jitter ? step / 2 + (random() * step) / 2 : step;
+  return jitter ? step * 0.75 + random() * step * 0.25 : step;
 }
 
 /**

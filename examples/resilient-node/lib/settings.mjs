@@ -58,7 +58,7 @@ export function loadSettings(env = process.env) {
     clientId: required(env, 'OMNIUM_CLIENT_ID'),
     clientSecret: required(env, 'OMNIUM_CLIENT_SECRET'),
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 2000),
-    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10_000),
     // After "401 after renewal" and after a 403 we stop calling for a while instead of
     // looping (guide: "log the error and alert your team instead of retrying in a loop").
     authCooldownMs: integer(env, 'AUTH_COOLDOWN_MS', 60_000),

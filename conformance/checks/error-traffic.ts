@@ -1,0 +1,40 @@
+import type { JournalEntry } from '../../mock-server/index.ts';
+import type { Observations, PhaseRecord } from './observations.ts';
+
+/** The test run's traffic of the integration's API user from `from` on (to the end of the run by default). */
+export function userTraffic(obs: Observations, from: number, to = Number.POSITIVE_INFINITY): JournalEntry[] {
+  return obs.journal.filter((e) => e.environment === 'test' && e.apiUser === obs.clients.test && e.mono >= from && e.mono <= to);
+}
+
+export const sameRequest = (a: JournalEntry, b: JournalEntry): boolean => a.method === b.method && a.path.toLowerCase() === b.path.toLowerCase();
+
+/** When the response to `e` left the mock (monotonic ms). */
+export const answeredAt = (e: JournalEntry): number => e.mono + e.latencyMs;
+
+/** The attempts of one request: `first` and every later request of the same method and path, up to and including the first that did not fail. */
+export function attemptsOf(traffic: readonly JournalEntry[], first: JournalEntry): JournalEntry[] {
+  const attempts = [first];
+  for (const e of traffic) {
+    if (e.seq <= first.seq || !sameRequest(e, first)) continue;
+    attempts.push(e);
+    if (e.status > 0 && e.status < 400 && !e.fault) break;
+  }
+  return attempts;
+}
+
+/** Gaps between successive attempts, from one answer to the next request, in ms. */
+export function gaps(attempts: readonly JournalEntry[]): number[] {
+  return attempts.slice(1).map((e, i) => e.mono - answeredAt(attempts[i]!));
+}
+
+export function phasesNamed(obs: Observations, ...names: string[]): PhaseRecord[] {
+  return obs.phases.filter((p) => names.includes(p.name));
+}
+
+/** Relative spread of a list of numbers: (max − min) / mean. */
+export function spread(values: readonly number[]): number {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return mean === 0 ? 0 : (Math.max(...values) - Math.min(...values)) / mean;
+}
+
+export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;

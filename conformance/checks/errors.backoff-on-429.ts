@@ -1,0 +1,70 @@
+import type { Evidence } from '../../reports/model.ts';
+import { defineCheck, inconclusive, phaseMissing, requestEvidence } from './check.ts';
+import { answeredAt, attemptsOf, gaps, phasesNamed, round, userTraffic } from './error-traffic.ts';
+
+/** Clock granularity between the mock's timestamps and the client's timers. */
+const TOLERANCE_MS = 5;
+
+export default defineCheck({
+  id: 'errors.backoff-on-429',
+  title: '429 is handled with backoff: Retry-After honoured, growing waits without it',
+  section: 'Error handling',
+  required: true,
+  remediation:
+    'On 429 Too Many Requests wait at least Retry-After (seconds or an HTTP date) before retrying; without it, back off exponentially (for example 1 s, 2 s, 4 s … with jitter, capped), and lower your parallelism.',
+  judge(obs) {
+    const storms = phasesNamed(obs, 'rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after');
+    if (storms.length === 0) return phaseMissing('rate-limit-retry-after', undefined);
+    const traffic = userTraffic(obs, storms[0]!.startMono);
+    const storm429s = traffic.filter((e) => e.status === 429 && e.fault && storms.some((p) => e.mono >= p.startMono && e.mono <= p.endMono));
+    if (storm429s.length === 0) return inconclusive('The integration made no call during the 429 phases, so its backoff could not be observed.');
+    const evidence: Evidence[] = [];
+    const early: string[] = [];
+
+    // With Retry-After: no retry before it.
+    for (const e of storm429s.filter((x) => x.retryAfter !== null)) {
+      const retry = traffic.find((x) => x.seq > e.seq && x.method === e.method && x.path === e.path);
+      if (!retry) continue;
+      const header = e.retryAfter!;
+      const waitedMs = retry.mono - answeredAt(e);
+      const neededMs = /^\d+$/.test(header) ? Number(header) * 1000 : Date.parse(header) - (Date.parse(e.time) + e.latencyMs);
+      evidence.push({ kind: 'metric', name: `wait after 429 #${e.seq} (Retry-After: ${header})`, value: round(waitedMs / 1000), unit: 's', limit: round(Math.max(0, neededMs) / 1000) });
+      if (waitedMs + TOLERANCE_MS < neededMs) {
+        early.push(`retried after ${round(waitedMs / 1000)} s where Retry-After asked for ${round(neededMs / 1000)} s`);
+        evidence.push(requestEvidence(obs, retry, 'retried before Retry-After'));
+      }
+    }
+    if (early.length > 0) {
+      return { verdict: 'fail', summary: `${early.length} retr${early.length === 1 ? 'y' : 'ies'} came before Retry-After: ${early[0]}.`, evidence };
+    }
+
+    // Without Retry-After: at least three retries, with growing gaps.
+    const bare = storms.find((p) => p.name === 'rate-limit-no-retry-after');
+    const first = bare && storm429s.find((e) => e.retryAfter === null && e.mono >= bare.startMono);
+    if (!first) return inconclusive('No 429 without Retry-After reached the integration, so growing backoff could not be observed.', evidence);
+    const attempts = attemptsOf(traffic, first);
+    const waits = gaps(attempts);
+    const factors = waits.slice(1).map((g, i) => g / Math.max(1, waits[i]!));
+    const meanFactor = factors.length ? factors.reduce((a, b) => a + b, 0) / factors.length : 0;
+    evidence.push(
+      { kind: 'note', text: `waits between attempts without Retry-After: ${waits.map((g) => `${round(g / 1000)} s`).join(', ') || '(none)'}` },
+      { kind: 'metric', name: 'retries without Retry-After', value: waits.length, limit: 3 },
+      { kind: 'metric', name: 'mean growth factor of the waits', value: round(meanFactor), limit: 1.5 },
+    );
+    if (waits.length < 3) {
+      return {
+        verdict: 'fail',
+        summary: `Without Retry-After the integration retried ${waits.length} time(s); at least 3 retries with growing waits are expected before giving up.`,
+        evidence,
+      };
+    }
+    if (meanFactor < 1.5) {
+      return { verdict: 'fail', summary: `Without Retry-After the waits did not grow: ${waits.map((g) => `${round(g / 1000)} s`).join(', ')} (mean growth factor ${round(meanFactor)}, at least 1.5 expected).`, evidence };
+    }
+    return {
+      verdict: 'pass',
+      summary: `Retry-After was honoured, and without it the waits grew (${waits.map((g) => `${round(g / 1000)} s`).join(', ')}; mean factor ${round(meanFactor)}).`,
+      evidence,
+    };
+  },
+});
