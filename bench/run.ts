@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: throughput of the mock's whole pipeline against a bare fastify route
  * serving the same JSON, measured in one run on this machine and reported as ratios; the
- * start-up time with 100,000 orders; and a full-length certify of the resilient example.
+ * start-up time with 100,000 orders; webhook delivery throughput; and a full-length certify
+ * of the resilient example.
  * Loopback only. Absolute numbers vary with the machine; the ratios are the targets.
  */
 import { execFile } from 'node:child_process';
@@ -122,7 +123,15 @@ async function certifyResilient(): Promise<void> {
   console.log(`  intended waits ${waits.toFixed(1)} s; start-up, stopping and judging ${(seconds - waits).toFixed(1)} s`);
 }
 
+/** Webhook deliveries to a local 200-OK receiver, with the delivery log on (target ≥ 5,000/s). */
+async function webhookDeliveries(): Promise<void> {
+  const { benchDeliveries } = await import('../mock-server/webhooks/bench.ts');
+  const result = await benchDeliveries(20_000);
+  console.log(`webhook deliveries to a local 200-OK receiver, log on: ${Math.round(result.perSecond)}/s (target ≥ 5,000): ${result.perSecond >= 5000 ? 'OK' : 'BELOW TARGET'}`);
+}
+
 const only = process.argv[2];
 if (!only || only === 'pipeline') await pipelineVsBare();
 if (!only || only === 'data') await dataLoad();
+if (!only || only === 'webhooks') await webhookDeliveries();
 if (!only || only === 'certify') await certifyResilient();

@@ -17,3 +17,4 @@ export type { FaultRule, FaultRuleInput, FaultAction, FaultMatch, FaultRuleStatu
 export { parseFaultRule } from './faults/rules.ts';
 export type { RateLimitSettings } from './faults/rate-limit.ts';
 export type { ScenarioController } from './admin/routes.ts';
+export type { DeliveryRecord, RegisteredSubscription, SubscriptionInput, WebhookFailureEvent } from './webhooks/index.ts';

@@ -21,6 +21,7 @@ import { type Clock, createClock } from './clock.ts';
 import { createDomain } from './domain/index.ts';
 import { type RateLimitSettings, RateLimiter } from './faults/rate-limit.ts';
 import { FaultMatcher } from './faults/rules.ts';
+import { type RegisteredSubscription, type SubscriptionInput, type WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
 import { createEventBus } from './handlers/event-bus.ts';
 import type { Runtime } from './handlers/pipeline.ts';
 import { OMNIUM_ENDPOINTS } from './handlers/table.ts';
@@ -62,6 +63,10 @@ export interface MockServerOptions {
   scenarios?: ScenarioController;
   /** Omnium's rate limits (omnium-api.md A7), changed or turned off (`false`). */
   rateLimits?: Partial<RateLimitSettings> | false;
+  /** Hosts webhooks may be delivered to besides loopback (none by default: a mock must not send traffic elsewhere). */
+  webhookAllowHosts?: readonly string[];
+  /** Delays before webhook retries (default Omnium's 1 s, 5 s, 15 s). */
+  webhookRetryDelaysMs?: readonly number[];
 }
 
 export interface EnvironmentInfo {
@@ -90,6 +95,12 @@ export interface MockControl {
   /** Fault rules: add, remove, list; every injected fault is marked in the journal. */
   readonly faults: FaultMatcher;
   readonly limits: RateLimiter;
+  /** Event subscriptions (webhooks) and their delivery log; every domain event is published to it. */
+  readonly webhooks: WebhookSender;
+  /** Adds a subscription; its secrets are masked in the journal and every listing from then on. */
+  subscribe(input: SubscriptionInput): RegisteredSubscription;
+  /** Deliveries that failed for good, as Omnium's event 290100. */
+  webhookFailures(): WebhookFailureEvent[];
   createApiUser(spec: ApiUserSpec): Promise<CreatedApiUser>;
   listApiUsers(): ApiUserView[];
   getApiUser(clientId: string): ApiUserView | undefined;
@@ -173,6 +184,15 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   secrets.add('admin-token', adminToken);
   const tokenListeners = new Set<(token: string, clientId: string) => void>();
   const faults = new FaultMatcher({ seed: options.seed ?? 1, now: () => clock.now() });
+  const webhookFailures: WebhookFailureEvent[] = [];
+  const webhooks = new WebhookSender({
+    clock,
+    ...(tls ? { ca: tls.ca.cert } : {}),
+    ...(options.webhookAllowHosts ? { allowHosts: options.webhookAllowHosts } : {}),
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+    // Omnium logs a delivery that failed for good as event 290100; so does the mock.
+    onFailure: (event) => webhookFailures.push(event),
+  });
   const limits = new RateLimiter(options.rateLimits === false ? { enabled: false } : (options.rateLimits ?? {}), () => clock.now());
 
   const runtimes: Runtime[] = [];
@@ -211,7 +231,18 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const apiListeners: ApiListener[] = [];
   const badCerts = tls ? await createBadCertificates(tls.ca) : null;
   let presented: BadTlsKind | 'valid' = 'valid';
+  for (const rt of runtimes) rt.events.subscribe((event) => webhooks.publish(event));
   const control: MockControl = {
+    webhooks,
+    webhookFailures: () => [...webhookFailures],
+    subscribe(input) {
+      const sub = webhooks.subscribe(input);
+      const auth = sub.auth;
+      if (auth?.type === 'bearer') secrets.add('webhook-secret', auth.token);
+      if (auth?.type === 'basic') secrets.add('webhook-secret', auth.password);
+      if (auth?.type === 'header') secrets.add('webhook-secret', auth.value);
+      return sub;
+    },
     async emitEvent(spec, where = {}) {
       const user = where.clientId ? control.getApiUser(where.clientId) : undefined;
       const rt = runtime(where.tenant ?? user?.tenant, where.environment ?? user?.environment);
@@ -354,6 +385,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       demoUser,
       badTls,
       async close() {
+        await webhooks.close();
         await closeAll();
       },
     };

@@ -42,7 +42,8 @@ export default defineCheck({
     const bare = storms.find((p) => p.name === 'rate-limit-no-retry-after');
     const first = bare && storm429s.find((e) => e.retryAfter === null && e.mono >= bare.startMono);
     if (!first) return inconclusive('No 429 without Retry-After reached the integration, so growing backoff could not be observed.', evidence);
-    const attempts = attemptsOf(traffic, first);
+    // Within the phase: a request the client gave up on would otherwise pick up the next storm's 429s as retries.
+    const attempts = attemptsOf(traffic.filter((e) => e.mono <= bare.endMono), first);
     const waits = gaps(attempts);
     const factors = waits.slice(1).map((g, i) => g / Math.max(1, waits[i]!));
     const meanFactor = factors.length ? factors.reduce((a, b) => a + b, 0) / factors.length : 0;

@@ -1,5 +1,5 @@
 import { defineCheck, inconclusive, phaseMissing } from './check.ts';
-import { attemptsOf, gaps, phasesNamed, round, spread, userTraffic } from './error-traffic.ts';
+import { attemptsOf, gaps, phasesNamed, round, userTraffic } from './error-traffic.ts';
 
 const SAME_WITHIN = 0.05;
 
@@ -11,23 +11,32 @@ export default defineCheck({
   remediation:
     'Add random jitter to every backoff wait (for example "full" or "equal" jitter), so that many clients, or many workers of one client, do not retry in lockstep after a 429.',
   judge(obs) {
-    const storms = phasesNamed(obs, 'rate-limit-retry-after', 'rate-limit-no-retry-after');
-    if (storms.length === 0) return phaseMissing('rate-limit-retry-after', undefined);
+    const storms = phasesNamed(obs, 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again');
+    if (storms.length < 2) return phaseMissing('rate-limit-no-retry-after-again', storms[1]);
     const traffic = userTraffic(obs, storms[0]!.startMono);
-    const series: { name: string; values: number[] }[] = [];
-    for (const p of storms) {
+    // The same storm twice: without jitter the waits repeat to the millisecond.
+    const series = storms.map((p) => {
       const first = traffic.find((e) => e.status === 429 && e.fault && e.mono >= p.startMono && e.mono <= p.endMono);
-      if (!first) continue;
-      const waits = gaps(attemptsOf(traffic, first));
-      if (p.name === 'rate-limit-retry-after') series.push({ name: 'waits after Retry-After', values: waits });
-      else series.push({ name: 'growth factors without Retry-After', values: waits.slice(1).map((g, i) => g / Math.max(1, waits[i]!)) });
+      // Within the phase: a request given up on in the first storm must not pick up the second's 429s as retries.
+      return first ? gaps(attemptsOf(traffic.filter((e) => e.mono <= p.endMono), first)) : [];
+    });
+    const [a, b] = series as [number[], number[]];
+    const n = Math.min(a.length, b.length);
+    if (n < 2) return inconclusive('Too few retries in the two identical 429 storms to tell whether the waits vary.');
+    const differences = Array.from({ length: n }, (_, i) => Math.abs(a[i]! - b[i]!) / Math.max(1, (a[i]! + b[i]!) / 2));
+    const largest = round(Math.max(...differences) * 100, 1);
+    const evidence = [
+      { kind: 'note' as const, text: `waits in the first storm: ${a.map((g) => `${round(g / 1000)} s`).join(', ')}` },
+      { kind: 'note' as const, text: `waits in the second storm: ${b.map((g) => `${round(g / 1000)} s`).join(', ')}` },
+      { kind: 'metric' as const, name: 'largest difference between matching waits', value: largest, unit: '%', limit: SAME_WITHIN * 100 },
+    ];
+    if (differences.some((d) => d > SAME_WITHIN)) {
+      return { verdict: 'pass', summary: `The waits of two identical 429 storms differ by up to ${largest} %: the retries carry jitter and are not synchronised.`, evidence };
     }
-    const judged = series.filter((s) => s.values.length >= 2);
-    if (judged.length === 0) return inconclusive('Too few retries during the 429 phases to tell whether the waits vary.');
-    const evidence = judged.map((s) => ({ kind: 'note' as const, text: `${s.name}: ${s.values.map((v) => round(v >= 100 ? v / 1000 : v)).join(', ')} (spread ${round(spread(s.values) * 100, 1)} %)` }));
-    if (judged.some((s) => spread(s.values) > SAME_WITHIN)) {
-      return { verdict: 'pass', summary: 'The backoff waits vary from retry to retry: retries are not synchronised.', evidence };
-    }
-    return { verdict: 'fail', summary: 'The backoff waits are identical within 5 %: the retries have no jitter, so many clients would retry in lockstep.', evidence };
+    return {
+      verdict: 'fail',
+      summary: `Two identical 429 storms produced the same waits within 5 % (they differ by ${largest} % at most): the backoff has no jitter, so many clients would retry in lockstep.`,
+      evidence,
+    };
   },
 });

@@ -2,6 +2,8 @@ import { defineCheck, firstOf, inconclusive, isTokenRequest, phase, phaseMissing
 import { sameRequest, userTraffic } from './error-traffic.ts';
 
 const PROBLEM_LINE = /\b(403|forbidden|role|permission|access|denied|not allowed|scope)\b/i;
+/** How long after the phase a line may still come: later lines are about other problems (a 401 saying "access denied"…). */
+const LOG_GRACE_MS = 5_000;
 
 export default defineCheck({
   id: 'errors.no-retry-on-403',
@@ -19,7 +21,7 @@ export default defineCheck({
     const after = traffic.filter((e) => e.seq > first.seq);
     const repeats = after.filter((e) => sameRequest(e, first));
     const renewed = after.some((e) => isTokenRequest(e) && repeats.length > 0 && e.seq < repeats[0]!.seq);
-    const line = obs.logs.find((l) => l.run === 'test' && l.mono >= first.mono && PROBLEM_LINE.test(l.text));
+    const line = obs.logs.find((l) => l.run === 'test' && l.mono >= first.mono && l.mono <= p.endMono + LOG_GRACE_MS && PROBLEM_LINE.test(l.text));
     const evidence = [requestEvidence(obs, first, `403: ${first.denied}`)];
     if (repeats.length > 0) {
       return {

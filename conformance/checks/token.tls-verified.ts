@@ -33,7 +33,7 @@ export default defineCheck({
       const credentials = leaked.some((e) => (isTokenRequest(e) && e.credentialsIn) || e.tokenMasked);
       return {
         verdict: 'fail',
-        summary: `The integration completed ${leaked.length} HTTP request(s) to servers with a bad certificate (${kinds.join(', ')})${credentials ? ', sending its credentials' : ''}.`,
+        summary: `The integration completed ${leaked.length} HTTP request(s) to servers with a bad certificate (${kinds.join(', ')})${credentials ? ', sending its credentials' : '; no credentials were sent'}.`,
         evidence,
       };
     }

@@ -94,8 +94,11 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const spec = { name: config.apiUser.name, roles: config.apiUser.roles, stores: config.apiUser.stores, markets: config.apiUser.markets };
     const testUser = await mock.createApiUser({ ...spec, environment: 'test' });
     const prodUser = await mock.createApiUser({ ...spec, environment: 'production' });
+    // The runs against bad certificates get a user of their own, so their traffic (if any gets
+    // through) never mixes with the test run's.
+    const tlsUser = await mock.createApiUser({ ...spec, environment: 'test' });
     const webhookToken = `whk_${randomBytes(24).toString('base64url')}`;
-    for (const u of [testUser, prodUser]) scanner.add({ kind: 'client-secret', value: u.clientSecret, id: u.clientId });
+    for (const u of [testUser, prodUser, tlsUser]) scanner.add({ kind: 'client-secret', value: u.clientSecret, id: u.clientId });
     scanner.add({ kind: 'webhook-secret', value: webhookToken });
     const webhookCert = await mock.tls!.ca.issue(['127.0.0.1', 'localhost']);
     const certPath = join(state, 'webhook-cert.pem');
@@ -159,7 +162,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const tlsRuns = testRun.startError
       ? null
       : (async () => {
-          for (const kind of BAD_TLS_KINDS) await runBeside(launch, `tls:${kind}`, testUser, timings.tlsRunMs, aborted);
+          for (const kind of BAD_TLS_KINDS) await runBeside(launch, `tls:${kind}`, tlsUser, timings.tlsRunMs, aborted);
         })();
 
     if (!testRun.startError && !testRun.exit && !options.signal?.aborted) {

@@ -82,10 +82,10 @@ export interface Timings {
 
 /** Full-length timings: about 80 s of intended waiting. */
 export const FULL_TIMINGS: Timings = {
-  steadyMs: 8_000,
+  steadyMs: 7_000,
   revokedMs: 6_000,
   shortTokenSeconds: 15,
-  shortLivedMs: 31_000,
+  shortLivedMs: 30_500,
   observeWindowMs: 30_000,
   productionMs: 8_000,
   readyMs: 15_000,
@@ -144,6 +144,13 @@ export function certifyPlan(t: Timings): PhaseSpec[] {
     {
       name: 'rate-limit-no-retry-after',
       description: 'three 429s without Retry-After: the waits must grow',
+      durationMs: t.bareStormMs,
+      endWhen: { requests: 4 },
+      actions: [{ kind: 'clear-faults' }, storm('absent', 3)],
+    },
+    {
+      name: 'rate-limit-no-retry-after-again',
+      description: 'the same storm again: with jitter, its waits differ from the first',
       durationMs: t.bareStormMs,
       endWhen: { requests: 4 },
       actions: [{ kind: 'clear-faults' }, storm('absent', 3)],

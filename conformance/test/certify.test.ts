@@ -31,6 +31,11 @@ describe('golive certify, end to end', () => {
     'token.not-in-url',
     'token.secret-in-body',
     'token.not-logged',
+    'token.tls-verified',
+    'errors.backoff-on-429',
+    'errors.jitter-on-429',
+    'errors.no-retry-on-403',
+    'errors.network-retry-bounded',
   ];
 
   /**
@@ -39,7 +44,10 @@ describe('golive certify, end to end', () => {
    * revocation; one that does not renew on a 401 never obtains a short-lived token.
    */
   const unobservable: Record<string, string[]> = {
-    'token.cached-and-reused': ['token.renew-once-on-401'],
+    // A token per call also upsets the example's retry pacing, and never presents an old token.
+    'token.cached-and-reused': ['token.renew-once-on-401', 'errors.backoff-on-429', 'errors.jitter-on-429', 'errors.no-retry-on-403', 'errors.network-retry-bounded'],
+    // Without a timeout the example waits on the hanging response for good: no traffic follows.
+    'errors.network-retry-bounded': ['token.proactive-renewal', 'token.renew-once-on-401', 'token.no-retry-loop'],
     // It never renews, so it never holds a short-lived token, and it has paused by the time
     // the user is deactivated.
     'token.renew-once-on-401': ['token.proactive-renewal', 'token.no-retry-loop'],
@@ -49,9 +57,12 @@ describe('golive certify, end to end', () => {
     const report = await certifyExample('resilient-node', withEnv({ ...POLL, GOLIVE_EXAMPLE_BREAK: id }));
     const v = verdicts(report);
     const others = report.checks
-      .filter((c) => c.id !== id && c.verdict !== 'pass' && !(c.verdict === 'inconclusive' && unobservable[id]?.includes(c.id)))
+      .filter((c) => c.id !== id && c.verdict !== 'pass' && !unobservable[id]?.includes(c.id))
       .map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
-    expect({ [id]: v[id], others }).toEqual({ [id]: advisory.has(id) ? 'warn' : 'fail', others: [] });
+    // A client that never gives up on a hanging response fails only once 120 s have passed;
+    // a test run is shorter, so there it is inconclusive (never a pass).
+    const expected = id === 'errors.network-retry-bounded' && v[id] === 'inconclusive' ? 'inconclusive' : advisory.has(id) ? 'warn' : 'fail';
+    expect({ [id]: v[id], others }).toEqual({ [id]: expected, others: [] });
     expect(report.certified).toBe(advisory.has(id));
   });
 

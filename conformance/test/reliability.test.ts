@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../reports/model.ts';
 import { loadConfig } from '../config/load.ts';
+import { CHECKS } from '../checks/index.ts';
 import { certify } from '../runner/certify.ts';
 import { golive } from './cli.ts';
 import { EXAMPLES, TEST_TIMINGS, certifyExample } from './harness.ts';
@@ -37,7 +38,7 @@ describe('a complete report, whatever the integration does', () => {
     expect(report.certified).toBe(false);
     const passed = report.checks.filter((c) => c.verdict === 'pass').map((c) => c.id);
     expect(passed.every((id) => id === 'credentials.descriptive-name')).toBe(true);
-    expect(report.checks).toHaveLength(12);
+    expect(report.checks).toHaveLength(CHECKS.length);
   });
 
   it.concurrent('reports an integration that exits at once, with every check judged', async () => {
@@ -60,7 +61,7 @@ describe('a complete report, whatever the integration does', () => {
 describe('an integration that floods its output', () => {
   it.concurrent('writes 20 MB and still gets a complete report, its output kept bounded with a marker', async () => {
     const report = await certifyFixture('flood.mjs');
-    expect(report.checks).toHaveLength(12);
+    expect(report.checks).toHaveLength(CHECKS.length);
     const tail = report.integration.exits.find((e) => e.environment === 'test')!.outputTail;
     expect(tail.join('\n').length).toBeLessThan(300_000);
     expect(report.certified).toBe(false);
@@ -109,9 +110,18 @@ describe('golive certify on the command line', () => {
 });
 
 describe('the Python example', () => {
+  const env = { POLL_INTERVAL_MS: '250', REQUEST_TIMEOUT_MS: '2000' };
+
   it.concurrent('certifies: requests trusts the harness CA through REQUESTS_CA_BUNDLE', async () => {
-    const report = await certifyExample('python-requests', (c) => ({ ...c, integration: { ...c.integration, env: { POLL_INTERVAL_MS: '250' } } }));
+    const report = await certifyExample('python-requests', (c) => ({ ...c, integration: { ...c.integration, env } }));
     expect(report.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.summary}`)).toEqual([]);
+  });
+
+  it.concurrent('fails token.tls-verified when verification is turned off, with the credentials it sent', async () => {
+    const report = await certifyExample('python-requests', (c) => ({ ...c, integration: { ...c.integration, env: { ...env, GOLIVE_EXAMPLE_INSECURE: '1' } } }));
+    const check = report.checks.find((c) => c.id === 'token.tls-verified')!;
+    expect(check.verdict).toBe('fail');
+    expect(check.summary).toMatch(/bad certificate/);
   });
 });
 

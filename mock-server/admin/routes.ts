@@ -126,6 +126,16 @@ export async function createAdminListener(control: MockControl, options: AdminOp
     if (!control.faults.remove(request.params.id)) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no fault rule ${request.params.id}`);
     return reply.code(204).send();
   });
+  app.post('/__admin/subscriptions', async (request, reply) => {
+    const sub = control.subscribe(request.body as never);
+    return reply.code(201).send({ id: sub.id });
+  });
+  app.get('/__admin/subscriptions', async () => control.webhooks.list());
+  app.delete<{ Params: { id: string } }>('/__admin/subscriptions/:id', async (request, reply) => {
+    if (!control.webhooks.unsubscribe(request.params.id)) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no subscription ${request.params.id}`);
+    return reply.code(204).send();
+  });
+  app.get('/__admin/deliveries', async () => ({ deliveries: control.webhooks.log(), failures: control.webhookFailures() }));
   app.post('/__admin/events', async (request, reply) => {
     const { clientId, ...spec } = parse(
       z.strictObject({ className: z.literal('Order'), objectId: z.string().optional(), status: z.string().min(1), clientId: z.string().optional() }),

@@ -288,7 +288,20 @@ describe('retry policy', () => {
     expect(scheduler.pending()).toEqual([1000]);
   });
 
-  it('does not count a failure that a retry fixed', async () => {
+  it('starts the timeout of a queued send only when it goes out', async () => {
+    // 320 sends to a receiver taking 50 ms each, at most 32 at a time: 500 ms or more in all, but
+    // each send is on the wire for about 50 ms, far from the 400 ms timeout.
+    receiver.respond(() => ({ status: 200, delayMs: 50 }));
+    sender.subscribe({ url: `${receiver.origin}/`, timeoutMs: 400 });
+    const started = performance.now();
+    for (let i = 0; i < 320; i++) sender.publish(orderEvent());
+    await sender.idle();
+    expect(performance.now() - started).toBeGreaterThan(400);
+    expect(sender.log().filter((r) => r.status !== 200)).toEqual([]);
+    expect(receiver.requests).toHaveLength(320);
+  });
+
+    it('does not count a failure that a retry fixed', async () => {
     receiver.respond((req) => ({ status: req.n === 1 ? 500 : 200 }));
     sender.subscribe({ url: `${receiver.origin}/` });
     sender.publish(orderEvent());
@@ -367,7 +380,8 @@ describe('deliberate misbehaviour', () => {
   });
 
   it('redelivers after a simulated timeout: timed out while the receiver works, then again with the same id', async () => {
-    receiver.respond(() => ({ status: 200, delayMs: 300 }));
+    // Slow only on the redelivery that is to time out.
+    receiver.respond((req) => ({ status: 200, delayMs: req.n === 2 ? 1000 : 0 }));
     sender.subscribe({ url: `${receiver.origin}/` });
     const event = orderEvent();
     sender.publish(event);
@@ -375,7 +389,7 @@ describe('deliberate misbehaviour', () => {
 
     const [first] = await sender.redeliver(event.id, { afterTimeout: true });
     expect(first).toMatchObject({ kind: 'duplicate', timedOut: true, error: 'timeout', status: null, note: 'simulated timeout' });
-    expect(first?.latencyMs).toBeLessThan(300);
+    expect(first?.latencyMs).toBeLessThan(1000);
     expect(scheduler.pending()).toEqual([1000]);
     await advance(1000);
     await sender.idle();
@@ -453,6 +467,7 @@ describe('deliberate misbehaviour', () => {
     await expect(sender.deliver('s1', orderEvent(), { probe: 'wrong-token' })).rejects.toThrow('probe: subscription s1 has no auth to replace');
     await expect(sender.deliver('s2', orderEvent(), { probe: 'other-tenant' })).rejects.toThrow('otherTenantToken: required');
     await expect(sender.deliver('s9', orderEvent())).rejects.toThrow('subscriptionId: no subscription s9');
+    await expect(sender.deliver('s2', orderEvent(), { probe: 'other-tenant', otherTenantToken: 'a\r\nx-injected: 1' })).rejects.toThrow('otherTenantToken: may not contain CR, LF');
   });
 });
 

@@ -10,6 +10,7 @@ import { createHostGuard, type HostGuard } from './hosts.ts';
 import { type Scheduler, realScheduler } from './scheduler.ts';
 import { sign, signingKey } from './signature.ts';
 import {
+  HEADER_VALUE,
   matches,
   parseSubscription,
   type RegisteredSubscription,
@@ -30,10 +31,13 @@ export const SIMULATED_TIMEOUT_MS = 50;
 /** Omnium's event id for a subscription's delivery result (A8). */
 export const WEBHOOK_FAILED_OPERATION_ID = 290100;
 
-// Enough parallel requests per receiver for well over 5,000 deliveries/s on loopback; a receiver
-// that needs fewer simply leaves some kept-alive sockets idle. Sends beyond it wait in the
-// sender's own queue (see Lane), so their timeout starts only when they go out.
+// Enough parallel connections per receiver for well over 5,000 deliveries/s on loopback; a receiver
+// that needs fewer simply leaves some kept-alive sockets idle.
 const MAX_SOCKETS_PER_ORIGIN = 32;
+// Requests handed to the agent per receiver: one more per socket waits in the agent, so a socket is
+// reused the moment it frees (measured ~20 % faster than handing over only as many as there are
+// sockets). The rest wait in the sender's own queue (see Lane), their timeouts not yet running.
+const MAX_OUT_PER_ORIGIN = 2 * MAX_SOCKETS_PER_ORIGIN;
 const CONTENT_TYPE = 'application/json; charset=utf-8';
 const CLOSED = 'closed';
 const NOOP = () => {};
@@ -170,7 +174,7 @@ export function isSuccess(result: Pick<DeliveryRecord, 'status' | 'timedOut'>): 
 }
 
 /**
- * The requests to one origin: at most MAX_SOCKETS_PER_ORIGIN out at once, the rest queued here
+ * The requests to one origin: at most MAX_OUT_PER_ORIGIN out at once, the rest queued here
  * rather than in the http.Agent, whose queue is an array it shifts (slow when long) and whose
  * queued requests would already be running their timeouts.
  */
@@ -415,7 +419,7 @@ export class WebhookSender {
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'timeoutMs: expected milliseconds > 0');
     const auth = options.probe === undefined ? target.auth : this.#probeAuth(target, options.probe, options.otherTenantToken);
     const known = this.#events.get(event.id);
-    const entry = known?.event === event ? known : this.#remember(event, known?.sentTo);
+    const entry = known?.event === event ? known : this.#remember(event);
     const kind: DeliveryKind = options.probe ? 'probe' : entry.sentTo.has(subscriptionId) ? 'duplicate' : 'delivery';
     if (!options.probe) entry.sentTo.add(subscriptionId);
     return this.#attempt({
@@ -448,7 +452,8 @@ export class WebhookSender {
     if (!Number.isFinite(delayMs) || delayMs < 0) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'delayMs: expected milliseconds ≥ 0');
     const sendAll = () =>
       Promise.all(
-        targets.map((target) => {
+        // A subscription removed while the redelivery waited is left out.
+        targets.filter((t) => this.#targets.get(t.sub.id) === t).map((target) => {
           entry.sentTo.add(target.sub.id);
           return this.#attempt({
             target,
@@ -596,6 +601,9 @@ export class WebhookSender {
       secret = wrongLike(auth.type === 'bearer' ? auth.token : auth.type === 'basic' ? auth.password : auth.value);
     } else if (probe === 'other-tenant') {
       if (!otherTenantToken) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'otherTenantToken: required for the other-tenant probe');
+      if (!HEADER_VALUE.test(otherTenantToken)) {
+        throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'otherTenantToken: may not contain CR, LF, NUL, control characters or characters beyond U+00FF');
+      }
       secret = otherTenantToken;
     } else {
       throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'probe: expected no-auth, wrong-token or other-tenant');
@@ -605,7 +613,9 @@ export class WebhookSender {
     return authHeader({ type: 'header', name: auth.name, value: secret });
   }
 
-  #remember(event: DomainEvent, sentTo = new Set<string>()): EventEntry {
+  /** Serialises the event once for all its sends; keeps where it went if it was sent before. */
+  #remember(event: DomainEvent): EventEntry {
+    const sentTo = this.#events.get(event.id)?.sentTo ?? new Set<string>();
     const body = Buffer.from(JSON.stringify(event), 'utf8');
     const entry: EventEntry = { event, body, contentLength: String(body.length), sentTo };
     this.#events.delete(event.id);
@@ -768,66 +778,74 @@ export class WebhookSender {
         lane.active++;
         const max = this.#maxResponseBytes;
         let done = false;
+        let req: http.ClientRequest | undefined;
+        let timer: NodeJS.Timeout | undefined;
         const finish = () => {
           if (done) return;
           done = true;
           o.endMono = performance.now();
           clearTimeout(timer);
-          this.#requests.delete(req);
+          if (req) this.#requests.delete(req);
           lane.active--;
           resolve(o);
           this.#next(lane);
         };
-        const req = endpoint.module.request(
-          { agent: endpoint.agent, hostname: endpoint.hostname, port: endpoint.port, path: endpoint.path, method, headers },
-          (res) => {
-            o.status = res.statusCode ?? null;
-            if (o.status !== null && o.status >= 300 && o.status < 400 && res.headers.location !== undefined) o.location = res.headers.location;
-            res.on('data', (chunk: Buffer) => {
-              if (done) return;
-              o.bytes += chunk.length;
-              if (o.bytes > max) {
-                o.bytes = max;
-                o.truncated = true;
-                finish();
-                res.destroy();
-              }
-            });
-            res.on('end', finish);
-            res.on('error', (error) => {
-              if (done) return;
-              o.error = errorCode(error);
+        const onResponse = (res: http.IncomingMessage) => {
+          o.status = res.statusCode ?? null;
+          if (o.status !== null && o.status >= 300 && o.status < 400 && res.headers.location !== undefined) o.location = res.headers.location;
+          res.on('data', (chunk: Buffer) => {
+            if (done) return;
+            o.bytes += chunk.length;
+            if (o.bytes > max) {
+              o.bytes = max;
+              o.truncated = true;
               finish();
-            });
-            res.on('close', finish);
-          },
-        );
-        this.#requests.add(req);
-        req.on('error', (error) => {
+              res.destroy();
+            }
+          });
+          res.on('end', finish);
+          res.on('error', (error) => {
+            if (done) return;
+            o.error = errorCode(error);
+            finish();
+          });
+          res.on('close', finish);
+        };
+        try {
+          req = endpoint.module.request({ agent: endpoint.agent, hostname: endpoint.hostname, port: endpoint.port, path: endpoint.path, method, headers }, onResponse);
+        } catch (error) {
+          // Node refuses some header values synchronously: that is this send's error, not the caller's.
+          o.error = errorCode(error as Error);
+          finish();
+          return;
+        }
+        const sent = req;
+        this.#requests.add(sent);
+        sent.on('error', (error) => {
           if (done) return;
           o.error = errorCode(error);
           o.plainHttpOnly = endpoint.scheme === 'https' && isPlainHttpAnswer(error);
-          o.staleSocket = req.reusedSocket && o.status === null && (o.error === 'ECONNRESET' || o.error === 'EPIPE');
+          o.staleSocket = sent.reusedSocket && o.status === null && (o.error === 'ECONNRESET' || o.error === 'EPIPE');
           finish();
         });
         // Real time on purpose: this bounds real I/O, unlike the retry waits on the scheduler.
-        const timer = setTimeout(() => {
+        timer = setTimeout(() => {
           if (done) return;
           o.timedOut = true;
           o.error = 'timeout';
           finish();
-          req.destroy();
+          sent.destroy();
         }, timeoutMs);
-        req.end(body);
+        sent.end(body);
       };
-      if (lane.active < MAX_SOCKETS_PER_ORIGIN && lane.head === lane.queue.length) go();
+      if (lane.active < MAX_OUT_PER_ORIGIN && lane.head === lane.queue.length) go();
       else lane.queue.push(go);
     });
   }
 
   /** Starts the next queued request of the lane, if any. */
   #next(lane: Lane): void {
-    if (lane.head === lane.queue.length || lane.active >= MAX_SOCKETS_PER_ORIGIN) return;
+    if (lane.head === lane.queue.length || lane.active >= MAX_OUT_PER_ORIGIN) return;
     const go = lane.queue[lane.head] as () => void;
     lane.queue[lane.head++] = NOOP;
     if (lane.head === lane.queue.length) {

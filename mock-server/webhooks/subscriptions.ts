@@ -51,8 +51,9 @@ const nonEmpty = z.string({ error: NON_EMPTY }).min(1, { error: NON_EMPTY });
 
 // RFC 9110 token characters.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// Field values may not carry CR, LF or NUL (they would split or end the header).
-const HEADER_VALUE = /^[^\r\n\0]*$/;
+/** RFC 9110 field values: visible ASCII, space, tab and obs-text; no CR, LF or NUL (they would split the header). */
+export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const BAD_VALUE = 'may not contain CR, LF, NUL, control characters or characters beyond U+00FF';
 
 /** Headers the sender writes itself. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection']);
@@ -62,18 +63,18 @@ const headerName = z
   .string({ error: 'expected a header name' })
   .regex(HEADER_NAME, { error: 'expected a header name (letters, digits and !#$%&\'*+.^_`|~-)' })
   .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()), { error: 'is set by the sender; choose another header' });
-const headerValue = z.string({ error: 'expected a string' }).regex(HEADER_VALUE, { error: 'may not contain CR, LF or NUL' });
+const headerValue = z.string({ error: 'expected a string' }).regex(HEADER_VALUE, { error: BAD_VALUE });
 
 const authSchema = z.discriminatedUnion(
   'type',
   [
-    z.strictObject({ type: z.literal('bearer'), token: nonEmpty.regex(HEADER_VALUE, { error: 'may not contain CR, LF or NUL' }) }),
+    z.strictObject({ type: z.literal('bearer'), token: nonEmpty.regex(HEADER_VALUE, { error: BAD_VALUE }) }),
     z.strictObject({
       type: z.literal('basic'),
       username: z.string({ error: 'expected a string without ":"' }).regex(/^[^:\r\n\0]*$/, { error: 'expected a string without ":"' }),
       password: z.string({ error: 'expected a string' }),
     }),
-    z.strictObject({ type: z.literal('header'), name: headerName, value: nonEmpty.regex(HEADER_VALUE, { error: 'may not contain CR, LF or NUL' }) }),
+    z.strictObject({ type: z.literal('header'), name: headerName, value: nonEmpty.regex(HEADER_VALUE, { error: BAD_VALUE }) }),
   ],
   { error: 'expected { type: "bearer", token }, { type: "basic", username, password } or { type: "header", name, value }' },
 );

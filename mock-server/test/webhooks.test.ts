@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MockServer, createMockServer } from '../server.ts';
+import { type Receiver, startReceiver } from '../webhooks/test-receiver.ts';
+import { tokenFor, trustingFetch } from './client.ts';
+
+let mock: MockServer;
+let receiver: Receiver;
+const admin = (path: string, method = 'GET', body?: unknown) =>
+  fetch(`${mock.adminUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${mock.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+
+beforeAll(async () => {
+  mock = await createMockServer({ dataScale: 20, demoUser: false });
+  receiver = await startReceiver({ tls: await mock.tls!.ca.issue(['127.0.0.1']) });
+});
+afterAll(async () => {
+  await mock.close();
+  await receiver.close();
+});
+
+describe('event subscriptions through the admin API', () => {
+  it('deliver the event of a domain change over HTTPS, trusting the harness CA, with the bearer token', async () => {
+    const token = 'whk_subscription-secret-0123456789';
+    const created = await admin('/__admin/subscriptions', 'POST', {
+      url: `${receiver.origin}/webhooks/omnium`,
+      auth: { type: 'bearer', token },
+      classNames: ['Order'],
+    });
+    expect(created.status).toBe(201);
+    const event = (await (await admin('/__admin/events', 'POST', { className: 'Order', status: 'Completed' })).json()) as { eventId: string; objectId: string };
+    await receiver.waitFor(1);
+    const [request] = receiver.requests;
+    expect(request!.headers.authorization).toBe(`Bearer ${token}`);
+    expect(JSON.parse(request!.body)).toMatchObject({ id: event.eventId, operationId: 310101, className: 'Order', objectId: event.objectId, status: 'Completed' });
+    await mock.webhooks.idle();
+    const deliveries = await (await admin('/__admin/deliveries')).text();
+    expect(deliveries).toContain(event.eventId);
+    expect(deliveries).not.toContain(token);
+    expect(await (await admin('/__admin/subscriptions')).text()).not.toContain(token);
+  });
+
+  it('deliver the event of a status change made through the API itself', async () => {
+    const user = await mock.createApiUser({ name: 'OMS', roles: ['OrderAdmin'] });
+    const call = trustingFetch(mock.caCertPath!);
+    try {
+      const token = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
+      const order = mock.runtime().db.orders.all()[0]!;
+      const before = receiver.requests.length;
+      const res = await call(`${mock.apiUrl}/api/Orders/${order.id}/UpdateStatus`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'InTransit' }),
+      });
+      expect(res.status).toBe(200);
+      await receiver.waitFor(before + 1);
+      expect(JSON.parse(receiver.requests[before]!.body)).toMatchObject({ objectId: order.id, status: 'InTransit', operationId: 310101 });
+    } finally {
+      await call.close();
+    }
+  });
+
+  it('refuse a subscription to a host that is not loopback, naming it', async () => {
+    const res = await admin('/__admin/subscriptions', 'POST', { url: 'https://hooks.example.com/x' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toContain('hooks.example.com');
+  });
+});
