@@ -80,21 +80,21 @@ export interface Timings {
   tlsRunMs: number;
 }
 
-/** Full-length timings: about 80 s of intended waiting. */
+/** Full-length timings: about 110 s of intended waiting. */
 export const FULL_TIMINGS: Timings = {
-  steadyMs: 7_000,
-  revokedMs: 6_000,
-  shortTokenSeconds: 15,
-  shortLivedMs: 30_500,
+  steadyMs: 6_000,
+  revokedMs: 5_000,
+  shortTokenSeconds: 12,
+  shortLivedMs: 24_500,
   observeWindowMs: 30_000,
-  productionMs: 8_000,
+  productionMs: 6_000,
   readyMs: 15_000,
-  retryAfterSeconds: 2,
+  retryAfterSeconds: 1,
   retryAfterStormMs: 12_000,
   bareStormMs: 14_000,
-  forbiddenMs: 5_000,
-  networkMs: 20_000,
-  tlsRunMs: 4_000,
+  forbiddenMs: 4_000,
+  networkMs: 16_000,
+  tlsRunMs: 3_000,
 };
 
 /** Shortened timings (`--fast`): for tests and demos, about 20 s. */
