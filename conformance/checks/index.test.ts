@@ -16,13 +16,18 @@ const CHECKLIST_ORDER = [
   'token.not-in-url',
   'token.secret-in-body',
   'token.not-logged',
+  'token.tls-verified',
+  'errors.backoff-on-429',
+  'errors.jitter-on-429',
+  'errors.no-retry-on-403',
+  'errors.network-retry-bounded',
 ];
 
 /** Advisory checks of checklist.md (required: warn). */
-const ADVISORY = ['credentials.descriptive-name', 'credentials.store-market-scoping', 'token.secret-in-body'];
+const ADVISORY = ['credentials.descriptive-name', 'credentials.store-market-scoping', 'token.secret-in-body', 'errors.jitter-on-429'];
 
 describe('the catalog of checks', () => {
-  it('lists the checks of sections 1 and 2 in checklist order', () => {
+  it('lists the checks of sections 1 to 3 in checklist order', () => {
     expect(CHECKS.map((c) => c.id)).toEqual(CHECKLIST_ORDER);
   });
 
@@ -42,7 +47,8 @@ describe('the catalog of checks', () => {
     for (const c of CHECKS) {
       expect(c.title, c.id).not.toBe('');
       expect(c.remediation, c.id).not.toBe('');
-      expect(c.section, c.id).toBe(c.id.startsWith('credentials.') ? 'Credentials' : 'Token handling');
+      const section = { credentials: 'Credentials', token: 'Token handling', errors: 'Error handling' }[c.id.split('.')[0]!];
+      expect(c.section, c.id).toBe(section);
     }
   });
 

@@ -220,6 +220,7 @@ export type PhaseName =
   | 'rate-limit-retry-after'
   | 'rate-limit-http-date'
   | 'rate-limit-no-retry-after'
+  | 'rate-limit-no-retry-after-again'
   | 'missing-role'
   | 'flaky-network'
   | 'revoked-token'
@@ -232,6 +233,7 @@ const PHASE_NAMES: PhaseName[] = [
   'rate-limit-retry-after',
   'rate-limit-http-date',
   'rate-limit-no-retry-after',
+  'rate-limit-no-retry-after-again',
   'missing-role',
   'flaky-network',
   'revoked-token',
@@ -274,7 +276,7 @@ export function allPhases(): PhaseRecord[] {
 }
 
 /** A line of the integration's output. */
-export function logLine(text: string, options: { at?: number; stream?: 'stdout' | 'stderr'; run?: 'test' | 'production' } = {}): LogLine {
+export function logLine(text: string, options: { at?: number; stream?: 'stdout' | 'stderr'; run?: LogLine['run'] } = {}): LogLine {
   return { stream: options.stream ?? 'stdout', mono: monoAt(options.at ?? READY_AT), text, run: options.run ?? 'test' };
 }
 
@@ -321,4 +323,61 @@ export function requestSeqs(evidence: readonly Evidence[]): number[] {
 export function metric(evidence: readonly Evidence[], name: string): number | undefined {
   const found = evidence.find((e) => e.kind === 'metric' && e.name.startsWith(name));
   return found?.kind === 'metric' ? found.value : undefined;
+}
+
+// ---- Faults: 429 storms, resets, 5xx, hanging responses ----
+
+/** A `Retry-After` HTTP date `secondsAhead` after the moment (seconds into the run) a 429 was answered, rounded up to the second like the mock's. */
+export const httpDate =
+  (secondsAhead: number) =>
+  (answeredAt: number): string =>
+    new Date(Math.ceil((WALL_AT_RUN_START + Math.round((answeredAt + secondsAhead) * 1000)) / 1000) * 1000).toUTCString();
+
+export interface FaultOptions extends ApiCallOptions {
+  /** The `Retry-After` of a 429: a header value, or one computed from when the 429 was answered (seconds into the run). */
+  retryAfter?: string | null | ((answeredAt: number) => string);
+  /** How long the mock took to answer, in ms; default 3. */
+  latencyMs?: number;
+  /** For a hanging response: seconds after the request the client closed the socket (`null`: it never did). */
+  abortedAfter?: number | null;
+}
+
+/** The status the mock records for a fault kind (`reset` and `hang` send none: 0). */
+const statusOfFault = (kind: string): number => (/^status (\d+)$/.exec(kind) ? Number(/^status (\d+)$/.exec(kind)![1]) : 0);
+
+/** A call the mock answered with a fault rule (`status 429`, `status 503`, `reset`, `hang`…), marked in the entry like the mock does. */
+export function faulted(j: JournalBuilder, kind: string, options: FaultOptions = {}): JournalEntry {
+  const { retryAfter = null, latencyMs = 3, abortedAfter = null, ...call } = options;
+  const e = j.apiCall({ ...call, status: call.status ?? statusOfFault(kind) });
+  const answered = (e.mono - RUN_START_MONO + latencyMs) / 1000;
+  Object.assign(e, {
+    fault: { id: `fault-${e.seq}`, kind },
+    latencyMs: abortedAfter === null ? latencyMs : abortedAfter * 1000,
+    retryAfter: typeof retryAfter === 'function' ? retryAfter(answered) : retryAfter,
+    aborted: abortedAfter !== null,
+    abortedAtMono: abortedAfter === null ? null : e.mono + Math.round(abortedAfter * 1000),
+  });
+  return e;
+}
+
+/** A `429 Too Many Requests` from the mock's fault rule, with `Retry-After` when given. */
+export function tooMany(j: JournalBuilder, options: FaultOptions = {}): JournalEntry {
+  return faulted(j, 'status 429', options);
+}
+
+/**
+ * One request through a 429 storm: a 429 at `from`, then after each of `waits` (seconds, from the
+ * moment the previous answer left the mock to the next request) another attempt; every attempt
+ * but the last is a 429, the last is answered `last` (200 by default; 429: the client gave up).
+ */
+export function storm(j: JournalBuilder, options: FaultOptions & { from: number; waits: readonly number[]; last?: number }): JournalEntry[] {
+  const { from, waits, last = 200, latencyMs = 3, ...rest } = options;
+  const attempts = [tooMany(j, { ...rest, latencyMs, at: from })];
+  waits.forEach((wait, i) => {
+    const previous = attempts[attempts.length - 1]!;
+    const at = (previous.mono + previous.latencyMs + Math.round(wait * 1000) - RUN_START_MONO) / 1000;
+    const final = i === waits.length - 1;
+    attempts.push(final && last !== 429 ? j.apiCall({ ...rest, at, status: last }) : tooMany(j, { ...rest, latencyMs, at }));
+  });
+  return attempts;
 }

@@ -66,9 +66,9 @@ describe('token.cached-and-reused', () => {
   it('does not allow a second token request that no 401 forced', () => {
     const j = journal();
     const first = j.tokenRequest({ at: start });
-    j.apiCalls(3, { from: start + 1, every: 1, token: first });
-    const second = j.tokenRequest({ at: start + 4.1 });
-    j.apiCalls(3, { from: start + 4.2, every: 1, token: second });
+    j.apiCalls(3, { from: start + 0.5, every: 0.5, token: first });
+    const second = j.tokenRequest({ at: start + 2.1 });
+    j.apiCalls(3, { from: start + 2.2, every: 0.5, token: second });
 
     const finding = check.judge(observations({ journal: j.entries }));
 

@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import check from './errors.backoff-on-429.ts';
+import { PHASES, RUN_START_MONO, httpDate, journal, metric, observations, phaseRecord, requestSeqs, storm, tooMany } from './test-journal.ts';
+
+const withSeconds = PHASES['rate-limit-retry-after'];
+const withDate = PHASES['rate-limit-http-date'];
+const bare = PHASES['rate-limit-no-retry-after'];
+
+/**
+ * A client through the three storms of the plan: three 429s with `Retry-After: 2`, two with
+ * `Retry-After` as an HTTP date 2 s ahead, three without `Retry-After`. Waits in seconds.
+ */
+function threeStorms(waits: { seconds?: number[]; date?: number[]; bare?: number[]; bareLast?: number } = {}) {
+  const j = journal();
+  const token = j.tokenRequest({ at: 1 });
+  j.apiCalls(3, { from: 2, every: 1, token });
+  const seconds = storm(j, { token, from: withSeconds.start + 0.5, retryAfter: '2', waits: waits.seconds ?? [2.1, 2.05, 2.2] });
+  const date = storm(j, { token, from: withDate.start + 0.5, retryAfter: httpDate(2), waits: waits.date ?? [3.1, 3.1] });
+  const without = storm(j, { token, from: bare.start + 0.5, waits: waits.bare ?? [1, 2, 4], ...(waits.bareLast ? { last: waits.bareLast } : {}) });
+  return { j, token, seconds, date, without };
+}
+
+describe('errors.backoff-on-429', () => {
+  it('passes when Retry-After is honoured in seconds and as an HTTP date, and the waits grow without it', () => {
+    const { j, seconds } = threeStorms();
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe('Retry-After was honoured, and without it the waits grew (1 s, 2 s, 4 s; mean factor 2).');
+    expect(finding.evidence).toContainEqual({ kind: 'metric', name: `wait after 429 #${seconds[0]!.seq} (Retry-After: 2)`, value: 2.1, unit: 's', limit: 2 });
+    expect(finding.evidence.filter((e) => e.kind === 'metric' && e.name.startsWith('wait after 429'))).toHaveLength(5);
+    expect(metric(finding.evidence, 'retries without Retry-After')).toBe(3);
+    expect(metric(finding.evidence, 'mean growth factor')).toBe(2);
+    expect(requestSeqs(finding.evidence)).toEqual([]);
+  });
+
+  it('reads an HTTP-date Retry-After as the moment to wait for', () => {
+    const { j, date } = threeStorms();
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    const waits = finding.evidence.filter((e) => e.kind === 'metric' && e.name.startsWith(`wait after 429 #${date[0]!.seq}`));
+    expect(waits).toHaveLength(1);
+    const [wait] = waits;
+    expect(wait).toMatchObject({ name: expect.stringContaining(`Retry-After: ${date[0]!.retryAfter}`), value: 3.1 });
+    // The date is 2 s ahead, rounded up to the whole second: between 2 and 3 s to wait.
+    expect(wait?.kind === 'metric' && wait.limit).toBeGreaterThanOrEqual(2);
+    expect(wait?.kind === 'metric' && wait.limit).toBeLessThanOrEqual(3);
+  });
+
+  it('fails on a retry before Retry-After, and reports the wait and the limit', () => {
+    const { j, seconds } = threeStorms({ seconds: [2.1, 1.5, 2.1] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe('1 retry came before Retry-After: retried after 1.5 s where Retry-After asked for 2 s.');
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', name: `wait after 429 #${seconds[1]!.seq} (Retry-After: 2)`, value: 1.5, limit: 2 }));
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'request', seq: seconds[2]!.seq, note: 'retried before Retry-After' }));
+  });
+
+  it('fails on a retry before an HTTP-date Retry-After', () => {
+    const { j, date } = threeStorms({ date: [1, 3.1] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toMatch(/^1 retry came before Retry-After: retried after 1 s where Retry-After asked for [23](\.\d+)? s\.$/);
+    expect(requestSeqs(finding.evidence)).toEqual([date[1]!.seq]);
+  });
+
+  it('counts every early retry', () => {
+    const { j } = threeStorms({ seconds: [0.2, 0.2, 0.2], date: [0.2, 0.2] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toMatch(/^5 retries came before Retry-After: retried after 0.2 s where Retry-After asked for 2 s\.$/);
+  });
+
+  it('passes a client that retries exactly at the Retry-After boundary', () => {
+    const { j } = threeStorms({ seconds: [2, 2, 2] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', value: 2, limit: 2 }));
+  });
+
+  it('fails a retry 10 ms before the boundary (only clock granularity is forgiven)', () => {
+    const { j } = threeStorms({ seconds: [2, 1.99, 2] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toContain('retried after 1.99 s where Retry-After asked for 2 s');
+  });
+
+  it('passes a client that retries exactly at the moment of an HTTP-date Retry-After', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    const first = tooMany(j, { token, at: withDate.start + 0.5, retryAfter: httpDate(2) });
+    const until = (Date.parse(first.retryAfter!) - Date.parse(first.time) - first.latencyMs) / 1000;
+    j.apiCall({ token, at: (first.mono - RUN_START_MONO + first.latencyMs) / 1000 + until });
+    storm(j, { token, from: bare.start + 0.5, waits: [1, 2, 4] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+  });
+
+  it('accepts any retry time after Retry-After: 0', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    storm(j, { token, from: withSeconds.start + 0.5, retryAfter: '0', waits: [0, 0.001, 0] });
+    storm(j, { token, from: bare.start + 0.5, waits: [1, 2, 4] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', name: expect.stringContaining('(Retry-After: 0)'), value: 0, limit: 0 }));
+  });
+
+  it('accepts any retry time after a Retry-After date in the past', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    storm(j, { token, from: withDate.start + 0.5, retryAfter: httpDate(-30), waits: [0, 0.01] });
+    storm(j, { token, from: bare.start + 0.5, waits: [1, 2, 4] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', name: expect.stringContaining('GMT)'), value: 0, limit: 0 }));
+  });
+
+  it('fails with fewer than 3 retries without Retry-After', () => {
+    const { j } = threeStorms({ bare: [1, 2], bareLast: 429 });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe('Without Retry-After the integration retried 2 time(s); at least 3 retries with growing waits are expected before giving up.');
+    expect(metric(finding.evidence, 'retries without Retry-After')).toBe(2);
+    expect(finding.evidence).toContainEqual({ kind: 'note', text: 'waits between attempts without Retry-After: 1 s, 2 s' });
+  });
+
+  it('does not count the next storm as retries of a request the client gave up on', () => {
+    const { j, token } = threeStorms({ bare: [1, 2], bareLast: 429 });
+    storm(j, { token, from: PHASES['rate-limit-no-retry-after-again'].start + 0.5, waits: [1, 2], last: 429 });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(metric(finding.evidence, 'retries without Retry-After')).toBe(2);
+  });
+
+  it('fails when the waits without Retry-After do not grow, and says the factor', () => {
+    const { j } = threeStorms({ bare: [2, 2, 2.2] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe('Without Retry-After the waits did not grow: 2 s, 2 s, 2.2 s (mean growth factor 1.05, at least 1.5 expected).');
+    expect(metric(finding.evidence, 'mean growth factor')).toBe(1.05);
+  });
+
+  it('passes at the limit: a mean growth factor of exactly 1.5', () => {
+    const { j } = threeStorms({ bare: [1, 1.5, 2.25] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toContain('mean factor 1.5');
+  });
+
+  it('fails when the waits shrink', () => {
+    const { j } = threeStorms({ bare: [4, 2, 1] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toContain('mean growth factor 0.5,');
+  });
+
+  it('is inconclusive when no 429 reached the integration', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    j.apiCalls(5, { from: 2, every: 1, token });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toBe('The integration made no call during the 429 phases, so its backoff could not be observed.');
+  });
+
+  it('is inconclusive when no 429 without Retry-After reached the integration', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    storm(j, { token, from: withSeconds.start + 0.5, retryAfter: '2', waits: [2.1, 2.1, 2.1] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toContain('No 429 without Retry-After');
+    expect(finding.evidence.filter((e) => e.kind === 'metric')).toHaveLength(3);
+  });
+
+  it('is inconclusive when the 429 phases did not run', () => {
+    const finding = check.judge(observations({ phases: [phaseRecord('steady'), phaseRecord('missing-role')] }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toContain('"rate-limit-retry-after" phase did not run');
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { runCheck } from './check.ts';
+import check from './errors.jitter-on-429.ts';
+import { PHASES, journal, metric, observations, phaseRecord, storm } from './test-journal.ts';
+
+const first = PHASES['rate-limit-no-retry-after'];
+const again = PHASES['rate-limit-no-retry-after-again'];
+
+/** The same 429 storm twice, without Retry-After; waits in seconds. */
+function twoStorms(a: number[], b: number[], firstLast = 200) {
+  const j = journal();
+  const token = j.tokenRequest({ at: 1 });
+  j.apiCalls(3, { from: 2, every: 1, token });
+  storm(j, { token, from: first.start + 0.5, waits: a, last: firstLast });
+  storm(j, { token, from: again.start + 0.5, waits: b });
+  return observations({ journal: j.entries });
+}
+
+describe('errors.jitter-on-429', () => {
+  it('passes when the waits of the two storms differ', () => {
+    const finding = check.judge(twoStorms([1, 2, 4], [1.4, 2.9, 3.2]));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe('The waits of two identical 429 storms differ by up to 36.7 %: the retries carry jitter and are not synchronised.');
+    expect(finding.evidence).toContainEqual({ kind: 'note', text: 'waits in the first storm: 1 s, 2 s, 4 s' });
+    expect(finding.evidence).toContainEqual({ kind: 'note', text: 'waits in the second storm: 1.4 s, 2.9 s, 3.2 s' });
+    expect(metric(finding.evidence, 'largest difference between matching waits')).toBe(36.7);
+  });
+
+  it('passes when a single pair of waits differs by more than 5 %', () => {
+    const finding = check.judge(twoStorms([1, 2, 4], [1, 2, 4.5]));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toContain('differ by up to 11.8 %');
+    expect(metric(finding.evidence, 'largest difference')).toBe(11.8);
+  });
+
+  it('fails, as a warning, when the two storms produce identical waits', () => {
+    const obs = twoStorms([1, 2, 4], [1, 2, 4]);
+
+    const finding = check.judge(obs);
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe('Two identical 429 storms produced the same waits within 5 % (they differ by 0 % at most): the backoff has no jitter, so many clients would retry in lockstep.');
+    expect(metric(finding.evidence, 'largest difference')).toBe(0);
+    const result = runCheck(check, obs);
+    expect(result.verdict).toBe('warn');
+    expect(result.required).toBe(false);
+    expect(result.remediation).toContain('jitter');
+  });
+
+  it('fails when the waits differ by less than 5 %', () => {
+    const finding = check.judge(twoStorms([1, 2, 4], [1.02, 2.04, 4.1]));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toContain('(they differ by 2.5 % at most)');
+    expect(finding.evidence).toContainEqual({ kind: 'metric', name: 'largest difference between matching waits', value: 2.5, unit: '%', limit: 5 });
+  });
+
+  it('is inconclusive with fewer than two retries in one of the storms', () => {
+    const finding = check.judge(twoStorms([1, 2, 4], [1.5]));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toBe('Too few retries in the two identical 429 storms to tell whether the waits vary.');
+  });
+
+  it('does not take the second storm for retries of a request the client gave up on in the first', () => {
+    const finding = check.judge(twoStorms([1.5], [1, 2, 4], 429));
+
+    expect(finding.verdict).toBe('inconclusive');
+  });
+
+  it('is inconclusive when the second storm reached no call of the integration', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    storm(j, { token, from: first.start + 0.5, waits: [1, 2, 4] });
+
+    expect(check.judge(observations({ journal: j.entries })).verdict).toBe('inconclusive');
+  });
+
+  it('is inconclusive when the second storm did not run', () => {
+    const finding = check.judge(observations({ phases: [phaseRecord('steady'), phaseRecord('rate-limit-no-retry-after')] }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toContain('"rate-limit-no-retry-after-again" phase did not run');
+  });
+});
