@@ -56,7 +56,11 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
       for (const action of phase.actions) await apply(mock, action, { ...options, initial }, added, timers);
       for (const trigger of phase.triggers ?? []) await mock.emitEvent(trigger, { clientId: options.clientId });
       const ended = endCondition(mock, phase, options.clientId);
-      const outcome = await wait(phase.durationMs, Promise.race([options.stop, ended.promise]));
+      const watch = watchAfter(mock, phase, options.clientId, record.startMono);
+      let outcome = await wait(phase.durationMs, Promise.race([options.stop, ended.promise]));
+      const extra = watch.until() - performance.now();
+      if (outcome === 'elapsed' && extra > 0) outcome = await wait(extra, Promise.race([options.stop, ended.promise]));
+      watch.cancel();
       ended.cancel();
       // A phase that met its end condition has done its job: it is complete.
       record.completed = outcome === 'elapsed' || ended.met();
@@ -155,4 +159,17 @@ function endCondition(mock: MockControl, phase: PhaseSpec, clientId: string): { 
     }
   });
   return { promise, cancel: unsubscribe, met: () => met };
+}
+
+/** When the phase's `watchAfter` window ends (the phase start when it has none, or it has not begun). */
+function watchAfter(mock: MockControl, phase: PhaseSpec, clientId: string, startMono: number): { until: () => number; cancel: () => void } {
+  const rule = phase.watchAfter;
+  if (!rule) return { until: () => startMono, cancel: () => {} };
+  let until = startMono;
+  const unsubscribe = mock.journal.subscribe((entry) => {
+    if (until === startMono && entry.apiUser === clientId && entry.status === rule.status && entry.mono >= startMono) {
+      until = entry.mono + rule.ms;
+    }
+  });
+  return { until: () => until, cancel: unsubscribe };
 }

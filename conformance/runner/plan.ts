@@ -43,6 +43,11 @@ export interface PhaseSpec {
    * began (`requests`), or once one of them was answered with this status (`status`).
    */
   endWhen?: { requests?: number; status?: number };
+  /**
+   * Keeps the phase going for `ms` after the API user's first response with `status`, so a
+   * window that starts with that response is watched in full (at most `durationMs + ms`).
+   */
+  watchAfter?: { status: number; ms: number };
   actions: readonly PhaseAction[];
   /** Domain events to emit at the phase's start (webhook deliveries follow). */
   triggers?: readonly { className: 'Order'; objectId?: string; status: string }[];
@@ -196,6 +201,7 @@ export function certifyPlan(t: Timings): PhaseSpec[] {
       name: 'deactivated-user',
       description: 'the API user is deactivated: the integration must stop and log',
       durationMs: t.observeWindowMs + 500,
+      watchAfter: { status: 401, ms: t.observeWindowMs + 500 },
       actions: [{ kind: 'patch-api-user', patch: { active: false } }],
       params: { observeWindowMs: t.observeWindowMs },
     },

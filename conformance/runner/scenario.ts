@@ -56,6 +56,7 @@ const phaseSchema = z.strictObject({
   description: z.string(),
   durationMs: z.number().int().positive(),
   endWhen: z.strictObject({ requests: z.number().int().positive().optional(), status: z.number().int().optional() }).optional(),
+  watchAfter: z.strictObject({ status: z.number().int(), ms: z.number().int().positive() }).optional(),
   actions: z.array(actionSchema),
   triggers: z.array(z.strictObject({ className: z.literal('Order'), objectId: z.string().optional(), status: z.string() })).optional(),
   params: z.record(z.string(), z.number()).optional(),
