@@ -263,6 +263,8 @@ function integrationEnv(
     SSL_CERT_FILE: ca,
     REQUESTS_CA_BUNDLE: ca,
     CURL_CA_BUNDLE: ca,
+    // Python buffers its output when it is not a terminal; lines must reach golive as they are printed.
+    PYTHONUNBUFFERED: '1',
     ...config.integration.env,
   };
 }

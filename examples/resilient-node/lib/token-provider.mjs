@@ -210,7 +210,8 @@ export function createTokenProvider(settings, { signal }) {
         `pausing API calls for ${seconds} s`,
     );
     current = null;
-    pausedUntil = Date.now() + settings.authCooldownMs;
+    // Break switch: no cool-down, so every poll asks for a token again (the loop the guide warns of).
+    if (!breaks.has('token.no-retry-loop')) pausedUntil = Date.now() + settings.authCooldownMs;
   }
 
   /** Called on shutdown: removes what the break switch above wrote. */
