@@ -114,7 +114,8 @@ describe('the Python example', () => {
 
   it.concurrent('certifies: requests trusts the harness CA through REQUESTS_CA_BUNDLE', async () => {
     const report = await certifyExample('python-requests', (c) => ({ ...c, integration: { ...c.integration, env } }));
-    expect(report.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.summary}`)).toEqual([]);
+    // errors.jitter-on-429 is advisory and its two-storm comparison can warn by chance (see certify.test.ts).
+    expect(report.checks.filter((c) => c.verdict !== 'pass' && !(c.id === 'errors.jitter-on-429' && c.verdict === 'warn')).map((c) => `${c.id}: ${c.summary}`)).toEqual([]);
   });
 
   it.concurrent('fails token.tls-verified when verification is turned off, with the credentials it sent', async () => {
