@@ -118,7 +118,9 @@ export async function certify(options: CertifyOptions): Promise<Report> {
         : mock.environments[environment as 'test' | 'production'].apiUrl;
       const env = integrationEnv(config, mock, apiUrl, user, { token: webhookToken, port, certPath, keyPath });
       // Contract: ready when readyWhen says so; else when the webhook port accepts connections; else after 2 s.
-      const readyWhen = config.integration.readyWhen ?? (config.webhook ? { port } : undefined);
+      const configured = config.integration.readyWhen;
+      // A readiness URL is probed over verified TLS, trusting the harness CA the integration serves with.
+      const readyWhen = configured && 'url' in configured ? { url: configured.url, ca: mock.tls!.ca.cert } : (configured ?? (config.webhook ? { port } : undefined));
       const started = performance.now();
       try {
         const common = {

@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 /**
  * Waits until an integration is ready: a log line, an HTTP answer, a port that accepts
  * connections, or a plain delay.
@@ -13,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  */
 export type ReadyWhen =
   | { log: string | RegExp }
-  | { url: string }
+  | { url: string; ca?: string }
   | { port: number; host?: string }
   | { delayMs: number };
 
@@ -32,11 +33,11 @@ export function describeReadyWhen(when: ReadyWhen): string {
   return `${when.delayMs} ms to pass`;
 }
 
-/** Any HTTP answer from `url` (certificate not verified: this probe sends nothing secret). */
-function httpAnswers(url: string): Promise<boolean> {
+/** Any HTTP answer from `url`; HTTPS verified against `ca` (the harness CA) besides the usual roots. */
+function httpAnswers(url: string, ca?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const client = url.startsWith('https:') ? https : http;
-    const req = client.get(url, { timeout: PROBE_TIMEOUT_MS, rejectUnauthorized: false }, (res) => {
+    const req = client.get(url, { timeout: PROBE_TIMEOUT_MS, ...(ca ? { ca: [...tls.rootCertificates, ca] } : {}) }, (res) => {
       res.resume();
       resolve(true);
       req.destroy();
@@ -88,7 +89,7 @@ export function waitUntilReady(when: ReadyWhen, lines: LineSource, signal: Abort
       signal.addEventListener('abort', done, { once: true });
     });
   }
-  if ('url' in when) return poll(() => httpAnswers(when.url), signal);
+  if ('url' in when) return poll(() => httpAnswers(when.url, when.ca), signal);
   if ('port' in when) return poll(() => portAccepts(when.port, when.host ?? '127.0.0.1'), signal);
   return sleep(when.delayMs, undefined, { signal }).catch(() => undefined);
 }
