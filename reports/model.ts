@@ -17,6 +17,27 @@ export type Evidence =
   | { kind: 'file'; path: string; line: number; note: string }
   /** A number that decided the verdict. */
   | { kind: 'metric'; name: string; value: number; unit?: string; limit?: number }
+  /** A webhook delivery the mock sent to the integration's endpoint; `at` is seconds since the run started. */
+  | {
+      kind: 'delivery';
+      seq: number;
+      at: number;
+      eventId: string;
+      attempt: number;
+      /** `delivery`, `retry`, `duplicate`, `probe`… */
+      deliveryKind: string;
+      probe?: string;
+      url: string;
+      /** The auth header as sent, masked; `null`: none was sent. */
+      authSent: string | null;
+      /** The endpoint's status; `null`: no answer (see `error`). */
+      status: number | null;
+      error: string | null;
+      latencyMs: number;
+      note?: string;
+    }
+  /** A change in data between two moments (the mock's data, or what the integration's side-effect probe printed). */
+  | { kind: 'change'; where: string; key: string; field: string; before: unknown; after: unknown; note?: string }
   | { kind: 'note'; text: string };
 
 export interface CheckResult {

@@ -21,13 +21,17 @@ const CHECKLIST_ORDER = [
   'errors.jitter-on-429',
   'errors.no-retry-on-403',
   'errors.network-retry-bounded',
+  'webhooks.https',
+  'webhooks.validates-auth',
+  'webhooks.idempotent',
+  'webhooks.responds-in-time',
 ];
 
 /** Advisory checks of checklist.md (required: warn). */
 const ADVISORY = ['credentials.descriptive-name', 'credentials.store-market-scoping', 'token.secret-in-body', 'errors.jitter-on-429'];
 
 describe('the catalog of checks', () => {
-  it('lists the checks of sections 1 to 3 in checklist order', () => {
+  it('lists the checks of sections 1 to 4 in checklist order', () => {
     expect(CHECKS.map((c) => c.id)).toEqual(CHECKLIST_ORDER);
   });
 
@@ -47,7 +51,7 @@ describe('the catalog of checks', () => {
     for (const c of CHECKS) {
       expect(c.title, c.id).not.toBe('');
       expect(c.remediation, c.id).not.toBe('');
-      const section = { credentials: 'Credentials', token: 'Token handling', errors: 'Error handling' }[c.id.split('.')[0]!];
+      const section = { credentials: 'Credentials', token: 'Token handling', errors: 'Error handling', webhooks: 'Webhooks' }[c.id.split('.')[0]!];
       expect(c.section, c.id).toBe(section);
     }
   });

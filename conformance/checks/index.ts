@@ -16,6 +16,10 @@ import proactiveRenewal from './token.proactive-renewal.ts';
 import renewOnceOn401 from './token.renew-once-on-401.ts';
 import secretInBody from './token.secret-in-body.ts';
 import tlsVerified from './token.tls-verified.ts';
+import webhooksHttps from './webhooks.https.ts';
+import webhooksIdempotent from './webhooks.idempotent.ts';
+import webhooksRespondsInTime from './webhooks.responds-in-time.ts';
+import webhooksValidatesAuth from './webhooks.validates-auth.ts';
 
 /** The checks golive judges today, in checklist order. Each file's name is its id. */
 export const CHECKS: readonly Check[] = [
@@ -36,6 +40,10 @@ export const CHECKS: readonly Check[] = [
   jitterOn429,
   noRetryOn403,
   networkRetryBounded,
+  webhooksHttps,
+  webhooksValidatesAuth,
+  webhooksIdempotent,
+  webhooksRespondsInTime,
 ];
 
 export { runCheck, type Check, type Finding } from './check.ts';

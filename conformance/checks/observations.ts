@@ -1,4 +1,4 @@
-import type { BadTlsKind, EndpointInfo, JournalEntry, ScopeList, TlsConnectionRecord } from '../../mock-server/index.ts';
+import type { BadTlsKind, DeliveryRecord, EndpointInfo, JournalEntry, ScopeList, TlsConnectionRecord } from '../../mock-server/index.ts';
 
 /** A line of the integration's output, already masked. */
 export interface LogLine {
@@ -52,10 +52,57 @@ export interface Observations {
   endpoints: readonly EndpointInfo[];
   /** Every store and market id of the test environment's data. */
   universe: { stores: readonly string[]; markets: readonly string[] };
-  /** Whether the integration has a webhook endpoint (config `webhook`). */
-  webhook: boolean;
+  /** The webhook phase as it ran; `null` when the integration has no webhook endpoint (config `webhook`). */
+  webhook: WebhookObservations | null;
   /** TLS handshakes with the bad-certificate listeners (and the API while it presented one). */
   tls: readonly TlsConnectionRecord[];
   /** The bad certificates the integration was run against. */
   tlsRuns: readonly BadTlsKind[];
+}
+
+/** One difference between two states: a record (or a probe's value) added, removed or changed at `field`. */
+export interface DataChange {
+  /** `orders`, `inventory`…, or `probe` for the integration's side-effect probe. */
+  where: string;
+  key: string;
+  /** Dotted path of the field that differs; empty when the whole record was added or removed. */
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** What happened in one step of the webhook phase, and what changed because of it. */
+export interface WebhookStep {
+  /** The event the step delivered (the probes share one). */
+  eventId: string;
+  /** Delivery records (`seq`) of the step's sends. */
+  seqs: number[];
+  /** Changes between just before the step and once the integration had settled after it. */
+  changes: DataChange[];
+  /** False when the step ran out of time before the integration settled. */
+  settled: boolean;
+  /** Why the side-effect probe could not be read before or after the step (its changes are then unknown). */
+  probeError?: string;
+}
+
+/** The webhook phase: the deliveries the mock sent and what they changed. */
+export interface WebhookObservations {
+  /** The subscribed URL (`https://127.0.0.1:PORT/path`). */
+  url: string;
+  /** The connector's timeout (config `webhook.timeoutMs`). */
+  timeoutMs: number;
+  /** Whether a side-effect probe (config `webhook.idempotencyProbe`) was read besides the mock's data. */
+  probe: boolean;
+  /** Every delivery record of the run's subscription, oldest first. */
+  deliveries: readonly DeliveryRecord[];
+  /** Sends cut short on purpose (a simulated timeout): not the endpoint's latency. */
+  simulatedTimeouts: readonly number[];
+  /** Deliveries with no auth, a wrong token and another tenant's token. */
+  probes: WebhookStep | null;
+  /** The first, correctly authenticated delivery of a real domain event. */
+  first: WebhookStep | null;
+  /** The same event again: at once, and after a simulated timeout (then its retry). */
+  duplicates: WebhookStep | null;
+  /** Why the phase could not take every step (the endpoint never answered, the run was stopped…). */
+  problem?: string;
 }

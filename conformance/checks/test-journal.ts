@@ -306,7 +306,7 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
     secrets: [],
     endpoints: Object.values(ENDPOINTS),
     universe: { stores: ['store-bergen', 'store-oslo', 'store-stockholm', 'store-trondheim'], markets: ['DNK', 'NOR', 'SWE'] },
-    webhook: false,
+    webhook: null,
     tls: [],
     tlsRuns: [],
     ...rest,

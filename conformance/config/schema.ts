@@ -91,7 +91,13 @@ const webhook = z
     header: nonEmpty.optional(),
     /** Event class names to subscribe to (e.g. "Order"); absent: all. */
     events: z.array(nonEmpty).optional(),
-    timeoutMs: durationMs.default(10_000),
+    /** The connector's timeout: a delivery not answered within it has failed and is sent again. */
+    timeoutMs: z.int().min(1).max(600_000).default(10_000),
+    /**
+     * A command that prints the state of the integration's effects outside the mock (its own
+     * database, files): read before and after the duplicate deliveries (webhooks.idempotent).
+     */
+    idempotencyProbe: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a command string or an argv array' }).optional(),
   })
   .transform((w) => ({ ...w, header: w.header ?? (w.auth === 'bearer' ? 'Authorization' : 'X-API-KEY') }));
 

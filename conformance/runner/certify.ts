@@ -15,16 +15,18 @@ import {
 import { type CheckResult, type PhaseResult, type Report, SCHEMA_VERSION, certifies, totals } from '../../reports/model.ts';
 import { GoliveError } from '../../errors.ts';
 import { CHECKS, type Check, runCheck } from '../checks/index.ts';
-import type { LogLine, Observations, PhaseRecord, SecretSighting } from '../checks/observations.ts';
+import type { LogLine, Observations, PhaseRecord, SecretSighting, WebhookObservations } from '../checks/observations.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import { resolveEnvNames } from '../config/env-names.ts';
 import { type SecretScanner, createSecretScanner } from '../observe/secrets.ts';
+import { createSideEffectProbe } from '../observe/side-effect-probe.ts';
 import { scanWorkspace } from '../observe/workspace.ts';
 import { VERSION } from '../version.ts';
 import { type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
 import { runPhases, wait } from './phases.ts';
 import { type IntegrationHandle, startJobLoop } from './job-loop.ts';
 import { startIntegration } from './process.ts';
+import { driveWebhooks } from './webhook-driver.ts';
 
 /** What the terminal is told while a run goes on. */
 export type Progress =
@@ -55,6 +57,9 @@ interface Run {
   exit: { code: number | null; signal: string | null; atMono: number } | null;
   lines: LogLine[];
   files: string[];
+  /** The environment it was started with, and its webhook port. */
+  env: Record<string, string>;
+  webhookPort: number;
 }
 
 async function freePort(): Promise<number> {
@@ -81,7 +86,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const mock = await createMockServer({ stateDir: state, demoUser: false });
   const scanner = createSecretScanner();
   const stopTokenWatch = mock.onTokenIssued((token) => scanner.add({ kind: 'token', value: token }));
-  const plan = certifyPlan(timings);
+  const plan = certifyPlan(timings, { webhook: config.webhook !== undefined });
   const phases: PhaseRecord[] = [];
   const runs: Run[] = [];
   const progress = options.onProgress ?? (() => {});
@@ -99,7 +104,10 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const tlsUser = await mock.createApiUser({ ...spec, environment: 'test' });
     const webhookToken = `whk_${randomBytes(24).toString('base64url')}`;
     for (const u of [testUser, prodUser, tlsUser]) scanner.add({ kind: 'client-secret', value: u.clientSecret, id: u.clientId });
+    // The other-tenant probe's secret: never given to the integration, but masked like its own if it logs what it was sent.
+    const otherTenantToken = `whk_${randomBytes(24).toString('base64url')}`;
     scanner.add({ kind: 'webhook-secret', value: webhookToken });
+    scanner.add({ kind: 'webhook-secret', value: otherTenantToken });
     const webhookCert = await mock.tls!.ca.issue(['127.0.0.1', 'localhost']);
     const certPath = join(state, 'webhook-cert.pem');
     const keyPath = join(state, 'webhook-key.pem');
@@ -110,13 +118,14 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     progress({ kind: 'start', apiUrl: mock.apiUrl, totalMs });
 
     const launch = async (environment: RunName, user: CreatedApiUser): Promise<Run> => {
-      const run: Run = { environment, process: null, startError: null, exit: null, lines: [], files: [] };
-      runs.push(run);
       const port = await freePort();
+      const run: Run = { environment, process: null, startError: null, exit: null, lines: [], files: [], env: {}, webhookPort: port };
+      runs.push(run);
       const apiUrl = environment.startsWith('tls:')
         ? mock.badTls[environment.slice(4) as BadTlsKind]!
         : mock.environments[environment as 'test' | 'production'].apiUrl;
       const env = integrationEnv(config, mock, apiUrl, user, { token: webhookToken, port, certPath, keyPath });
+      run.env = env;
       // Contract: ready when readyWhen says so; else when the webhook port accepts connections; else after 2 s.
       const configured = config.integration.readyWhen;
       // A readiness URL is probed over verified TLS, trusting the harness CA the integration serves with.
@@ -167,11 +176,38 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           for (const kind of BAD_TLS_KINDS) await runBeside(launch, `tls:${kind}`, tlsUser, timings.tlsRunMs, aborted);
         })();
 
+    const webhook = config.webhook;
+    const webhookUrl = webhook ? `https://127.0.0.1:${testRun.webhookPort}${webhook.path}` : '';
+    let webhookRun: Promise<WebhookObservations> | null = null;
+    const drivers = {
+      webhooks: (deadlineMono: number) => {
+        if (!webhook) return Promise.resolve();
+        webhookRun = driveWebhooks({
+          mock,
+          clientId: testUser.clientId,
+          subscription: {
+            url: webhookUrl,
+            auth: webhookAuth(webhook, webhookToken),
+            ...(webhook.events ? { classNames: webhook.events } : {}),
+            timeoutMs: webhook.timeoutMs,
+          },
+          otherTenantToken,
+          settle: { minMs: timings.webhookSettleMs, quietMs: timings.webhookQuietMs, maxMs: Math.max(timings.webhookSettleMs * 4, 5_000) },
+          ...(webhook.idempotencyProbe
+            ? { readProbe: createSideEffectProbe({ command: webhook.idempotencyProbe, cwd: config.integration.cwd, env: testRun.env, scanner }) }
+            : {}),
+          stop: stopped,
+          deadlineMono,
+        });
+        return webhookRun.then(() => undefined);
+      },
+    };
     if (!testRun.startError && !testRun.exit && !options.signal?.aborted) {
       phases.push(
         ...(await runPhases(mock, plan, {
           clientId: testUser.clientId,
           stop: stopped,
+          drivers,
           onPhase: (phase, index, remainingMs) => progress({ kind: 'phase', phase, index, count: plan.length, remainingMs }),
         })),
       );
@@ -193,7 +229,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       secrets,
       endpoints: OMNIUM_ENDPOINT_INFO,
       universe: { stores: universe.stores.all().map((s) => s.id), markets: universe.markets.all().map((m) => m.marketId) },
-      webhook: config.webhook !== undefined,
+      webhook: webhook ? ((await webhookRun) ?? notDriven(webhookUrl, webhook.timeoutMs, webhook.idempotencyProbe !== undefined)) : null,
       tls: mock.tlsConnections(),
       tlsRuns: runs.filter((r) => r.environment.startsWith('tls:')).map((r) => r.environment.slice(4) as BadTlsKind),
     };
@@ -240,6 +276,18 @@ function judge(checks: readonly Check[], obs: Observations, testRun: Run): Check
     }
     return result;
   });
+}
+
+/** How deliveries authenticate, per config `webhook.auth` and `webhook.header`. */
+function webhookAuth(webhook: NonNullable<GoliveConfig['webhook']>, token: string) {
+  if (webhook.auth === 'api-key') return { type: 'header' as const, name: webhook.header, value: token };
+  if (webhook.header.toLowerCase() === 'authorization') return { type: 'bearer' as const, token };
+  return { type: 'header' as const, name: webhook.header, value: `Bearer ${token}` };
+}
+
+/** The observations of a webhook phase that never ran (the integration stopped first). */
+function notDriven(url: string, timeoutMs: number, probe: boolean): WebhookObservations {
+  return { url, timeoutMs, probe, deliveries: [], simulatedTimeouts: [], probes: null, first: null, duplicates: null, problem: 'the webhook phase did not run (the integration stopped before it)' };
 }
 
 /** The environment of contract.md, renamed per `integration.envNames`. */

@@ -25,6 +25,8 @@ export interface PhaseRunOptions {
   /** Told of an API user created by a rotation, with its secret (shown once). */
   onRotated?: (user: CreatedApiUser) => void;
   environment?: 'test' | 'production';
+  /** What drives a phase with `drive`: resolves when its work is done; `deadlineMono` is the phase's end. */
+  drivers?: Partial<Record<NonNullable<PhaseSpec['drive']>, (deadlineMono: number) => Promise<void>>>;
 }
 
 /**
@@ -55,6 +57,14 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
       options.onPhase?.(phase, index, phases.slice(index).reduce((sum, p) => sum + p.durationMs, 0));
       for (const action of phase.actions) await apply(mock, action, { ...options, initial }, added, timers);
       for (const trigger of phase.triggers ?? []) await mock.emitEvent(trigger, { clientId: options.clientId });
+      if (phase.drive) {
+        const driver = options.drivers?.[phase.drive];
+        const done = driver ? driver(record.startMono + phase.durationMs).then(() => 'done' as const) : Promise.resolve('done' as const);
+        const outcome = await Promise.race([done, wait(phase.durationMs, options.stop)]);
+        record.completed = outcome === 'done' && !stopped;
+        record.endMono = performance.now();
+        continue;
+      }
       const ended = endCondition(mock, phase, options.clientId);
       const watch = watchAfter(mock, phase, options.clientId, record.startMono);
       let outcome = await wait(phase.durationMs, Promise.race([options.stop, ended.promise]));

@@ -53,6 +53,11 @@ export interface PhaseSpec {
   triggers?: readonly { className: 'Order'; objectId?: string; status: string }[];
   /** Recorded with the phase for the checks to read (e.g. `tokenLifetimeSeconds`). */
   params?: Record<string, number>;
+  /**
+   * The harness drives this phase itself: the named driver (given to `runPhases`) runs after
+   * the actions, and the phase ends when it returns (at most `durationMs`).
+   */
+  drive?: 'webhooks';
 }
 
 /** Phase lengths of a certify run. */
@@ -83,6 +88,11 @@ export interface Timings {
   networkMs: number;
   /** Each short run against a listener with a bad certificate. */
   tlsRunMs: number;
+  /** Longest the webhook phase may last (deliveries, probes, duplicates, and the waits after each). */
+  webhookMs: number;
+  /** After each webhook step: at least this long, then until the integration has been quiet this long. */
+  webhookSettleMs: number;
+  webhookQuietMs: number;
 }
 
 /** Full-length timings: about 110 s of intended waiting. */
@@ -100,6 +110,9 @@ export const FULL_TIMINGS: Timings = {
   forbiddenMs: 4_000,
   networkMs: 16_000,
   tlsRunMs: 3_000,
+  webhookMs: 45_000,
+  webhookSettleMs: 1_000,
+  webhookQuietMs: 500,
 };
 
 /** Shortened timings (`--fast`): for tests and demos, about 20 s. */
@@ -117,10 +130,18 @@ export const FAST_TIMINGS: Timings = {
   forbiddenMs: 3_000,
   networkMs: 16_000,
   tlsRunMs: 3_000,
+  webhookMs: 30_000,
+  webhookSettleMs: 750,
+  webhookQuietMs: 400,
 };
 
+export interface PlanOptions {
+  /** The integration has a webhook endpoint (config `webhook`): the webhook phase runs. */
+  webhook: boolean;
+}
+
 /** The phases of `golive certify`, in order. Deactivation comes last: it ends the traffic. */
-export function certifyPlan(t: Timings): PhaseSpec[] {
+export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false }): PhaseSpec[] {
   const storm = (retryAfter: { seconds: number } | { httpDate: number } | 'absent', times: number) =>
     ({ kind: 'add-fault', rule: { match: { times }, action: { kind: 'status', status: 429, retryAfter } } }) as const;
   return [
@@ -130,6 +151,17 @@ export function certifyPlan(t: Timings): PhaseSpec[] {
       durationMs: t.steadyMs,
       actions: [],
     },
+    ...(options.webhook
+      ? [
+          {
+            name: 'webhooks',
+            description: 'an order event delivered, probes with bad auth, the same event again',
+            durationMs: t.webhookMs,
+            actions: [],
+            drive: 'webhooks',
+          } satisfies PhaseSpec,
+        ]
+      : []),
     {
       name: 'rate-limit-retry-after',
       description: `three 429s with Retry-After: ${t.retryAfterSeconds}`,

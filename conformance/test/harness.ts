@@ -23,6 +23,9 @@ export const TEST_TIMINGS: Timings = {
   forbiddenMs: 2_500,
   networkMs: 10_000,
   tlsRunMs: 2_500,
+  webhookMs: 25_000,
+  webhookSettleMs: 500,
+  webhookQuietMs: 300,
 };
 
 export const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));

@@ -72,6 +72,15 @@ const server = http.createServer(async (req, res) => {
     const event = JSON.parse(body);
     if (event.className === 'Order') {
       const order = await callApi('GET', '/api/Orders/' + event.objectId);
+      // NAIVE: reserves the stock again for every delivery, duplicates included.
+      const line = order.orderForm?.lineItems?.[0];
+      const stock = line ? await callApi('GET', '/api/Inventory/' + line.code + '?warehouseIds=' + order.storeId) : null;
+      const item = stock?.result?.[0];
+      if (item) {
+        await callApi('PUT', '/api/Inventory/UpdateMany?isReservedInventoryOverwritten=true', [
+          { sku: item.sku, warehouseCode: item.warehouseCode, inventory: item.inventory, reservedInventory: item.reservedInventory + line.quantity },
+        ]);
+      }
       console.log('Processed order ' + order.id);
     }
   } catch (err) {

@@ -38,13 +38,35 @@ function countProcessing(id) {
   return times;
 }
 
-/** The asynchronous part of a delivery: the payload is only metadata, so fetch the order. */
+/**
+ * Books an order in the ERP: its quantities are reserved in the stock of the order's store
+ * (Omnium's `reservedInventory`). Adding to a reservation is not idempotent by nature, so
+ * this is exactly the work a redelivered event must not repeat.
+ */
+async function reserveStock(order) {
+  let reserved = 0;
+  for (const line of order?.orderForm?.lineItems ?? []) {
+    if (!line.code || !(line.quantity > 0)) continue;
+    const stock = await api.get(`/api/Inventory/${encodeURIComponent(line.code)}?warehouseIds=${encodeURIComponent(order.storeId)}`, {
+      route: 'GET /api/Inventory/{sku}',
+    });
+    const item = (stock?.result ?? []).find((i) => i.warehouseCode === order.storeId);
+    if (!item) continue;
+    const update = { sku: item.sku, warehouseCode: item.warehouseCode, inventory: item.inventory, reservedInventory: item.reservedInventory + line.quantity };
+    await api.put('/api/Inventory/UpdateMany?isReservedInventoryOverwritten=true', [update], { route: 'PUT /api/Inventory/UpdateMany' });
+    reserved += line.quantity;
+  }
+  return reserved;
+}
+
+/** The asynchronous part of a delivery: the payload is only metadata, so fetch the order, then book it. */
 async function processEvent(event, label) {
   if (event.className !== 'Order' || !event.objectId) return log.info(`webhook: ${label} needs no work`);
   try {
     const order = await api.get(`/api/Orders/${encodeURIComponent(event.objectId)}`, { route: 'GET /api/Orders/{id}' });
+    const reserved = await reserveStock(order);
     const times = countProcessing(String(event.id));
-    log.info(`webhook: ${label} processed: order ${order?.id} is ${order?.status} (times processed: ${times})`);
+    log.info(`webhook: ${label} processed: order ${order?.id} is ${order?.status}; ${reserved} item(s) reserved in ${order?.storeId} (times processed: ${times})`);
   } catch (error) {
     if (signal.aborted || error instanceof AuthPausedError || error.logged) return;
     log.error(`webhook: ${label} not processed: ${error.message}`);

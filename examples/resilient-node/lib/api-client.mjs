@@ -162,5 +162,6 @@ export function createApiClient(settings, tokens, { signal }) {
   return {
     get: (path, options) => request('GET', path, options),
     post: (path, body, options) => request('POST', path, { ...options, body }),
+    put: (path, body, options) => request('PUT', path, { ...options, body }),
   };
 }

@@ -1,0 +1,108 @@
+/**
+ * Crafted webhook phases for the webhook checks' unit tests: by default the story of an
+ * endpoint that does everything right, which each test then spoils in one place.
+ *
+ * @example
+ * const w = webhookRun({ probes: { status: 202 } });            // every probe accepted
+ * const finding = check.judge(observations({ webhook: w }));
+ *
+ * Times are seconds since the run started, as in `test-journal.ts`.
+ */
+import type { DeliveryRecord } from '../../mock-server/index.ts';
+import type { DataChange, WebhookObservations, WebhookStep } from './observations.ts';
+import { monoAt } from './test-journal.ts';
+
+export const EVENT_ID = 'a1b2c3d4e5f6a7b8c9d0';
+export const FORGED_ID = 'f0f1f2f3f4f5f6f7f8f9';
+const URL = 'https://127.0.0.1:41000/webhooks/omnium';
+
+/** One delivery record, answered 202 in 12 ms unless told otherwise. */
+export function delivery(partial: Partial<DeliveryRecord> & { at?: number } = {}): DeliveryRecord {
+  const { at = 8, ...rest } = partial;
+  return {
+    seq: 1,
+    eventId: EVENT_ID,
+    subscriptionId: 's1',
+    attempt: 1,
+    kind: 'delivery',
+    verb: 'POST',
+    url: URL,
+    scheme: 'https',
+    authSent: 'Bearer whk_…Q2x8',
+    status: 202,
+    error: null,
+    timedOut: false,
+    latencyMs: 12,
+    responseBytes: 0,
+    startedAt: new Date(Date.UTC(2026, 0, 12, 9, 0, 0) + at * 1000).toISOString(),
+    startMono: monoAt(at),
+    ...rest,
+  };
+}
+
+/** A timed-out send: no status, latency the timeout. */
+export const timedOut = (latencyMs: number): Partial<DeliveryRecord> => ({ status: null, error: 'timeout', timedOut: true, latencyMs });
+
+/** A change of one field, as the data diff reports it. */
+export function change(key: string, field: string, before: unknown, after: unknown, where = 'inventory'): DataChange {
+  return { where, key, field, before, after };
+}
+
+/** What the first delivery of a well-behaved endpoint changed: the order's status and a stock reservation. */
+export const FIRST_EFFECTS: DataChange[] = [
+  change('o-1001', 'status', 'New', 'InProgress', 'orders'),
+  change('SKU-1@oslo-online', 'reservedInventory', 1, 3),
+];
+
+export interface WebhookRunOptions {
+  /** The first delivery's outcome (default 202 in 12 ms). */
+  first?: Partial<DeliveryRecord>;
+  /** Every probe's outcome (default 401), or one per probe: no-auth, wrong-token, other-tenant. */
+  probes?: Partial<DeliveryRecord> | [Partial<DeliveryRecord>, Partial<DeliveryRecord>, Partial<DeliveryRecord>];
+  /** Each duplicate's outcome: at once, the simulated timeout's retry (default 202). */
+  duplicates?: Partial<DeliveryRecord>;
+  firstChanges?: DataChange[];
+  probeChanges?: DataChange[];
+  duplicateChanges?: DataChange[];
+  /** Steps that did not happen. */
+  without?: ('probes' | 'duplicates')[];
+  step?: { first?: Partial<WebhookStep>; probes?: Partial<WebhookStep>; duplicates?: Partial<WebhookStep> };
+  extra?: Partial<WebhookObservations>;
+}
+
+/**
+ * A webhook phase: the first delivery (seq 1), three probes of a forged copy (2–4), then the
+ * duplicates: one at once (5), one cut short after 50 ms (6, a simulated timeout) and its retry (7).
+ */
+export function webhookRun(options: WebhookRunOptions = {}): WebhookObservations {
+  const probeOutcomes = Array.isArray(options.probes) ? options.probes : [options.probes, options.probes, options.probes];
+  const first = delivery({ seq: 1, at: 8, ...options.first });
+  const probes = (['no-auth', 'wrong-token', 'other-tenant'] as const).map((probe, i) =>
+    delivery({ seq: 2 + i, at: 10, eventId: FORGED_ID, kind: 'probe', probe, note: `probe: ${probe}`, status: 401, authSent: probe === 'no-auth' ? null : 'Bearer whk_…zzzz', ...probeOutcomes[i] }),
+  );
+  const dup = { eventId: EVENT_ID, kind: 'duplicate' as const, ...options.duplicates };
+  const duplicates = [
+    delivery({ seq: 5, at: 12, ...dup, note: 'duplicate, at once' }),
+    delivery({ seq: 6, at: 12.1, eventId: EVENT_ID, kind: 'duplicate', note: 'duplicate after a simulated timeout', ...timedOut(50) }),
+    delivery({ seq: 7, at: 13.2, ...dup, kind: 'retry', attempt: 2, note: 'duplicate after a simulated timeout' }),
+  ];
+  const without = new Set(options.without ?? []);
+  const step = (eventId: string, records: DeliveryRecord[], changes: DataChange[], extra?: Partial<WebhookStep>): WebhookStep => ({
+    eventId,
+    seqs: records.map((r) => r.seq),
+    changes,
+    settled: true,
+    ...extra,
+  });
+  return {
+    url: URL,
+    timeoutMs: 10_000,
+    probe: false,
+    deliveries: [first, ...(without.has('probes') ? [] : probes), ...(without.has('duplicates') ? [] : duplicates)],
+    simulatedTimeouts: without.has('duplicates') ? [] : [6],
+    first: step(EVENT_ID, [first], options.firstChanges ?? FIRST_EFFECTS, options.step?.first),
+    probes: without.has('probes') ? null : step(FORGED_ID, probes, options.probeChanges ?? [], options.step?.probes),
+    duplicates: without.has('duplicates') ? null : step(EVENT_ID, duplicates, options.duplicateChanges ?? [], options.step?.duplicates),
+    ...options.extra,
+  };
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import check from './webhooks.validates-auth.ts';
+import { observations } from './test-journal.ts';
+import { change, timedOut, webhookRun } from './test-webhooks.ts';
+
+const judge = (webhook: Parameters<typeof observations>[0]['webhook']) => check.judge(observations({ webhook }));
+
+describe('webhooks.validates-auth', () => {
+  it('passes when every probe gets 401 or 403, changes nothing, and the right secret gets 2xx', () => {
+    const finding = judge(webhookRun({ probes: [{ status: 401 }, { status: 403 }, { status: 401 }] }));
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe(
+      "Deliveries with no auth header (401), a wrong token (403), another tenant's token (401) were refused and changed nothing; the one with the right secret got 202.",
+    );
+    expect(finding.evidence.filter((e) => e.kind === 'delivery')).toHaveLength(4);
+  });
+
+  it('fails an endpoint that accepts a delivery without the right secret', () => {
+    const finding = judge(webhookRun({ probes: [{ status: 202 }, { status: 401 }, { status: 202 }] }));
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toMatch(/^no auth header got 202, another tenant's token got 202: deliveries were accepted without the right secret/);
+  });
+
+  it('fails a probe answered 401 that still changed data, and shows the change', () => {
+    const finding = judge(webhookRun({ probeChanges: [change('SKU-1@oslo-online', 'reservedInventory', 3, 5)] }));
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toMatch(/the probes changed data \(inventory SKU-1@oslo-online reservedInventory: 3 → 5\)/);
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'change', key: 'SKU-1@oslo-online', before: 3, after: 5 }));
+  });
+
+  it('fails a refusal with a status other than 401 or 403', () => {
+    const finding = judge(webhookRun({ probes: [{ status: 400 }, { status: 401 }, { status: 401 }] }));
+    expect(finding).toMatchObject({ verdict: 'fail', summary: expect.stringMatching(/no auth header got 400: a delivery with bad auth should get 401/) });
+  });
+
+  it('fails an endpoint that refuses the right secret as well', () => {
+    const finding = judge(webhookRun({ first: { status: 401 } }));
+    expect(finding).toMatchObject({ verdict: 'fail', summary: expect.stringMatching(/the right secret was refused too \(401\)/) });
+  });
+
+  it('is inconclusive when the right secret got no answer in time', () => {
+    const finding = judge(webhookRun({ first: timedOut(10_000) }));
+    expect(finding).toMatchObject({ verdict: 'inconclusive', summary: expect.stringMatching(/right secret was not answered with 2xx either \(no answer within 10000 ms/) });
+  });
+
+  it('is inconclusive when a probe got no answer, and when the probes were never sent', () => {
+    expect(judge(webhookRun({ probes: [{}, timedOut(10_000), {}] })).verdict).toBe('inconclusive');
+    expect(judge(webhookRun({ without: ['probes', 'duplicates'] })).verdict).toBe('inconclusive');
+  });
+
+  it('is not applicable without a webhook endpoint', () => {
+    expect(judge(null).verdict).toBe('not-applicable');
+  });
+});

@@ -1,0 +1,63 @@
+import type { Evidence } from '../../reports/model.ts';
+import { defineCheck, firstOf, inconclusive } from './check.ts';
+import { changeEvidence, deliveryEvidence, isFinding, isSuccess, outcome, recordsOf, summarizeChanges, webhookPhase } from './webhook-traffic.ts';
+
+const PROBE_WORDS = { 'no-auth': 'no auth header', 'wrong-token': 'a wrong token', 'other-tenant': "another tenant's token" } as const;
+const rejected = (status: number | null) => status === 401 || status === 403;
+
+export default defineCheck({
+  id: 'webhooks.validates-auth',
+  title: 'The webhook endpoint validates the configured token or API-key header',
+  section: 'Webhooks',
+  required: true,
+  remediation:
+    'Check the Authorization (or API-key) header of every delivery against the secret configured on the event subscription, in constant time, before doing anything with the body; answer 401 when it is missing or wrong, and do no work for it.',
+  judge(obs) {
+    const w = webhookPhase(obs);
+    if (isFinding(w)) return w;
+    if (!w.probes) return inconclusive(`The probes with bad auth were not sent${w.problem ? `: ${w.problem}` : ' (the webhook phase ended first)'}.`);
+    const probes = recordsOf(w, w.probes.seqs).filter((r) => r.kind === 'probe' && !(r.plainHttpOnly && !r.fallback));
+    if (probes.length === 0) return inconclusive('No probe with bad auth reached the endpoint.');
+    const accepted = probes.filter((r) => isSuccess(r));
+    const wrongStatus = probes.filter((r) => r.status !== null && !isSuccess(r) && !rejected(r.status));
+    const unanswered = probes.filter((r) => r.status === null);
+    const effects = w.probes.changes;
+    const evidence: Evidence[] = probes.map((r) => deliveryEvidence(obs, r, `probe with ${PROBE_WORDS[r.probe!]}: ${outcome(r)}`));
+
+    const firstRecords = recordsOf(w, w.first?.seqs ?? []).filter((r) => r.kind === 'delivery' || r.kind === 'retry');
+    const good = firstRecords.find((r) => isSuccess(r));
+    const refused = firstRecords.find((r) => rejected(r.status));
+
+    const problems: string[] = [];
+    if (accepted.length > 0) problems.push(`${accepted.map((r) => `${PROBE_WORDS[r.probe!]} got ${r.status}`).join(', ')}: deliveries were accepted without the right secret`);
+    if (wrongStatus.length > 0) problems.push(`${wrongStatus.map((r) => `${PROBE_WORDS[r.probe!]} got ${r.status}`).join(', ')}: a delivery with bad auth should get 401 (or 403)`);
+    if (effects.length > 0) problems.push(`the probes changed data (${summarizeChanges(effects)})`);
+    if (refused && !good) problems.push(`the delivery with the right secret was refused too (${refused.status})`);
+    if (problems.length > 0) {
+      return {
+        verdict: 'fail',
+        summary: `${problems.join('; ')}.`,
+        evidence: [
+          ...evidence,
+          ...(refused && !good ? [deliveryEvidence(obs, refused, 'the right secret, refused')] : []),
+          ...firstOf(effects.map((c) => changeEvidence(c, 'changed by a probe with bad auth')), 5),
+        ],
+      };
+    }
+    if (unanswered.length > 0) {
+      return inconclusive(`${unanswered.map((r) => `${PROBE_WORDS[r.probe!]}: ${outcome(r)}`).join(', ')}: the endpoint did not answer every probe.`, evidence);
+    }
+    if (!good) {
+      const first = firstRecords[0];
+      return inconclusive(
+        `Every probe with bad auth got 401/403, but the delivery with the right secret was not answered with 2xx either (${first ? outcome(first) : 'not sent'}), so whether the endpoint accepts the right secret is unknown.`,
+        [...evidence, ...(first ? [deliveryEvidence(obs, first)] : [])],
+      );
+    }
+    return {
+      verdict: 'pass',
+      summary: `Deliveries with ${probes.map((r) => `${PROBE_WORDS[r.probe!]} (${r.status})`).join(', ')} were refused and changed nothing${w.probes.settled ? '' : ' that golive saw before the phase ended'}; the one with the right secret got ${good.status}.`,
+      evidence: [...evidence, deliveryEvidence(obs, good, 'the right secret')],
+    };
+  },
+});

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { DomainEvent, MockControl, SubscriptionInput } from '../../mock-server/index.ts';
+import type { DataChange, WebhookObservations, WebhookStep } from '../checks/observations.ts';
+import { diffProbeOutput, diffTables } from '../observe/data-diff.ts';
+import type { ProbeReading } from '../observe/side-effect-probe.ts';
+
+/** How long the driver waits for the integration to finish what a delivery set off. */
+export interface SettleTimings {
+  /** Always at least this long after a step's sends were answered. */
+  minMs: number;
+  /** …and until the API user has made no write (and no delivery is in flight) for this long. */
+  quietMs: number;
+  /** …but never longer than this. */
+  maxMs: number;
+}
+
+export interface WebhookDriverOptions {
+  mock: MockControl;
+  /** The run's API user: the order the event is about is one it may see; its writes are the effects watched. */
+  clientId: string;
+  /** The subscription: the integration's endpoint over HTTPS, its auth, event classes and timeout. */
+  subscription: Pick<SubscriptionInput, 'url' | 'auth' | 'classNames' | 'timeoutMs'> & { url: string; timeoutMs: number };
+  /** A secret of another tenant, for the other-tenant probe. */
+  otherTenantToken: string;
+  settle: SettleTimings;
+  /** The integration's side-effect probe (config `webhook.idempotencyProbe`), when it has one. */
+  readProbe?: () => Promise<ProbeReading>;
+  /** Settles when the run must end early. */
+  stop: Promise<unknown>;
+  /** The phase's time: no step starts after it, and waits end with it. */
+  deadlineMono: number;
+}
+
+/** What a step compares: the mock's data and what the side-effect probe said. */
+interface State {
+  data: ReturnType<ReturnType<MockControl['runtime']>['db']['snapshot']>;
+  probe: ProbeReading | null;
+}
+
+/** The status the run's order event moves an order to (any order of the API user's that is not in it already). */
+export const EVENT_STATUS = 'InProgress';
+
+/**
+ * The webhook phase (checklist section 4): subscribes the integration's endpoint, emits a real
+ * order event, probes with no auth, a wrong token and another tenant's token (a copy of the
+ * event under a new id), then sends the same event again at once and after a simulated
+ * timeout. Before and after each step it takes the mock's data (and the side-effect probe's
+ * output), once the integration has settled, so the checks can see what each step changed.
+ */
+export async function driveWebhooks(options: WebhookDriverOptions): Promise<WebhookObservations> {
+  const { mock, clientId } = options;
+  const sub = mock.subscribe({ ...options.subscription, verb: 'POST', fallbackToHttp: true });
+  const user = mock.getApiUser(clientId);
+  const db = mock.runtime(user?.tenant, 'test').db;
+  let stopped = false;
+  void options.stop.then(() => {
+    stopped = true;
+  });
+  const simulatedTimeouts: number[] = [];
+  const obs: WebhookObservations = {
+    url: options.subscription.url,
+    timeoutMs: options.subscription.timeoutMs,
+    probe: options.readProbe !== undefined,
+    deliveries: [],
+    simulatedTimeouts,
+    probes: null,
+    first: null,
+    duplicates: null,
+  };
+  const remaining = () => options.deadlineMono - performance.now();
+  /** `promise`, or nothing once the phase's time is up or the run stops. */
+  const bounded = <T>(promise: Promise<T>, ms = remaining()): Promise<T | undefined> =>
+    Promise.race([promise, sleep(Math.max(0, ms)), options.stop.then(() => undefined)]);
+  const state = async (): Promise<State> => ({ data: db.snapshot(), probe: options.readProbe ? await options.readProbe() : null });
+  const settle = () => settled(mock, clientId, options.settle, () => stopped || remaining() <= 0);
+
+  const step = async (before: State, eventId: string, sends: () => Promise<unknown>): Promise<WebhookStep> => {
+    const fromSeq = lastSeq(mock);
+    await bounded(sends());
+    const calm = await settle();
+    const after = await state();
+    const failed = [before.probe, after.probe].find((p) => p && !p.ok);
+    return {
+      eventId,
+      seqs: mock.webhooks.log().filter((r) => r.subscriptionId === sub.id && r.seq > fromSeq && r.eventId === eventId).map((r) => r.seq),
+      changes: changesBetween(before, after),
+      settled: calm,
+      ...(failed && !failed.ok ? { probeError: failed.error } : {}),
+    };
+  };
+
+  try {
+    // 1. A real domain change, delivered with the right token.
+    let event: DomainEvent | undefined;
+    const beforeFirst = await state();
+    obs.first = await step(beforeFirst, '', async () => {
+      event = await mock.emitEvent({ className: 'Order', status: EVENT_STATUS }, { clientId });
+      // Published on emit; drain() resolves once its first attempt (and any HTTP fallback) is answered.
+      await mock.webhooks.drain();
+    });
+    if (!event) throw new Error('no order event could be emitted');
+    obs.first.eventId = event.id;
+    obs.first.seqs = mock.webhooks.log().filter((r) => r.subscriptionId === sub.id && r.eventId === event!.id).map((r) => r.seq);
+    if (obs.first.seqs.length === 0) {
+      obs.problem = `the order event was not delivered: the subscription's event classes (config webhook.events: ${options.subscription.classNames?.join(', ')}) do not include Order`;
+      return obs;
+    }
+
+    // 2. A forged copy (a new event id) with no auth, a wrong token, another tenant's token.
+    if (stopped || remaining() <= 0) return obs;
+    const forged: DomainEvent = { ...event, id: randomUUID().replace(/-/g, '').slice(0, 20) };
+    obs.probes = await step(await state(), forged.id, () =>
+      Promise.all(
+        (['no-auth', 'wrong-token', 'other-tenant'] as const).map((probe) =>
+          mock.webhooks.deliver(sub.id, forged, { probe, otherTenantToken: options.otherTenantToken, note: `probe: ${probe}` }),
+        ),
+      ),
+    );
+
+    // 3. The first event again, same id: at once, then cut short after 50 ms and retried as after a timeout.
+    if (stopped || remaining() <= 0) return obs;
+    const id = event.id;
+    obs.duplicates = await step(await state(), id, async () => {
+      await mock.webhooks.redeliver(id, { subscriptionId: sub.id, note: 'duplicate, at once' });
+      const cut = await mock.webhooks.redeliver(id, { subscriptionId: sub.id, afterTimeout: true, note: 'duplicate after a simulated timeout' });
+      simulatedTimeouts.push(...cut.map((r) => r.seq));
+      // The cut-short send goes again after the first retry delay; its record appears once it is answered.
+      // (Not idle(): that would also wait out the retries of any delivery the endpoint failed, up to 21 s.)
+      const after = Math.max(...cut.map((r) => r.seq));
+      await until(() => mock.webhooks.log().some((r) => r.seq > after && r.eventId === id && r.kind === 'retry' && r.subscriptionId === sub.id), () => stopped || remaining() <= 0);
+    });
+    return obs;
+  } catch (err) {
+    obs.problem = `golive could not drive the webhook phase (a bug in golive, please report it): ${(err as Error).message}`;
+    return obs;
+  } finally {
+    mock.webhooks.unsubscribe(sub.id);
+    obs.deliveries = mock.webhooks.log().filter((r) => r.subscriptionId === sub.id);
+  }
+}
+
+function lastSeq(mock: MockControl): number {
+  const log = mock.webhooks.log();
+  return log.length ? log[log.length - 1]!.seq : 0;
+}
+
+function changesBetween(before: State, after: State): DataChange[] {
+  const { changes } = diffTables(before.data, after.data);
+  if (before.probe?.ok && after.probe?.ok) changes.push(...diffProbeOutput(before.probe.output, after.probe.output));
+  return changes;
+}
+
+/** Resolves once `done()` holds (true) or `over()` does (false); looks every 50 ms. */
+async function until(done: () => boolean, over: () => boolean): Promise<boolean> {
+  for (;;) {
+    if (done()) return true;
+    if (over()) return false;
+    await sleep(50);
+  }
+}
+
+const sleep = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+
+/** Methods that change data; a POST counts when the endpoint needs an admin role (searches are POSTs too). */
+const isWrite = (method: string, role: string | null) =>
+  method === 'PUT' || method === 'PATCH' || method === 'DELETE' || (method === 'POST' && role !== null && /Admin$/.test(role));
+
+/**
+ * Waits until the integration has finished what the last sends set off: at least `minMs`, then
+ * until `quietMs` have passed with no write by the API user and no delivery in flight, at most
+ * `maxMs`. Resolves false when it gave up (time up, or the run stopped).
+ */
+async function settled(mock: MockControl, clientId: string, t: SettleTimings, over: () => boolean): Promise<boolean> {
+  const start = performance.now();
+  let lastActivity = start;
+  const unsubscribe = mock.journal.subscribe((e) => {
+    if (e.apiUser === clientId && isWrite(e.method, e.requiredRole)) lastActivity = performance.now();
+  });
+  try {
+    // A quiet period can only be waited for by looking again; 50 ms is far below any quiet period asked for.
+    for (;;) {
+      const now = performance.now();
+      if (mock.webhooks.pending().inFlight > 0) lastActivity = now;
+      if (now - start >= t.minMs && now - lastActivity >= t.quietMs) return true;
+      if (now - start >= t.maxMs || over()) return false;
+      await sleep(50);
+    }
+  } finally {
+    unsubscribe();
+  }
+}
