@@ -3,7 +3,7 @@ import { type Check, type Finding, defineCheck, firstOf, phaseMissing, requestEv
 import { PRODUCTION_CLIENT, RUN_START_MONO, journal, observations, phaseRecord } from './test-journal.ts';
 
 const rule = (required: boolean, judge: () => Finding): Check =>
-  defineCheck({ id: 'example.rule', title: 'An example rule', section: 'Token handling', required, remediation: 'Do the right thing.', judge });
+  defineCheck({ id: 'example.rule', title: 'An example rule', section: 'Token handling', required, phases: [], remediation: 'Do the right thing.', judge });
 
 const finding = (verdict: Finding['verdict']): Finding => ({ verdict, summary: `it is ${verdict}`, evidence: [{ kind: 'note', text: 'why' }] });
 

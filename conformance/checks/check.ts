@@ -16,6 +16,11 @@ export interface Check {
   readonly title: string;
   readonly section: 'Credentials' | 'Token handling' | 'Error handling' | 'Webhooks' | 'Beyond the Omnium checklist';
   readonly required: boolean;
+  /**
+   * The phases of the certify plan it needs besides `steady` (which always runs, with the
+   * production and bad-TLS runs beside it): with `--only`, just these run.
+   */
+  readonly phases: readonly string[];
   /** What to change, in the words of the guide. */
   readonly remediation: string;
   judge(obs: Observations): Finding;

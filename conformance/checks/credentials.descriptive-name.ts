@@ -18,6 +18,7 @@ export default defineCheck({
   title: 'The API user has a name that identifies the system it belongs to',
   section: 'Credentials',
   required: false,
+  phases: [],
   remediation:
     'Name the API user after the system and purpose it serves, e.g. "ERP Order Export" or "PIM Product Sync", so that whoever reviews API users can tell what each one is for and rotate or remove it safely (config apiUser.name).',
   judge(obs) {

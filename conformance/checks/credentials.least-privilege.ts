@@ -6,6 +6,7 @@ export default defineCheck({
   title: 'The API user has no more roles than the endpoints it calls require',
   section: 'Credentials',
   required: true,
+  phases: ['webhooks'],
   remediation:
     'Assign only the roles the integration needs (an Admin role includes its Read role; ApiOwner includes everything and is almost never right for an integration). golive names the minimal set below: assign exactly that (config apiUser.roles).',
   judge(obs) {

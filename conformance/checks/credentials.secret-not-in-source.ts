@@ -21,6 +21,7 @@ export default defineCheck({
   title: 'No secret or token is stored in plain text in the integration\'s files',
   section: 'Credentials',
   required: true,
+  phases: [],
   remediation:
     'Keep the client secret, tokens and the webhook secret out of source, config and cache files: read them from the environment or a secret store (Azure Key Vault, AWS Secrets Manager, HashiCorp Vault), keep tokens in memory, and remove committed secrets from git history and rotate them.',
   judge(obs) {

@@ -5,6 +5,7 @@ export default defineCheck({
   title: 'The API user is scoped to the stores and markets it works with',
   section: 'Credentials',
   required: false,
+  phases: ['webhooks'],
   remediation:
     'Scope the API user to the stores and markets it actually works with (store- and market-specific roles) instead of AllStores / AllMarkets, so a leaked secret exposes as little as possible (config apiUser.stores / apiUser.markets).',
   judge(obs) {

@@ -5,6 +5,7 @@ export default defineCheck({
   title: 'Test and production use different API users and tokens',
   section: 'Credentials',
   required: true,
+  phases: [],
   remediation:
     'Create a separate API user in each environment and configure each deployment with its own credentials; never carry a token, cached or not, from the test environment to production (cache tokens per environment and API URL).',
   judge(obs) {

@@ -10,6 +10,7 @@ export default defineCheck({
   title: '429 is handled with backoff: Retry-After honoured, growing waits without it',
   section: 'Error handling',
   required: true,
+  phases: ['rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after'],
   remediation:
     'On 429 Too Many Requests wait at least Retry-After (seconds or an HTTP date) before retrying; without it, back off exponentially (for example 1 s, 2 s, 4 s … with jitter, capped), and lower your parallelism.',
   judge(obs) {

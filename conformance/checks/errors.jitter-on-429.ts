@@ -8,6 +8,7 @@ export default defineCheck({
   title: 'Backoff has jitter',
   section: 'Error handling',
   required: false,
+  phases: ['rate-limit-no-retry-after', 'rate-limit-no-retry-after-again'],
   remediation:
     'Add random jitter to every backoff wait (for example "full" or "equal" jitter), so that many clients, or many workers of one client, do not retry in lockstep after a 429.',
   judge(obs) {

@@ -10,6 +10,7 @@ export default defineCheck({
   title: 'Network errors and timeouts are retried, with a limit',
   section: 'Error handling',
   required: true,
+  phases: ['flaky-network'],
   remediation:
     'Retry connection resets, 502/503/504 and timeouts with backoff, a bounded number of times (for example 3–5), and give every request a timeout so a response that never comes is abandoned.',
   judge(obs) {

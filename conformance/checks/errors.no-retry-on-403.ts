@@ -10,6 +10,7 @@ export default defineCheck({
   title: '403 is treated as a configuration problem: logged, not retried',
   section: 'Error handling',
   required: true,
+  phases: ['missing-role'],
   remediation:
     'A 403 means the API user lacks a role or store/market access: retrying cannot help. Log an error that names the request and the likely cause, alert someone, and do not repeat the request (a new token does not change the roles either).',
   judge(obs) {

@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { planFor } from '../runner/certify.ts';
+import { FULL_TIMINGS, certifyPlan } from '../runner/plan.ts';
 import { CHECKS, runCheck } from './index.ts';
 import { observations } from './test-journal.ts';
 
@@ -41,6 +43,20 @@ describe('the catalog of checks', () => {
       expect(files).toContain(`${id}.ts`);
       expect(files).toContain(`${id}.test.ts`);
     }
+  });
+
+  it('names only phases of the certify plan as the phases a check needs', () => {
+    const names = new Set(certifyPlan(FULL_TIMINGS, { webhook: true }).map((p) => p.name));
+    for (const c of CHECKS) for (const p of c.phases) expect(names.has(p), `${c.id}: ${p}`).toBe(true);
+  });
+
+  it('runs only the phases the checks given with --only need, in plan order, steady always', () => {
+    const plan = certifyPlan(FULL_TIMINGS, { webhook: true });
+    const pick = (...ids: string[]) => planFor(plan, CHECKS.filter((c) => ids.includes(c.id))).map((p) => p.name);
+    expect(pick('webhooks.idempotent')).toEqual(['steady', 'webhooks']);
+    expect(pick('token.not-in-url')).toEqual(['steady']);
+    expect(pick('errors.jitter-on-429', 'token.proactive-renewal')).toEqual(['steady', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again', 'revoked-token', 'short-lived-tokens']);
+    expect(planFor(plan, null)).toHaveLength(plan.length);
   });
 
   it('marks exactly the advisory checks of the checklist as not required', () => {

@@ -5,6 +5,7 @@ export default defineCheck({
   title: 'A token is requested once and reused for many calls',
   section: 'Token handling',
   required: true,
+  phases: [],
   remediation:
     'Cache the token (in memory) for its lifetime and reuse it for every call; request a new one only shortly before it expires or after a 401. Omnium tokens live 10 days.',
   judge(obs) {

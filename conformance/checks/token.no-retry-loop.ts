@@ -10,6 +10,7 @@ export default defineCheck({
   title: 'A second 401 stops the integration from retrying in a loop',
   section: 'Token handling',
   required: true,
+  phases: ['deactivated-user'],
   remediation:
     'If the request still answers 401 after one token renewal (the API user is deactivated or its secret was rotated), stop calling, log an error that names the problem and alert someone; do not request tokens in a loop.',
   judge(obs) {

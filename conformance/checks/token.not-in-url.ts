@@ -5,6 +5,7 @@ export default defineCheck({
   title: 'Tokens and secrets are never sent in a URL',
   section: 'Token handling',
   required: true,
+  phases: [],
   remediation:
     'Send the bearer token only in the Authorization header, never as a query parameter or path segment: URLs end up in proxy and server access logs. The client secret belongs only in the token request (preferably its form body).',
   judge(obs) {

@@ -7,6 +7,7 @@ export default defineCheck({
   title: 'Tokens and secrets never appear in the integration\'s logs',
   section: 'Token handling',
   required: true,
+  phases: [],
   remediation:
     'Never log tokens, client secrets or webhook secrets, not even a prefix: log that a token was obtained and when it expires, and mask Authorization headers in request logging.',
   judge(obs) {

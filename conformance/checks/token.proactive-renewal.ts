@@ -8,6 +8,7 @@ export default defineCheck({
   title: 'A new token is obtained before the old one expires',
   section: 'Token handling',
   required: true,
+  phases: ['revoked-token', 'short-lived-tokens'],
   remediation:
     'Track the expiry of the token (the JWT exp claim, or expiresIn of the JSON response) and request a new one a little before it (for example at 80 % of its lifetime), instead of waiting for a 401.',
   judge(obs) {

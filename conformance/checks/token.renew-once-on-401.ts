@@ -5,6 +5,7 @@ export default defineCheck({
   title: 'On 401 the integration requests a new token and retries once',
   section: 'Token handling',
   required: true,
+  phases: ['revoked-token', 'short-lived-tokens'],
   remediation:
     'When a call answers 401, request a new token once and retry the call once with it; if that also answers 401, stop and alert instead of looping.',
   judge(obs) {

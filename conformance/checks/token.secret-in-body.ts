@@ -5,6 +5,7 @@ export default defineCheck({
   title: 'The token request carries the client secret in a form body',
   section: 'Token handling',
   required: false,
+  phases: [],
   remediation:
     'POST the credentials to /api/token as an application/x-www-form-urlencoded body (clientId=…&clientSecret=…), not in the query string, which proxies and servers write to their access logs.',
   judge(obs) {

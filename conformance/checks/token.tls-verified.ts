@@ -9,6 +9,7 @@ export default defineCheck({
   title: 'The integration refuses a server whose TLS certificate is not trusted',
   section: 'Token handling',
   required: true,
+  phases: [],
   remediation:
     'Never turn certificate verification off (NODE_TLS_REJECT_UNAUTHORIZED=0, verify=False, InsecureSkipVerify…): trust a private CA by adding it (NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, SSL_CERT_FILE), so a man in the middle never receives your credentials.',
   judge(obs) {

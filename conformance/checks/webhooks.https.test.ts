@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { WebhookObservations } from './observations.ts';
 import check from './webhooks.https.ts';
 import { observations } from './test-journal.ts';
 import { delivery, webhookRun } from './test-webhooks.ts';
 
-const judge = (webhook: Parameters<typeof observations>[0]['webhook']) => check.judge(observations({ webhook }));
+const judge = (webhook: WebhookObservations | null) => check.judge(observations({ webhook }));
 
 describe('webhooks.https', () => {
   it('passes when deliveries reached the endpoint over verified HTTPS', () => {

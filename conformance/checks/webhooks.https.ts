@@ -9,6 +9,7 @@ export default defineCheck({
   title: 'The webhook endpoint serves HTTPS, not plain HTTP',
   section: 'Webhooks',
   required: true,
+  phases: ['webhooks'],
   remediation:
     'Serve the webhook endpoint over HTTPS only: deliveries carry the webhook secret and order data. golive hands the integration a certificate and key (WEBHOOK_TLS_CERT, WEBHOOK_TLS_KEY); in production use a certificate from a public CA.',
   judge(obs) {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { WebhookObservations } from './observations.ts';
 import check from './webhooks.idempotent.ts';
 import { observations } from './test-journal.ts';
 import { EVENT_ID, change, timedOut, webhookRun } from './test-webhooks.ts';
 
-const judge = (webhook: Parameters<typeof observations>[0]['webhook']) => check.judge(observations({ webhook }));
+const judge = (webhook: WebhookObservations | null) => check.judge(observations({ webhook }));
 
 describe('webhooks.idempotent', () => {
   it('passes when the duplicates leave the data as the first delivery left it', () => {

@@ -6,6 +6,7 @@ export default defineCheck({
   title: 'Receiving the same event more than once has the effect of receiving it once',
   section: 'Webhooks',
   required: true,
+  phases: ['webhooks'],
   remediation:
     'Omnium delivers at least once: the same event (same id) can arrive again, after a timeout or a retry. Track the ids of processed events (or make the work itself idempotent, e.g. keyed by order id and status) and skip duplicates, still answering 2xx.',
   judge(obs) {

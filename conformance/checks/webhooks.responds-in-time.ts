@@ -12,6 +12,7 @@ export default defineCheck({
   title: 'The webhook endpoint answers within the connector timeout',
   section: 'Webhooks',
   required: true,
+  phases: ['webhooks'],
   remediation:
     'Answer 2xx as soon as the delivery is authenticated and stored, and do the work afterwards (a queue, a background task). A delivery not answered within the connector timeout counts as failed and is sent again, so slow work is also done twice.',
   judge(obs) {

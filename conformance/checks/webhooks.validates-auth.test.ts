@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { WebhookObservations } from './observations.ts';
 import check from './webhooks.validates-auth.ts';
 import { observations } from './test-journal.ts';
 import { change, timedOut, webhookRun } from './test-webhooks.ts';
 
-const judge = (webhook: Parameters<typeof observations>[0]['webhook']) => check.judge(observations({ webhook }));
+const judge = (webhook: WebhookObservations | null) => check.judge(observations({ webhook }));
 
 describe('webhooks.validates-auth', () => {
   it('passes when every probe gets 401 or 403, changes nothing, and the right secret gets 2xx', () => {

@@ -10,6 +10,7 @@ export default defineCheck({
   title: 'The webhook endpoint validates the configured token or API-key header',
   section: 'Webhooks',
   required: true,
+  phases: ['webhooks'],
   remediation:
     'Check the Authorization (or API-key) header of every delivery against the secret configured on the event subscription, in constant time, before doing anything with the body; answer 401 when it is missing or wrong, and do no work for it.',
   judge(obs) {

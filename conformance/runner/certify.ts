@@ -86,7 +86,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const mock = await createMockServer({ stateDir: state, demoUser: false });
   const scanner = createSecretScanner();
   const stopTokenWatch = mock.onTokenIssued((token) => scanner.add({ kind: 'token', value: token }));
-  const plan = certifyPlan(timings, { webhook: config.webhook !== undefined });
+  const checks = selectChecks(options.only);
+  const plan = planFor(certifyPlan(timings, { webhook: config.webhook !== undefined }), options.only ? checks : null);
   const phases: PhaseRecord[] = [];
   const runs: Run[] = [];
   const progress = options.onProgress ?? (() => {});
@@ -180,8 +181,12 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const webhookUrl = webhook ? `https://127.0.0.1:${testRun.webhookPort}${webhook.path}` : '';
     let webhookRun: Promise<WebhookObservations> | null = null;
     const drivers = {
-      webhooks: (deadlineMono: number) => {
-        if (!webhook) return Promise.resolve();
+      webhooks: async () => {
+        if (!webhook) return;
+        // Nothing else of the integration may run while the phase compares states before and
+        // after each delivery: the production and bad-TLS runs share its files (and its probe).
+        await Promise.race([Promise.all([productionRun, tlsRuns]), stopped]);
+        const deadlineMono = performance.now() + timings.webhookMs;
         webhookRun = driveWebhooks({
           mock,
           clientId: testUser.clientId,
@@ -199,7 +204,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           stop: stopped,
           deadlineMono,
         });
-        return webhookRun.then(() => undefined);
+        await webhookRun;
       },
     };
     if (!testRun.startError && !testRun.exit && !options.signal?.aborted) {
@@ -233,8 +238,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       tls: mock.tlsConnections(),
       tlsRuns: runs.filter((r) => r.environment.startsWith('tls:')).map((r) => r.environment.slice(4) as BadTlsKind),
     };
-    const checks = judge(selectChecks(options.only), obs, testRun);
-    return buildReport({ config, startedAt, runStartMono, plan, phases, runs, checks });
+    const results = judge(checks, obs, testRun);
+    return buildReport({ config, startedAt, runStartMono, plan, phases, runs, checks: results });
   } finally {
     stopTokenWatch();
     await Promise.all(runs.map((r) => r.process?.stop()));
@@ -260,6 +265,13 @@ async function runBeside(
 
 function selectChecks(only: readonly string[] | undefined): readonly Check[] {
   return only?.length ? CHECKS.filter((c) => only.includes(c.id)) : CHECKS;
+}
+
+/** The plan's phases that the selected checks need, in plan order (`steady` always); every phase when `checks` is null. */
+export function planFor(plan: readonly PhaseSpec[], checks: readonly Check[] | null): PhaseSpec[] {
+  if (!checks) return [...plan];
+  const needed = new Set(['steady', ...checks.flatMap((c) => c.phases)]);
+  return plan.filter((p) => needed.has(p.name));
 }
 
 /** Every check judged; if the integration never became ready, none can pass. */

@@ -25,7 +25,10 @@ export interface PhaseRunOptions {
   /** Told of an API user created by a rotation, with its secret (shown once). */
   onRotated?: (user: CreatedApiUser) => void;
   environment?: 'test' | 'production';
-  /** What drives a phase with `drive`: resolves when its work is done; `deadlineMono` is the phase's end. */
+  /**
+   * What drives a phase with `drive`: resolves when its work is done. `deadlineMono` is when the
+   * phase would end counted from its start; the driver keeps to it, or to its own if it must wait first.
+   */
   drivers?: Partial<Record<NonNullable<PhaseSpec['drive']>, (deadlineMono: number) => Promise<void>>>;
 }
 
@@ -59,8 +62,9 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
       for (const trigger of phase.triggers ?? []) await mock.emitEvent(trigger, { clientId: options.clientId });
       if (phase.drive) {
         const driver = options.drivers?.[phase.drive];
+        // The driver keeps to its own deadline (it may first wait for the runs beside the phases to end).
         const done = driver ? driver(record.startMono + phase.durationMs).then(() => 'done' as const) : Promise.resolve('done' as const);
-        const outcome = await Promise.race([done, wait(phase.durationMs, options.stop)]);
+        const outcome = await Promise.race([done, options.stop.then(() => 'stopped' as const)]);
         record.completed = outcome === 'done' && !stopped;
         record.endMono = performance.now();
         continue;

@@ -55,7 +55,7 @@ export interface PhaseSpec {
   params?: Record<string, number>;
   /**
    * The harness drives this phase itself: the named driver (given to `runPhases`) runs after
-   * the actions, and the phase ends when it returns (at most `durationMs`).
+   * the actions, and the phase ends when it returns (it keeps to `durationMs` of its own work).
    */
   drive?: 'webhooks';
 }

@@ -1,0 +1,53 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load.ts';
+import { certify } from '../runner/certify.ts';
+import { TEST_TIMINGS } from './harness.ts';
+
+/**
+ * End to end: an integration whose webhook effect lives outside the mock (a file of its own),
+ * judged through its side-effect probe (config webhook.idempotencyProbe), with --only so just
+ * the steady and webhook phases run.
+ */
+const FIXTURE = fileURLToPath(new URL('./fixtures/bookings.mjs', import.meta.url));
+
+describe('webhooks.idempotent with a side-effect probe', () => {
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  // A folder per run: the two run at once, and each books into its own file.
+  const run = async (dedupe: boolean) => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-bookings-'));
+    dirs.push(dir);
+    await cp(FIXTURE, join(dir, 'bookings.mjs'));
+    const config = await loadConfig({ cwd: dir, commandOverride: ['node', 'bookings.mjs'] });
+    return certify({
+      config: {
+        ...config,
+        integration: { ...config.integration, env: { DEDUPE: dedupe ? '1' : '0' } },
+        webhook: { path: '/hooks', auth: 'bearer', header: 'Authorization', timeoutMs: 10_000, idempotencyProbe: 'cat bookings.json' },
+      },
+      timings: TEST_TIMINGS,
+      only: ['webhooks.idempotent'],
+    });
+  };
+
+  it.concurrent('passes a receiver that books each event once, by what its probe prints', async () => {
+    const report = await run(true);
+    expect(report.phases.map((p) => p.name)).toEqual(['steady', 'webhooks']);
+    const check = report.checks.find((c) => c.id === 'webhooks.idempotent')!;
+    expect(check.verdict, check.summary).toBe('pass');
+    expect(check.summary).toMatch(/the mock's data and the side-effect probe's output/);
+  });
+
+  it.concurrent('fails a receiver that books a redelivered event again, with the probe output diff', async () => {
+    const report = await run(false);
+    const check = report.checks.find((c) => c.id === 'webhooks.idempotent')!;
+    expect(check.verdict, check.summary).toBe('fail');
+    expect(check.summary).toMatch(/probe output count: 1 → 4/);
+    expect(check.evidence).toContainEqual(expect.objectContaining({ kind: 'change', where: 'probe', field: 'count', before: 1, after: 4 }));
+  });
+});
