@@ -95,7 +95,7 @@ export interface Timings {
   webhookQuietMs: number;
 }
 
-/** Full-length timings: about 110 s of intended waiting. */
+/** Full-length timings: about 115 s of intended waiting. */
 export const FULL_TIMINGS: Timings = {
   steadyMs: 6_000,
   revokedMs: 5_000,
@@ -110,9 +110,9 @@ export const FULL_TIMINGS: Timings = {
   forbiddenMs: 4_000,
   networkMs: 16_000,
   tlsRunMs: 3_000,
-  webhookMs: 45_000,
-  webhookSettleMs: 1_000,
-  webhookQuietMs: 500,
+  webhookMs: 30_000,
+  webhookSettleMs: 750,
+  webhookQuietMs: 400,
 };
 
 /** Shortened timings (`--fast`): for tests and demos, about 20 s. */
@@ -130,7 +130,7 @@ export const FAST_TIMINGS: Timings = {
   forbiddenMs: 3_000,
   networkMs: 16_000,
   tlsRunMs: 3_000,
-  webhookMs: 30_000,
+  webhookMs: 25_000,
   webhookSettleMs: 750,
   webhookQuietMs: 400,
 };
@@ -140,7 +140,11 @@ export interface PlanOptions {
   webhook: boolean;
 }
 
-/** The phases of `golive certify`, in order. Deactivation comes last: it ends the traffic. */
+/**
+ * The phases of `golive certify`, in order. Deactivation comes last: it ends the traffic. The
+ * webhook phase comes once the runs beside `steady` are long over and before any role is
+ * withdrawn, so the integration can do its work for each delivery.
+ */
 export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false }): PhaseSpec[] {
   const storm = (retryAfter: { seconds: number } | { httpDate: number } | 'absent', times: number) =>
     ({ kind: 'add-fault', rule: { match: { times }, action: { kind: 'status', status: 429, retryAfter } } }) as const;
@@ -151,17 +155,6 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       durationMs: t.steadyMs,
       actions: [],
     },
-    ...(options.webhook
-      ? [
-          {
-            name: 'webhooks',
-            description: 'an order event delivered, probes with bad auth, the same event again',
-            durationMs: t.webhookMs,
-            actions: [],
-            drive: 'webhooks',
-          } satisfies PhaseSpec,
-        ]
-      : []),
     {
       name: 'rate-limit-retry-after',
       description: `three 429s with Retry-After: ${t.retryAfterSeconds}`,
@@ -192,6 +185,18 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       endWhen: { requests: 4 },
       actions: [{ kind: 'clear-faults' }, storm('absent', 3)],
     },
+    ...(options.webhook
+      ? [
+          {
+            name: 'webhooks',
+            description: 'an order event delivered, probes with bad auth, the same event again',
+            durationMs: t.webhookMs,
+            // A storm's rule that outlived its phase must not answer the deliveries' follow-up calls.
+            actions: [{ kind: 'clear-faults' }],
+            drive: 'webhooks',
+          } satisfies PhaseSpec,
+        ]
+      : []),
     {
       name: 'missing-role',
       description: 'a role the integration uses is withdrawn: the 403 must not be retried',
