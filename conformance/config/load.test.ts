@@ -189,6 +189,8 @@ describe('loadConfig', () => {
     [{ apiUser: { stores: 'all' } }, 'apiUser.stores: expected "*" (all) or an array of ids, got "all"'],
     [{ timeouts: { readyMs: -1 } }, 'timeouts.readyMs: expected at least 0, got -1'],
     [{ webhook: { path: 'hooks' } }, 'webhook.path: expected a path starting with /, got "hooks"'],
+    [{ webhook: { timeoutMs: 0 } }, 'webhook.timeoutMs: expected at least 1, got 0'],
+    [{ webhook: { idempotencyProbe: 42 } }, 'webhook.idempotencyProbe: expected a command string or an argv array, got 42'],
     [{ integration: { envNames: { apiUrl: 'OMNIUM-URL' } } }, 'integration.envNames.apiUrl: expected an environment variable name'],
     [{ integration: { env: { TOKEN: 123456 } } }, 'integration.env.TOKEN: expected a string, got a number'],
     [{ frontend: { urls: ['ftp://x'] } }, 'frontend.urls[0]: expected an http(s) URL, got "ftp://x"'],
