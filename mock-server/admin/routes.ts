@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
@@ -136,6 +136,40 @@ export async function createAdminListener(control: MockControl, options: AdminOp
     return reply.code(204).send();
   });
   app.get('/__admin/deliveries', async () => ({ deliveries: control.webhooks.log(), failures: control.webhookFailures() }));
+  // Deliberate redeliveries and auth probes, for a console or a test of one's own endpoint.
+  app.post('/__admin/deliveries/redeliver', async (request, reply) => {
+    const { eventId, ...options } = parse(
+      z.strictObject({
+        eventId: z.string().min(1),
+        subscriptionId: z.string().min(1).optional(),
+        delayMs: z.number().int().min(0).max(600_000).optional(),
+        afterTimeout: z.boolean().optional(),
+      }),
+      request.body,
+    );
+    if (!control.webhooks.event(eventId)) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `eventId: no event ${eventId} was sent`);
+    const sent = control.webhooks.redeliver(eventId, options);
+    // A delayed redelivery is only scheduled: answering waits for nothing.
+    if (options.delayMs) return reply.code(202).send({ scheduled: true, delayMs: options.delayMs });
+    return reply.code(200).send({ deliveries: await sent });
+  });
+  app.post('/__admin/deliveries/probe', async (request) => {
+    const { subscriptionId, eventId, probe, otherTenantToken } = parse(
+      z.strictObject({
+        subscriptionId: z.string().min(1),
+        eventId: z.string().min(1),
+        probe: z.enum(['no-auth', 'wrong-token', 'other-tenant']),
+        otherTenantToken: z.string().min(1).optional(),
+      }),
+      request.body,
+    );
+    const event = control.webhooks.event(eventId);
+    if (!event) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `eventId: no event ${eventId} was sent`);
+    // A copy under a new id: a receiver that dedupes before it checks auth must not look safe.
+    const forged = { ...event, id: randomUUID().replace(/-/g, '').slice(0, 20) };
+    const other = otherTenantToken ?? `whk_${randomBytes(24).toString('base64url')}`;
+    return control.webhooks.deliver(subscriptionId, forged, { probe, otherTenantToken: other, note: `probe: ${probe}` });
+  });
   app.post('/__admin/events', async (request, reply) => {
     const { clientId, ...spec } = parse(
       z.strictObject({ className: z.literal('Order'), objectId: z.string().optional(), status: z.string().min(1), clientId: z.string().optional() }),

@@ -62,6 +62,33 @@ describe('event subscriptions through the admin API', () => {
     }
   });
 
+  it('redeliver an event with the same id, and probe with bad auth under a new id, on request', async () => {
+    const token = 'whk_probe-secret-0123456789abcdef';
+    const { id } = (await (await admin('/__admin/subscriptions', 'POST', { url: `${receiver.origin}/hooks/probe`, auth: { type: 'bearer', token } })).json()) as { id: string };
+    const { eventId } = (await (await admin('/__admin/events', 'POST', { className: 'Order', status: 'Packed' })).json()) as { eventId: string };
+    await mock.webhooks.idle();
+    const again = await admin('/__admin/deliveries/redeliver', 'POST', { eventId, subscriptionId: id });
+    expect(again.status).toBe(200);
+    const [dup] = ((await again.json()) as { deliveries: { eventId: string; kind: string; status: number }[] }).deliveries;
+    expect(dup).toMatchObject({ eventId, kind: 'duplicate', status: 200 });
+
+    const probe = await admin('/__admin/deliveries/probe', 'POST', { subscriptionId: id, eventId, probe: 'wrong-token' });
+    const record = (await probe.json()) as { eventId: string; kind: string; authSent: string };
+    expect(record).toMatchObject({ kind: 'probe' });
+    expect(record.eventId).not.toBe(eventId);
+    const sent = receiver.requests.at(-1)!;
+    expect(sent.headers.authorization).toMatch(/^Bearer /);
+    expect(sent.headers.authorization).not.toBe(`Bearer ${token}`);
+    expect(JSON.stringify(record)).not.toContain(token);
+  });
+
+  it('answer 404 for an event never sent, and 400 naming a wrong field', async () => {
+    expect((await admin('/__admin/deliveries/redeliver', 'POST', { eventId: 'nope' })).status).toBe(404);
+    const bad = await admin('/__admin/deliveries/probe', 'POST', { subscriptionId: 's1', eventId: 'x', probe: 'no-token' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^probe: /);
+  });
+
   it('refuse a subscription to a host that is not loopback, naming it', async () => {
     const res = await admin('/__admin/subscriptions', 'POST', { url: 'https://hooks.example.com/x' });
     expect(res.status).toBe(400);

@@ -501,6 +501,11 @@ export class WebhookSender {
     }
   }
 
+  /** An event sent before (kept for `redeliver` and probes, the last `logSize`). */
+  event(id: string): DomainEvent | undefined {
+    return this.#events.get(id)?.event;
+  }
+
   /** The delivery records, oldest first (the last `logSize`). */
   log(): DeliveryRecord[] {
     if (this.#log.length < this.#logSize) return this.#log.slice();
