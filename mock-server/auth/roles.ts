@@ -78,7 +78,9 @@ export function effectiveRoles(assigned: readonly Role[]): Set<Role> {
 /** Whether an assignment grants `required` (a `null` requirement is open to any valid token). */
 export function grants(assigned: readonly Role[], required: Role | null): boolean {
   if (required === null) return true;
-  return assigned.some((role) => expandRole(role).has(required));
+  // A plain loop: this runs on every request, and `some` would allocate a closure each time.
+  for (const role of assigned) if (expandRole(role).has(required)) return true;
+  return false;
 }
 
 /**

@@ -39,6 +39,16 @@ describe('TokenService', () => {
     expect((await tokens.verify(token)).ok).toBe(true);
   });
 
+  it('refuses a token that borrows the signature of a cached one', async () => {
+    const { tokens, user } = setup();
+    const { token } = await tokens.issue(user);
+    expect((await tokens.verify(token)).ok).toBe(true);
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: ['OrderAdmin'] })).toString('base64url')}.${signature}`;
+    expect(await tokens.verify(forged)).toMatchObject({ ok: false, reason: 'signature' });
+  });
+
   it('rejects an expired token, cached or not, and says it expired', async () => {
     const { tokens, user, clock, users } = setup();
     users.patch(user.clientId, { tokenLifetimeSeconds: 20 });

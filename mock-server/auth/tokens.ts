@@ -41,6 +41,11 @@ export interface TokenServiceOptions {
   cacheSize?: number;
 }
 
+const TIMES_OK = { ok: true } as const;
+
+/** The JWS signature part of a compact token (the whole string when it has no dot). */
+const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1);
+
 /** The longest lifetime any token may claim (`exp - iat`), whatever the user's setting. */
 const MAX_TOKEN_AGE_SECONDS = 30 * 86_400;
 
@@ -55,7 +60,13 @@ export class TokenService {
   readonly audience: string;
   readonly #secret: Uint8Array;
   readonly #now: () => number;
-  readonly #cache = new Map<string, { claims: TokenClaims; print: TokenPrint }>();
+  /**
+   * Verified tokens: their claims, fingerprint, and the answer given while their times hold.
+   * Keyed by the signature, the last 43 characters: hashing the whole token (600 characters
+   * or so) on every request cost more than the rest of a cache hit. A hit still needs the
+   * whole token to be equal.
+   */
+  readonly #cache = new Map<string, { token: string; claims: TokenClaims; print: TokenPrint; valid: VerifyResult }>();
   readonly #cacheSize: number;
 
   constructor(readonly options: TokenServiceOptions) {
@@ -91,9 +102,13 @@ export class TokenService {
 
   /** Verifies `token`; cached per token string (synchronous then), time claims always re-checked. */
   verify(token: string): VerifyResult | Promise<VerifyResult> {
-    const cached = this.#cache.get(token);
-    // The hot path stays synchronous: no promise for a token seen before.
-    if (cached) return { ...this.#checkTimes(cached.claims), print: cached.print };
+    const cached = this.#cache.get(signatureOf(token));
+    if (cached && cached.token === token) {
+      // The hot path stays synchronous: no promise for a token seen before, and no new object
+      // either while its times hold (callers only read the result).
+      const times = this.#checkTimes(cached.claims);
+      return times.ok ? cached.valid : { ...times, print: cached.print };
+    }
     return this.#verifyFresh(token);
   }
 
@@ -112,18 +127,19 @@ export class TokenService {
         return { ok: false, reason: 'wrong-issuer', claims: payload, print };
       }
       if (this.#cache.size >= this.#cacheSize) this.#cache.clear();
-      this.#cache.set(token, { claims: payload, print });
-      return { ok: true, claims: payload, print };
+      const valid: VerifyResult = { ok: true, claims: payload, print };
+      this.#cache.set(signatureOf(token), { token, claims: payload, print, valid });
+      return valid;
     } catch (err) {
       return { ...failure(err), print };
     }
   }
 
-  #checkTimes(claims: TokenClaims): { ok: true; claims: TokenClaims } | { ok: false; reason: VerifyFailure; claims: TokenClaims } {
+  #checkTimes(claims: TokenClaims): typeof TIMES_OK | { ok: false; reason: VerifyFailure; claims: TokenClaims } {
     const now = this.#now() / 1000;
     if (now >= claims.exp) return { ok: false, reason: 'expired', claims };
     if (now < claims.nbf) return { ok: false, reason: 'not-yet-valid', claims };
-    return { ok: true, claims };
+    return TIMES_OK;
   }
 }
 
