@@ -37,6 +37,14 @@ describe('redaction', () => {
     expect(path).not.toContain(jwt);
   });
 
+  it('finds a percent-encoded secret in the last segment and keeps a path of short segments as it is', () => {
+    const index = new SecretIndex();
+    index.add('client-secret', secret);
+    const encoded = `/api/x/${encodeURIComponent(secret).replace('-', '%2D')}`;
+    expect(redactPath(encoded, index).found).toEqual([{ kind: 'client-secret', where: 'path' }]);
+    expect(redactPath('/api/Orders/ORD-100001', index)).toEqual({ path: '/api/Orders/ORD-100001', found: [] });
+  });
+
   it('masks secrets in a form body and cuts long bodies', () => {
     const index = new SecretIndex();
     index.add('client-secret', secret);

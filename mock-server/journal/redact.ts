@@ -9,6 +9,9 @@ const SECRET_NAMES = /secret|token|password|passwd|api[-_]?key|apikey|signature|
 /** Runs that could be a secret: long enough and made of the characters secrets are made of. */
 const CANDIDATE = /[A-Za-z0-9_\-.~+/=]{16,}/g;
 
+/** Every secret the mock hands out (client secrets, tokens, webhook and admin secrets) is at least this long. */
+const MIN_SECRET_LENGTH = 16;
+
 const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
@@ -30,7 +33,7 @@ export class SecretIndex {
   /** The kind of secret `value` is, if it is one (any JWT counts as a token). */
   kindOf(value: string): SecretKind | undefined {
     // Every secret the mock hands out is 16 characters or more: shorter values cost no hash.
-    if (value.length < 16) return undefined;
+    if (value.length < MIN_SECRET_LENGTH) return undefined;
     return this.#kinds.get(sha256hex(value)) ?? (JWT_WHOLE.test(value) ? 'token' : undefined);
   }
 
@@ -66,8 +69,22 @@ export function redactQuery(
   return { query: out, found };
 }
 
+const NONE_FOUND: readonly UrlSecret[] = Object.freeze([]);
+
+/** Whether some segment of `path` is long enough to be a secret (decoding never lengthens one). */
+function hasLongSegment(path: string): boolean {
+  let start = 0;
+  for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', start)) {
+    if (slash - start >= MIN_SECRET_LENGTH) return true;
+    start = slash + 1;
+  }
+  return path.length - start >= MIN_SECRET_LENGTH;
+}
+
 /** Known secrets found among the segments of a path, and the path with them masked. */
-export function redactPath(path: string, index: SecretIndex): { path: string; found: UrlSecret[] } {
+export function redactPath(path: string, index: SecretIndex): { path: string; found: readonly UrlSecret[] } {
+  // Most paths hold only short segments (`/api/Orders/ORD-1`): nothing to split or decode.
+  if (!hasLongSegment(path)) return { path, found: NONE_FOUND };
   const found: UrlSecret[] = [];
   const masked = path
     .split('/')
