@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { ApiUserRecord, ApiUserRegistry, EnvironmentName } from '../auth/api-users.ts';
 import { grants } from '../auth/roles.ts';
-import { createScope } from '../auth/scope.ts';
-import { type TokenService, type VerifyFailure, peekClaims } from '../auth/tokens.ts';
+import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
+import { type TokenService, type VerifyFailure, type VerifyResult, peekClaims } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
 import type { Domain } from '../domain/index.ts';
+import type { DomainEvent } from '../domain/events.ts';
 import type { Journal, JournalEntry } from '../journal/journal.ts';
 import { type SecretIndex, redactBody, redactPath, redactQuery } from '../journal/redact.ts';
 import type { ApiRequest, ApiResponse, Endpoint, ResolverContext, TokenIssuer } from './endpoint.ts';
@@ -147,7 +148,10 @@ async function authorised(
   req: InboundRequest,
   entry: JournalEntry,
 ): Promise<{ response: ApiResponse; release: () => void }> {
-  const response = await authenticate(rt, req, entry);
+  // authenticate and most resolvers answer synchronously; awaiting a plain value would still
+  // cost a turn of the microtask queue, so only a promise is awaited.
+  const authenticating = authenticate(rt, req, entry);
+  const response = authenticating instanceof Promise ? await authenticating : authenticating;
   if ('status' in response) return { response, release: NOTHING_TO_RELEASE };
   const user = response;
   const rule = rt.faults.match({ apiUser: user.clientId, environment: rt.environment, method: req.method, path: req.path });
@@ -165,7 +169,8 @@ async function authorised(
       grant.release();
       return { response: { status: 403 }, release: NOTHING_TO_RELEASE };
     }
-    const answer = await endpoint.resolve(req, context(rt, user, req));
+    const resolving = endpoint.resolve(req, context(rt, user, req));
+    const answer = resolving instanceof Promise ? await resolving : resolving;
     if (answer.status === 403 && !entry.denied) entry.denied = 'store or market out of scope';
     if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
     return { response: answer, release: () => grant.release() };
@@ -175,15 +180,19 @@ async function authorised(
   }
 }
 
-/** The API user behind the bearer token, or the 401 to answer. */
-async function authenticate(rt: Runtime, req: InboundRequest, entry: JournalEntry): Promise<ApiUserRecord | ApiResponse> {
+/** The API user behind the bearer token, or the 401 to answer; synchronous for a token verified before. */
+function authenticate(rt: Runtime, req: InboundRequest, entry: JournalEntry): ApiUserRecord | ApiResponse | Promise<ApiUserRecord | ApiResponse> {
   const token = bearerOf(req.headers.authorization);
   if (!token) {
     entry.denied = req.headers.authorization ? 'malformed Authorization header' : 'no bearer token';
     return { status: 401, headers: WWW_AUTH_MISSING };
   }
   const verifying = rt.tokens.verify(token);
-  const result = verifying instanceof Promise ? await verifying : verifying;
+  return verifying instanceof Promise ? verifying.then((result) => admit(rt, token, result, entry)) : admit(rt, token, verifying, entry);
+}
+
+/** Journals what the token says and looks its API user up. */
+function admit(rt: Runtime, token: string, result: VerifyResult, entry: JournalEntry): ApiUserRecord | ApiResponse {
   entry.tokenFingerprint = result.print.fingerprint;
   entry.tokenMasked = result.print.masked;
   const claims = result.ok ? result.claims : (result.claims ?? peekClaims(token));
@@ -210,23 +219,63 @@ function refuse(user: ApiUserRecord | undefined, generation: number): string | n
   return null;
 }
 
-function context(rt: Runtime, user: ApiUserRecord | null, req: InboundRequest): ResolverContext {
+/**
+ * What a resolver gets besides the request. A class, so a request costs one small object
+ * rather than a handful of closures (this is built for every request).
+ */
+class RequestContext implements ResolverContext {
+  readonly db: Domain;
+  readonly scope: Scope;
+  readonly clientId: string | null;
+  readonly tokens: TokenIssuer;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly user: ApiUserRecord | null,
+    private readonly req: InboundRequest,
+  ) {
+    this.db = rt.db;
+    this.scope = user ? scopeOf(user) : UNSCOPED;
+    this.clientId = user?.clientId ?? null;
+    this.tokens = issuerOf(rt);
+  }
+
+  now(): Date {
+    return new Date(this.rt.clock.now());
+  }
+
+  emit(event: Omit<DomainEvent, 'id' | 'timestamp'>): void {
+    const { rt, user, req } = this;
+    rt.events.emit({ origin: `${req.method} ${req.path}`, user: user?.name, userId: user?.clientId, ...event }, rt.clock.now());
+  }
+}
+
+function issuerOf(rt: Runtime): TokenIssuer {
   let tokens = issuers.get(rt);
   if (!tokens) {
     tokens = tokenIssuer(rt);
     issuers.set(rt, tokens);
   }
-  const origin = `${req.method} ${req.path}`;
-  return {
-    db: rt.db,
-    scope: user ? createScope(user.stores, user.markets) : createScope('*', '*'),
-    clientId: user?.clientId ?? null,
-    tokens,
-    now: () => new Date(rt.clock.now()),
-    emit: (event) => {
-      rt.events.emit({ origin, user: user?.name, userId: user?.clientId, ...event }, rt.clock.now());
-    },
-  };
+  return tokens;
+}
+
+const scopes = new WeakMap<ApiUserRecord, Scope>();
+
+/**
+ * The user's scope from its current record. Kept per user and rebuilt when a patch gives
+ * the record new store or market lists (a patch replaces them, it never edits them in place),
+ * so a change still applies from the next request on.
+ */
+function scopeOf(user: ApiUserRecord): Scope {
+  const kept = scopes.get(user);
+  if (kept && kept.stores === user.stores && kept.markets === user.markets) return kept;
+  const scope = createScope(user.stores, user.markets);
+  scopes.set(user, scope);
+  return scope;
+}
+
+function context(rt: Runtime, user: ApiUserRecord | null, req: InboundRequest): ResolverContext {
+  return new RequestContext(rt, user, req);
 }
 
 const NO_QUERY = { query: {}, found: [] };
@@ -236,12 +285,24 @@ function hasKeys(o: object): boolean {
   return false;
 }
 
+let isoMs = Number.NaN;
+let isoText = '';
+
+/** The ISO form of `ms`; requests arriving in the same millisecond share one string. */
+function isoTime(ms: number): string {
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
 function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest, startMono: number): JournalEntry {
   const query = hasKeys(req.query) ? redactQuery(req.query, rt.secrets) : NO_QUERY;
   const path = redactPath(req.path, rt.secrets);
   return {
     seq: rt.journal.nextSeq(),
-    time: new Date(rt.clock.now()).toISOString(),
+    time: isoTime(rt.clock.now()),
     mono: startMono,
     tenant: rt.tenant,
     environment: rt.environment,
@@ -275,14 +336,24 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
 
 type Fields = Record<string, unknown>;
 
+function addString(set: Set<string>, value: unknown, lower: boolean): void {
+  if (typeof value === 'string' && value) set.add(lower ? value.toLowerCase() : value);
+}
+
+function addStrings(set: Set<string>, values: unknown, lower: boolean): void {
+  if (Array.isArray(values)) for (const v of values as unknown[]) if (typeof v === 'string') set.add(lower ? v.toLowerCase() : v);
+}
+
+// Field by field rather than over lists of names: this runs on every successful response.
 function collect(item: unknown, stores: Set<string>, markets: Set<string>): void {
   if (typeof item !== 'object' || item === null) return;
   const o = item as Fields;
-  for (const key of ['storeId', 'warehouseCode']) if (typeof o[key] === 'string' && o[key]) stores.add(o[key] as string);
-  for (const key of ['marketId', 'market']) if (typeof o[key] === 'string' && o[key]) markets.add((o[key] as string).toLowerCase());
-  for (const [key, set] of [['storeIds', stores], ['marketIds', markets]] as const) {
-    if (Array.isArray(o[key])) for (const v of o[key] as unknown[]) if (typeof v === 'string') set.add(key === 'marketIds' ? v.toLowerCase() : v);
-  }
+  addString(stores, o.storeId, false);
+  addString(stores, o.warehouseCode, false);
+  addString(markets, o.marketId, true);
+  addString(markets, o.market, true);
+  addStrings(stores, o.storeIds, false);
+  addStrings(markets, o.marketIds, true);
 }
 
 /**
