@@ -62,10 +62,13 @@ function finish(rt: Runtime, state: { handled: Handled | null; settled: boolean 
   rt.journal.record(entry);
 }
 
-function payloadOf(response: ApiResponse): { body: string | undefined; type: string | undefined } {
-  if (response.body === undefined) return { body: undefined, type: undefined };
-  if (typeof response.body === 'string') return { body: response.body, type: 'text/plain; charset=utf-8' };
-  return { body: JSON.stringify(response.body), type: 'application/json; charset=utf-8' };
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** The body as sent: a string as it is, anything else as JSON, `undefined` as no body. */
+function payloadOf(response: ApiResponse): string | undefined {
+  const body = response.body;
+  return body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
 }
 
 function inbound(request: FastifyRequest, name: string): InboundRequest {
@@ -164,12 +167,15 @@ export async function createApiListener(
       finish(rt, state, 0, true);
       return reply.hijack();
     }
-    const { body, type } = payloadOf(response);
+    const body = payloadOf(response);
     reply.code(response.status);
     if (response.headers) reply.headers(response.headers);
-    if (type && !response.headers?.['content-type']) reply.type(type);
-    finish(rt, state, body === undefined ? 0 : Buffer.byteLength(body), false);
-    return reply.send(body);
+    if (body !== undefined && !response.headers?.['content-type']) reply.type(typeof response.body === 'string' ? TEXT_TYPE : JSON_TYPE);
+    reply.send(body);
+    // No hook runs on send, so the response is on its way now. Fastify has measured the
+    // body for Content-Length: read that rather than scan a large body a second time.
+    finish(rt, state, body === undefined ? 0 : Number(reply.getHeader('content-length') ?? Buffer.byteLength(body)), false);
+    return reply;
   };
 
   for (const endpoint of endpoints) {
