@@ -73,12 +73,26 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
   const bounded = <T>(promise: Promise<T>, ms = remaining()): Promise<T | undefined> =>
     Promise.race([promise, sleep(Math.max(0, ms)), options.stop.then(() => undefined)]);
   const state = async (): Promise<State> => ({ data: db.snapshot(), probe: options.readProbe ? await options.readProbe() : null });
-  const settle = () => settled(mock, clientId, options.settle, () => stopped || remaining() <= 0);
+  let objectId: string | undefined;
 
-  const step = async (before: State, eventId: string, sends: () => Promise<unknown>): Promise<WebhookStep> => {
+  /**
+   * One step: its sends, then a wait for the work they set off, then the state after. With
+   * `workIfAccepted`, a send answered 2xx is expected to set work off: the wait first looks for
+   * a sign of it (a call naming the event's object, or a write), so a slow start is not taken
+   * for no effect. (Not for duplicates: a receiver that skips them answers 2xx and does nothing,
+   * and waiting for work that never comes would cost every run seconds.)
+   */
+  const step = async (before: State, eventId: string, workIfAccepted: boolean, sends: () => Promise<unknown>): Promise<WebhookStep> => {
     const fromSeq = lastSeq(mock);
-    await bounded(sends());
-    const calm = await settle();
+    const work = watchWork(mock, clientId, () => objectId);
+    let calm: boolean;
+    try {
+      await bounded(sends());
+      const accepted = mock.webhooks.log().some((r) => r.subscriptionId === sub.id && r.seq > fromSeq && r.status !== null && r.status >= 200 && r.status < 300);
+      calm = await work.settle(options.settle, workIfAccepted && accepted, () => stopped || remaining() <= 0);
+    } finally {
+      work.stop();
+    }
     const after = await state();
     const failed = [before.probe, after.probe].find((p) => p && !p.ok);
     return {
@@ -94,8 +108,9 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     // 1. A real domain change, delivered with the right token.
     let event: DomainEvent | undefined;
     const beforeFirst = await state();
-    obs.first = await step(beforeFirst, '', async () => {
+    obs.first = await step(beforeFirst, '', true, async () => {
       event = await mock.emitEvent({ className: 'Order', status: EVENT_STATUS }, { clientId });
+      objectId = event.objectId;
       // Published on emit; drain() resolves once its first attempt (and any HTTP fallback) is answered.
       await mock.webhooks.drain();
     });
@@ -110,7 +125,7 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     // 2. A forged copy (a new event id) with no auth, a wrong token, another tenant's token.
     if (stopped || remaining() <= 0) return obs;
     const forged: DomainEvent = { ...event, id: randomUUID().replace(/-/g, '').slice(0, 20) };
-    obs.probes = await step(await state(), forged.id, () =>
+    obs.probes = await step(await state(), forged.id, true, () =>
       Promise.all(
         (['no-auth', 'wrong-token', 'other-tenant'] as const).map((probe) =>
           mock.webhooks.deliver(sub.id, forged, { probe, otherTenantToken: options.otherTenantToken, note: `probe: ${probe}` }),
@@ -121,7 +136,7 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     // 3. The first event again, same id: at once, then cut short after 50 ms and retried as after a timeout.
     if (stopped || remaining() <= 0) return obs;
     const id = event.id;
-    obs.duplicates = await step(await state(), id, async () => {
+    obs.duplicates = await step(await state(), id, false, async () => {
       await mock.webhooks.redeliver(id, { subscriptionId: sub.id, note: 'duplicate, at once' });
       const cut = await mock.webhooks.redeliver(id, { subscriptionId: sub.id, afterTimeout: true, note: 'duplicate after a simulated timeout' });
       simulatedTimeouts.push(...cut.map((r) => r.seq));
@@ -167,26 +182,45 @@ const isWrite = (method: string, role: string | null) =>
   method === 'PUT' || method === 'PATCH' || method === 'DELETE' || (method === 'POST' && role !== null && /Admin$/.test(role));
 
 /**
- * Waits until the integration has finished what the last sends set off: at least `minMs`, then
- * until `quietMs` have passed with no write by the API user and no delivery in flight, at most
- * `maxMs`. Resolves false when it gave up (time up, or the run stopped).
+ * Watches the API user's calls from now on for signs of work on a delivery: writes, and calls
+ * naming the event's object (`GET /api/Orders/{objectId}`).
  */
-async function settled(mock: MockControl, clientId: string, t: SettleTimings, over: () => boolean): Promise<boolean> {
-  const start = performance.now();
-  let lastActivity = start;
-  const unsubscribe = mock.journal.subscribe((e) => {
-    if (e.apiUser === clientId && isWrite(e.method, e.requiredRole)) lastActivity = performance.now();
-  });
-  try {
-    // A quiet period can only be waited for by looking again; 50 ms is far below any quiet period asked for.
-    for (;;) {
-      const now = performance.now();
-      if (mock.webhooks.pending().inFlight > 0) lastActivity = now;
-      if (now - start >= t.minMs && now - lastActivity >= t.quietMs) return true;
-      if (now - start >= t.maxMs || over()) return false;
-      await sleep(50);
+function watchWork(mock: MockControl, clientId: string, objectId: () => string | undefined) {
+  let lastActivity = performance.now();
+  let worked = false;
+  const stop = mock.journal.subscribe((e) => {
+    if (e.apiUser !== clientId) return;
+    const id = objectId();
+    if (isWrite(e.method, e.requiredRole) || (id !== undefined && e.path.includes(id))) {
+      lastActivity = performance.now();
+      worked = true;
     }
-  } finally {
-    unsubscribe();
-  }
+  });
+  return {
+    stop,
+    /**
+     * Waits until the integration has finished what the sends set off. When work is expected:
+     * until a sign of it, or `maxMs` without one (then there is nothing golive could wait for).
+     * Then at least `minMs` in all, and until `quietMs` have passed with no such call and no
+     * delivery in flight. Resolves false when it gave up: never quiet within twice `maxMs`,
+     * time up, or the run stopped.
+     */
+    async settle(t: SettleTimings, expectWork: boolean, over: () => boolean): Promise<boolean> {
+      const start = performance.now();
+      // A quiet period can only be waited for by looking again; 50 ms is far below any quiet period asked for.
+      for (;;) {
+        const now = performance.now();
+        if (mock.webhooks.pending().inFlight > 0) lastActivity = Math.max(lastActivity, now);
+        if (expectWork && !worked) {
+          if (now - start >= t.maxMs) return true;
+        } else if (now - start >= t.minMs && now - lastActivity >= t.quietMs) {
+          return true;
+        } else if (now - start >= 2 * t.maxMs) {
+          return false;
+        }
+        if (over()) return false;
+        await sleep(50);
+      }
+    },
+  };
 }
