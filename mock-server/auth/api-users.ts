@@ -153,8 +153,9 @@ export class ApiUserRegistry {
     if (!user) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${clientId}`);
     if (patch.active !== undefined) user.active = patch.active;
     if (patch.roles !== undefined) user.roles = checkRoles(patch.roles, 'roles');
-    if (patch.stores !== undefined) user.stores = patch.stores;
-    if (patch.markets !== undefined) user.markets = patch.markets;
+    // Copies: the caller keeps its arrays, and a new list is a new object (the pipeline keeps each user's scope until then).
+    if (patch.stores !== undefined) user.stores = patch.stores === '*' ? '*' : [...patch.stores];
+    if (patch.markets !== undefined) user.markets = patch.markets === '*' ? '*' : [...patch.markets];
     if (patch.tokenLifetimeSeconds !== undefined) user.tokenLifetimeSeconds = checkLifetime(patch.tokenLifetimeSeconds);
     return view(user);
   }
