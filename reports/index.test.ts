@@ -1,0 +1,41 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FORMATS, RENDERERS, type Renderer, writeReports } from './index.ts';
+import { reportSchema } from './schema.ts';
+import { reportFixture } from './test/report-fixture.ts';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+describe('RENDERERS', () => {
+  it('names each renderer by its key and gives each its own file', () => {
+    expect(FORMATS).toEqual(['json', 'junit', 'md']);
+    for (const f of FORMATS) expect(RENDERERS[f].format).toBe(f);
+    expect(FORMATS.map((f) => RENDERERS[f].file)).toEqual(['report.json', 'junit.xml', 'report.md']);
+  });
+
+  it('writes report.json as the model, which its schema accepts', () => {
+    const json = RENDERERS.json.render(reportFixture());
+    expect(json.endsWith('}\n')).toBe(true);
+    expect(reportSchema.parse(JSON.parse(json))).toEqual(reportFixture());
+  });
+});
+
+describe('writeReports', () => {
+  it('writes every other format when one renderer throws, and says which failed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-reports-'));
+    dirs.push(dir);
+    const broken: Renderer = { format: 'broken', file: 'broken.txt', render: () => { throw new Error('renderer bug'); } };
+    const result = await writeReports(reportFixture(), join(dir, 'out'), [RENDERERS.json, broken, RENDERERS.md]);
+    expect(result.written).toEqual([join(dir, 'out', 'report.json'), join(dir, 'out', 'report.md')]);
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]).toMatchObject({ format: 'broken', file: join(dir, 'out', 'broken.txt') });
+    expect((result.failed[0]!.error as Error).message).toBe('renderer bug');
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['report.json', 'report.md']);
+    expect(JSON.parse(await readFile(join(dir, 'out', 'report.json'), 'utf8'))).toEqual(reportFixture());
+  });
+});
