@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   GOLIVE_ERR_UNKNOWN_CHECK: 'a check id given with --only is not in the checklist',
   GOLIVE_ERR_UNKNOWN_SCENARIO: 'a scenario name is neither one golive ships nor a scenario file',
   GOLIVE_ERR_SCENARIO_INVALID: 'a scenario file has a mistake (the message names the file, the phase and the key)',
+  GOLIVE_ERR_REPORT_INVALID: 'the file given to golive report does not exist, is not JSON or is not a golive report (the message says which)',
   GOLIVE_ERR_BAD_REQUEST: 'a request to the admin API has a wrong field',
   GOLIVE_ERR_NOT_FOUND: 'the admin API was asked for something that does not exist',
   GOLIVE_ERR_CONFLICT: 'the admin API was asked to create something that exists already',

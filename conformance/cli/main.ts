@@ -31,9 +31,15 @@ cli
   .option('--config <file>', 'config file (default: golive.config.{ts,mjs,js,json} here)')
   .option('--out <dir>', 'where the reports go', { default: 'golive-report' })
   .option('--only <ids>', 'comma-separated check ids to judge')
-  .option('--format <list>', 'report formats to write', { default: 'json' })
+  .option('--format <list>', 'comma-separated report formats to write: json, junit, md (default: all)')
   .option('--fast', 'shortened phase timings (for tests and demos)')
-  .action((command: string[], flags: Flags) => run('certify', { ...flags, command }));
+  .action((command: string[], flags: Flags) => run('certify', flags, { command }));
+
+cli
+  .command('report <file>', 'Render a saved report.json again, to stdout or --out')
+  .option('--format <name>', 'json, junit or md')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .action((file: string, flags: Flags) => run('report', flags, { file }));
 
 cli.command('checks', 'List the checklist: id, required or advisory').action((flags: Flags) => run('checks', flags));
 cli.command('scenarios', 'List the scenarios, one line each').action((flags: Flags) => run('scenarios', flags));
@@ -47,6 +53,7 @@ const COMMANDS = {
   serve: (): Promise<Command> => import('./commands/serve.ts'),
   certify: (): Promise<Command> => import('./commands/certify.ts'),
   checks: (): Promise<Command> => import('./commands/checks.ts'),
+  report: (): Promise<Command> => import('./commands/report.ts'),
   scenarios: (): Promise<Command> => import('./commands/scenarios.ts'),
 };
 
@@ -54,7 +61,7 @@ let exiting = false;
 
 /** cac lets unknown flags through; a typo must not be silently ignored. */
 function rejectUnknownFlags(flags: Flags): void {
-  const known = new Set(['--', 'help', 'h', 'version', 'v', 'command']);
+  const known = new Set(['--', 'help', 'h', 'version', 'v']);
   for (const option of cli.matchedCommand?.options ?? []) for (const n of option.names) known.add(n);
   for (const option of cli.globalCommand.options) for (const n of option.names) known.add(n);
   const unknown = Object.keys(flags).filter((k) => !known.has(k));
@@ -64,13 +71,16 @@ function rejectUnknownFlags(flags: Flags): void {
   }
 }
 
-/** Loads a command's module on demand (so `golive checks` does not load fastify) and runs it. */
-async function run(name: keyof typeof COMMANDS, flags: Flags): Promise<void> {
+/**
+ * Loads a command's module on demand (so `golive checks` does not load fastify) and runs it
+ * with its flags and, beside them, its positional arguments (which are not flags to check).
+ */
+async function run(name: keyof typeof COMMANDS, flags: Flags, args: Record<string, unknown> = {}): Promise<void> {
   let code: ExitCode;
   try {
     rejectUnknownFlags(flags);
     const mod = await COMMANDS[name]();
-    code = await mod.default(flags);
+    code = await mod.default({ ...flags, ...args });
   } catch (err) {
     code = 2;
     if (err instanceof GoliveError) process.stderr.write(`golive: ${err.message} (${err.code})\n`);

@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import pc from 'picocolors';
 import { GoliveError } from '../../../errors.ts';
+import { FORMATS, type Format, RENDERERS, isFormat, writeReports } from '../../../reports/index.ts';
 import type { Report, Verdict } from '../../../reports/model.ts';
 import { CHECKS } from '../../checks/index.ts';
 import { loadConfig } from '../../config/load.ts';
@@ -18,8 +18,6 @@ interface CertifyFlags {
   command?: string[];
   '--'?: string[];
 }
-
-const FORMATS = ['json'] as const;
 
 const MARK: Record<Verdict, string> = {
   pass: pc.green('PASS'),
@@ -71,14 +69,20 @@ export function printChecklist(report: Report): void {
   say(report.certified ? pc.green(pc.bold('CERTIFIED')) : pc.red(pc.bold('NOT CERTIFIED')));
 }
 
+/** The formats `--format` names (default: every one), checked before the run so a typo costs no minutes. */
+function parseFormats(value: unknown): Format[] {
+  if (value === undefined) return FORMATS;
+  const names = [...new Set(String(value).split(',').map((f) => f.trim()).filter(Boolean))];
+  if (names.length === 0) throw new GoliveError('GOLIVE_ERR_USAGE', `--format: name at least one format (formats: ${FORMATS.join(', ')})`);
+  for (const f of names) {
+    if (!isFormat(f)) throw new GoliveError('GOLIVE_ERR_USAGE', `--format: "${f}" is not available (formats: ${FORMATS.join(', ')})`);
+  }
+  return names as Format[];
+}
+
 /** `golive certify`: run the integration against the mock and judge it. */
 export default async function certifyCommand(flags: CertifyFlags): Promise<ExitCode> {
-  const formats = String(flags.format ?? 'json').split(',').map((f) => f.trim());
-  for (const f of formats) {
-    if (!(FORMATS as readonly string[]).includes(f)) {
-      throw new GoliveError('GOLIVE_ERR_USAGE', `--format: "${f}" is not available (formats: ${FORMATS.join(', ')})`);
-    }
-  }
+  const formats = parseFormats(flags.format);
   const only = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
   for (const id of only ?? []) {
     if (!CHECKS.some((c) => c.id === id)) throw new GoliveError('GOLIVE_ERR_UNKNOWN_CHECK', `--only: "${id}" is not a check (see golive checks)`);
@@ -105,10 +109,12 @@ export default async function certifyCommand(flags: CertifyFlags): Promise<ExitC
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
   }
-  const out = resolve(flags.out ?? 'golive-report');
-  await mkdir(out, { recursive: true });
-  await writeFile(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const { written, failed } = await writeReports(report, resolve(flags.out ?? 'golive-report'), formats.map((f) => RENDERERS[f]));
   printChecklist(report);
-  say(pc.dim(`report: ${join(out, 'report.json')}`));
+  for (const path of written) say(pc.dim(`report: ${path}`));
+  // A report that could not be written is our problem, not the integration's: the verdict still decides the exit.
+  for (const { file, error } of failed) {
+    process.stderr.write(`golive: ${file} was not written: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
   return report.certified ? 0 : 1;
 }
