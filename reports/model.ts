@@ -85,6 +85,12 @@ export interface Report {
     }[];
   };
   apiUser: { name: string; roles: string[]; stores: string[] | '*'; markets: string[] | '*' };
+  /**
+   * The config file, relative to the scanned workspace (where file evidence paths start) when it
+   * lies inside it, else absolute; absent when the run had no config file. Reports that point at
+   * code (SARIF) anchor findings without a file of their own here.
+   */
+  configFile?: string;
   phases: PhaseResult[];
   checks: CheckResult[];
   totals: Record<Verdict, number>;

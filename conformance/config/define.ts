@@ -22,6 +22,8 @@ export type GoliveConfig = Simplify<
   Omit<ConfigSchemaOutput, 'integration' | 'workspace'> & {
     integration: Simplify<Omit<IntegrationOutput, 'command' | 'cwd'> & { command: string | string[]; cwd: string }>;
     workspace: string;
+    /** The file the config came from (absolute); absent when there was none. */
+    configFile?: string;
   }
 >;
 

@@ -110,7 +110,9 @@ describe('loadConfig', () => {
 
   it('reads the file named by --config, relative to the working directory', async () => {
     const dir = folder({ 'conf/ci.json': json({ tenants: 2, integration: { command: 'x' } }) });
-    expect((await loadConfig({ cwd: dir, file: 'conf/ci.json' })).tenants).toBe(2);
+    const config = await loadConfig({ cwd: dir, file: 'conf/ci.json' });
+    expect(config.tenants).toBe(2);
+    expect(config.configFile).toBe(join(dir, 'conf/ci.json'));
   });
 
   it('says a --config file that does not exist is not found', async () => {

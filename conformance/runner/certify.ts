@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   type CreatedApiUser,
@@ -290,6 +290,12 @@ function judge(checks: readonly Check[], obs: Observations, testRun: Run): Check
   });
 }
 
+/** `file` relative to `dir` when it lies inside it (with / separators), else as it is. */
+function relativeTo(dir: string, file: string): string {
+  const rel = relative(dir, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : file;
+}
+
 /** How deliveries authenticate, per config `webhook.auth` and `webhook.header`. */
 function webhookAuth(webhook: NonNullable<GoliveConfig['webhook']>, token: string) {
   if (webhook.auth === 'api-key') return { type: 'header' as const, name: webhook.header, value: token };
@@ -392,6 +398,7 @@ function buildReport(input: {
       stores: config.apiUser.stores === '*' ? '*' : [...config.apiUser.stores],
       markets: config.apiUser.markets === '*' ? '*' : [...config.apiUser.markets],
     },
+    ...(config.configFile ? { configFile: relativeTo(config.workspace, config.configFile) } : {}),
     phases,
     checks: input.checks,
     totals: totals(input.checks),
