@@ -156,3 +156,6 @@ export function reportFixture(): Report {
     totals: totals(checks),
   };
 }
+
+/** Markup and every HTML-special character, as a summary, a log line or a path could carry them. */
+export const HOSTILE_TEXT = `<script>alert(1)</script> "quoted" 'single' & </td><img src=x onerror=alert(2)>`;
