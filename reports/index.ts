@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
 import { renderMd } from './md.ts';
@@ -17,6 +18,7 @@ export const RENDERERS = {
   json: { format: 'json', file: 'report.json', render: renderJson },
   junit: { format: 'junit', file: 'junit.xml', render: renderJunit },
   md: { format: 'md', file: 'report.md', render: renderMd },
+  html: { format: 'html', file: 'report.html', render: renderHtml },
 } as const satisfies Record<string, Renderer>;
 
 export type Format = keyof typeof RENDERERS;

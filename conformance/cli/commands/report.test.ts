@@ -33,6 +33,15 @@ describe('golive report', () => {
     expect((await readFile(out, 'utf8')).split('\n')[0]).toBe('## ❌ NOT CERTIFIED');
   });
 
+  it('writes the self-contained HTML page to --out', async () => {
+    const out = join(dir, 'report.html');
+    const result = await golive(['report', saved, '--format', 'html', '--out', out]);
+    expect(result.code).toBe(0);
+    const html = await readFile(out, 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>\n')).toBe(true);
+    expect(html.match(/<tr class="check"/g)).toHaveLength(reportFixture().checks.length);
+  });
+
   it('renders JSON again without losing a field a newer golive added', async () => {
     const result = await golive(['report', saved, '--format', 'json']);
     expect(result.code).toBe(0);
@@ -60,9 +69,9 @@ describe('golive report', () => {
   });
 
   it('names the available formats for an unknown one', async () => {
-    const result = await golive(['report', saved, '--format', 'html']);
+    const result = await golive(['report', saved, '--format', 'pdf']);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe('golive: --format: "html" is not available (formats: json, junit, md) (GOLIVE_ERR_USAGE)');
+    expect(result.stderr.trim()).toBe('golive: --format: "pdf" is not available (formats: json, junit, md, html) (GOLIVE_ERR_USAGE)');
   });
 });
 
@@ -70,7 +79,7 @@ describe('golive certify --format', () => {
   it('rejects an unknown format before running anything, naming the available ones', async () => {
     const result = await golive(['certify', '--format', 'json,xml', '--', 'node', '-e', '']);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe('golive: --format: "xml" is not available (formats: json, junit, md) (GOLIVE_ERR_USAGE)');
+    expect(result.stderr.trim()).toBe('golive: --format: "xml" is not available (formats: json, junit, md, html) (GOLIVE_ERR_USAGE)');
   });
 });
 
