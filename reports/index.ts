@@ -4,6 +4,7 @@ import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
 import { renderMd } from './md.ts';
+import { renderSarif } from './sarif.ts';
 import type { Report } from './model.ts';
 
 /** One report format: its `--format` name (also its source file's name), the file it writes, and how it renders. */
@@ -19,6 +20,7 @@ export const RENDERERS = {
   junit: { format: 'junit', file: 'junit.xml', render: renderJunit },
   md: { format: 'md', file: 'report.md', render: renderMd },
   html: { format: 'html', file: 'report.html', render: renderHtml },
+  sarif: { format: 'sarif', file: 'report.sarif', render: renderSarif },
 } as const satisfies Record<string, Renderer>;
 
 export type Format = keyof typeof RENDERERS;

@@ -31,13 +31,13 @@ cli
   .option('--config <file>', 'config file (default: golive.config.{ts,mjs,js,json} here)')
   .option('--out <dir>', 'where the reports go', { default: 'golive-report' })
   .option('--only <ids>', 'comma-separated check ids to judge')
-  .option('--format <list>', 'comma-separated report formats to write: json, junit, md (default: all)')
+  .option('--format <list>', 'comma-separated report formats to write: json, junit, md, html, sarif (default: all)')
   .option('--fast', 'shortened phase timings (for tests and demos)')
   .action((command: string[], flags: Flags) => run('certify', flags, { command }));
 
 cli
   .command('report <file>', 'Render a saved report.json again, to stdout or --out')
-  .option('--format <name>', 'json, junit or md')
+  .option('--format <name>', 'json, junit, md, html or sarif')
   .option('--out <file>', 'write to this file instead of stdout')
   .action((file: string, flags: Flags) => run('report', flags, { file }));
 
