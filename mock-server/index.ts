@@ -12,7 +12,7 @@ export type { ScopeList } from './auth/scope.ts';
 export { OMNIUM_ENDPOINT_INFO, type EndpointInfo } from './handlers/table.ts';
 export type { Journal, JournalEntry, SecretKind } from './journal/journal.ts';
 export { createClock, createManualClock, type Clock } from './clock.ts';
-export type { DomainEvent } from './domain/events.ts';
+export { type DomainEvent, forgedCopy } from './domain/events.ts';
 export type { FaultRule, FaultRuleInput, FaultAction, FaultMatch, FaultRuleStatus } from './faults/rules.ts';
 export { parseFaultRule } from './faults/rules.ts';
 export type { RateLimitSettings } from './faults/rate-limit.ts';

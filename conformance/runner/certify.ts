@@ -181,12 +181,13 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const webhookUrl = webhook ? `https://127.0.0.1:${testRun.webhookPort}${webhook.path}` : '';
     let webhookRun: Promise<WebhookObservations> | null = null;
     const drivers = {
-      webhooks: async () => {
+      webhooks: async (phase: PhaseSpec) => {
         if (!webhook) return;
         // Nothing else of the integration may run while the phase compares states before and
         // after each delivery: the production and bad-TLS runs share its files (and its probe).
-        await Promise.race([Promise.all([productionRun, tlsRuns]), stopped]);
-        const deadlineMono = performance.now() + timings.webhookMs;
+        const beside = Promise.all([productionRun, tlsRuns]).then(() => 'over' as const);
+        if ((await Promise.race([beside, stopped.then(() => 'stopped' as const)])) === 'stopped') return;
+        const deadlineMono = performance.now() + phase.durationMs;
         webhookRun = driveWebhooks({
           mock,
           clientId: testUser.clientId,

@@ -26,10 +26,10 @@ export interface PhaseRunOptions {
   onRotated?: (user: CreatedApiUser) => void;
   environment?: 'test' | 'production';
   /**
-   * What drives a phase with `drive`: resolves when its work is done. `deadlineMono` is when the
-   * phase would end counted from its start; the driver keeps to it, or to its own if it must wait first.
+   * What drives a phase with `drive`: resolves when its work is done. It keeps to the phase's
+   * `durationMs` of work, counted from when it can begin (it may first wait for something).
    */
-  drivers?: Partial<Record<NonNullable<PhaseSpec['drive']>, (deadlineMono: number) => Promise<void>>>;
+  drivers?: Partial<Record<NonNullable<PhaseSpec['drive']>, (phase: PhaseSpec) => Promise<void>>>;
 }
 
 /**
@@ -62,8 +62,7 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
       for (const trigger of phase.triggers ?? []) await mock.emitEvent(trigger, { clientId: options.clientId });
       if (phase.drive) {
         const driver = options.drivers?.[phase.drive];
-        // The driver keeps to its own deadline (it may first wait for the runs beside the phases to end).
-        const done = driver ? driver(record.startMono + phase.durationMs).then(() => 'done' as const) : Promise.resolve('done' as const);
+        const done = driver ? driver(phase).then(() => 'done' as const) : Promise.resolve('done' as const);
         const outcome = await Promise.race([done, options.stop.then(() => 'stopped' as const)]);
         record.completed = outcome === 'done' && !stopped;
         record.endMono = performance.now();

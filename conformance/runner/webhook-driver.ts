@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { DomainEvent, MockControl, SubscriptionInput } from '../../mock-server/index.ts';
+import { type DomainEvent, type MockControl, type SubscriptionInput, forgedCopy } from '../../mock-server/index.ts';
 import type { DataChange, WebhookObservations, WebhookStep } from '../checks/observations.ts';
 import { diffProbeOutput, diffTables } from '../observe/data-diff.ts';
 import type { ProbeReading } from '../observe/side-effect-probe.ts';
@@ -70,8 +69,8 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
   };
   const remaining = () => options.deadlineMono - performance.now();
   /** `promise`, or nothing once the phase's time is up or the run stops. */
-  const bounded = <T>(promise: Promise<T>, ms = remaining()): Promise<T | undefined> =>
-    Promise.race([promise, sleep(Math.max(0, ms)), options.stop.then(() => undefined)]);
+  const bounded = <T>(promise: Promise<T>): Promise<T | undefined> =>
+    Promise.race([promise, sleep(Math.max(0, remaining())), options.stop.then(() => undefined)]);
   const state = async (): Promise<State> => ({ data: db.snapshot(), probe: options.readProbe ? await options.readProbe() : null });
   let objectId: string | undefined;
 
@@ -82,7 +81,7 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
    * for no effect. (Not for duplicates: a receiver that skips them answers 2xx and does nothing,
    * and waiting for work that never comes would cost every run seconds.)
    */
-  const step = async (before: State, eventId: string, workIfAccepted: boolean, sends: () => Promise<unknown>): Promise<WebhookStep> => {
+  const step = async (before: State, eventIdOf: () => string, workIfAccepted: boolean, sends: () => Promise<unknown>): Promise<WebhookStep> => {
     const fromSeq = lastSeq(mock);
     const work = watchWork(mock, clientId, () => objectId);
     let calm: boolean;
@@ -95,6 +94,8 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     }
     const after = await state();
     const failed = [before.probe, after.probe].find((p) => p && !p.ok);
+    // Read after the sends: the first step's event exists only once it has been emitted.
+    const eventId = eventIdOf();
     return {
       eventId,
       seqs: mock.webhooks.log().filter((r) => r.subscriptionId === sub.id && r.seq > fromSeq && r.eventId === eventId).map((r) => r.seq),
@@ -108,15 +109,13 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     // 1. A real domain change, delivered with the right token.
     let event: DomainEvent | undefined;
     const beforeFirst = await state();
-    obs.first = await step(beforeFirst, '', true, async () => {
+    obs.first = await step(beforeFirst, () => event?.id ?? '', true, async () => {
       event = await mock.emitEvent({ className: 'Order', status: EVENT_STATUS }, { clientId });
       objectId = event.objectId;
       // Published on emit; drain() resolves once its first attempt (and any HTTP fallback) is answered.
       await mock.webhooks.drain();
     });
     if (!event) throw new Error('no order event could be emitted');
-    obs.first.eventId = event.id;
-    obs.first.seqs = mock.webhooks.log().filter((r) => r.subscriptionId === sub.id && r.eventId === event!.id).map((r) => r.seq);
     if (obs.first.seqs.length === 0) {
       obs.problem = `the order event was not delivered: the subscription's event classes (config webhook.events: ${options.subscription.classNames?.join(', ')}) do not include Order`;
       return obs;
@@ -124,8 +123,8 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
 
     // 2. A forged copy (a new event id) with no auth, a wrong token, another tenant's token.
     if (stopped || remaining() <= 0) return obs;
-    const forged: DomainEvent = { ...event, id: randomUUID().replace(/-/g, '').slice(0, 20) };
-    obs.probes = await step(await state(), forged.id, true, () =>
+    const forged = forgedCopy(event);
+    obs.probes = await step(await state(), () => forged.id, true, () =>
       Promise.all(
         (['no-auth', 'wrong-token', 'other-tenant'] as const).map((probe) =>
           mock.webhooks.deliver(sub.id, forged, { probe, otherTenantToken: options.otherTenantToken, note: `probe: ${probe}` }),
@@ -136,7 +135,7 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     // 3. The first event again, same id: at once, then cut short after 50 ms and retried as after a timeout.
     if (stopped || remaining() <= 0) return obs;
     const id = event.id;
-    obs.duplicates = await step(await state(), id, false, async () => {
+    obs.duplicates = await step(await state(), () => id, false, async () => {
       await mock.webhooks.redeliver(id, { subscriptionId: sub.id, note: 'duplicate, at once' });
       const cut = await mock.webhooks.redeliver(id, { subscriptionId: sub.id, afterTimeout: true, note: 'duplicate after a simulated timeout' });
       simulatedTimeouts.push(...cut.map((r) => r.seq));

@@ -1,7 +1,8 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
+import { forgedCopy } from '../domain/events.ts';
 import type { Endpoint } from '../handlers/endpoint.ts';
 import type { MockControl } from '../server.ts';
 import type { ApiListener } from '../transports/fastify.ts';
@@ -165,8 +166,7 @@ export async function createAdminListener(control: MockControl, options: AdminOp
     );
     const event = control.webhooks.event(eventId);
     if (!event) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `eventId: no event ${eventId} was sent`);
-    // A copy under a new id: a receiver that dedupes before it checks auth must not look safe.
-    const forged = { ...event, id: randomUUID().replace(/-/g, '').slice(0, 20) };
+    const forged = forgedCopy(event);
     const other = otherTenantToken ?? `whk_${randomBytes(24).toString('base64url')}`;
     return control.webhooks.deliver(subscriptionId, forged, { probe, otherTenantToken: other, note: `probe: ${probe}` });
   });

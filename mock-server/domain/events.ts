@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /**
  * A domain event as Omnium's event subscriptions deliver it (omnium-api.md A8): the event
  * metadata, not the entity. Subscribers fetch the entity with `objectId`.
@@ -23,3 +25,12 @@ export interface DomainEvent {
   userId?: string;
   tags?: string[];
 }
+
+/** A new event id: 20 hex characters, as Omnium's look. */
+export const newEventId = (): string => randomUUID().replace(/-/g, '').slice(0, 20);
+
+/**
+ * The same event under a new id: what an auth probe sends, so a receiver that drops known
+ * ids before it checks the auth does not look safe.
+ */
+export const forgedCopy = (event: DomainEvent): DomainEvent => ({ ...event, id: newEventId() });

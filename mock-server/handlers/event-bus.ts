@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { DomainEvent } from '../domain/events.ts';
+import { type DomainEvent, newEventId } from '../domain/events.ts';
 
 type Listener = (event: DomainEvent) => void;
 
@@ -14,7 +13,7 @@ export function createEventBus(): EventBus {
   const listeners = new Set<Listener>();
   return {
     emit(partial, now) {
-      const event: DomainEvent = { ...partial, id: randomUUID().replace(/-/g, '').slice(0, 20), timestamp: new Date(now).toISOString() };
+      const event: DomainEvent = { ...partial, id: newEventId(), timestamp: new Date(now).toISOString() };
       for (const l of listeners) {
         try {
           l(event);

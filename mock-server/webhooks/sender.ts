@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { GoliveError } from '../../errors.ts';
 import { mask } from '../auth/api-users.ts';
 import type { Clock } from '../clock.ts';
-import type { DomainEvent } from '../domain/events.ts';
+import { type DomainEvent, newEventId } from '../domain/events.ts';
 import { createHostGuard, type HostGuard } from './hosts.ts';
 import { type Scheduler, realScheduler } from './scheduler.ts';
 import { sign, signingKey } from './signature.ts';
@@ -289,7 +289,6 @@ function failureReason(record: DeliveryRecord): string {
   return `${record.status} ${http.STATUS_CODES[record.status ?? 0] ?? ''}`.trim();
 }
 
-const newEventId = () => randomUUID().replace(/-/g, '').slice(0, 20);
 
 /**
  * Omnium's outbound webhooks: event subscriptions with filters, bearer / basic / header auth, the
