@@ -10,7 +10,7 @@ export { mask, fingerprint } from './auth/api-users.ts';
 export { ROLES, minimalRoles, expandRole, effectiveRoles, grants, isRole, type Role } from './auth/roles.ts';
 export type { ScopeList } from './auth/scope.ts';
 export { OMNIUM_ENDPOINT_INFO, type EndpointInfo } from './handlers/table.ts';
-export type { Journal, JournalEntry, SecretKind } from './journal/journal.ts';
+export { type Journal, type JournalEntry, type RequestIdentity, type SecretKind, requestKey } from './journal/journal.ts';
 export { createClock, createManualClock, type Clock } from './clock.ts';
 export { type DomainEvent, forgedCopy } from './domain/events.ts';
 export type { FaultRule, FaultRuleInput, FaultAction, FaultMatch, FaultRuleStatus } from './faults/rules.ts';

@@ -1,4 +1,4 @@
-import type { JournalEntry } from '../../mock-server/index.ts';
+import { type JournalEntry, requestKey } from '../../mock-server/index.ts';
 import type { Observations, PhaseRecord } from './observations.ts';
 
 /** The test run's traffic of the integration's API user from `from` on (to the end of the run by default). */
@@ -6,12 +6,16 @@ export function userTraffic(obs: Observations, from: number, to = Number.POSITIV
   return obs.journal.filter((e) => e.environment === 'test' && e.apiUser === obs.clients.test && e.mono >= from && e.mono <= to);
 }
 
-export const sameRequest = (a: JournalEntry, b: JournalEntry): boolean => a.method === b.method && a.path.toLowerCase() === b.path.toLowerCase();
+/**
+ * Whether two requests are attempts of the same request: the same method, path, query and
+ * body. The next poll of a route (a new time window in its body or query) is not a retry.
+ */
+export const sameRequest = (a: JournalEntry, b: JournalEntry): boolean => requestKey(a) === requestKey(b);
 
 /** When the response to `e` left the mock (monotonic ms). */
 export const answeredAt = (e: JournalEntry): number => e.mono + e.latencyMs;
 
-/** The attempts of one request: `first` and every later request of the same method and path, up to and including the first that did not fail. */
+/** The attempts of one request: `first` and every later attempt of the same request (`sameRequest`), up to and including the first that did not fail. */
 export function attemptsOf(traffic: readonly JournalEntry[], first: JournalEntry): JournalEntry[] {
   const attempts = [first];
   for (const e of traffic) {

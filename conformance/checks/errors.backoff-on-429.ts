@@ -1,6 +1,6 @@
 import type { Evidence } from '../../reports/model.ts';
 import { defineCheck, inconclusive, phaseMissing, requestEvidence } from './check.ts';
-import { answeredAt, attemptsOf, gaps, phasesNamed, round, userTraffic } from './error-traffic.ts';
+import { answeredAt, attemptsOf, gaps, phasesNamed, round, sameRequest, userTraffic } from './error-traffic.ts';
 
 /** Clock granularity between the mock's timestamps and the client's timers. */
 const TOLERANCE_MS = 5;
@@ -24,7 +24,7 @@ export default defineCheck({
 
     // With Retry-After: no retry before it.
     for (const e of storm429s.filter((x) => x.retryAfter !== null)) {
-      const retry = traffic.find((x) => x.seq > e.seq && x.method === e.method && x.path === e.path);
+      const retry = traffic.find((x) => x.seq > e.seq && sameRequest(x, e));
       if (!retry) continue;
       const header = e.retryAfter!;
       const waitedMs = retry.mono - answeredAt(e);

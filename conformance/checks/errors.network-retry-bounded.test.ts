@@ -1,102 +1,125 @@
 import { describe, expect, it } from 'vitest';
 import check from './errors.network-retry-bounded.ts';
 import type { JournalEntry } from '../../mock-server/index.ts';
-import { ENDPOINTS, PHASES, allPhases, faulted, journal, metric, observations, phaseRecord, requestSeqs } from './test-journal.ts';
+import { type JournalBuilder, ENDPOINTS, PHASES, allPhases, faulted, journal, metric, observations, phaseRecord, requestSeqs } from './test-journal.ts';
+import type { PhaseRecord } from './observations.ts';
 
 const flaky = PHASES['flaky-network'];
-const runEnd = PHASES['deactivated-user'].end;
 
-/** Phases that go on long enough after the flaky-network phase to see a 120 s timeout through. */
-const longRun = () => [...allPhases().filter((p) => p.name !== 'deactivated-user'), phaseRecord('deactivated-user', { end: flaky.start + 200 })];
+/** The plan's phases with the network phase ending at `end` (seconds into the run), as it does once settled. */
+const endingAt = (end: number): PhaseRecord[] =>
+  allPhases().map((p) => (p.name === 'flaky-network' ? phaseRecord('flaky-network', { end, params: { networkQuietMs: 3_000 } }) : p));
+
+/** A poll of the order search: each poll has its own time window in the body. */
+const poll = (window: number) => ({ endpoint: ENDPOINTS.searchOrders, body: `{"modifiedFrom":"2026-01-12T09:00:${String(window).padStart(2, '0')}Z"}` });
 
 /**
- * The plan's faults on one request: a reset, two 503s, a hanging response the client gives up
- * on after `hangSeconds` (`null`: never), then a success.
+ * The phase as the mock plays it: the first call is reset and every attempt of that same
+ * request then answers 503 (`failures`, `every` seconds apart), until the client gives it up;
+ * its next, different request hangs until the client abandons it after `hangSeconds` (`null`:
+ * never); the phase ends once the client has been quiet on the failing request.
  */
-function flakyNetwork({ hangSeconds = 10 as number | null, kinds = ['reset', 'status 503', 'status 503'] } = {}) {
+function flakyNetwork({ failures = ['reset', 'status 503', 'status 503'], every = 1, hangSeconds = 2 as number | null } = {}) {
   const j = journal();
   const token = j.tokenRequest({ at: 1 });
-  j.apiCalls(3, { from: 2, every: 2, token });
-  const attempts: JournalEntry[] = kinds.map((kind, i) => faulted(j, kind, { token, at: flaky.start + 0.5 + i }));
-  const hang = faulted(j, 'hang', { token, at: flaky.start + 0.5 + kinds.length, abortedAfter: hangSeconds });
-  const success = hangSeconds === null ? null : j.apiCall({ token, at: flaky.start + 1 + kinds.length + hangSeconds });
-  return { j, token, attempts: [...attempts, hang, ...(success ? [success] : [])], hang };
+  j.apiCalls(3, { from: 2, every: 2, token, ...poll(1) });
+  const attempts: JournalEntry[] = failures.map((kind, i) => faulted(j, kind, { token, at: flaky.start + 0.5 + i * every, ...poll(2) }));
+  const hangAt = flaky.start + 1 + failures.length * every;
+  const hang = faulted(j, 'hang', { token, at: hangAt, ...poll(3), abortedAfter: hangSeconds });
+  const end = hangAt + (hangSeconds ?? 30) + 3.5;
+  return { j, token, attempts, hang, phases: endingAt(end) };
+}
+
+function judge(j: JournalBuilder, phases: PhaseRecord[]) {
+  return check.judge(observations({ journal: j.entries, phases }));
 }
 
 describe('errors.network-retry-bounded', () => {
-  it('passes when a reset and 503s are retried to success and the hanging request is abandoned within 120 s', () => {
-    const { j, attempts } = flakyNetwork();
+  it('passes when the failing request is retried a bounded number of times, then given up, and the hanging one is abandoned', () => {
+    const { j, attempts, hang, phases } = flakyNetwork();
 
-    const finding = check.judge(observations({ journal: j.entries }));
+    const finding = judge(j, phases);
 
     expect(finding.verdict).toBe('pass');
     expect(finding.summary).toBe(
-      'Resets and 5xx were retried (5 attempts of GET /api/Orders/ORD-1001, at most 10), and the hanging request was abandoned by the client after 10 s (at most 120 s).',
+      'Resets and 5xx were retried (3 attempts of POST /api/Orders/Search, at most 10), then given up; the hanging request was abandoned by the client after 2 s (at most 120 s).',
     );
-    expect(metric(finding.evidence, 'attempts of GET /api/Orders/ORD-1001')).toBe(5);
-    expect(finding.evidence).toContainEqual({ kind: 'metric', name: 'hanging request abandoned after', value: 10, unit: 's', limit: 120 });
+    expect(metric(finding.evidence, 'attempts of POST /api/Orders/Search')).toBe(3);
+    expect(finding.evidence).toContainEqual({ kind: 'metric', name: 'hanging request abandoned after', value: 2, unit: 's', limit: 120 });
     expect(requestSeqs(finding.evidence)).toEqual(attempts.map((e) => e.seq));
+    expect(requestSeqs(finding.evidence)).not.toContain(hang.seq);
     expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'request', seq: attempts[0]!.seq, note: 'reset' }));
   });
 
   it('treats 502 and 504 as network errors to retry', () => {
-    const { j } = flakyNetwork({ kinds: ['status 502', 'status 504'] });
+    const { j, phases } = flakyNetwork({ failures: ['status 502', 'status 504'] });
 
-    const finding = check.judge(observations({ journal: j.entries }));
+    const finding = judge(j, phases);
 
     expect(finding.verdict).toBe('pass');
-    expect(metric(finding.evidence, 'attempts of')).toBe(4);
+    expect(metric(finding.evidence, 'attempts of')).toBe(2);
   });
 
-  it('fails when a reset request is not retried', () => {
+  it('fails a client that gives the request up at once, without a retry', () => {
+    const { j, phases } = flakyNetwork({ failures: ['reset'] });
+
+    const finding = judge(j, phases);
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe('POST /api/Orders/Search failed with reset and was given up at once, without a retry.');
+    expect(metric(finding.evidence, 'attempts of POST /api/Orders/Search')).toBe(1);
+  });
+
+  it('does not take the next poll (a new window in its body) for a retry of the request that failed', () => {
+    // Gives up on the reset; its next scheduled poll is another request (and meets the hang), the one after succeeds.
     const j = journal();
     const token = j.tokenRequest({ at: 1 });
-    faulted(j, 'reset', { token, at: flaky.start + 0.5 });
-    j.apiCalls(3, { from: flaky.start + 2, every: 1, token, endpoint: ENDPOINTS.searchOrders });
-    faulted(j, 'hang', { token, at: flaky.start + 6, endpoint: ENDPOINTS.getProduct, abortedAfter: 10 });
+    faulted(j, 'reset', { token, at: flaky.start + 0.5, ...poll(2) });
+    faulted(j, 'hang', { token, at: flaky.start + 3, ...poll(3), abortedAfter: 2 });
+    j.apiCall({ token, at: flaky.start + 8, ...poll(4) });
 
-    const finding = check.judge(observations({ journal: j.entries }));
+    const finding = judge(j, endingAt(flaky.start + 12));
 
     expect(finding.verdict).toBe('fail');
-    expect(finding.summary).toBe('GET /api/Orders/ORD-1001 failed with reset and was not retried.');
-    expect(metric(finding.evidence, 'attempts of GET /api/Orders/ORD-1001')).toBe(1);
+    expect(finding.summary).toBe('POST /api/Orders/Search failed with reset and was given up at once, without a retry.');
   });
 
-  it('fails when the hang never comes and the failed request was not retried', () => {
-    const j = journal();
-    const token = j.tokenRequest({ at: 1 });
-    faulted(j, 'status 503', { token, at: flaky.start + 0.5 });
+  it('fails a client that never gives up: more than 10 attempts while the request kept failing', () => {
+    const { j, phases } = flakyNetwork({ failures: ['reset', ...Array.from({ length: 10 }, () => 'status 503')], every: 0.2, hangSeconds: null });
 
-    const finding = check.judge(observations({ journal: j.entries }));
+    const finding = judge(j, phases);
 
     expect(finding.verdict).toBe('fail');
-    expect(finding.summary).toBe('GET /api/Orders/ORD-1001 failed with status 503 and was not retried.');
-  });
-
-  it('fails with more than 10 attempts of the same request', () => {
-    const { j } = flakyNetwork({ kinds: Array.from({ length: 10 }, () => 'status 503') });
-
-    const finding = check.judge(observations({ journal: j.entries }));
-
-    expect(finding.verdict).toBe('fail');
-    expect(finding.summary).toBe('GET /api/Orders/ORD-1001 was attempted 12 times (at most 10).');
-    expect(metric(finding.evidence, 'attempts of')).toBe(12);
+    expect(finding.summary).toBe('POST /api/Orders/Search was attempted 11 times while it kept failing (at most 10): the retries have no limit.');
+    expect(metric(finding.evidence, 'attempts of')).toBe(11);
     expect(finding.evidence.filter((e) => e.kind === 'request')).toHaveLength(6);
   });
 
-  it('passes at the limit: 10 attempts', () => {
-    const { j } = flakyNetwork({ kinds: Array.from({ length: 8 }, () => 'status 503') });
+  it('passes at the limit: 10 attempts, then given up', () => {
+    const { j, phases } = flakyNetwork({ failures: ['reset', ...Array.from({ length: 9 }, () => 'status 503')] });
 
-    const finding = check.judge(observations({ journal: j.entries }));
+    const finding = judge(j, phases);
 
     expect(finding.verdict).toBe('pass');
     expect(metric(finding.evidence, 'attempts of')).toBe(10);
   });
 
-  it('fails when the hanging request is abandoned only after more than 120 s', () => {
-    const { j } = flakyNetwork({ hangSeconds: 130 });
+  it('is inconclusive when the client was still retrying when the phase ran out of time', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    // Waits of 1, 2, 4, 8 s: the last attempt came 3 s before the end, well within its next wait.
+    for (const at of [0.5, 1.5, 3.5, 7.5, 15.5]) faulted(j, 'status 503', { token, at: flaky.start + at, ...poll(2) });
 
-    const finding = check.judge(observations({ journal: j.entries, phases: longRun() }));
+    const finding = judge(j, endingAt(flaky.start + 18.5));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toMatch(/^POST \/api\/Orders\/Search was still being retried \(5 attempts/);
+  });
+
+  it('fails when the hanging request is abandoned only after more than 120 s', () => {
+    const { j, phases } = flakyNetwork({ hangSeconds: 130 });
+
+    const finding = judge(j, phases);
 
     expect(finding.verdict).toBe('fail');
     expect(finding.summary).toBe('the hanging request was abandoned only after 130 s.');
@@ -104,68 +127,55 @@ describe('errors.network-retry-bounded', () => {
   });
 
   it('passes a client that abandons the hanging request at exactly 120 s', () => {
-    const { j } = flakyNetwork({ hangSeconds: 120 });
+    const { j, phases } = flakyNetwork({ hangSeconds: 120 });
 
-    expect(check.judge(observations({ journal: j.entries, phases: longRun() })).verdict).toBe('pass');
+    expect(judge(j, phases).verdict).toBe('pass');
   });
 
-  it('fails when the client never gives up on the hanging request, though the run went on for 120 s', () => {
+  it('is inconclusive when the client had not abandoned the hanging request when the phase ended (golive closed it later)', () => {
     const { j, hang } = flakyNetwork({ hangSeconds: null });
-    // The socket closed only when golive stopped the integration, after the run.
-    Object.assign(hang, { aborted: true, abortedAtMono: hang.mono + 200_000 });
+    const end = (hang.mono - 50_000) / 1000 + 20;
+    // The socket closed only when golive stopped the instance, after the phase.
+    Object.assign(hang, { aborted: true, abortedAtMono: hang.mono + 25_000 });
 
-    const finding = check.judge(observations({ journal: j.entries, phases: longRun() }));
-
-    expect(finding.verdict).toBe('fail');
-    expect(finding.summary).toBe('the hanging request was never abandoned by the client.');
-  });
-
-  it('is inconclusive when the run ended before the client gave up, less than 120 s after the hang', () => {
-    const { j, hang } = flakyNetwork({ hangSeconds: null });
-    Object.assign(hang, { aborted: true, abortedAtMono: hang.mono + (runEnd - flaky.start) * 1000 });
-
-    const finding = check.judge(observations({ journal: j.entries }));
+    const finding = judge(j, endingAt(end));
 
     expect(finding.verdict).toBe('inconclusive');
-    expect(finding.summary).toMatch(/^The run ended [\d.]+ s after the hanging request was sent and the client had not given up yet/);
+    expect(finding.summary).toMatch(/^The client had not given up the hanging request [\d.]+ s after sending it/);
     expect(finding.summary).toContain('120 s');
   });
 
-  it('still fails a request that was not retried when the hang could not be judged', () => {
-    const j = journal();
-    const token = j.tokenRequest({ at: 1 });
-    faulted(j, 'reset', { token, at: flaky.start + 0.5 });
-    faulted(j, 'hang', { token, at: flaky.start + 2, endpoint: ENDPOINTS.getProduct, abortedAfter: null });
+  it('still fails a request given up at once when the hang could not be judged', () => {
+    const { j, phases } = flakyNetwork({ failures: ['reset'], hangSeconds: null });
 
-    const finding = check.judge(observations({ journal: j.entries }));
+    const finding = judge(j, phases);
 
     expect(finding.verdict).toBe('fail');
-    expect(finding.summary).toBe('GET /api/Orders/ORD-1001 failed with reset and was not retried.');
+    expect(finding.summary).toBe('POST /api/Orders/Search failed with reset and was given up at once, without a retry.');
   });
 
   it('is inconclusive when the integration made no call that met a fault', () => {
     const j = journal();
     const token = j.tokenRequest({ at: 1 });
-    j.apiCalls(5, { from: flaky.start + 0.5, every: 1, token });
+    j.apiCalls(5, { from: 2, every: 1, token });
 
     const finding = check.judge(observations({ journal: j.entries }));
 
     expect(finding.verdict).toBe('inconclusive');
-    expect(finding.summary).toBe('The integration made no call during the network-fault phase.');
+    expect(finding.summary).toBe('The integration made no call during the network-fault phase, so golive could not provoke a network error.');
   });
 
-  it('is inconclusive when the integration never reached the hanging response', () => {
+  it('is inconclusive when the integration made no other call after giving the failing request up', () => {
     const j = journal();
     const token = j.tokenRequest({ at: 1 });
-    faulted(j, 'reset', { token, at: flaky.start + 0.5 });
-    faulted(j, 'status 503', { token, at: flaky.start + 1.5 });
-    j.apiCall({ token, at: flaky.start + 3 });
+    faulted(j, 'reset', { token, at: flaky.start + 0.5, ...poll(2) });
+    faulted(j, 'status 503', { token, at: flaky.start + 1.5, ...poll(2) });
 
-    const finding = check.judge(observations({ journal: j.entries }));
+    const finding = judge(j, endingAt(flaky.start + 40));
 
     expect(finding.verdict).toBe('inconclusive');
-    expect(finding.summary).toContain('before the integration reached the hanging response');
-    expect(metric(finding.evidence, 'attempts of')).toBe(3);
+    expect(finding.summary).toContain('no other call after it gave the failing request up');
+    expect(metric(finding.evidence, 'attempts of')).toBe(2);
   });
 
   it('is inconclusive when the flaky-network phase did not run', () => {

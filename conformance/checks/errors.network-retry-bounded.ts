@@ -1,9 +1,12 @@
 import type { Evidence } from '../../reports/model.ts';
 import { defineCheck, inconclusive, phase, phaseMissing, requestEvidence } from './check.ts';
-import { attemptsOf, round, userTraffic } from './error-traffic.ts';
+import { MAX_NETWORK_ATTEMPTS } from '../runner/plan.ts';
+import { answeredAt, attemptsOf, gaps, round, userTraffic } from './error-traffic.ts';
 
-const MAX_ATTEMPTS = 10;
+const MAX_ATTEMPTS = MAX_NETWORK_ATTEMPTS;
 const HANG_LIMIT_MS = 120_000;
+/** The least quiet time after its last attempt that counts as giving a failing request up (the phase's own is in its params). */
+const QUIET_MS = 2_000;
 
 export default defineCheck({
   id: 'errors.network-retry-bounded',
@@ -16,51 +19,66 @@ export default defineCheck({
   judge(obs) {
     const p = phase(obs, 'flaky-network');
     if (!p) return phaseMissing('flaky-network', p);
-    const traffic = userTraffic(obs, p.startMono);
-    const faulted = traffic.filter((e) => e.fault && /^(reset|status 50[234]|hang)$/.test(e.fault.kind) && e.mono <= p.endMono);
-    if (faulted.length === 0) return inconclusive('The integration made no call during the network-fault phase.');
+    // The phase's window only: a fresh instance of the integration starts after it.
+    const traffic = userTraffic(obs, p.startMono, p.endMono);
+    const faulted = traffic.filter((e) => e.fault && /^(reset|status 50[234]|hang)$/.test(e.fault.kind));
+    if (faulted.length === 0) return inconclusive('The integration made no call during the network-fault phase, so golive could not provoke a network error.');
     const evidence: Evidence[] = [];
     const problems: string[] = [];
     // The deciding numbers, for the summary of a pass.
     let retried = 'Resets and 5xx were retried';
     let abandoned = '';
 
-    const transient = faulted.filter((e) => e.fault!.kind !== 'hang');
-    const first = transient[0];
+    // The first failing request keeps failing on every attempt (the mock pins it) until the client gives it up.
+    const first = faulted.find((e) => e.fault!.kind !== 'hang');
     if (first) {
       const attempts = attemptsOf(traffic, first);
-      evidence.push({ kind: 'metric', name: `attempts of ${first.method} ${first.path}`, value: attempts.length, limit: MAX_ATTEMPTS });
+      const last = attempts.at(-1)!;
+      const previous = attempts.at(-2);
+      const lastWait = previous ? last.mono - answeredAt(previous) : 0;
+      const quietMs = Math.max(p.params.networkQuietMs ?? QUIET_MS, 2.5 * lastWait);
+      const gaveUp = p.endMono - answeredAt(last) >= quietMs;
+      const what = `${first.method} ${first.path}`;
+      evidence.push({ kind: 'metric', name: `attempts of ${what}`, value: attempts.length, limit: MAX_ATTEMPTS });
       evidence.push(...attempts.slice(0, 6).map((e) => requestEvidence(obs, e, e.fault ? e.fault.kind : undefined)));
-      retried += ` (${attempts.length} attempts of ${first.method} ${first.path}, at most ${MAX_ATTEMPTS})`;
-      if (attempts.length < 2) problems.push(`${first.method} ${first.path} failed with ${first.fault!.kind} and was not retried`);
-      if (attempts.length > MAX_ATTEMPTS) problems.push(`${first.method} ${first.path} was attempted ${attempts.length} times (at most ${MAX_ATTEMPTS})`);
+      const waits = gaps(attempts);
+      if (waits.length) evidence.push({ kind: 'note', text: `waits between attempts: ${waits.map((g) => `${round(g / 1000)} s`).join(', ')}` });
+      retried += ` (${attempts.length} attempts of ${what}, at most ${MAX_ATTEMPTS})`;
+      if (attempts.length > MAX_ATTEMPTS) {
+        problems.push(`${what} was attempted ${attempts.length} times while it kept failing (at most ${MAX_ATTEMPTS}): the retries have no limit`);
+      } else if (!gaveUp) {
+        return inconclusive(
+          `${what} was still being retried (${attempts.length} attempts, the last ${round((p.endMono - answeredAt(last)) / 1000, 1)} s before the phase's time ran out), so whether the retries stop could not be seen. Retry with backoff a bounded number of times (3–5) so that a failing request is given up within the phase (${round((p.endMono - p.startMono) / 1000)} s).`,
+          evidence,
+        );
+      } else if (attempts.length < 2) {
+        problems.push(`${what} failed with ${first.fault!.kind} and was given up at once, without a retry`);
+      }
     }
 
     const hang = faulted.find((e) => e.fault!.kind === 'hang');
-    const runEnd = Math.max(...obs.phases.map((x) => x.endMono));
     if (!hang && problems.length === 0) {
-      return inconclusive('The phase ended before the integration reached the hanging response, so its timeout could not be observed.', evidence);
+      return inconclusive(
+        'The integration made no other call after it gave the failing request up, so the hanging response could not be served and its timeout was not observed (it must keep calling on its own schedule).',
+        evidence,
+      );
     }
     if (hang) {
-      // Only the client's own giving up counts: the socket also closes when golive stops the integration.
-      const gaveUpAt = hang.aborted && hang.abortedAtMono !== null && hang.abortedAtMono < runEnd ? hang.abortedAtMono : null;
+      // Only the client's own giving up counts: the socket also closes when golive stops the instance after the phase.
+      const gaveUpAt = hang.aborted && hang.abortedAtMono !== null && hang.abortedAtMono <= p.endMono ? hang.abortedAtMono : null;
       if (gaveUpAt !== null) {
         const seconds = round((gaveUpAt - hang.mono) / 1000, 1);
         evidence.push({ kind: 'metric', name: 'hanging request abandoned after', value: seconds, unit: 's', limit: HANG_LIMIT_MS / 1000 });
         abandoned = ` after ${seconds} s (at most ${HANG_LIMIT_MS / 1000} s)`;
         if (gaveUpAt - hang.mono > HANG_LIMIT_MS) problems.push(`the hanging request was abandoned only after ${seconds} s`);
-      } else if (runEnd - hang.mono < HANG_LIMIT_MS) {
-        if (problems.length === 0) {
-          return inconclusive(
-            `The run ended ${round((runEnd - hang.mono) / 1000, 1)} s after the hanging request was sent and the client had not given up yet; a full-length run waits longer. Give every request a timeout well under 120 s.`,
-            evidence,
-          );
-        }
-      } else {
-        problems.push('the hanging request was never abandoned by the client');
+      } else if (problems.length === 0) {
+        return inconclusive(
+          `The client had not given up the hanging request ${round((p.endMono - hang.mono) / 1000, 1)} s after sending it, when the phase ended; golive cannot wait the full ${HANG_LIMIT_MS / 1000} s. Give every request a timeout well under 120 s.`,
+          evidence,
+        );
       }
     }
     if (problems.length > 0) return { verdict: 'fail', summary: `${problems.join('; ')}.`, evidence };
-    return { verdict: 'pass', summary: `${retried}, and the hanging request was abandoned by the client${abandoned}.`, evidence };
+    return { verdict: 'pass', summary: `${retried}, then given up; the hanging request was abandoned by the client${abandoned}.`, evidence };
   },
 });

@@ -80,7 +80,7 @@ describe('errors.no-retry-on-403', () => {
 
   it('does not accept a line about a later problem, long after the phase', () => {
     const { j } = roleWithdrawn();
-    const later = logLine('ERROR 401 Unauthorized: access denied, API user deactivated?', { at: PHASES['deactivated-user'].start + 1, stream: 'stderr' });
+    const later = logLine('ERROR 401 Unauthorized: access denied, API user deactivated?', { at: missingRole.end + 6, stream: 'stderr' });
 
     expect(check.judge(observations({ journal: j.entries, logs: [later] })).verdict).toBe('fail');
   });

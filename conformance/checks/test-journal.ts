@@ -79,6 +79,7 @@ export function entry(partial: Partial<JournalEntry> = {}): JournalEntry {
     touched: null,
     secretsInUrl: [],
     requestBody: null,
+    bodyFingerprint: null,
     requestBytes: 0,
     status: 200,
     latencyMs: 3,
@@ -111,6 +112,11 @@ export interface ApiCallOptions {
   /** The request path; default the endpoint's path with its parameters filled in. */
   path?: string;
   query?: Record<string, string | string[]>;
+  /**
+   * The request body: a poll whose body changes (a new time window) is a new request, an
+   * attempt with the same body a retry. Its fingerprint is the body itself (unique enough here).
+   */
+  body?: string;
   status?: number;
   /** The token had expired when presented (the mock then answers 401). */
   expired?: boolean;
@@ -194,6 +200,7 @@ export function journal(): JournalBuilder {
         method: endpoint.method,
         path: options.path ?? endpoint.path.replace(/\{[^}]+\}/g, (param) => (param === '{id}' ? 'ORD-1001' : 'X-1')),
         query: options.query ?? {},
+        ...(options.body === undefined ? {} : { requestBody: options.body, bodyFingerprint: `body:${options.body}`, requestBytes: options.body.length }),
         routeId: endpoint.id,
         requiredRole: endpoint.role,
         apiUser: options.client ?? token?.apiUser ?? TEST_CLIENT,

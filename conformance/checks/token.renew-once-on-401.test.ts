@@ -24,7 +24,7 @@ describe('token.renew-once-on-401', () => {
     const finding = check.judge(observations({ journal: j.entries }));
 
     expect(finding.verdict).toBe('pass');
-    expect(finding.summary).toBe('One token request, then the call was retried and succeeded 0.25 s after the 401.');
+    expect(finding.summary).toBe('One token request, then the call was retried once with the new token and succeeded, 0.25 s after the 401.');
     expect(requestSeqs(finding.evidence)).toEqual([denied.seq, renewal.seq, retry.seq]);
   });
 
@@ -59,7 +59,7 @@ describe('token.renew-once-on-401', () => {
     const finding = check.judge(observations({ journal: j.entries }));
 
     expect(finding.verdict).toBe('fail');
-    expect(finding.summary).toBe('The integration renewed its token but did not retry GET /api/Orders/ORD-1001.');
+    expect(finding.summary).toBe('The integration renewed its token but did not retry GET /api/Orders/ORD-1001: the refused request was dropped.');
     expect(requestSeqs(finding.evidence)).toEqual([denied.seq, renewal.seq]);
   });
 
@@ -121,16 +121,46 @@ describe('token.renew-once-on-401', () => {
     expect(finding.summary).toContain('requested 2 tokens before retrying');
   });
 
-  it('fails when the retried call does not succeed', () => {
+  it('judges a retry as a retry: an answer that is not about the token (404) still passes', () => {
     const { j } = revokedMidRun();
     const renewal = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
-    const retry = j.apiCall({ at: revoked.start + 0.7, token: renewal, status: 500 });
+    const retry = j.apiCall({ at: revoked.start + 0.7, token: renewal, status: 404 });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe('One token request, then the call was retried once with the new token and was answered 404 (not a token matter), 0.2 s after the 401.');
+    expect(requestSeqs(finding.evidence).at(-1)).toBe(retry.seq);
+  });
+
+  it('fails when the retried call is refused again with the new token', () => {
+    const { j } = revokedMidRun();
+    const renewal = j.tokenRequest({ at: revoked.start + 0.6, lifetimeSeconds: lifetime });
+    j.apiCall({ at: revoked.start + 0.7, token: renewal, status: 401 });
 
     const finding = check.judge(observations({ journal: j.entries }));
 
     expect(finding.verdict).toBe('fail');
-    expect(finding.summary).toBe('The retried call failed with 500.');
-    expect(requestSeqs(finding.evidence).at(-1)).toBe(retry.seq);
+    expect(finding.summary).toBe('The retried call was refused again (401) with the new token.');
+  });
+
+  it('fails a poller that drops the refused request and lets its next poll (a new window) get the token', () => {
+    const j = journal();
+    const old = j.tokenRequest({ at: 1 });
+    const window = (n: number) => ({ endpoint: ENDPOINTS.searchOrders, body: `{"modifiedFrom":"09:00:0${n}"}` });
+    j.apiCall({ at: 2, token: old, ...window(1) });
+    const denied = j.apiCall({ at: revoked.start + 0.5, token: old, status: 401, ...window(2) });
+    // Nothing until the next scheduled poll, which fetches a token and sends its own window.
+    const renewal = j.tokenRequest({ at: revoked.start + 3, lifetimeSeconds: lifetime });
+    const nextPoll = j.apiCall({ at: revoked.start + 3.1, token: renewal, ...window(3) });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe(
+      'The integration renewed its token but did not retry POST /api/Orders/Search (its later POST /api/Orders/Search was a different request: another body or query): the refused request was dropped.',
+    );
+    expect(requestSeqs(finding.evidence)).toEqual([denied.seq, renewal.seq, nextPoll.seq]);
   });
 
   it('ignores the production run', () => {

@@ -1,4 +1,5 @@
 import { defineCheck, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
+import { sameRequest } from './error-traffic.ts';
 
 export default defineCheck({
   id: 'token.renew-once-on-401',
@@ -28,31 +29,31 @@ export default defineCheck({
         evidence: [requestEvidence(obs, first401, 'token revoked: 401'), ...after.slice(0, 4).map((e) => requestEvidence(obs, e))],
       };
     }
-    // The retry is the same request (method and path; paths are case-insensitive) with any token issued after the 401:
-    // matching only the first new token would report "did not retry" for an integration that renewed twice.
+    // The retry is the same request (method, path, query and body: the next poll of the route is
+    // not a retry) with any token issued after the 401: matching only the first new token would
+    // report "did not retry" for an integration that renewed twice.
     const renewed = new Set(after.flatMap((e) => (isTokenRequest(e) && e.issued ? [e.issued.tokenId] : [])));
-    const retry = after.find(
-      (e) =>
-        e.seq > renewal.seq &&
-        e.method === first401.method &&
-        e.routeId === first401.routeId &&
-        e.path.toLowerCase() === first401.path.toLowerCase() &&
-        e.tokenId !== null &&
-        renewed.has(e.tokenId),
-    );
+    const retry = after.find((e) => e.seq > renewal.seq && sameRequest(e, first401) && e.tokenId !== null && renewed.has(e.tokenId));
     const tokenRequestsBefore = after.filter((e) => isTokenRequest(e) && retry && e.seq < retry.seq).length;
     const evidence = [requestEvidence(obs, first401, 'token revoked: 401'), requestEvidence(obs, renewal, 'new token')];
     if (!retry) {
-      return { verdict: 'fail', summary: `The integration renewed its token but did not retry ${first401.method} ${first401.path}.`, evidence };
+      const later = after.find((e) => e.seq > renewal.seq && isApiCall(e) && e.method === first401.method && e.routeId === first401.routeId);
+      return {
+        verdict: 'fail',
+        summary: `The integration renewed its token but did not retry ${first401.method} ${first401.path}${later ? ` (its later ${later.method} ${later.path} was a different request: another body or query)` : ''}: the refused request was dropped.`,
+        evidence: later ? [...evidence, requestEvidence(obs, later, 'a different request, not the retry')] : evidence,
+      };
     }
     evidence.push(requestEvidence(obs, retry, 'retried with the new token'));
-    if (retry.status >= 400) {
-      return { verdict: 'fail', summary: `The retried call failed with ${retry.status}.`, evidence };
+    // The retry is judged as a retry: what the API then answers (a 404 for an order that is gone) is not a token matter.
+    if (retry.status === 401) {
+      return { verdict: 'fail', summary: 'The retried call was refused again (401) with the new token.', evidence };
     }
     if (tokenRequestsBefore > 1) {
       return { verdict: 'fail', summary: `The integration requested ${tokenRequestsBefore} tokens before retrying, where one renewal should do.`, evidence };
     }
     const seconds = Math.round(retry.mono - first401.mono) / 1000;
-    return { verdict: 'pass', summary: `One token request, then the call was retried and succeeded ${seconds} s after the 401.`, evidence };
+    const outcome = retry.status > 0 && retry.status < 400 ? 'succeeded' : `was answered ${retry.status || 'without a response'} (not a token matter)`;
+    return { verdict: 'pass', summary: `One token request, then the call was retried once with the new token and ${outcome}, ${seconds} s after the 401.`, evidence };
   },
 });

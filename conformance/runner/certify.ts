@@ -52,7 +52,10 @@ export type RunName = 'test' | 'production' | `tls:${BadTlsKind}`;
 /** One run of the integration against one environment. */
 interface Run {
   environment: RunName;
+  /** The instance running now (a restart replaces it). */
   process: IntegrationHandle | null;
+  /** Instances a restart replaced, for their output. */
+  replaced: IntegrationHandle[];
   startError: string | null;
   exit: { code: number | null; signal: string | null; atMono: number } | null;
   lines: LogLine[];
@@ -118,25 +121,25 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const totalMs = plan.reduce((sum, p) => sum + p.durationMs, 0);
     progress({ kind: 'start', apiUrl: mock.apiUrl, totalMs });
 
-    const launch = async (environment: RunName, user: CreatedApiUser): Promise<Run> => {
-      const port = await freePort();
-      const run: Run = { environment, process: null, startError: null, exit: null, lines: [], files: [], env: {}, webhookPort: port };
-      runs.push(run);
-      const apiUrl = environment.startsWith('tls:')
-        ? mock.badTls[environment.slice(4) as BadTlsKind]!
-        : mock.environments[environment as 'test' | 'production'].apiUrl;
-      const env = integrationEnv(config, mock, apiUrl, user, { token: webhookToken, port, certPath, keyPath });
-      run.env = env;
+    // The test run ends when its current instance exits (a restart's stop of the old one does not count).
+    let endTestRun = () => {};
+    const testEnded = new Promise<void>((resolve) => {
+      endTestRun = resolve;
+    });
+
+    /** Starts an instance of the integration for `run` and waits until it is ready; a failure to start is recorded in `run`. */
+    const startInstance = async (run: Run): Promise<void> => {
       // Contract: ready when readyWhen says so; else when the webhook port accepts connections; else after 2 s.
       const configured = config.integration.readyWhen;
       // A readiness URL is probed over verified TLS, trusting the harness CA the integration serves with.
-      const readyWhen = configured && 'url' in configured ? { url: configured.url, ca: mock.tls!.ca.cert } : (configured ?? (config.webhook ? { port } : undefined));
+      const readyWhen =
+        configured && 'url' in configured ? { url: configured.url, ca: mock.tls!.ca.cert } : (configured ?? (config.webhook ? { port: run.webhookPort } : undefined));
       const started = performance.now();
       try {
         const common = {
           command: config.integration.command,
           cwd: config.integration.cwd,
-          env,
+          env: run.env,
           killGraceMs: config.timeouts.killGraceMs,
           maxOutputBytes: config.output.maxBytes,
           scanner,
@@ -146,26 +149,42 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           run.process = startJobLoop({ ...common, timeoutMs: config.timeouts.jobMs, intervalMs: config.integration.jobIntervalMs });
           run.process.exited.then((exit) => {
             run.exit = exit;
+            if (run.environment === 'test') endTestRun();
           });
         } else {
           run.process = startIntegration({ ...common, ...(readyWhen ? { readyWhen } : {}), readyTimeoutMs: timings.readyMs });
+          const instance = run.process;
           run.process.exited.then((exit) => {
+            // An instance a restart replaced ended on purpose: that is not the run's end.
+            if (run.process !== instance) return;
             run.exit = exit;
-            progress({ kind: 'exited', environment, code: exit.code, signal: exit.signal });
+            progress({ kind: 'exited', environment: run.environment, code: exit.code, signal: exit.signal });
+            if (run.environment === 'test') endTestRun();
           });
         }
         await run.process.ready;
-        progress({ kind: 'ready', environment, ms: performance.now() - started });
+        progress({ kind: 'ready', environment: run.environment, ms: performance.now() - started });
       } catch (err) {
         // A command that cannot be started is the run's failure, not the integration's: exit 2.
         if (err instanceof GoliveError && err.code === 'GOLIVE_ERR_COMMAND_NOT_FOUND') throw err;
         run.startError = (err as Error).message;
       }
+    };
+
+    const launch = async (environment: RunName, user: CreatedApiUser): Promise<Run> => {
+      const port = await freePort();
+      const run: Run = { environment, process: null, replaced: [], startError: null, exit: null, lines: [], files: [], env: {}, webhookPort: port };
+      runs.push(run);
+      const apiUrl = environment.startsWith('tls:')
+        ? mock.badTls[environment.slice(4) as BadTlsKind]!
+        : mock.environments[environment as 'test' | 'production'].apiUrl;
+      const env = integrationEnv(config, mock, apiUrl, user, { token: webhookToken, port, certPath, keyPath });
+      run.env = env;
+      await startInstance(run);
       return run;
     };
 
     const testRun = await launch('test', testUser);
-    const testEnded = testRun.process ? testRun.process.exited.then(() => undefined) : Promise.resolve();
     // In job mode `exited` settles only when the loop is stopped, so it never ends the phases early.
     const stopped = Promise.race([testEnded, aborted]);
     // The production run goes on alongside the steady phase: it cannot disturb it (own listener, own user).
@@ -208,6 +227,38 @@ export async function certify(options: CertifyOptions): Promise<Report> {
         await webhookRun;
       },
     };
+    /**
+     * A fresh instance of the integration in place of the running one (a service; a job starts
+     * fresh on every run anyway): it is stopped, a new one started with the same environment, and
+     * the phase begins once the new one has made a call that worked (it holds a valid token), or
+     * after `readyMs`.
+     */
+    const restartTestRun = async (run: Run, clientId: string): Promise<void> => {
+      if (config.integration.mode === 'job' || !run.process || run.exit) return;
+      const old = run.process;
+      run.replaced.push(old);
+      run.process = null;
+      await old.stop();
+      const since = performance.now();
+      let working = () => {};
+      const worked = new Promise<'worked'>((resolve) => {
+        working = () => resolve('worked');
+      });
+      const unsubscribe = mock.journal.subscribe((e) => {
+        if (e.apiUser === clientId && e.requiredRole !== null && e.status > 0 && e.status < 400 && e.mono >= since) working();
+      });
+      try {
+        await startInstance(run);
+        if (run.startError) {
+          endTestRun();
+          return;
+        }
+        await wait(timings.readyMs, Promise.race([worked, stopped]));
+      } finally {
+        unsubscribe();
+      }
+    };
+
     if (!testRun.startError && !testRun.exit && !options.signal?.aborted) {
       phases.push(
         ...(await runPhases(mock, plan, {
@@ -215,6 +266,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           stop: stopped,
           drivers,
           onPhase: (phase, index, remainingMs) => progress({ kind: 'phase', phase, index, count: plan.length, remainingMs }),
+          restart: () => restartTestRun(testRun, testUser.clientId),
         })),
       );
     }
@@ -341,10 +393,11 @@ function integrationEnv(
 async function sightings(runs: Run[], scanner: SecretScanner, workspace: string): Promise<SecretSighting[]> {
   const out: SecretSighting[] = [];
   for (const run of runs) {
-    for (const f of run.process?.findings ?? []) {
+    const instances = [...run.replaced, ...(run.process ? [run.process] : [])];
+    for (const f of instances.flatMap((i) => i.findings)) {
       out.push({ where: 'log', kind: f.kind, masked: f.masked, how: f.how, stream: f.stream, mono: f.mono, text: f.text });
     }
-    for (const line of run.process?.lines() ?? []) run.lines.push({ ...line, run: run.environment });
+    for (const line of instances.flatMap((i) => i.lines())) run.lines.push({ ...line, run: run.environment });
   }
   for (const f of await scanWorkspace(workspace, scanner)) {
     out.push({ where: 'file', kind: f.kind, masked: f.masked, how: f.how, file: f.file, line: f.line, ...(f.commit ? { commit: f.commit } : {}) });

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type ApiUserView, type CreatedApiUser, type MockControl, type Role, expandRole } from '../../mock-server/index.ts';
+import { type ApiUserView, type CreatedApiUser, type JournalEntry, type MockControl, type Role, expandRole } from '../../mock-server/index.ts';
 import type { PhaseRecord } from '../checks/observations.ts';
 import type { PhaseAction, PhaseSpec } from './plan.ts';
 
@@ -30,6 +30,11 @@ export interface PhaseRunOptions {
    * `durationMs` of work, counted from when it can begin (it may first wait for something).
    */
   drivers?: Partial<Record<NonNullable<PhaseSpec['drive']>, (phase: PhaseSpec) => Promise<void>>>;
+  /**
+   * Replaces the running integration with a fresh instance (action `restart-integration`):
+   * resolves once it is ready and holds a working token, or once it gave up trying.
+   */
+  restart?: () => Promise<void>;
 }
 
 /**
@@ -58,7 +63,11 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
       };
       records.push(record);
       options.onPhase?.(phase, index, phases.slice(index).reduce((sum, p) => sum + p.durationMs, 0));
+      const known = new Set(added);
       for (const action of phase.actions) await apply(mock, action, { ...options, initial }, added, timers);
+      // A restart or a driver may have taken a while: the phase's own time begins now.
+      record.startMono = performance.now();
+      const ruleIds = new Set(added.filter((id) => !known.has(id)));
       for (const trigger of phase.triggers ?? []) await mock.emitEvent(trigger, { clientId: options.clientId });
       if (phase.drive) {
         const driver = options.drivers?.[phase.drive];
@@ -68,15 +77,9 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
         record.endMono = performance.now();
         continue;
       }
-      const ended = endCondition(mock, phase, options.clientId);
-      const watch = watchAfter(mock, phase, options.clientId, record.startMono);
-      let outcome = await wait(phase.durationMs, Promise.race([options.stop, ended.promise]));
-      const extra = watch.until() - performance.now();
-      if (outcome === 'elapsed' && extra > 0) outcome = await wait(extra, Promise.race([options.stop, ended.promise]));
-      watch.cancel();
-      ended.cancel();
+      const outcome = await watchPhase(mock, phase, options, record.startMono, ruleIds);
       // A phase that met its end condition has done its job: it is complete.
-      record.completed = outcome === 'elapsed' || ended.met();
+      record.completed = outcome !== 'stopped';
       record.endMono = performance.now();
     }
   } finally {
@@ -85,6 +88,80 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
     if (phases.some((p) => p.actions.some((a) => a.kind === 'present-certificate'))) mock.presentCertificate('valid');
   }
   return records;
+}
+
+/** How often a phase with `settledWhen` asks it when no request arrives (its quiet periods are time-based). */
+const SETTLE_TICK_MS = 200;
+
+/**
+ * The wait of one phase: until `durationMs` has passed, or earlier once `endWhen` holds or
+ * `settledWhen` says so, but never while a `watchAfter` window is open (that window may run
+ * past `durationMs`).
+ */
+async function watchPhase(
+  mock: MockControl,
+  phase: PhaseSpec,
+  options: PhaseRunOptions,
+  startMono: number,
+  ruleIds: ReadonlySet<string>,
+): Promise<'elapsed' | 'ended' | 'stopped'> {
+  const entries: JournalEntry[] = [];
+  let met = false;
+  let watchUntil = Number.NEGATIVE_INFINITY;
+  let wake = () => {};
+  const unsubscribe = mock.journal.subscribe((entry) => {
+    if (entry.apiUser !== options.clientId) return;
+    entries.push(entry);
+    const when = phase.endWhen;
+    if (when && ((when.requests !== undefined && entries.length >= when.requests) || (when.status !== undefined && entry.status === when.status))) met = true;
+    const rule = phase.watchAfter;
+    if (rule && watchUntil === Number.NEGATIVE_INFINITY && entry.status === rule.status && entry.mono >= startMono) watchUntil = entry.mono + rule.ms;
+    wake();
+  });
+  const tick = phase.settledWhen ? setInterval(() => wake(), SETTLE_TICK_MS) : undefined;
+  const stop = options.stop.then(() => 'stopped' as const);
+  try {
+    for (;;) {
+      const now = performance.now();
+      if (!met && phase.settledWhen) {
+        const ordered = [...entries].sort((a, b) => a.seq - b.seq);
+        met = phase.settledWhen({ entries: ordered, faults: mock.faults.list().filter((r) => ruleIds.has(r.id)), nowMono: now });
+      }
+      const watching = watchUntil > now;
+      if (met && !watching) return 'ended';
+      const deadline = Math.max(startMono + phase.durationMs, watchUntil);
+      if (now >= deadline) return 'elapsed';
+      const woken = new Promise<'woken'>((resolve) => {
+        wake = () => resolve('woken');
+      });
+      // `wait` settles early when woken (a request came, or the tick): then look again.
+      if ((await Promise.race([wait(deadline - now, woken).then(() => 'looked' as const), stop])) === 'stopped') return 'stopped';
+    }
+  } finally {
+    unsubscribe();
+    if (tick) clearInterval(tick);
+  }
+}
+
+/** How far back `withdraw-used-role` looks for the integration's own traffic. */
+const RECENT_MS = 30_000;
+
+/**
+ * The role the integration needs for what it calls on its own schedule: the role of the
+ * route it called most often in the last `RECENT_MS` (all its traffic when it made no call
+ * then). A route called only when an event arrives would see no call while the role is
+ * withdrawn, and the 403 would never come.
+ */
+export function scheduledRole(journal: readonly JournalEntry[], clientId: string, nowMono: number): Role | undefined {
+  const count = (entries: readonly JournalEntry[]) => {
+    const uses = new Map<Role, number>();
+    for (const e of entries) {
+      if (e.apiUser !== clientId || !e.requiredRole || e.status >= 400 || e.environment !== 'test') continue;
+      uses.set(e.requiredRole as Role, (uses.get(e.requiredRole as Role) ?? 0) + 1);
+    }
+    return [...uses.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  };
+  return count(journal.filter((e) => e.mono >= nowMono - RECENT_MS)) ?? count(journal);
 }
 
 async function apply(
@@ -98,13 +175,7 @@ async function apply(
     case 'withdraw-used-role': {
       const user = mock.getApiUser(options.clientId);
       if (!user) return;
-      const uses = new Map<Role, number>();
-      for (const e of mock.journal.since(0)) {
-        if (e.apiUser !== options.clientId || !e.requiredRole || e.status >= 400) continue;
-        const role = e.requiredRole as Role;
-        uses.set(role, (uses.get(role) ?? 0) + 1);
-      }
-      const target = [...uses.entries()].sort((a, b) => a[1] - b[1])[0]?.[0];
+      const target = scheduledRole(mock.journal.since(0), options.clientId, performance.now());
       if (!target) return;
       mock.patchApiUser(options.clientId, { roles: user.roles.filter((r) => !expandRole(r).has(target)) });
       return;
@@ -131,6 +202,9 @@ async function apply(
     case 'present-certificate':
       mock.presentCertificate(action.certificate);
       return;
+    case 'restart-integration':
+      await options.restart?.();
+      return;
     case 'shift-clock':
       mock.clock.shift(action.ms);
       return;
@@ -151,38 +225,4 @@ async function apply(
       return;
     }
   }
-}
-
-/** Settles when the phase's `endWhen` holds; never when it has none. */
-function endCondition(mock: MockControl, phase: PhaseSpec, clientId: string): { promise: Promise<void>; cancel: () => void; met: () => boolean } {
-  const when = phase.endWhen;
-  if (!when) return { promise: new Promise(() => {}), cancel: () => {}, met: () => false };
-  let seen = 0;
-  let met = false;
-  let resolve = () => {};
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  const unsubscribe = mock.journal.subscribe((entry) => {
-    if (entry.apiUser !== clientId) return;
-    seen += 1;
-    if ((when.requests !== undefined && seen >= when.requests) || (when.status !== undefined && entry.status === when.status)) {
-      met = true;
-      resolve();
-    }
-  });
-  return { promise, cancel: unsubscribe, met: () => met };
-}
-
-/** When the phase's `watchAfter` window ends (the phase start when it has none, or it has not begun). */
-function watchAfter(mock: MockControl, phase: PhaseSpec, clientId: string, startMono: number): { until: () => number; cancel: () => void } {
-  const rule = phase.watchAfter;
-  if (!rule) return { until: () => startMono, cancel: () => {} };
-  let until = startMono;
-  const unsubscribe = mock.journal.subscribe((entry) => {
-    if (until === startMono && entry.apiUser === clientId && entry.status === rule.status && entry.mono >= startMono) {
-      until = entry.mono + rule.ms;
-    }
-  });
-  return { until: () => until, cancel: unsubscribe };
 }

@@ -1,4 +1,4 @@
-import type { ApiUserPatch, FaultRuleInput } from '../../mock-server/index.ts';
+import { type ApiUserPatch, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, requestKey } from '../../mock-server/index.ts';
 
 /**
  * What a phase does to the mock when it starts. Data, so that scenarios (fault rules,
@@ -9,10 +9,17 @@ export type PhaseAction =
   /** Deactivate, reactivate, withdraw or grant roles, change stores/markets or the token lifetime. */
   | { kind: 'patch-api-user'; patch: ApiUserPatch }
   /**
-   * Withdraws one role the integration has used: the one its least-called endpoint needs
-   * (with every assigned role that includes it), so that route answers 403 and the others go on.
+   * Withdraws one role the integration uses on its own schedule: the one the route it called
+   * most often lately needs (with every assigned role that includes it), so its next call of
+   * that route answers 403.
    */
   | { kind: 'withdraw-used-role' }
+  /**
+   * Replaces the integration with a fresh instance and waits until it holds a working token
+   * (certify only): what an earlier phase did to it (a cool-down after a 403 or after refused
+   * credentials) must not starve the phases that follow.
+   */
+  | { kind: 'restart-integration' }
   /** Back to the roles, scope, lifetime and state the API user had when the run began. */
   | { kind: 'restore-api-user' }
   /** Every token issued so far answers 401. */
@@ -48,6 +55,12 @@ export interface PhaseSpec {
    * window that starts with that response is watched in full (at most `durationMs + ms`).
    */
   watchAfter?: { status: number; ms: number };
+  /**
+   * Ends the phase early once this says the traffic it provokes has been seen (code-built
+   * plans only; scenario files use `endWhen`). Asked after each request of the API user and
+   * every 200 ms.
+   */
+  settledWhen?: (view: PhaseView) => boolean;
   actions: readonly PhaseAction[];
   /** Domain events to emit at the phase's start (webhook deliveries follow). */
   triggers?: readonly { className: 'Order'; objectId?: string; status: string }[];
@@ -58,6 +71,15 @@ export interface PhaseSpec {
    * the actions, and the phase ends when it returns (it keeps to `durationMs` of its own work).
    */
   drive?: 'webhooks';
+}
+
+/** What a phase's `settledWhen` sees. */
+export interface PhaseView {
+  /** The API user's requests recorded since the phase began, by seq. */
+  entries: readonly JournalEntry[];
+  /** The fault rules this phase added, with their counters. */
+  faults: readonly FaultRuleStatus[];
+  nowMono: number;
 }
 
 /** Phase lengths of a certify run. */
@@ -82,10 +104,17 @@ export interface Timings {
   retryAfterStormMs: number;
   /** Longest the 429 storm without Retry-After may last: room for three growing waits. */
   bareStormMs: number;
-  /** Every role withdrawn: watching for a repeated 403. */
+  /** After the first 403 of the missing-role phase: watching for a repeat of the refused request. */
   forbiddenMs: number;
-  /** Longest the phase of resets, 503s and a hanging response may last (the client's timeout decides). */
+  /** Longest the missing-role phase waits for the integration's first call of the withdrawn role. */
+  forbiddenWaitMs: number;
+  /**
+   * Longest the phase of resets, 503s and a hanging response may last: it ends once the client
+   * gave the failing request up (or exceeded the attempts allowed) and left the hanging one.
+   */
   networkMs: number;
+  /** The failing request counts as given up once not sent again for this long (and 2.5 times its last wait). */
+  networkQuietMs: number;
   /** Each short run against a listener with a bad certificate. */
   tlsRunMs: number;
   /** Longest the webhook phase may last (deliveries, probes, duplicates, and the waits after each). */
@@ -108,7 +137,9 @@ export const FULL_TIMINGS: Timings = {
   retryAfterStormMs: 12_000,
   bareStormMs: 14_000,
   forbiddenMs: 4_000,
-  networkMs: 16_000,
+  forbiddenWaitMs: 20_000,
+  networkMs: 40_000,
+  networkQuietMs: 3_000,
   tlsRunMs: 3_000,
   webhookMs: 30_000,
   webhookSettleMs: 750,
@@ -129,7 +160,9 @@ export const FAST_TIMINGS: Timings = {
   retryAfterStormMs: 8_000,
   bareStormMs: 10_000,
   forbiddenMs: 3_000,
-  networkMs: 16_000,
+  forbiddenWaitMs: 15_000,
+  networkMs: 30_000,
+  networkQuietMs: 3_000,
   tlsRunMs: 3_000,
   webhookMs: 25_000,
   webhookSettleMs: 750,
@@ -141,14 +174,63 @@ export interface PlanOptions {
   webhook: boolean;
 }
 
+/** The attempts of one request the mock answers before its fault gives out: more than the checks allow. */
+export const MAX_NETWORK_ATTEMPTS = 10;
+
+/** The API user's requests that fault rules of this phase answered, by seq. */
+const faultedBy = (view: PhaseView, pin?: string): JournalEntry[] => {
+  const ids = new Set(view.faults.filter((r) => pin === undefined || r.match.pin === pin).map((r) => r.id));
+  return view.entries.filter((e) => e.fault !== null && ids.has(e.fault.id));
+};
+
 /**
- * The phases of `golive certify`, in order. Deactivation comes last: it ends the traffic. The
- * webhook phase comes once the runs beside `steady` are long over and before any role is
- * withdrawn, so the integration can do its work for each delivery.
+ * A storm is over once its rules are spent and the request they refused was sent once more
+ * and got through: every retry the checks need has been seen.
+ */
+export function refusedRequestRetried(view: PhaseView): boolean {
+  if (view.faults.length === 0 || !view.faults.every((r) => r.spent)) return false;
+  const refused = faultedBy(view);
+  const last = refused.at(-1);
+  if (!last) return false;
+  const key = requestKey(last);
+  return view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && requestKey(e) === key);
+}
+
+/**
+ * The network phase is over when its failing request (pinned: it keeps failing) has been
+ * attempted more often than allowed, or when the client gave it up (no attempt for
+ * `quietMs`, and for 2.5 times its last wait) and left the hanging response.
+ */
+export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
+  return (view) => {
+    const pinned = faultedBy(view, 'flaky-network');
+    const first = pinned[0];
+    if (!first) return false;
+    const key = requestKey(first);
+    const attempts = view.entries.filter((e) => requestKey(e) === key);
+    if (attempts.length > MAX_NETWORK_ATTEMPTS) return true;
+    // The hanging request is journalled once the client (or golive, at the end) closed it.
+    if (!view.entries.some((e) => e.fault?.kind === 'hang')) return false;
+    const last = attempts.at(-1)!;
+    const previous = attempts.at(-2);
+    const lastWait = previous ? last.mono - (previous.mono + previous.latencyMs) : 0;
+    return view.nowMono - (last.mono + last.latencyMs) >= Math.max(quietMs, 2.5 * lastWait);
+  };
+}
+
+/**
+ * The phases of `golive certify`, in order. Each provokes the traffic it judges and runs
+ * until it has seen it (within a bound). The webhook phase comes once the runs beside
+ * `steady` are long over. The phases that leave an integration disturbed on purpose (a
+ * withdrawn role, a deactivated user) come last; the token phases and the deactivation each
+ * begin with a fresh instance of the integration, so a sensible cool-down after an earlier
+ * phase (a circuit opened by the network faults, a route left alone after a 403) starves none.
  */
 export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false }): PhaseSpec[] {
-  const storm = (retryAfter: { seconds: number } | { httpDate: number } | 'absent', times: number) =>
-    ({ kind: 'add-fault', rule: { match: { times }, action: { kind: 'status', status: 429, retryAfter } } }) as const;
+  // Each storm refuses one request (pinned: the same method, path, query and body) until its
+  // retries are through, whatever else the integration sends meanwhile.
+  const storm = (pin: string, retryAfter: { seconds: number } | { httpDate: number } | 'absent', times: number) =>
+    ({ kind: 'add-fault', rule: { match: { times, pin }, action: { kind: 'status', status: 429, retryAfter } } }) as const;
   return [
     {
       name: 'steady',
@@ -158,33 +240,33 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     },
     {
       name: 'rate-limit-retry-after',
-      description: `three 429s with Retry-After: ${t.retryAfterSeconds}`,
+      description: `one request answered 429 three times with Retry-After: ${t.retryAfterSeconds}`,
       durationMs: t.retryAfterStormMs,
       // Over once the three 429s and the retry after them have come: storms must not run into each other.
-      endWhen: { requests: 4 },
-      actions: [storm({ seconds: t.retryAfterSeconds }, 3)],
+      settledWhen: refusedRequestRetried,
+      actions: [storm('rate-limit-retry-after', { seconds: t.retryAfterSeconds }, 3)],
       params: { retryAfterSeconds: t.retryAfterSeconds },
     },
     {
       name: 'rate-limit-http-date',
-      description: `two 429s with Retry-After as an HTTP date ${t.retryAfterSeconds} s ahead`,
+      description: `one request answered 429 twice with Retry-After as an HTTP date ${t.retryAfterSeconds} s ahead`,
       durationMs: t.retryAfterStormMs,
-      endWhen: { requests: 3 },
-      actions: [{ kind: 'clear-faults' }, storm({ httpDate: t.retryAfterSeconds }, 2)],
+      settledWhen: refusedRequestRetried,
+      actions: [{ kind: 'clear-faults' }, storm('rate-limit-http-date', { httpDate: t.retryAfterSeconds }, 2)],
     },
     {
       name: 'rate-limit-no-retry-after',
-      description: 'three 429s without Retry-After: the waits must grow',
+      description: 'one request answered 429 three times without Retry-After: the waits must grow',
       durationMs: t.bareStormMs,
-      endWhen: { requests: 4 },
-      actions: [{ kind: 'clear-faults' }, storm('absent', 3)],
+      settledWhen: refusedRequestRetried,
+      actions: [{ kind: 'clear-faults' }, storm('rate-limit-no-retry-after', 'absent', 3)],
     },
     {
       name: 'rate-limit-no-retry-after-again',
       description: 'the same storm again: with jitter, its waits differ from the first',
       durationMs: t.bareStormMs,
-      endWhen: { requests: 4 },
-      actions: [{ kind: 'clear-faults' }, storm('absent', 3)],
+      settledWhen: refusedRequestRetried,
+      actions: [{ kind: 'clear-faults' }, storm('rate-limit-no-retry-after-again', 'absent', 3)],
     },
     ...(options.webhook
       ? [
@@ -199,21 +281,17 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         ]
       : []),
     {
-      name: 'missing-role',
-      description: 'a role the integration uses is withdrawn: the 403 must not be retried',
-      durationMs: t.forbiddenMs,
-      actions: [{ kind: 'clear-faults' }, { kind: 'withdraw-used-role' }],
-    },
-    {
       name: 'flaky-network',
-      description: 'a reset, two 503s and a response that never comes',
+      description: 'one request reset, then 503 on every attempt; the next request hangs',
       durationMs: t.networkMs,
-      // Over once the four faults and the retry after the abandoned one have come.
-      endWhen: { requests: 5 },
+      settledWhen: networkSettled(t.networkQuietMs),
+      params: { networkQuietMs: t.networkQuietMs },
       actions: [
-        { kind: 'restore-api-user' },
-        { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'reset' } } },
-        { kind: 'add-fault', rule: { match: { times: 2 }, action: { kind: 'status', status: 503 } } },
+        { kind: 'clear-faults' },
+        // The first call is reset and every attempt of that same request then answers 503, so
+        // a client that never gives up shows it; the next other call never gets an answer.
+        { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'reset' } } },
+        { kind: 'add-fault', rule: { match: { pin: 'flaky-network' }, action: { kind: 'status', status: 503 } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'hang' } } },
       ],
     },
@@ -223,6 +301,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       durationMs: t.revokedMs,
       actions: [
         { kind: 'clear-faults' },
+        { kind: 'restart-integration' },
         { kind: 'patch-api-user', patch: { tokenLifetimeSeconds: t.shortTokenSeconds } },
         { kind: 'revoke-tokens' },
       ],
@@ -236,11 +315,23 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       params: { tokenLifetimeSeconds: t.shortTokenSeconds },
     },
     {
+      name: 'missing-role',
+      description: 'a role the integration uses on its own schedule is withdrawn: the 403 must not be retried',
+      // Until the first 403, within a bound; then the observation window after it.
+      durationMs: t.forbiddenWaitMs,
+      endWhen: { status: 403 },
+      watchAfter: { status: 403, ms: t.forbiddenMs },
+      actions: [{ kind: 'restore-api-user' }, { kind: 'withdraw-used-role' }],
+      // An integration that calls some routes only when an event arrives gets one.
+      ...(options.webhook ? { triggers: [{ className: 'Order' as const, status: 'Completed' }] } : {}),
+      params: { observeWindowMs: t.forbiddenMs },
+    },
+    {
       name: 'deactivated-user',
-      description: 'the API user is deactivated: the integration must stop and log',
+      description: 'a fresh instance runs, then its API user is deactivated: it must stop and log',
       durationMs: t.observeWindowMs + 500,
       watchAfter: { status: 401, ms: t.observeWindowMs + 500 },
-      actions: [{ kind: 'patch-api-user', patch: { active: false } }],
+      actions: [{ kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'patch-api-user', patch: { active: false } }],
       params: { observeWindowMs: t.observeWindowMs },
     },
   ];

@@ -149,7 +149,8 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     obs.problem = `golive could not drive the webhook phase (a bug in golive, please report it): ${(err as Error).message}`;
     return obs;
   } finally {
-    mock.webhooks.unsubscribe(sub.id);
+    // The subscription stays: a later phase may deliver an event to set off the integration's
+    // event-driven calls (missing-role). Its deliveries are not this phase's.
     obs.deliveries = mock.webhooks.log().filter((r) => r.subscriptionId === sub.id);
   }
 }

@@ -378,3 +378,47 @@ describe('FaultMatcher: probability', () => {
     for (const d of draws) expect(d >= 0 && d < 1).toBe(true);
   });
 });
+
+describe('FaultMatcher: pinned rules', () => {
+  const search = (window: string, extra: Partial<FaultRequest> = {}) =>
+    req('/api/Orders/Search', { method: 'POST', identity: { method: 'POST', path: '/api/Orders/Search', query: {}, bodyFingerprint: window }, ...extra });
+
+  it('keeps refusing the request it first answered, and lets a different body through', () => {
+    faults.add({ id: 'storm', match: { pin: 'storm', times: 3 }, action: { kind: 'status', status: 429 } });
+
+    // The retry of window a meets the fault; the next poll (window b) does not.
+    expect(hits([search('a'), search('b'), search('a'), search('b'), search('a'), search('a')])).toEqual(['storm', '-', 'storm', '-', 'storm', '-']);
+  });
+
+  it('treats the same path with another query, or another case of the path, by the request key', () => {
+    faults.add({ id: 'p', match: { pin: 'p' }, action: E503 });
+    const get = (path: string, query: Record<string, string>) => req(path, { identity: { method: 'GET', path, query, bodyFingerprint: null } });
+
+    expect(hits([get('/api/Orders/GetOrders', { page: '1' }), get('/api/orders/getorders', { page: '1' }), get('/api/Orders/GetOrders', { page: '2' })])).toEqual([
+      'p',
+      'p',
+      '-',
+    ]);
+  });
+
+  it('shares one pinned request among the rules of a group, and leaves other requests to later rules', () => {
+    faults.add({ id: 'reset', match: { pin: 'net', times: 1 }, action: { kind: 'reset' } });
+    faults.add({ id: 'down', match: { pin: 'net' }, action: E503 });
+    faults.add({ id: 'hang', match: { times: 1 }, action: { kind: 'hang' } });
+
+    expect(hits([search('a'), search('a'), search('b'), search('a'), search('c')])).toEqual(['reset', 'down', 'hang', 'down', '-']);
+  });
+
+  it('forgets the pinned request once the last rule of its group is removed', () => {
+    faults.add({ id: 'one', match: { pin: 'g' }, action: E503 });
+    expect(hits([search('a'), search('b')])).toEqual(['one', '-']);
+    faults.remove('one');
+    faults.add({ id: 'two', match: { pin: 'g' }, action: E503 });
+
+    expect(hits([search('b'), search('a')])).toEqual(['two', '-']);
+  });
+
+  it('validates the pin name', () => {
+    expect(() => parseFaultRule({ match: { pin: 'no spaces' }, action: E503 })).toThrow('match.pin: expected letters, digits');
+  });
+});

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
+import { type RequestIdentity, requestKey } from '../journal/journal.ts';
 
 /** The statuses a `status` fault may answer with. */
 export const FAULT_STATUSES = [401, 403, 429, 500, 502, 503, 504] as const;
@@ -57,6 +58,13 @@ export interface FaultMatch {
   from?: number;
   /** Mock-clock epoch ms until which the rule applies (exclusive). */
   until?: number;
+  /**
+   * Keeps refusing one request. Rules with the same `pin` act on one request: the first of them
+   * to fire pins the group to the request it answered (method, path, query and body, see
+   * `requestKey`); from then on they match only attempts of that same request, so a client's
+   * retries meet the fault and its next, different request does not.
+   */
+  pin?: string;
 }
 
 /** A fault rule: data, so the admin API and scenario files can carry it. */
@@ -87,6 +95,8 @@ export interface FaultRequest {
   readonly method: string;
   /** The path as sent, without the query string. */
   readonly path: string;
+  /** What identifies the request (its journal entry will do): read only by rules with `pin`. */
+  readonly identity?: RequestIdentity;
 }
 
 /** The `Retry-After` a 429 gets when its rule does not say (the example in Omnium's docs). */
@@ -160,6 +170,10 @@ const matchSchema = z.strictObject({
     .optional(),
   from: epochMs.optional(),
   until: epochMs.optional(),
+  pin: z
+    .string({ error: 'expected letters, digits, ".", "_" or "-" (at most 64)' })
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected letters, digits, ".", "_" or "-" (at most 64)' })
+    .optional(),
 });
 
 const statusList = FAULT_STATUSES.join(', ');
@@ -310,6 +324,7 @@ interface Entry {
   readonly from: number;
   readonly until: number;
   readonly timed: boolean;
+  readonly pin: string | undefined;
   seen: number;
   fired: number;
   spent: boolean;
@@ -347,6 +362,8 @@ export interface FaultMatcherOptions {
  */
 export class FaultMatcher {
   private entries: Entry[] = [];
+  /** The request each pin group refuses, by `requestKey`, once one of its rules fired. */
+  private readonly pins = new Map<string, string>();
   private live = 0;
   private nextId = 1;
   private readonly random: () => number;
@@ -384,6 +401,7 @@ export class FaultMatcher {
       from: m.from ?? Number.NEGATIVE_INFINITY,
       until: m.until ?? Number.POSITIVE_INFINITY,
       timed: m.from !== undefined || m.until !== undefined,
+      pin: m.pin,
       seen: 0,
       fired: 0,
       spent: false,
@@ -398,6 +416,7 @@ export class FaultMatcher {
     if (index < 0) return false;
     const [entry] = this.entries.splice(index, 1);
     if (entry && !entry.spent) this.live--;
+    if (entry?.pin !== undefined && !this.entries.some((e) => e.pin === entry.pin)) this.pins.delete(entry.pin);
     return true;
   }
 
@@ -409,6 +428,7 @@ export class FaultMatcher {
   /** Removes every rule. The PRNG and the id counter carry on, so ids are never reused within a run. */
   clear(): void {
     this.entries = [];
+    this.pins.clear();
     this.live = 0;
   }
 
@@ -420,6 +440,7 @@ export class FaultMatcher {
     if (this.live === 0) return null;
     let method: string | undefined;
     let now: number | undefined;
+    let key: string | undefined;
     for (const e of this.entries) {
       if (e.spent) continue;
       if (e.apiUser !== undefined && e.apiUser !== req.apiUser) continue;
@@ -430,11 +451,17 @@ export class FaultMatcher {
         now ??= this.now();
         if (now < e.from || now >= e.until) continue;
       }
+      if (e.pin !== undefined) {
+        key ??= req.identity ? requestKey(req.identity) : `${req.method.toUpperCase()} ${req.path.toLowerCase()}`;
+        const pinned = this.pins.get(e.pin);
+        if (pinned !== undefined && pinned !== key) continue;
+      }
       const seen = ++e.seen;
       if (seen >= e.last) this.spend(e);
       if (seen < e.first) continue;
       if (e.probability !== undefined && !(this.random() < e.probability)) continue;
       if (++e.fired >= e.times) this.spend(e);
+      if (e.pin !== undefined && !this.pins.has(e.pin)) this.pins.set(e.pin, key!);
       return e.rule;
     }
     return null;

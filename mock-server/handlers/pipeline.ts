@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ApiUserRecord, ApiUserRegistry, EnvironmentName } from '../auth/api-users.ts';
+import { type ApiUserRecord, type ApiUserRegistry, type EnvironmentName, fingerprint } from '../auth/api-users.ts';
 import { grants } from '../auth/roles.ts';
 import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
 import { type TokenService, type VerifyFailure, type VerifyResult, peekClaims } from '../auth/tokens.ts';
@@ -128,7 +128,7 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
   if (!endpoint) {
     response = { status: 404 };
   } else if (!endpoint.auth) {
-    const rule = rt.faults.match({ apiUser: null, environment: rt.environment, method: req.method, path: req.path });
+    const rule = rt.faults.match({ apiUser: null, environment: rt.environment, method: req.method, path: req.path, identity: entry });
     response = (rule && (await playFault(rt, rule, null, entry))) || (await endpoint.resolve(req, context(rt, null, req)));
   } else {
     const outcome = await authorised(rt, endpoint, req, entry);
@@ -154,7 +154,7 @@ async function authorised(
   const response = authenticating instanceof Promise ? await authenticating : authenticating;
   if ('status' in response) return { response, release: NOTHING_TO_RELEASE };
   const user = response;
-  const rule = rt.faults.match({ apiUser: user.clientId, environment: rt.environment, method: req.method, path: req.path });
+  const rule = rt.faults.match({ apiUser: user.clientId, environment: rt.environment, method: req.method, path: req.path, identity: entry });
   const faulted = rule ? await playFault(rt, rule, user.clientId, entry) : undefined;
   if (faulted) return { response: faulted, release: NOTHING_TO_RELEASE };
   const grant = rt.limits.acquire({ clientId: user.clientId, tenant: rt.tenant, limit: endpoint.limit });
@@ -323,6 +323,7 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     touched: null,
     secretsInUrl: path.found.length + query.found.length === 0 ? [] : [...path.found, ...query.found],
     requestBody: req.rawBody ? redactBody(req.rawBody, rt.secrets, rt.journal.maxBodyBytes) : null,
+    bodyFingerprint: req.rawBody ? fingerprint(req.rawBody) : null,
     requestBytes: req.rawBody ? Buffer.byteLength(req.rawBody) : 0,
     status: 0,
     latencyMs: 0,

@@ -38,6 +38,12 @@ export interface JournalEntry {
   secretsInUrl: { kind: SecretKind; where: 'path' | 'query'; param?: string }[];
   /** Request body, secrets masked, cut at the journal's per-entry limit. */
   requestBody: string | null;
+  /**
+   * sha256 fingerprint (first 16 hex chars) of the whole request body as sent, `null` without
+   * one: with method, path and query it tells a retry (the same request) from the next poll
+   * of the same route (a new body). See `requestKey`.
+   */
+  bodyFingerprint: string | null;
   requestBytes: number;
   status: number;
   latencyMs: number;
@@ -50,6 +56,27 @@ export interface JournalEntry {
   retryAfter: string | null;
   /** The fault rule applied to this request, if any (its id and kind). */
   fault: { id: string; kind: string } | null;
+}
+
+/** What identifies a request: an attempt to send it again has the same key. */
+export type RequestIdentity = Pick<JournalEntry, 'method' | 'path' | 'query' | 'bodyFingerprint'>;
+
+/**
+ * One request's identity as a string: method, path (case-insensitive, as the API routes),
+ * query (parameter order ignored) and body fingerprint. Two journal entries with the same key
+ * are attempts of the same request; the next poll of a route with a new body or query is not.
+ */
+export function requestKey(r: RequestIdentity): string {
+  const names = Object.keys(r.query);
+  let query = '';
+  if (names.length > 0) {
+    names.sort();
+    for (const name of names) {
+      const value = r.query[name]!;
+      query += `&${name}=${Array.isArray(value) ? value.join(',') : value}`;
+    }
+  }
+  return `${r.method.toUpperCase()} ${r.path.toLowerCase()}?${query}#${r.bodyFingerprint ?? ''}`;
 }
 
 export type SecretKind = 'token' | 'client-secret' | 'webhook-secret' | 'admin-token';

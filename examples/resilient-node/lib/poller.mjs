@@ -12,10 +12,14 @@ import { AuthPausedError } from './token-provider.mjs';
 export function createPoller(settings, api, { signal }) {
   let turn = 0;
 
+  // A delta sync asks for the orders modified up to now: each poll has its own window, and a
+  // retry of one poll sends the very same body again.
+  const since = new Date(Date.now() - 365 * 24 * 3600 * 1000).toISOString();
+
   async function pollOnce() {
     const search = await api.post(
       '/api/Orders/Search',
-      { take: 20, page: 0, selectedStores: settings.storeIds, disableFacets: true },
+      { take: 20, page: 0, selectedStores: settings.storeIds, modifiedFrom: since, modifiedTo: new Date().toISOString(), disableFacets: true },
       { route: 'POST /api/Orders/Search' },
     );
     const orders = search?.result ?? [];

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { FaultRuleStatus } from '../../mock-server/index.ts';
+import { ENDPOINTS, faulted, journal, monoAt } from '../checks/test-journal.ts';
+import { FULL_TIMINGS, MAX_NETWORK_ATTEMPTS, certifyPlan, networkSettled, refusedRequestRetried } from './plan.ts';
+import { scheduledRole } from './phases.ts';
+
+const rule = (id: string, pin: string, spent: boolean): FaultRuleStatus => ({ id, match: { pin }, action: { kind: 'status', status: 429 }, seen: 0, fired: 0, spent });
+const poll = (n: number) => ({ endpoint: ENDPOINTS.searchOrders, body: `{"window":${n}}` });
+
+describe('refusedRequestRetried (the end of a 429 storm)', () => {
+  it('waits for the retry of the refused request itself, not for any request of the user', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    // Three 429s on one poll, with a token request and another poll in between (a token per call, a concurrent poller).
+    for (const at of [2, 3, 5]) {
+      j.tokenRequest({ at: at - 0.05 });
+      faulted(j, 'status 429', { token, at, ...poll(1) }).fault!.id = 'f1';
+    }
+    j.apiCall({ token, at: 5.5, ...poll(2) });
+    const view = (nowAt: number) => ({ entries: [...j.entries], faults: [rule('f1', 'storm', true)], nowMono: monoAt(nowAt) });
+
+    expect(refusedRequestRetried(view(6))).toBe(false);
+    j.apiCall({ token, at: 9, ...poll(1) });
+    expect(refusedRequestRetried(view(9.1))).toBe(true);
+  });
+
+  it('is not over while the rule has 429s left to give', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    faulted(j, 'status 429', { token, at: 2, ...poll(1) }).fault!.id = 'f1';
+    j.apiCall({ token, at: 3, ...poll(1) });
+
+    expect(refusedRequestRetried({ entries: j.entries, faults: [rule('f1', 'storm', false)], nowMono: monoAt(4) })).toBe(false);
+  });
+});
+
+describe('networkSettled (the end of the network phase)', () => {
+  const faults = [rule('reset', 'flaky-network', true), rule('down', 'flaky-network', false), { ...rule('hang', '', true), match: {} }];
+  const settled = networkSettled(3_000);
+
+  function failing(times: number, every: number) {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    for (let i = 0; i < times; i++) faulted(j, i === 0 ? 'reset' : 'status 503', { token, at: 2 + i * every, ...poll(1) }).fault!.id = i === 0 ? 'reset' : 'down';
+    return { j, token };
+  }
+
+  it('ends at once when the failing request was attempted more often than allowed', () => {
+    const { j } = failing(MAX_NETWORK_ATTEMPTS + 1, 0.2);
+
+    expect(settled({ entries: j.entries, faults, nowMono: monoAt(4.1) })).toBe(true);
+  });
+
+  it('waits for the hanging request, then for the failing one to stay quiet', () => {
+    const { j, token } = failing(3, 1);
+    expect(settled({ entries: j.entries, faults, nowMono: monoAt(20) })).toBe(false);
+    faulted(j, 'hang', { token, at: 5, ...poll(2), abortedAfter: 2 }).fault!.id = 'hang';
+
+    expect(settled({ entries: j.entries, faults, nowMono: monoAt(5.5) })).toBe(false);
+    expect(settled({ entries: j.entries, faults, nowMono: monoAt(7.1) })).toBe(true);
+  });
+
+  it('waits 2.5 times the client’s last wait before calling the request given up', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    for (const [i, at] of [2, 4, 8].entries()) faulted(j, i === 0 ? 'reset' : 'status 503', { token, at, ...poll(1) }).fault!.id = i === 0 ? 'reset' : 'down';
+    faulted(j, 'hang', { token, at: 8.5, ...poll(2), abortedAfter: 0.5 }).fault!.id = 'hang';
+
+    expect(settled({ entries: j.entries, faults, nowMono: monoAt(15) })).toBe(false);
+    expect(settled({ entries: j.entries, faults, nowMono: monoAt(18.1) })).toBe(true);
+  });
+});
+
+describe('scheduledRole (the role missing-role withdraws)', () => {
+  it('is the role of what the integration called most often lately, not of a route called once for an event', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    j.apiCalls(6, { from: 2, every: 3, token, endpoint: ENDPOINTS.searchOrders });
+    j.apiCall({ at: 10, token, endpoint: ENDPOINTS.updateInventory });
+
+    expect(scheduledRole(j.entries, 'client-erp-order-export-test', monoAt(21))).toBe('OrderRead');
+  });
+
+  it('falls back to all the traffic when nothing was called lately', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    j.apiCall({ at: 2, token, endpoint: ENDPOINTS.updateInventory });
+
+    expect(scheduledRole(j.entries, 'client-erp-order-export-test', monoAt(200))).toBe('InventoryAdmin');
+  });
+});
+
+describe('certifyPlan', () => {
+  it('puts the phases that disturb the integration last, each token phase and the deactivation on a fresh instance', () => {
+    const plan = certifyPlan(FULL_TIMINGS, { webhook: true });
+
+    expect(plan.map((p) => p.name).slice(-4)).toEqual(['revoked-token', 'short-lived-tokens', 'missing-role', 'deactivated-user']);
+    expect(plan.filter((p) => p.actions.some((a) => a.kind === 'restart-integration')).map((p) => p.name)).toEqual(['revoked-token', 'deactivated-user']);
+    // An event-driven integration gets an event while the role is withdrawn.
+    expect(plan.find((p) => p.name === 'missing-role')!.triggers).toHaveLength(1);
+  });
+});
