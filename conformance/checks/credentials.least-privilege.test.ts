@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OMNIUM_ENDPOINT_INFO } from '../../mock-server/index.ts';
 import check from './credentials.least-privilege.ts';
 import { ENDPOINTS, PRODUCTION_CLIENT, journal, observations } from './test-journal.ts';
+import { timedOut, webhookRun } from './test-webhooks.ts';
 
 /** An ERP order sync: reads orders and writes stock levels. */
 function orderSync() {
@@ -110,6 +111,24 @@ describe('credentials.least-privilege', () => {
 
     expect(finding.verdict).toBe('fail');
     expect(finding.summary).toBe('OrderAdmin grant(s) more than the calls need; assign exactly: InventoryAdmin, OrderRead.');
+  });
+
+  it('does not call a role unneeded when the webhook work that would use it was never observed', () => {
+    // The endpoint never accepted a delivery (it timed out): the stock writes it would make never came.
+    const webhook = webhookRun({ first: timedOut(10_000), firstChanges: [] });
+
+    const finding = check.judge(observations({ journal: orderReader().entries, apiUser: { roles: ['OrderRead', 'InventoryAdmin'] }, webhook }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toBe(
+      "InventoryAdmin went unused, but the integration's webhook work was not observed (no delivery of the order event was accepted by the endpoint), and it may need them; the calls made need only OrderRead.",
+    );
+  });
+
+  it('still fails an unused role when the webhook work was observed', () => {
+    const finding = check.judge(observations({ journal: orderReader().entries, apiUser: { roles: ['OrderRead', 'InventoryAdmin'] }, webhook: webhookRun() }));
+
+    expect(finding.verdict).toBe('fail');
   });
 
   it('is inconclusive when the integration called no API endpoint', () => {

@@ -1,5 +1,20 @@
 import { type Role, effectiveRoles, isRole, minimalRoles } from '../../mock-server/index.ts';
 import { defineCheck, inconclusive, isApiCall } from './check.ts';
+import type { Observations } from './observations.ts';
+import { isSuccess, recordsOf } from './webhook-traffic.ts';
+
+/**
+ * Why the work the integration does for a webhook event was not observed, or null when it was
+ * (or there is no endpoint): a role left unused then may be the one that work needs.
+ */
+function webhookWorkUnseen(obs: Observations): string | null {
+  const w = obs.webhook;
+  if (!w) return null;
+  if (!w.first) return w.problem ?? 'the webhook phase did not run';
+  if (!recordsOf(w, w.first.seqs).some(isSuccess)) return 'no delivery of the order event was accepted by the endpoint';
+  if (!w.first.settled) return 'the work set off by the accepted delivery had not finished when the phase went on';
+  return null;
+}
 
 export default defineCheck({
   id: 'credentials.least-privilege',
@@ -36,6 +51,13 @@ export default defineCheck({
       const missing = minimal.filter((r) => !granted.has(r));
       const note = missing.length ? ` (the calls also needed ${missing.join(', ')}, which is not assigned: they were refused with 403)` : '';
       return { verdict: 'pass', summary: `The assigned roles (${assigned.join(', ')}) grant nothing beyond what the calls made require${note}.`, evidence };
+    }
+    const unseen = webhookWorkUnseen(obs);
+    if (unseen) {
+      return inconclusive(
+        `${excessAssigned.join(', ')} went unused, but the integration's webhook work was not observed (${unseen}), and it may need them; the calls made need only ${minimal.join(', ')}.`,
+        evidence,
+      );
     }
     return {
       verdict: 'fail',

@@ -1,7 +1,7 @@
 import type { Evidence } from '../../reports/model.ts';
 import { defineCheck, inconclusive, phase, phaseMissing, requestEvidence } from './check.ts';
 import { MAX_NETWORK_ATTEMPTS } from '../runner/plan.ts';
-import { answeredAt, attemptsOf, gaps, round, userTraffic } from './error-traffic.ts';
+import { answeredAt, attemptsOf, gaps, gaveUp, round, userTraffic } from './error-traffic.ts';
 
 const MAX_ATTEMPTS = MAX_NETWORK_ATTEMPTS;
 const HANG_LIMIT_MS = 120_000;
@@ -34,10 +34,7 @@ export default defineCheck({
     if (first) {
       const attempts = attemptsOf(traffic, first);
       const last = attempts.at(-1)!;
-      const previous = attempts.at(-2);
-      const lastWait = previous ? last.mono - answeredAt(previous) : 0;
-      const quietMs = Math.max(p.params.networkQuietMs ?? QUIET_MS, 2.5 * lastWait);
-      const gaveUp = p.endMono - answeredAt(last) >= quietMs;
+      const given = gaveUp(traffic, attempts, p.endMono, p.params.networkQuietMs ?? QUIET_MS);
       const what = `${first.method} ${first.path}`;
       evidence.push({ kind: 'metric', name: `attempts of ${what}`, value: attempts.length, limit: MAX_ATTEMPTS });
       evidence.push(...attempts.slice(0, 6).map((e) => requestEvidence(obs, e, e.fault ? e.fault.kind : undefined)));
@@ -46,7 +43,7 @@ export default defineCheck({
       retried += ` (${attempts.length} attempts of ${what}, at most ${MAX_ATTEMPTS})`;
       if (attempts.length > MAX_ATTEMPTS) {
         problems.push(`${what} was attempted ${attempts.length} times while it kept failing (at most ${MAX_ATTEMPTS}): the retries have no limit`);
-      } else if (!gaveUp) {
+      } else if (!given) {
         return inconclusive(
           `${what} was still being retried (${attempts.length} attempts, the last ${round((p.endMono - answeredAt(last)) / 1000, 1)} s before the phase's time ran out), so whether the retries stop could not be seen. Retry with backoff a bounded number of times (3–5) so that a failing request is given up within the phase (${round((p.endMono - p.startMono) / 1000)} s).`,
           evidence,

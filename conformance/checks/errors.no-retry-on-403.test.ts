@@ -91,6 +91,22 @@ describe('errors.no-retry-on-403', () => {
     expect(check.judge(observations({ journal: j.entries, logs: [problem(missingRole.end + 4)] })).verdict).toBe('pass');
   });
 
+  it('does not count the next poll of the same route (a new window in its body) as a repeat, but counts the same body', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    const window = (n: number) => ({ endpoint: ENDPOINTS.searchOrders, body: `{"modifiedFrom":"09:00:0${n}"}` });
+    j.apiCall({ at: 2, token, ...window(1) });
+    j.apiCall({ at: missingRole.start + 1, token, status: 403, denied: 'missing role OrderRead', ...window(2) });
+    const nextPoll = j.apiCall({ at: missingRole.start + 2, token, status: 403, denied: 'missing role OrderRead', ...window(3) });
+    const line = problem(missingRole.start + 1.1);
+
+    expect(check.judge(observations({ journal: j.entries, logs: [line] })).verdict).toBe('pass');
+
+    // The same body again is the refused request repeated.
+    Object.assign(nextPoll, { requestBody: j.entries[2]!.requestBody, bodyFingerprint: j.entries[2]!.bodyFingerprint });
+    expect(check.judge(observations({ journal: j.entries, logs: [line] })).verdict).toBe('fail');
+  });
+
   it('does not count other requests, successful or refused, as repeats', () => {
     const { j, token } = roleWithdrawn();
     j.apiCall({ at: missingRole.start + 3, token, endpoint: ENDPOINTS.updateInventory, status: 403, denied: 'missing role InventoryAdmin' });

@@ -29,6 +29,22 @@ describe('webhooks.validates-auth', () => {
     expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'change', key: 'SKU-1@oslo-online', before: 3, after: 5 }));
   });
 
+  it('lays the work of a slow endpoint, still busy with the right delivery, at that delivery’s door and not the probes’', () => {
+    // The endpoint works before answering: the right delivery timed out, and its work landed while the probes were refused.
+    const slow = webhookRun({ first: timedOut(10_000), firstChanges: [], step: { first: { settled: false } }, probeChanges: [change('SKU-1@oslo-online', 'reservedInventory', 3, 5)] });
+
+    const finding = judge(slow);
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).not.toMatch(/changed data/);
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'note', text: expect.stringMatching(/still going on, and are counted as its own/) }));
+  });
+
+  it('still fails changes during the probes when the right delivery had settled', () => {
+    const finding = judge(webhookRun({ first: timedOut(10_000), step: { first: { settled: true } }, probes: [{ status: 202 }, { status: 401 }, { status: 401 }], probeChanges: [change('SKU-1@oslo-online', 'reservedInventory', 3, 5)] }));
+    expect(finding.verdict).toBe('fail');
+  });
+
   it('fails a refusal with a status other than 401 or 403', () => {
     const finding = judge(webhookRun({ probes: [{ status: 400 }, { status: 401 }, { status: 401 }] }));
     expect(finding).toMatchObject({ verdict: 'fail', summary: expect.stringMatching(/no auth header got 400: a delivery with bad auth should get 401/) });

@@ -22,12 +22,23 @@ export default defineCheck({
     const accepted = probes.filter((r) => isSuccess(r));
     const wrongStatus = probes.filter((r) => r.status !== null && !isSuccess(r) && !rejected(r.status));
     const unanswered = probes.filter((r) => r.status === null);
-    const effects = w.probes.changes;
     const evidence: Evidence[] = probes.map((r) => deliveryEvidence(obs, r, `probe with ${PROBE_WORDS[r.probe!]}: ${outcome(r)}`));
 
     const firstRecords = recordsOf(w, w.first?.seqs ?? []).filter((r) => r.kind === 'delivery' || r.kind === 'retry');
     const good = firstRecords.find((r) => isSuccess(r));
     const refused = firstRecords.find((r) => rejected(r.status));
+    // Changes made while the correct delivery's own work was still going on (it had not settled, or
+    // the endpoint was still working on a delivery the connector gave up on) are that delivery's,
+    // as long as every probe was refused: only changes it cannot explain are laid at the probes' door.
+    const firstOutstanding = w.first !== null && (!w.first.settled || firstRecords.some((r) => r.timedOut));
+    const explained = firstOutstanding && probes.every((r) => rejected(r.status));
+    const effects = explained ? [] : w.probes.changes;
+    if (explained && w.probes.changes.length > 0) {
+      evidence.push({
+        kind: 'note',
+        text: `${w.probes.changes.length} change(s) during the probes came while the correctly authenticated delivery's work was still going on, and are counted as its own: ${summarizeChanges(w.probes.changes)}`,
+      });
+    }
 
     const problems: string[] = [];
     if (accepted.length > 0) problems.push(`${accepted.map((r) => `${PROBE_WORDS[r.probe!]} got ${r.status}`).join(', ')}: deliveries were accepted without the right secret`);

@@ -60,14 +60,26 @@ describe('networkSettled (the end of the network phase)', () => {
     expect(settled({ entries: j.entries, faults, nowMono: monoAt(7.1) })).toBe(true);
   });
 
-  it('waits 2.5 times the client’s last wait before calling the request given up', () => {
+  it('waits 2.5 times the last wait of a client that sends other requests between its attempts', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    faulted(j, 'reset', { token, at: 2, ...poll(1) }).fault!.id = 'reset';
+    j.apiCall({ token, at: 3, endpoint: ENDPOINTS.getOrder });
+    for (const at of [4, 8]) faulted(j, 'status 503', { token, at, ...poll(1) }).fault!.id = 'down';
+    faulted(j, 'hang', { token, at: 8.5, ...poll(2), abortedAfter: 0.5 }).fault!.id = 'hang';
+
+    expect(settled({ entries: j.entries, faults, nowMono: monoAt(15) })).toBe(false);
+    expect(settled({ entries: j.entries, faults, nowMono: monoAt(18.1) })).toBe(true);
+  });
+
+  it('takes a one-request-at-a-time client that moved on as having given up after the quiet time', () => {
     const j = journal();
     const token = j.tokenRequest({ at: 1 });
     for (const [i, at] of [2, 4, 8].entries()) faulted(j, i === 0 ? 'reset' : 'status 503', { token, at, ...poll(1) }).fault!.id = i === 0 ? 'reset' : 'down';
     faulted(j, 'hang', { token, at: 8.5, ...poll(2), abortedAfter: 0.5 }).fault!.id = 'hang';
 
-    expect(settled({ entries: j.entries, faults, nowMono: monoAt(15) })).toBe(false);
-    expect(settled({ entries: j.entries, faults, nowMono: monoAt(18.1) })).toBe(true);
+    expect(settled({ entries: j.entries, faults, nowMono: monoAt(10.9) })).toBe(false);
+    expect(settled({ entries: j.entries, faults, nowMono: monoAt(11.1) })).toBe(true);
   });
 });
 

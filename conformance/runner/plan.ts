@@ -1,4 +1,5 @@
 import { type ApiUserPatch, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, requestKey } from '../../mock-server/index.ts';
+import { gaveUp } from '../checks/error-traffic.ts';
 
 /**
  * What a phase does to the mock when it starts. Data, so that scenarios (fault rules,
@@ -199,7 +200,7 @@ export function refusedRequestRetried(view: PhaseView): boolean {
 /**
  * The network phase is over when its failing request (pinned: it keeps failing) has been
  * attempted more often than allowed, or when the client gave it up (no attempt for
- * `quietMs`, and for 2.5 times its last wait) and left the hanging response.
+ * `quietMs`, see `gaveUp`) and left the hanging response.
  */
 export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
   return (view) => {
@@ -211,10 +212,7 @@ export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
     if (attempts.length > MAX_NETWORK_ATTEMPTS) return true;
     // The hanging request is journalled once the client (or golive, at the end) closed it.
     if (!view.entries.some((e) => e.fault?.kind === 'hang')) return false;
-    const last = attempts.at(-1)!;
-    const previous = attempts.at(-2);
-    const lastWait = previous ? last.mono - (previous.mono + previous.latencyMs) : 0;
-    return view.nowMono - (last.mono + last.latencyMs) >= Math.max(quietMs, 2.5 * lastWait);
+    return gaveUp(view.entries, attempts, view.nowMono, quietMs);
   };
 }
 

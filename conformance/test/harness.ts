@@ -22,7 +22,7 @@ export const TEST_TIMINGS: Timings = {
   bareStormMs: 10_000,
   forbiddenMs: 2_500,
   forbiddenWaitMs: 10_000,
-  networkMs: 20_000,
+  networkMs: 25_000,
   networkQuietMs: 2_000,
   tlsRunMs: 2_500,
   webhookMs: 25_000,
