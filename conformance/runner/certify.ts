@@ -327,10 +327,27 @@ export function planFor(plan: readonly PhaseSpec[], checks: readonly Check[] | n
   return plan.filter((p) => needed.has(p.name));
 }
 
+/**
+ * The phases a check needs and how each ran, for an inconclusive verdict: the traffic it
+ * lacked should have come from them, and a well-behaved integration left inconclusive is a
+ * golive defect to report.
+ */
+export function phasesNote(check: Check, phases: readonly PhaseRecord[]): string {
+  const names = check.phases.length ? check.phases : ['steady'];
+  const how = names.map((name) => {
+    const p = phases.find((x) => x.name === name);
+    if (!p) return `${name} (not run)`;
+    return `${name} (${Math.round((p.endMono - p.startMono) / 100) / 10} s${p.completed ? '' : ', ended early'})`;
+  });
+  return `The traffic this check needs comes from the phase${names.length > 1 ? 's' : ''} ${how.join(', ')}. If the integration behaves well and still got no verdict, the phase failed to provoke that traffic: please report it to golive.`;
+}
+
 /** Every check judged; if the integration never became ready, none can pass. */
 function judge(checks: readonly Check[], obs: Observations, testRun: Run): CheckResult[] {
   return checks.map((check) => {
-    const result = runCheck(check, obs);
+    const judged = runCheck(check, obs);
+    const result =
+      judged.verdict === 'inconclusive' && !testRun.startError ? { ...judged, evidence: [...judged.evidence, { kind: 'note' as const, text: phasesNote(check, obs.phases) }] } : judged;
     if (testRun.startError && result.verdict === 'pass' && check.id !== 'credentials.descriptive-name') {
       return {
         ...result,

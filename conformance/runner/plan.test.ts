@@ -112,3 +112,18 @@ describe('certifyPlan', () => {
     expect(plan.find((p) => p.name === 'missing-role')!.triggers).toHaveLength(1);
   });
 });
+
+describe('phasesNote (what an inconclusive verdict says of the phases)', () => {
+  it('names the phases the check needs, how long each ran, and which ended early or did not run', async () => {
+    const { phasesNote } = await import('./certify.ts');
+    const { CHECKS } = await import('../checks/index.ts');
+    const { phaseRecord } = await import('../checks/test-journal.ts');
+    const check = CHECKS.find((c) => c.id === 'errors.backoff-on-429')!;
+
+    const note = phasesNote(check, [phaseRecord('rate-limit-retry-after', { start: 10, end: 14.5 }), phaseRecord('rate-limit-http-date', { start: 14.5, end: 16, completed: false })]);
+
+    expect(note).toBe(
+      'The traffic this check needs comes from the phases rate-limit-retry-after (4.5 s), rate-limit-http-date (1.5 s, ended early), rate-limit-no-retry-after (not run). If the integration behaves well and still got no verdict, the phase failed to provoke that traffic: please report it to golive.',
+    );
+  });
+});
