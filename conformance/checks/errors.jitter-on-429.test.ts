@@ -49,6 +49,13 @@ describe('errors.jitter-on-429', () => {
     expect(result.remediation).toContain('jitter');
   });
 
+  it('does not take the millisecond noise of immediate retries for jitter', () => {
+    // A client that retries at once (urllib3's first retry has no wait), then after fixed waits.
+    const finding = runCheck(check, twoStorms([0.002, 1, 2], [0.004, 1, 2]));
+
+    expect(finding.verdict).toBe('warn');
+  });
+
   it('fails when the waits differ by less than 5 %', () => {
     const finding = check.judge(twoStorms([1, 2, 4], [1.02, 2.04, 4.1]));
 

@@ -2,6 +2,11 @@ import { defineCheck, inconclusive, phaseMissing } from './check.ts';
 import { attemptsOf, gaps, phasesNamed, round, userTraffic } from './error-traffic.ts';
 
 const SAME_WITHIN = 0.05;
+/**
+ * Waits are compared relative to their mean, but never to less than this: two immediate
+ * retries (2 ms and 3 ms) are the same wait, not a 40 % difference.
+ */
+const MIN_SCALE_MS = 100;
 
 export default defineCheck({
   id: 'errors.jitter-on-429',
@@ -24,7 +29,7 @@ export default defineCheck({
     const [a, b] = series as [number[], number[]];
     const n = Math.min(a.length, b.length);
     if (n < 2) return inconclusive('Too few retries in the two identical 429 storms to tell whether the waits vary.');
-    const differences = Array.from({ length: n }, (_, i) => Math.abs(a[i]! - b[i]!) / Math.max(1, (a[i]! + b[i]!) / 2));
+    const differences = Array.from({ length: n }, (_, i) => Math.abs(a[i]! - b[i]!) / Math.max(MIN_SCALE_MS, (a[i]! + b[i]!) / 2));
     const largest = round(Math.max(...differences) * 100, 1);
     const evidence = [
       { kind: 'note' as const, text: `waits in the first storm: ${a.map((g) => `${round(g / 1000)} s`).join(', ')}` },
