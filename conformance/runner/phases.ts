@@ -125,7 +125,7 @@ async function watchPhase(
       const now = performance.now();
       if (!met && phase.settledWhen) {
         const ordered = [...entries].sort((a, b) => a.seq - b.seq);
-        met = phase.settledWhen({ entries: ordered, faults: mock.faults.list().filter((r) => ruleIds.has(r.id)), nowMono: now });
+        met = phase.settledWhen({ entries: ordered, startMono, faults: mock.faults.list().filter((r) => ruleIds.has(r.id)), nowMono: now });
       }
       const watching = watchUntil > now;
       if (met && !watching) return 'ended';

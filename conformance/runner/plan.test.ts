@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultRuleStatus } from '../../mock-server/index.ts';
 import { ENDPOINTS, faulted, journal, monoAt } from '../checks/test-journal.ts';
-import { FULL_TIMINGS, MAX_NETWORK_ATTEMPTS, certifyPlan, networkSettled, refusedRequestRetried } from './plan.ts';
+import { FULL_TIMINGS, MAX_NETWORK_ATTEMPTS, certifyPlan, networkSettled, refusedRequestRetried, steadySettled } from './plan.ts';
 import { scheduledRole } from './phases.ts';
 
 const rule = (id: string, pin: string, spent: boolean): FaultRuleStatus => ({ id, match: { pin }, action: { kind: 'status', status: 429 }, seen: 0, fired: 0, spent });
@@ -17,7 +17,7 @@ describe('refusedRequestRetried (the end of a 429 storm)', () => {
       faulted(j, 'status 429', { token, at, ...poll(1) }).fault!.id = 'f1';
     }
     j.apiCall({ token, at: 5.5, ...poll(2) });
-    const view = (nowAt: number) => ({ entries: [...j.entries], faults: [rule('f1', 'storm', true)], nowMono: monoAt(nowAt) });
+    const view = (nowAt: number) => ({ startMono: monoAt(1), entries: [...j.entries], faults: [rule('f1', 'storm', true)], nowMono: monoAt(nowAt) });
 
     expect(refusedRequestRetried(view(6))).toBe(false);
     j.apiCall({ token, at: 9, ...poll(1) });
@@ -30,7 +30,7 @@ describe('refusedRequestRetried (the end of a 429 storm)', () => {
     faulted(j, 'status 429', { token, at: 2, ...poll(1) }).fault!.id = 'f1';
     j.apiCall({ token, at: 3, ...poll(1) });
 
-    expect(refusedRequestRetried({ entries: j.entries, faults: [rule('f1', 'storm', false)], nowMono: monoAt(4) })).toBe(false);
+    expect(refusedRequestRetried({ startMono: monoAt(1), entries: j.entries, faults: [rule('f1', 'storm', false)], nowMono: monoAt(4) })).toBe(false);
   });
 });
 
@@ -48,16 +48,16 @@ describe('networkSettled (the end of the network phase)', () => {
   it('ends at once when the failing request was attempted more often than allowed', () => {
     const { j } = failing(MAX_NETWORK_ATTEMPTS + 1, 0.2);
 
-    expect(settled({ entries: j.entries, faults, nowMono: monoAt(4.1) })).toBe(true);
+    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(4.1) })).toBe(true);
   });
 
   it('waits for the hanging request, then for the failing one to stay quiet', () => {
     const { j, token } = failing(3, 1);
-    expect(settled({ entries: j.entries, faults, nowMono: monoAt(20) })).toBe(false);
+    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(20) })).toBe(false);
     faulted(j, 'hang', { token, at: 5, ...poll(2), abortedAfter: 2 }).fault!.id = 'hang';
 
-    expect(settled({ entries: j.entries, faults, nowMono: monoAt(5.5) })).toBe(false);
-    expect(settled({ entries: j.entries, faults, nowMono: monoAt(7.1) })).toBe(true);
+    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(5.5) })).toBe(false);
+    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(7.1) })).toBe(true);
   });
 
   it('waits 2.5 times the last wait of a client that sends other requests between its attempts', () => {
@@ -68,8 +68,8 @@ describe('networkSettled (the end of the network phase)', () => {
     for (const at of [4, 8]) faulted(j, 'status 503', { token, at, ...poll(1) }).fault!.id = 'down';
     faulted(j, 'hang', { token, at: 8.5, ...poll(2), abortedAfter: 0.5 }).fault!.id = 'hang';
 
-    expect(settled({ entries: j.entries, faults, nowMono: monoAt(15) })).toBe(false);
-    expect(settled({ entries: j.entries, faults, nowMono: monoAt(18.1) })).toBe(true);
+    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(15) })).toBe(false);
+    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(18.1) })).toBe(true);
   });
 
   it('takes a one-request-at-a-time client that moved on as having given up after the quiet time', () => {
@@ -78,8 +78,23 @@ describe('networkSettled (the end of the network phase)', () => {
     for (const [i, at] of [2, 4, 8].entries()) faulted(j, i === 0 ? 'reset' : 'status 503', { token, at, ...poll(1) }).fault!.id = i === 0 ? 'reset' : 'down';
     faulted(j, 'hang', { token, at: 8.5, ...poll(2), abortedAfter: 0.5 }).fault!.id = 'hang';
 
-    expect(settled({ entries: j.entries, faults, nowMono: monoAt(10.9) })).toBe(false);
-    expect(settled({ entries: j.entries, faults, nowMono: monoAt(11.1) })).toBe(true);
+    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(10.9) })).toBe(false);
+    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(11.1) })).toBe(true);
+  });
+});
+
+describe('steadySettled (the end of the steady phase)', () => {
+  it('lasts its minimum, then until three API calls were seen (a poller slower than the phase)', () => {
+    const settled = steadySettled(3_000);
+    const j = journal();
+    const token = j.tokenRequest({ at: 1.1 });
+    j.apiCalls(2, { from: 1.2, every: 3, token });
+    const view = (at: number) => ({ startMono: monoAt(1), entries: [...j.entries], faults: [], nowMono: monoAt(at) });
+
+    expect(settled(view(5))).toBe(false);
+    j.apiCall({ at: 7.2, token });
+    expect(settled(view(3.5))).toBe(false);
+    expect(settled(view(7.3))).toBe(true);
   });
 });
 

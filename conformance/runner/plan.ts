@@ -78,6 +78,8 @@ export interface PhaseSpec {
 export interface PhaseView {
   /** The API user's requests recorded since the phase began, by seq. */
   entries: readonly JournalEntry[];
+  /** When the phase began (monotonic ms). */
+  startMono: number;
   /** The fault rules this phase added, with their counters. */
   faults: readonly FaultRuleStatus[];
   nowMono: number;
@@ -87,6 +89,8 @@ export interface PhaseView {
 export interface Timings {
   /** Steady traffic with 10-day tokens; the production run happens alongside. */
   steadyMs: number;
+  /** …and longer, up to this, until the integration has made `STEADY_CALLS` API calls (a slow poller). */
+  steadyMaxMs: number;
   /** After revoking every token (and shortening the lifetime of new ones). */
   revokedMs: number;
   /** Lifetime of tokens issued from the revoked-token phase on. */
@@ -128,6 +132,7 @@ export interface Timings {
 /** Full-length timings: about 115 s of intended waiting. */
 export const FULL_TIMINGS: Timings = {
   steadyMs: 6_000,
+  steadyMaxMs: 30_000,
   revokedMs: 5_000,
   shortTokenSeconds: 12,
   shortLivedMs: 24_500,
@@ -150,6 +155,7 @@ export const FULL_TIMINGS: Timings = {
 /** Shortened timings (`--fast`): for demos, about 75 s (tests use shorter ones still). */
 export const FAST_TIMINGS: Timings = {
   steadyMs: 3_000,
+  steadyMaxMs: 20_000,
   revokedMs: 2_500,
   shortTokenSeconds: 5,
   // Room for a client still in its backoff from the network phase: its first call may come late.
@@ -177,6 +183,14 @@ export interface PlanOptions {
 
 /** The attempts of one request the mock answers before its fault gives out: more than the checks allow. */
 export const MAX_NETWORK_ATTEMPTS = 10;
+
+/** API calls the steady phase waits for: enough to tell a reused token from one per call. */
+export const STEADY_CALLS = 3;
+
+/** The steady phase lasts `minMs`, and then until the integration has made `STEADY_CALLS` API calls. */
+export function steadySettled(minMs: number): (view: PhaseView) => boolean {
+  return (view) => view.nowMono - view.startMono >= minMs && view.entries.filter((e) => e.requiredRole !== null).length >= STEADY_CALLS;
+}
 
 /** The API user's requests that fault rules of this phase answered, by seq. */
 const faultedBy = (view: PhaseView, pin?: string): JournalEntry[] => {
@@ -233,7 +247,8 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     {
       name: 'steady',
       description: 'steady traffic with 10-day tokens',
-      durationMs: t.steadyMs,
+      durationMs: t.steadyMaxMs,
+      settledWhen: steadySettled(t.steadyMs),
       actions: [],
     },
     {

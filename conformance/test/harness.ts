@@ -11,6 +11,7 @@ import type { Timings } from '../runner/plan.ts';
 /** Shorter still than `--fast`: the phases only need a few polls each. */
 export const TEST_TIMINGS: Timings = {
   steadyMs: 2_500,
+  steadyMaxMs: 15_000,
   revokedMs: 2_000,
   shortTokenSeconds: 4,
   shortLivedMs: 9_000,
