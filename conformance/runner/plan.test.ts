@@ -118,11 +118,11 @@ describe('scheduledRole (the role missing-role withdraws)', () => {
 });
 
 describe('certifyPlan', () => {
-  it('puts the phases that disturb the integration last, each token phase and the deactivation on a fresh instance', () => {
+  it('puts the phases that disturb the integration last, the token phases, the withdrawn role and the deactivation on a fresh instance', () => {
     const plan = certifyPlan(FULL_TIMINGS, { webhook: true });
 
     expect(plan.map((p) => p.name).slice(-4)).toEqual(['revoked-token', 'short-lived-tokens', 'missing-role', 'deactivated-user']);
-    expect(plan.filter((p) => p.actions.some((a) => a.kind === 'restart-integration')).map((p) => p.name)).toEqual(['revoked-token', 'deactivated-user']);
+    expect(plan.filter((p) => p.actions.some((a) => a.kind === 'restart-integration')).map((p) => p.name)).toEqual(['revoked-token', 'missing-role', 'deactivated-user']);
     // An event-driven integration gets an event while the role is withdrawn.
     expect(plan.find((p) => p.name === 'missing-role')!.triggers).toHaveLength(1);
   });

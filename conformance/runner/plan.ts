@@ -234,9 +234,10 @@ export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
  * The phases of `golive certify`, in order. Each provokes the traffic it judges and runs
  * until it has seen it (within a bound). The webhook phase comes once the runs beside
  * `steady` are long over. The phases that leave an integration disturbed on purpose (a
- * withdrawn role, a deactivated user) come last; the token phases and the deactivation each
- * begin with a fresh instance of the integration, so a sensible cool-down after an earlier
- * phase (a circuit opened by the network faults, a route left alone after a 403) starves none.
+ * withdrawn role, a deactivated user) come last; the token phases, the withdrawn role and the
+ * deactivation each begin with a fresh instance of the integration, so a sensible cool-down
+ * after an earlier phase (a circuit opened by the network faults, a route left alone after a
+ * 403), or a token-handling bug, starves none of them.
  */
 export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false }): PhaseSpec[] {
   // Each storm refuses one request (pinned: the same method, path, query and body) until its
@@ -329,12 +330,12 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     },
     {
       name: 'missing-role',
-      description: 'a role the integration uses on its own schedule is withdrawn: the 403 must not be retried',
+      description: 'a fresh instance runs, then a role it uses on its own schedule is withdrawn: the 403 must not be retried',
       // Until the first 403, within a bound; then the observation window after it.
       durationMs: t.forbiddenWaitMs,
       endWhen: { status: 403 },
       watchAfter: { status: 403, ms: t.forbiddenMs },
-      actions: [{ kind: 'restore-api-user' }, { kind: 'withdraw-used-role' }],
+      actions: [{ kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'withdraw-used-role' }],
       // An integration that calls some routes only when an event arrives gets one.
       ...(options.webhook ? { triggers: [{ className: 'Order' as const, status: 'Completed' }] } : {}),
       params: { observeWindowMs: t.forbiddenMs },

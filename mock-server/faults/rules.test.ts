@@ -409,6 +409,14 @@ describe('FaultMatcher: pinned rules', () => {
     expect(hits([search('a'), search('a'), search('b'), search('a'), search('c')])).toEqual(['reset', 'down', 'hang', 'down', '-']);
   });
 
+  it('takes a retry with a renewed token in the query string for the same request', () => {
+    faults.add({ id: 'p', match: { pin: 'p' }, action: E503 });
+    const withToken = (masked: string) =>
+      req('/api/Orders', { identity: { method: 'GET', path: '/api/Orders', query: { access_token: masked }, bodyFingerprint: null, secretsInUrl: [{ kind: 'token', where: 'query', param: 'access_token' }] } });
+
+    expect(hits([withToken('eyJhbG…aa'), withToken('eyJhbG…bb')])).toEqual(['p', 'p']);
+  });
+
   it('forgets the pinned request once the last rule of its group is removed', () => {
     faults.add({ id: 'one', match: { pin: 'g' }, action: E503 });
     expect(hits([search('a'), search('b')])).toEqual(['one', '-']);

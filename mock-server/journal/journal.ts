@@ -59,12 +59,14 @@ export interface JournalEntry {
 }
 
 /** What identifies a request: an attempt to send it again has the same key. */
-export type RequestIdentity = Pick<JournalEntry, 'method' | 'path' | 'query' | 'bodyFingerprint'>;
+export type RequestIdentity = Pick<JournalEntry, 'method' | 'path' | 'query' | 'bodyFingerprint'> & Partial<Pick<JournalEntry, 'secretsInUrl'>>;
 
 /**
  * One request's identity as a string: method, path (case-insensitive, as the API routes),
  * query (parameter order ignored) and body fingerprint. Two journal entries with the same key
  * are attempts of the same request; the next poll of a route with a new body or query is not.
+ * A secret in the query string stands for itself whatever its value: a retry with a renewed
+ * token in the URL is still the same request.
  */
 export function requestKey(r: RequestIdentity): string {
   const names = Object.keys(r.query);
@@ -72,8 +74,9 @@ export function requestKey(r: RequestIdentity): string {
   if (names.length > 0) {
     names.sort();
     for (const name of names) {
+      const secret = r.secretsInUrl?.some((s) => s.where === 'query' && s.param === name);
       const value = r.query[name]!;
-      query += `&${name}=${Array.isArray(value) ? value.join(',') : value}`;
+      query += `&${name}=${secret ? '(secret)' : Array.isArray(value) ? value.join(',') : value}`;
     }
   }
   return `${r.method.toUpperCase()} ${r.path.toLowerCase()}?${query}#${r.bodyFingerprint ?? ''}`;
