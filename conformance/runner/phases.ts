@@ -131,11 +131,13 @@ async function watchPhase(
       if (met && !watching) return 'ended';
       const deadline = Math.max(startMono + phase.durationMs, watchUntil);
       if (now >= deadline) return 'elapsed';
+      // Met, but a watch window is open: look again when it closes.
+      const next = met ? watchUntil : deadline;
       const woken = new Promise<'woken'>((resolve) => {
         wake = () => resolve('woken');
       });
       // `wait` settles early when woken (a request came, or the tick): then look again.
-      if ((await Promise.race([wait(deadline - now, woken).then(() => 'looked' as const), stop])) === 'stopped') return 'stopped';
+      if ((await Promise.race([wait(next - now, woken).then(() => 'looked' as const), stop])) === 'stopped') return 'stopped';
     }
   } finally {
     unsubscribe();

@@ -30,6 +30,26 @@ describe('the phase runner', () => {
     expect(performance.now() - started).toBeLessThan(15_000);
   });
 
+  it('watches the window after the status it ends on, then ends without waiting out its bound', async () => {
+    const user = await mock.createApiUser({ name: 'ERP', roles: ['StoreRead'] });
+    const token = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
+    const restarts: number[] = [];
+    const running = runPhases(
+      mock,
+      [{ name: 'forbidden', description: '', durationMs: 20_000, endWhen: { status: 403 }, watchAfter: { status: 403, ms: 500 }, actions: [{ kind: 'restart-integration' }] }],
+      { clientId: user.clientId, stop: new Promise(() => {}), restart: async () => void restarts.push(1) },
+    );
+    // One call refused (no OrderRead), then nothing more: only the window's own end can end the phase.
+    const refused = await call(`${mock.apiUrl}/api/Orders/ORD-1`, { headers: { authorization: `Bearer ${token}` } });
+    await refused.arrayBuffer();
+    expect(refused.status).toBe(403);
+    const [record] = await running;
+    expect(restarts).toEqual([1]);
+    expect(record!.completed).toBe(true);
+    expect(record!.endMono - record!.startMono).toBeGreaterThanOrEqual(500);
+    expect(record!.endMono - record!.startMono).toBeLessThan(10_000);
+  });
+
   it('emits the domain events of a phase, within the API user\'s stores', async () => {
     const user = await mock.createApiUser({ name: 'ERP', roles: ['OrderRead'], stores: ['store-bergen-mall'], markets: ['nor'] });
     const events: DomainEvent[] = [];
