@@ -10,7 +10,7 @@ import { certifyExample, verdicts, withEnv } from './harness.ts';
  */
 
 // Short polls and a short request timeout, so the phases see traffic and the hang ends soon.
-const POLL = { POLL_INTERVAL_MS: '250', REQUEST_TIMEOUT_MS: '2000' };
+const POLL = { POLL_INTERVAL_MS: '250', REQUEST_TIMEOUT_MS: '2000', BACKOFF_BASE_MS: '250' };
 const advisory = new Set(CHECKS.filter((c) => !c.required).map((c) => c.id));
 
 /**

@@ -107,7 +107,7 @@ export function createApiClient(settings, tokens, { signal }) {
     const retryAfterMs = parseRetryAfter(retryAfter);
     const wait = breaks.has('errors.backoff-on-429')
       ? 100
-      : delayAfter429(count, retryAfterMs, { jitter: !breaks.has('errors.jitter-on-429') });
+      : delayAfter429(count, retryAfterMs, { jitter: !breaks.has('errors.jitter-on-429'), baseMs: settings.backoffBaseMs });
     const hint = retryAfterMs === null ? '' : ` (Retry-After: ${retryAfter})`;
     log.warn(`429 Too Many Requests on ${what}${hint}: retry ${count} in ${Math.round(wait)} ms`);
     await sleep(wait, signal);

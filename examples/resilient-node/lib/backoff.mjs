@@ -17,8 +17,8 @@ export const CAP_MS = 30_000;
  * waits no longer visibly grow; with a quarter of jitter each wait is at least 1.5 times
  * the one before, and clients still do not retry in the same millisecond.
  */
-export function backoffDelay(retry, { jitter = true, random = Math.random } = {}) {
-  const step = Math.min(CAP_MS, BASE_MS * FACTOR ** (retry - 1));
+export function backoffDelay(retry, { jitter = true, random = Math.random, baseMs = BASE_MS } = {}) {
+  const step = Math.min(CAP_MS, baseMs * FACTOR ** (retry - 1));
   return jitter ? step * 0.75 + random() * step * 0.25 : step;
 }
 
@@ -40,8 +40,8 @@ export function parseRetryAfter(value, now = Date.now()) {
  * with jitter, a random extra of up to a quarter of Retry-After (at most 1 s) so clients
  * throttled at the same moment do not all come back in the same millisecond.
  */
-export function delayAfter429(retry, retryAfterMs, { jitter = true, random = Math.random } = {}) {
-  const backoff = backoffDelay(retry, { jitter, random });
+export function delayAfter429(retry, retryAfterMs, { jitter = true, random = Math.random, baseMs = BASE_MS } = {}) {
+  const backoff = backoffDelay(retry, { jitter, random, baseMs });
   if (retryAfterMs === null) return backoff;
   const extra = jitter ? random() * Math.min(1000, retryAfterMs / 4) : 0;
   return Math.max(retryAfterMs + extra, backoff);

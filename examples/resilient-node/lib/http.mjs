@@ -70,5 +70,5 @@ export function networkRetryPolicy(settings) {
     // Break switch: no deadline, and retry for ever every 200 ms.
     return { maxAttempts: Infinity, timeoutMs: 0, delayMs: () => 200 };
   }
-  return { maxAttempts: 5, timeoutMs: settings.requestTimeoutMs, delayMs: (retry) => backoffDelay(retry) };
+  return { maxAttempts: 5, timeoutMs: settings.requestTimeoutMs, delayMs: (retry) => backoffDelay(retry, { baseMs: settings.backoffBaseMs }) };
 }

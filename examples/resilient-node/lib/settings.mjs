@@ -59,6 +59,8 @@ export function loadSettings(env = process.env) {
     clientSecret: required(env, 'OMNIUM_CLIENT_SECRET'),
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 2000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10_000),
+    // The first wait of the backoff (429 without Retry-After, network errors); it doubles each retry.
+    backoffBaseMs: integer(env, 'BACKOFF_BASE_MS', 1000),
     // After "401 after renewal" and after a 403 we stop calling for a while instead of
     // looping (guide: "log the error and alert your team instead of retrying in a loop").
     authCooldownMs: integer(env, 'AUTH_COOLDOWN_MS', 60_000),
