@@ -155,6 +155,25 @@ describe('errors.backoff-on-429', () => {
     expect(metric(finding.evidence, 'retries without Retry-After')).toBe(2);
   });
 
+  it('judges growth on the mean waits of both storms without Retry-After: one draw of a random backoff may not grow', () => {
+    // Full jitter: the first storm's draws happened not to grow, the second's did; on average they do.
+    const { j, token } = threeStorms({ bare: [1, 1.1, 1.2] });
+    storm(j, { token, from: PHASES['rate-limit-no-retry-after-again'].start + 0.5, waits: [1, 3, 8] });
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe('Retry-After was honoured, and without it the waits grew (1 s, 2.05 s, 4.6 s, the mean of 2 storms; mean factor 2.15).');
+    expect(finding.evidence).toContainEqual({ kind: 'note', text: 'waits between attempts without Retry-After (storm 2): 1 s, 3 s, 8 s' });
+  });
+
+  it('fails when neither storm without Retry-After shows growing waits', () => {
+    const { j, token } = threeStorms({ bare: [1, 1.1, 0.9] });
+    storm(j, { token, from: PHASES['rate-limit-no-retry-after-again'].start + 0.5, waits: [1.2, 0.8, 1.1] });
+
+    expect(check.judge(observations({ journal: j.entries })).verdict).toBe('fail');
+  });
+
   it('fails when the waits without Retry-After do not grow, and says the factor', () => {
     const { j } = threeStorms({ bare: [2, 2, 2.2] });
 

@@ -51,6 +51,23 @@ describe('errors.network-retry-bounded', () => {
     expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'request', seq: attempts[0]!.seq, note: 'reset' }));
   });
 
+  it('passes a client that meets the hang within its own retries of the failing request, abandons it, and gives up later', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    faulted(j, 'reset', { token, at: flaky.start + 0.5, ...poll(2) });
+    faulted(j, 'status 503', { token, at: flaky.start + 1, ...poll(2) });
+    faulted(j, 'hang', { token, at: flaky.start + 2, ...poll(2), abortedAfter: 2 });
+    faulted(j, 'status 503', { token, at: flaky.start + 5, ...poll(2) });
+    j.apiCall({ token, at: flaky.start + 7, ...poll(3) });
+
+    const finding = judge(j, endingAt(flaky.start + 10));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe(
+      'Resets and 5xx were retried (4 attempts of POST /api/Orders/Search, at most 10), then given up; the hanging request was abandoned by the client after 2 s (at most 120 s).',
+    );
+  });
+
   it('treats 502 and 504 as network errors to retry', () => {
     const { j, phases } = flakyNetwork({ failures: ['status 502', 'status 504'] });
 

@@ -213,8 +213,8 @@ export function refusedRequestRetried(view: PhaseView): boolean {
 
 /**
  * The network phase is over when its failing request (pinned: it keeps failing) has been
- * attempted more often than allowed, or when the client gave it up (no attempt for
- * `quietMs`, see `gaveUp`) and left the hanging response.
+ * attempted more often than allowed, or when the client left a hanging response and gave
+ * the failing request up (see `gaveUp`).
  */
 export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
   return (view) => {
@@ -296,15 +296,19 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       : []),
     {
       name: 'flaky-network',
-      description: 'one request reset, then 503 on every attempt; the next request hangs',
+      description: 'one request reset, answered 503, left hanging, then 503 on every attempt until the client gives it up',
       durationMs: t.networkMs,
       settledWhen: networkSettled(t.networkQuietMs),
       params: { networkQuietMs: t.networkQuietMs },
       actions: [
         { kind: 'clear-faults' },
-        // The first call is reset and every attempt of that same request then answers 503, so
-        // a client that never gives up shows it; the next other call never gets an answer.
+        // The first call is reset; every attempt of that same request then meets a 503, a
+        // response that never comes, and 503s for as long as the client keeps trying, so a
+        // client that never gives up shows it. A client that gives up at once meets the hang
+        // on its next, different request.
         { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'reset' } } },
+        { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'status', status: 503 } } },
+        { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'hang' } } },
         { kind: 'add-fault', rule: { match: { pin: 'flaky-network' }, action: { kind: 'status', status: 503 } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'hang' } } },
       ],

@@ -86,8 +86,8 @@ async function stop(signalName) {
   tokens.close();
   process.exit(0);
 }
-process.once('SIGTERM', () => stop('SIGTERM'));
-process.once('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM')); // on, not once: golive signals the group and the process, and stop() runs once
+process.on('SIGINT', () => stop('SIGINT'));
 
 try {
   if (webhook) log.info(`webhook endpoint listening on ${await webhook.start()}`);

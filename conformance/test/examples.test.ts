@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../reports/model.ts';
+import { CHECKS } from '../checks/index.ts';
+import type { GoliveConfig } from '../config/define.ts';
+import { certifyExample, verdicts, withEnv } from './harness.ts';
+
+/**
+ * End to end with integrations that were not written together with the phases: an
+ * event-driven Node sync whose inventory calls happen only when a webhook arrives, a Python
+ * poller that leaves 429s, 5xx and resets to urllib3's `Retry`, and a PHP + cURL exporter
+ * that leaves a route alone for a minute after a 403. Each good one certifies with no
+ * `inconclusive` (that would be golive failing to provoke the traffic it judges), and each
+ * break switch fails exactly its check.
+ */
+
+interface Example {
+  /** Shorter polls, timeouts and backoffs, so the test-length phases see enough traffic. */
+  env: Record<string, string>;
+  /** Break switch → checks it makes impossible to observe (allowed to be inconclusive), with the reason. */
+  breaks: Record<string, string[]>;
+  tweaks?: Record<string, (c: GoliveConfig) => GoliveConfig>;
+}
+
+const EXAMPLES: Record<string, Example> = {
+  'event-driven-node': {
+    env: { POLL_INTERVAL_MS: '500', REQUEST_TIMEOUT_MS: '2000' },
+    breaks: {
+      'token.renew-once-on-401': [],
+      'errors.network-retry-bounded': [],
+      'errors.no-retry-on-403': [],
+      'webhooks.https': [],
+      // No delivery is answered in time, the right one included: whether the right secret is
+      // accepted, and what one delivery does, cannot be known.
+      'webhooks.responds-in-time': ['webhooks.validates-auth', 'webhooks.idempotent'],
+    },
+    tweaks: { 'webhooks.responds-in-time': (c) => ({ ...c, webhook: { ...c.webhook!, timeoutMs: 2_000 } }) },
+  },
+  'python-urllib3-retry': {
+    // Jitter of a whole backoff factor: with urllib3's default 0.3 s on 0.25 s steps two storms
+    // could by chance come within 5 % of each other.
+    env: { POLL_INTERVAL_S: '0.5', REQUEST_TIMEOUT_S: '2', RETRY_BACKOFF_FACTOR: '0.25', RETRY_BACKOFF_JITTER: '0.5' },
+    breaks: {
+      'errors.network-retry-bounded': [],
+      'errors.no-retry-on-403': [],
+      // Immediate retries have no jitter either.
+      'errors.backoff-on-429': ['errors.jitter-on-429'],
+    },
+  },
+  'php-curl': {
+    env: { POLL_INTERVAL_MS: '500', REQUEST_TIMEOUT_MS: '2000', BACKOFF_BASE_MS: '250', NETWORK_COOLDOWN_MS: '10000' },
+    breaks: {
+      'token.secret-in-body': [],
+      'errors.no-retry-on-403': [],
+      // A token per call never presents an old token after the revocation. (Its 429 storms and
+      // network faults still land on API calls, never on token requests: those checks pass.)
+      'token.cached-and-reused': ['token.renew-once-on-401'],
+    },
+  },
+};
+
+const advisory = new Set(CHECKS.filter((c) => !c.required).map((c) => c.id));
+const notPassing = (report: Report, except: readonly string[] = []) =>
+  report.checks.filter((c) => !['pass', 'not-applicable'].includes(c.verdict) && !except.includes(c.id)).map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
+
+describe.each(Object.entries(EXAMPLES))('golive certify, end to end, %s', (name, example) => {
+  it.concurrent('certifies the good integration: no check fails, none is inconclusive', async () => {
+    const report = await certifyExample(name, withEnv(example.env));
+    expect(notPassing(report)).toEqual([]);
+    expect(report.certified).toBe(true);
+    expect(report.phases.every((p) => p.completed)).toBe(true);
+  });
+
+  it.concurrent.each(Object.keys(example.breaks))('fails exactly %s when the integration breaks it', async (id) => {
+    const tweak = example.tweaks?.[id] ?? ((c: GoliveConfig) => c);
+    const report = await certifyExample(name, (c) => tweak(withEnv({ ...example.env, GOLIVE_EXAMPLE_BREAK: id })(c)));
+    const others = notPassing(report, [id]).filter((line) => !example.breaks[id]!.some((allowed) => line.startsWith(`${allowed}: inconclusive`) || line.startsWith(`${allowed}: warn`)));
+    expect({ [id]: verdicts(report)[id], others }).toEqual({ [id]: advisory.has(id) ? 'warn' : 'fail', others: [] });
+    expect(report.certified).toBe(advisory.has(id));
+  });
+});
