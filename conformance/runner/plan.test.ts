@@ -138,7 +138,7 @@ describe('phasesNote (what an inconclusive verdict says of the phases)', () => {
     const note = phasesNote(check, [phaseRecord('rate-limit-retry-after', { start: 10, end: 14.5 }), phaseRecord('rate-limit-http-date', { start: 14.5, end: 16, completed: false })]);
 
     expect(note).toBe(
-      'The traffic this check needs comes from the phases rate-limit-retry-after (4.5 s), rate-limit-http-date (1.5 s, ended early), rate-limit-no-retry-after (not run). If the integration behaves well and still got no verdict, the phase failed to provoke that traffic: please report it to golive.',
+      'The traffic this check needs comes from the phases rate-limit-retry-after (4.5 s), rate-limit-http-date (1.5 s, ended early), rate-limit-no-retry-after (not run), rate-limit-no-retry-after-again (not run). If the integration behaves well and still got no verdict, the phase failed to provoke that traffic: please report it to golive.',
     );
   });
 });
