@@ -88,13 +88,13 @@ describe('errors.backoff-on-429', () => {
     expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', value: 2, limit: 2 }));
   });
 
-  it('fails a retry 10 ms before the boundary (only clock granularity is forgiven)', () => {
-    const { j } = threeStorms({ seconds: [2, 1.99, 2] });
+  it('fails a retry 50 ms before the boundary (only the mock noting its answer a little late is forgiven)', () => {
+    const { j } = threeStorms({ seconds: [2, 1.95, 2] });
 
     const finding = check.judge(observations({ journal: j.entries }));
 
     expect(finding.verdict).toBe('fail');
-    expect(finding.summary).toContain('retried after 1.99 s where Retry-After asked for 2 s');
+    expect(finding.summary).toContain('retried after 1.95 s where Retry-After asked for 2 s');
   });
 
   it('passes a client that retries exactly at the moment of an HTTP-date Retry-After', () => {
@@ -153,6 +153,10 @@ describe('errors.backoff-on-429', () => {
 
     expect(finding.verdict).toBe('fail');
     expect(metric(finding.evidence, 'retries without Retry-After')).toBe(2);
+  });
+
+  it('tolerates a retry that seems 10 ms early: the mock notes the answer once its last byte is sent, the client may read it sooner', () => {
+    expect(check.judge(observations({ journal: threeStorms({ seconds: [1.99, 2.05, 2.2] }).j.entries })).verdict).toBe('pass');
   });
 
   it('judges growth on the mean waits of both storms without Retry-After: one draw of a random backoff may not grow', () => {

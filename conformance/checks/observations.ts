@@ -101,6 +101,12 @@ export interface WebhookObservations {
   probes: WebhookStep | null;
   /** The first, correctly authenticated delivery of a real domain event. */
   first: WebhookStep | null;
+  /**
+   * What that event is about, and the records (`table key`) its work may change: changes to
+   * them while the probes run are that delivery's work, not the probes' (the probes are about
+   * another object whenever the data has one).
+   */
+  accepted?: { objectId: string; keys: readonly string[] };
   /** The same event again: at once, and after a simulated timeout (then its retry). */
   duplicates: WebhookStep | null;
   /** Why the phase could not take every step (the endpoint never answered, the run was stopped…). */

@@ -30,19 +30,32 @@ describe('webhooks.validates-auth', () => {
   });
 
   it('lays the work of a slow endpoint, still busy with the right delivery, at that delivery’s door and not the probes’', () => {
-    // The endpoint works before answering: the right delivery timed out, and its work landed while the probes were refused.
-    const slow = webhookRun({ first: timedOut(10_000), firstChanges: [], step: { first: { settled: false } }, probeChanges: [change('SKU-1@oslo-online', 'reservedInventory', 3, 5)] });
+    // The endpoint works before answering: the right delivery timed out, and its work on its own order landed while the probes were refused.
+    const slow = webhookRun({
+      first: timedOut(10_000),
+      firstChanges: [],
+      step: { first: { settled: false } },
+      probeChanges: [change('SKU-1@oslo-online', 'reservedInventory', 3, 5)],
+      extra: { accepted: { objectId: 'ORD-1', keys: ['orders ORD-1', 'inventory SKU-1@oslo-online'] } },
+    });
 
     const finding = judge(slow);
 
     expect(finding.verdict).toBe('inconclusive');
     expect(finding.summary).not.toMatch(/changed data/);
-    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'note', text: expect.stringMatching(/still going on, and are counted as its own/) }));
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'note', text: expect.stringMatching(/own work \(about ORD-1\)/) }));
   });
 
-  it('still fails changes during the probes when the right delivery had settled', () => {
-    const finding = judge(webhookRun({ first: timedOut(10_000), step: { first: { settled: true } }, probes: [{ status: 202 }, { status: 401 }, { status: 401 }], probeChanges: [change('SKU-1@oslo-online', 'reservedInventory', 3, 5)] }));
-    expect(finding.verdict).toBe('fail');
+  it('still fails a change to another order’s records (the probes’ order) while the right delivery is busy', () => {
+    const finding = judge(
+      webhookRun({
+        first: timedOut(10_000),
+        step: { first: { settled: false } },
+        probeChanges: [change('SKU-9@oslo-online', 'reservedInventory', 0, 2)],
+        extra: { accepted: { objectId: 'ORD-1', keys: ['orders ORD-1', 'inventory SKU-1@oslo-online'] } },
+      }),
+    );
+    expect(finding).toMatchObject({ verdict: 'fail', summary: expect.stringMatching(/the probes changed data \(inventory SKU-9@oslo-online/) });
   });
 
   it('fails a refusal with a status other than 401 or 403', () => {

@@ -1,4 +1,5 @@
 import type { Evidence } from '../../reports/model.ts';
+import type { DataChange } from './observations.ts';
 import { defineCheck, firstOf, inconclusive } from './check.ts';
 import { changeEvidence, deliveryEvidence, isFinding, isSuccess, outcome, recordsOf, summarizeChanges, webhookPhase } from './webhook-traffic.ts';
 
@@ -27,19 +28,21 @@ export default defineCheck({
     const firstRecords = recordsOf(w, w.first?.seqs ?? []).filter((r) => r.kind === 'delivery' || r.kind === 'retry');
     const good = firstRecords.find((r) => isSuccess(r));
     const refused = firstRecords.find((r) => rejected(r.status));
-    // Changes made while the correct delivery's own work was still going on (it had not settled, or
-    // the endpoint was still working on a delivery the connector gave up on) are that delivery's,
-    // as long as every probe was refused: only changes it cannot explain are laid at the probes' door.
+    // Changes the correctly authenticated delivery explains are its own: those of the records its
+    // event is about (the probes are about another object), and, while its work was still going on
+    // (it had not settled, or the endpoint was still busy with a delivery the connector gave up
+    // on), what the side-effect probe reported. Only the rest is laid at the probes' door.
     const firstOutstanding = w.first !== null && (!w.first.settled || firstRecords.some((r) => r.timedOut));
-    const explained = firstOutstanding && probes.every((r) => rejected(r.status));
-    const effects = explained ? [] : w.probes.changes;
-    if (explained && w.probes.changes.length > 0) {
+    const own = new Set(w.accepted?.keys ?? []);
+    const explains = (c: DataChange) => own.has(`${c.where} ${c.key}`) || (c.where === 'probe' && firstOutstanding && probes.every((r) => rejected(r.status)));
+    const effects = w.probes.changes.filter((c) => !explains(c));
+    const explained = w.probes.changes.filter(explains);
+    if (explained.length > 0) {
       evidence.push({
         kind: 'note',
-        text: `${w.probes.changes.length} change(s) during the probes came while the correctly authenticated delivery's work was still going on, and are counted as its own: ${summarizeChanges(w.probes.changes)}`,
+        text: `${explained.length} change(s) during the probes are the correctly authenticated delivery's own work (about ${w.accepted?.objectId ?? 'its object'}), not the probes': ${summarizeChanges(explained)}`,
       });
     }
-
     const problems: string[] = [];
     if (accepted.length > 0) problems.push(`${accepted.map((r) => `${PROBE_WORDS[r.probe!]} got ${r.status}`).join(', ')}: deliveries were accepted without the right secret`);
     if (wrongStatus.length > 0) problems.push(`${wrongStatus.map((r) => `${PROBE_WORDS[r.probe!]} got ${r.status}`).join(', ')}: a delivery with bad auth should get 401 (or 403)`);

@@ -121,9 +121,15 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
       return obs;
     }
 
-    // 2. A forged copy (a new event id) with no auth, a wrong token, another tenant's token.
+    // 2. A forged copy (a new event id) with no auth, a wrong token, another tenant's token,
+    // about another order of the user's (with other products) when there is one: what a probe
+    // sets off is then told apart from the right delivery's own work, even when that work is
+    // still going on (a slow endpoint).
     if (stopped || remaining() <= 0) return obs;
-    const forged = forgedCopy(event);
+    const scope = user?.stores ?? '*';
+    obs.accepted = { objectId: event.objectId, keys: footprint(db, event.objectId) };
+    const other = otherOrder(db, event.objectId, scope);
+    const forged = other ? { ...forgedCopy(event), objectId: other.id, storeId: other.storeId, ...(other.orderNumber ? { objectNumber: other.orderNumber } : {}) } : forgedCopy(event);
     obs.probes = await step(await state(), () => forged.id, true, () =>
       Promise.all(
         (['no-auth', 'wrong-token', 'other-tenant'] as const).map((probe) =>
@@ -153,6 +159,37 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     // event-driven calls (missing-role). Its deliveries are not this phase's.
     obs.deliveries = mock.webhooks.log().filter((r) => r.subscriptionId === sub.id);
   }
+}
+
+type Db = ReturnType<MockControl['runtime']>['db'];
+
+/** The products an order's lines are of (by the SKUs' products). */
+function productsOf(db: Db, orderId: string): Set<string> {
+  const lines = db.orders.get(orderId)?.orderForm?.lineItems ?? [];
+  return new Set(lines.flatMap((l) => (l.code ? [db.products.get(l.code)?.productId ?? l.code] : [])));
+}
+
+/**
+ * The records the work for an order event may change, as `table key`: the order, the stock
+ * of its lines' SKUs in every warehouse, and their products (whose stock figures follow).
+ */
+export function footprint(db: Db, orderId: string): string[] {
+  const order = db.orders.get(orderId);
+  if (!order) return [`orders ${orderId}`];
+  const skus = (order.orderForm?.lineItems ?? []).flatMap((l) => (l.code ? [l.code] : []));
+  return [
+    `orders ${orderId}`,
+    ...skus.flatMap((sku) => db.inventory.group(sku).map((i) => `inventory ${i.sku}@${i.warehouseCode}`)),
+    ...[...productsOf(db, orderId)].map((id) => `products ${id}`),
+  ];
+}
+
+/** Another order in the user's stores whose products share none with `orderId`'s (the first such, for a repeatable run). */
+function otherOrder(db: Db, orderId: string, stores: readonly string[] | '*') {
+  const taken = productsOf(db, orderId);
+  return db.orders
+    .all()
+    .find((o) => o.id !== orderId && (stores === '*' || stores.includes(o.storeId ?? '')) && (o.orderForm?.lineItems ?? []).length > 0 && [...productsOf(db, o.id)].every((p) => !taken.has(p)));
 }
 
 function lastSeq(mock: MockControl): number {

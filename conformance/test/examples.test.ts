@@ -19,6 +19,8 @@ interface Example {
   /** Break switch → checks it makes impossible to observe (allowed to be inconclusive), with the reason. */
   breaks: Record<string, string[]>;
   tweaks?: Record<string, (c: GoliveConfig) => GoliveConfig>;
+  /** Advisory checks whose `warn` random jitter can produce by chance; tolerated outside their own break. */
+  byChance?: string[];
 }
 
 const EXAMPLES: Record<string, Example> = {
@@ -36,9 +38,11 @@ const EXAMPLES: Record<string, Example> = {
     tweaks: { 'webhooks.responds-in-time': (c) => ({ ...c, webhook: { ...c.webhook!, timeoutMs: 2_000 } }) },
   },
   'python-urllib3-retry': {
-    // Jitter of a whole backoff factor: with urllib3's default 0.3 s on 0.25 s steps two storms
-    // could by chance come within 5 % of each other.
-    env: { POLL_INTERVAL_S: '0.5', REQUEST_TIMEOUT_S: '2', RETRY_BACKOFF_FACTOR: '0.25', RETRY_BACKOFF_JITTER: '0.5' },
+    // urllib3 adds its jitter on top of the wait (uniform 0..backoff_jitter s) and none to its
+    // first, immediate retry: with 2 s of it on 0.25 s steps, two storms come within 5 % of each
+    // other by chance about once in 150 runs (errors.jitter-on-429 is advisory: see `byChance`).
+    env: { POLL_INTERVAL_S: '0.5', REQUEST_TIMEOUT_S: '2', RETRY_BACKOFF_FACTOR: '0.25', RETRY_BACKOFF_JITTER: '2' },
+    byChance: ['errors.jitter-on-429'],
     breaks: {
       'errors.network-retry-bounded': [],
       'errors.no-retry-on-403': [],
@@ -59,13 +63,15 @@ const EXAMPLES: Record<string, Example> = {
 };
 
 const advisory = new Set(CHECKS.filter((c) => !c.required).map((c) => c.id));
-const notPassing = (report: Report, except: readonly string[] = []) =>
-  report.checks.filter((c) => !['pass', 'not-applicable'].includes(c.verdict) && !except.includes(c.id)).map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
+const notPassing = (report: Report, except: readonly string[] = [], byChance: readonly string[] = []) =>
+  report.checks
+    .filter((c) => !['pass', 'not-applicable'].includes(c.verdict) && !except.includes(c.id) && !(c.verdict === 'warn' && byChance.includes(c.id)))
+    .map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
 
 describe.each(Object.entries(EXAMPLES))('golive certify, end to end, %s', (name, example) => {
   it.concurrent('certifies the good integration: no check fails, none is inconclusive', async () => {
     const report = await certifyExample(name, withEnv(example.env));
-    expect(notPassing(report)).toEqual([]);
+    expect(notPassing(report, [], example.byChance)).toEqual([]);
     expect(report.certified).toBe(true);
     expect(report.phases.every((p) => p.completed)).toBe(true);
   });
@@ -73,7 +79,7 @@ describe.each(Object.entries(EXAMPLES))('golive certify, end to end, %s', (name,
   it.concurrent.each(Object.keys(example.breaks))('fails exactly %s when the integration breaks it', async (id) => {
     const tweak = example.tweaks?.[id] ?? ((c: GoliveConfig) => c);
     const report = await certifyExample(name, (c) => tweak(withEnv({ ...example.env, GOLIVE_EXAMPLE_BREAK: id })(c)));
-    const others = notPassing(report, [id]).filter((line) => !example.breaks[id]!.some((allowed) => line.startsWith(`${allowed}: inconclusive`) || line.startsWith(`${allowed}: warn`)));
+    const others = notPassing(report, [id], example.byChance).filter((line) => !example.breaks[id]!.some((allowed) => line.startsWith(`${allowed}: inconclusive`) || line.startsWith(`${allowed}: warn`)));
     expect({ [id]: verdicts(report)[id], others }).toEqual({ [id]: advisory.has(id) ? 'warn' : 'fail', others: [] });
     expect(report.certified).toBe(advisory.has(id));
   });
