@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
-import { mask } from '../auth/api-users.ts';
 import type { DomainEvent } from '../domain/events.ts';
+import { mask } from '../secrets.ts';
 
 /** How the sender authenticates to the receiver (omnium-api.md A8: bearer, basic, or a custom header). */
 export type WebhookAuth =
