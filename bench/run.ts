@@ -142,7 +142,7 @@ async function certifyResilient(): Promise<void> {
 
 /** Webhook deliveries to a local 200-OK receiver, with the delivery log on (target ≥ 5,000/s). */
 async function webhookDeliveries(): Promise<void> {
-  const { benchDeliveries } = await import('../mock-server/webhooks/bench.ts');
+  const { benchDeliveries } = await import('./webhooks.ts');
   const result = await benchDeliveries(20_000);
   console.log(`webhook deliveries to a local 200-OK receiver, log on: ${Math.round(result.perSecond)}/s (target ≥ 5,000): ${result.perSecond >= 5000 ? 'OK' : 'BELOW TARGET'}`);
 }

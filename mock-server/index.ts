@@ -6,7 +6,7 @@ export { createMockServer } from './server.ts';
 export type { MockServer, MockServerOptions, MockControl, TenantInfo, EnvironmentInfo, TlsConnectionRecord, EventSpec } from './server.ts';
 export { BAD_TLS_KINDS, type BadTlsKind } from './transports/tls.ts';
 export type { ApiUserSpec, ApiUserView, ApiUserPatch, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
-export { mask, fingerprint } from './auth/api-users.ts';
+export { mask, fingerprint } from './secrets.ts';
 export { ROLES, minimalRoles, expandRole, effectiveRoles, grants, isRole, type Role } from './auth/roles.ts';
 export type { ScopeList } from './auth/scope.ts';
 export { OMNIUM_ENDPOINT_INFO, type EndpointInfo } from './handlers/table.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Check, type Finding, defineCheck, firstOf, phaseMissing, requestEvidence, runCheck, secondsAt, within } from './check.ts';
-import { PRODUCTION_CLIENT, RUN_START_MONO, journal, observations, phaseRecord } from './test-journal.ts';
+import { PRODUCTION_CLIENT, RUN_START_MONO, journal, observations, phaseRecord } from './test/journal.ts';
 
 const rule = (required: boolean, judge: () => Finding): Check =>
   defineCheck({ id: 'example.rule', title: 'An example rule', section: 'Token handling', required, phases: [], remediation: 'Do the right thing.', judge });

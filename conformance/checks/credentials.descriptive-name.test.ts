@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
 import check, { genericName } from './credentials.descriptive-name.ts';
-import { observations } from './test-journal.ts';
+import { observations } from './test/journal.ts';
 
 describe('credentials.descriptive-name', () => {
   it('passes a name that identifies the system', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OMNIUM_ENDPOINT_INFO } from '../../mock-server/index.ts';
 import check from './credentials.least-privilege.ts';
-import { ENDPOINTS, PRODUCTION_CLIENT, journal, observations } from './test-journal.ts';
-import { timedOut, webhookRun } from './test-webhooks.ts';
+import { ENDPOINTS, PRODUCTION_CLIENT, journal, observations } from './test/journal.ts';
+import { timedOut, webhookRun } from './test/webhooks.ts';
 
 /** An ERP order sync: reads orders and writes stock levels. */
 function orderSync() {

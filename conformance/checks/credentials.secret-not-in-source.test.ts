@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check, { isLogFile } from './credentials.secret-not-in-source.ts';
-import { loggedSecret, observations, storedSecret } from './test-journal.ts';
+import { loggedSecret, observations, storedSecret } from './test/journal.ts';
 import notLogged from './token.not-logged.ts';
 
 describe('credentials.secret-not-in-source', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
 import check from './credentials.store-market-scoping.ts';
-import { PRODUCTION_CLIENT, journal, observations } from './test-journal.ts';
+import { PRODUCTION_CLIENT, journal, observations } from './test/journal.ts';
 
 /** An integration that reads the orders of the Oslo store (market NOR) only. */
 function osloOnly() {

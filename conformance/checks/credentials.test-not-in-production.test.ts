@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from './credentials.test-not-in-production.ts';
-import { PRODUCTION_CLIENT, TEST_CLIENT, journal, observations, requestSeqs } from './test-journal.ts';
+import { PRODUCTION_CLIENT, TEST_CLIENT, journal, observations, requestSeqs } from './test/journal.ts';
 
 /** The test run: its own token and calls. */
 function testRun() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from './errors.backoff-on-429.ts';
-import { PHASES, RUN_START_MONO, httpDate, journal, metric, observations, phaseRecord, requestSeqs, storm, tooMany } from './test-journal.ts';
+import { PHASES, RUN_START_MONO, httpDate, journal, metric, observations, phaseRecord, requestSeqs, storm, tooMany } from './test/journal.ts';
 
 const withSeconds = PHASES['rate-limit-retry-after'];
 const withDate = PHASES['rate-limit-http-date'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
 import check from './errors.jitter-on-429.ts';
-import { PHASES, journal, metric, observations, phaseRecord, storm } from './test-journal.ts';
+import { PHASES, journal, metric, observations, phaseRecord, storm } from './test/journal.ts';
 
 const first = PHASES['rate-limit-no-retry-after'];
 const again = PHASES['rate-limit-no-retry-after-again'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from './errors.network-retry-bounded.ts';
 import type { JournalEntry } from '../../mock-server/index.ts';
-import { type JournalBuilder, ENDPOINTS, PHASES, allPhases, faulted, journal, metric, observations, phaseRecord, requestSeqs } from './test-journal.ts';
+import { type JournalBuilder, ENDPOINTS, PHASES, allPhases, faulted, journal, metric, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 import type { PhaseRecord } from './observations.ts';
 
 const flaky = PHASES['flaky-network'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from './errors.no-retry-on-403.ts';
-import { ENDPOINTS, PHASES, journal, logLine, observations, phaseRecord, requestSeqs } from './test-journal.ts';
+import { ENDPOINTS, PHASES, journal, logLine, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 
 const missingRole = PHASES['missing-role'];
 const seconds = missingRole.end - missingRole.start;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { planFor } from '../runner/certify.ts';
 import { FULL_TIMINGS, certifyPlan } from '../runner/plan.ts';
 import { CHECKS, runCheck } from './index.ts';
-import { observations } from './test-journal.ts';
+import { observations } from './test/journal.ts';
 
 const CHECKLIST_ORDER = [
   'credentials.descriptive-name',

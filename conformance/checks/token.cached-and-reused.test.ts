@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from './token.cached-and-reused.ts';
-import { PHASES, PRODUCTION_CLIENT, journal, metric, observations, phaseRecord, requestSeqs } from './test-journal.ts';
+import { PHASES, PRODUCTION_CLIENT, journal, metric, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 
 const { start, end } = PHASES.steady;
 

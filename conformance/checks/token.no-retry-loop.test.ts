@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check, { ERROR_LINE } from './token.no-retry-loop.ts';
-import { PHASES, journal, logLine, metric, observations, phaseRecord, requestSeqs } from './test-journal.ts';
+import { PHASES, journal, logLine, metric, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 
 const deactivated = PHASES['deactivated-user'];
 const windowSeconds = deactivated.params.observeWindowMs! / 1000;

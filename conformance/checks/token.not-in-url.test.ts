@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
-import { PRODUCTION_CLIENT, journal, observations, requestSeqs } from './test-journal.ts';
+import { PRODUCTION_CLIENT, journal, observations, requestSeqs } from './test/journal.ts';
 import check from './token.not-in-url.ts';
 import secretInBody from './token.secret-in-body.ts';
 

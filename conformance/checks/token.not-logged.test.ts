@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import secretNotInSource from './credentials.secret-not-in-source.ts';
-import { logLine, loggedSecret, observations, storedSecret } from './test-journal.ts';
+import { logLine, loggedSecret, observations, storedSecret } from './test/journal.ts';
 import check from './token.not-logged.ts';
 
 describe('token.not-logged', () => {

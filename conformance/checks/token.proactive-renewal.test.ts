@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from './token.proactive-renewal.ts';
-import { PHASES, expiresAt, journal, observations, phaseRecord, requestSeqs } from './test-journal.ts';
+import { PHASES, expiresAt, journal, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 
 const revoked = PHASES['revoked-token'];
 const short = PHASES['short-lived-tokens'];

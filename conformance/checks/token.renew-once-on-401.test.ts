@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from './token.renew-once-on-401.ts';
-import { ENDPOINTS, PHASES, PRODUCTION_CLIENT, journal, observations, phaseRecord, requestSeqs } from './test-journal.ts';
+import { ENDPOINTS, PHASES, PRODUCTION_CLIENT, journal, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 
 const revoked = PHASES['revoked-token'];
 const lifetime = PHASES['revoked-token'].params.tokenLifetimeSeconds!;

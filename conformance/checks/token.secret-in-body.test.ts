@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
-import { journal, observations, requestSeqs } from './test-journal.ts';
+import { journal, observations, requestSeqs } from './test/journal.ts';
 import check from './token.secret-in-body.ts';
 
 describe('token.secret-in-body', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TlsConnectionRecord } from '../../mock-server/index.ts';
 import check from './token.tls-verified.ts';
-import { ENDPOINTS, journal, logLine, monoAt, observations, requestSeqs } from './test-journal.ts';
+import { ENDPOINTS, journal, logLine, monoAt, observations, requestSeqs } from './test/journal.ts';
 
 const ALL_KINDS = ['untrusted-ca', 'wrong-host', 'expired'] as const;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WebhookObservations } from './observations.ts';
 import check from './webhooks.https.ts';
-import { observations } from './test-journal.ts';
-import { delivery, webhookRun } from './test-webhooks.ts';
+import { observations } from './test/journal.ts';
+import { delivery, webhookRun } from './test/webhooks.ts';
 
 const judge = (webhook: WebhookObservations | null) => check.judge(observations({ webhook }));
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WebhookObservations } from './observations.ts';
 import check from './webhooks.responds-in-time.ts';
-import { metric, observations } from './test-journal.ts';
-import { delivery, timedOut, webhookRun } from './test-webhooks.ts';
+import { metric, observations } from './test/journal.ts';
+import { delivery, timedOut, webhookRun } from './test/webhooks.ts';
 
 const judge = (webhook: WebhookObservations | null) => check.judge(observations({ webhook }));
 

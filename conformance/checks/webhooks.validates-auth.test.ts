@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WebhookObservations } from './observations.ts';
 import check from './webhooks.validates-auth.ts';
-import { observations } from './test-journal.ts';
-import { change, timedOut, webhookRun } from './test-webhooks.ts';
+import { observations } from './test/journal.ts';
+import { change, timedOut, webhookRun } from './test/webhooks.ts';
 
 const judge = (webhook: WebhookObservations | null) => check.judge(observations({ webhook }));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultRuleStatus } from '../../mock-server/index.ts';
-import { ENDPOINTS, faulted, journal, monoAt } from '../checks/test-journal.ts';
+import { ENDPOINTS, faulted, journal, monoAt } from '../checks/test/journal.ts';
 import { FULL_TIMINGS, MAX_NETWORK_ATTEMPTS, certifyPlan, networkSettled, refusedRequestRetried, steadySettled } from './plan.ts';
 import { scheduledRole } from './phases.ts';
 
@@ -132,7 +132,7 @@ describe('phasesNote (what an inconclusive verdict says of the phases)', () => {
   it('names the phases the check needs, how long each ran, and which ended early or did not run', async () => {
     const { phasesNote } = await import('./certify.ts');
     const { CHECKS } = await import('../checks/index.ts');
-    const { phaseRecord } = await import('../checks/test-journal.ts');
+    const { phaseRecord } = await import('../checks/test/journal.ts');
     const check = CHECKS.find((c) => c.id === 'errors.backoff-on-429')!;
 
     const note = phasesNote(check, [phaseRecord('rate-limit-retry-after', { start: 10, end: 14.5 }), phaseRecord('rate-limit-http-date', { start: 14.5, end: 16, completed: false })]);

@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
+import { issueSentence } from '../../zod-issues.ts';
 import { parseFaultRule } from '../../mock-server/index.ts';
 import type { PhaseSpec } from './plan.ts';
 
@@ -77,14 +78,15 @@ export function validateScenario(value: unknown, file: string): Scenario {
   const result = scenarioSchema.safeParse(value);
   if (result.success) return result.data as Scenario;
   const issue = result.error.issues[0]!;
+  const unknownKeys = (keys: readonly string[]) => `unknown key(s) ${keys.join(', ')}`;
   const [first, index, ...rest] = issue.path;
   const phases = (value as { phases?: { name?: string }[] })?.phases;
-  const where =
+  // Inside a phase the path goes on from the phase, named by its name rather than its index.
+  const sentence =
     first === 'phases' && typeof index === 'number'
-      ? `phase "${phases?.[index]?.name ?? index}": ${rest.join('.') || '(the phase)'}`
-      : issue.path.join('.') || '(the scenario)';
-  const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
-  throw new GoliveError('GOLIVE_ERR_SCENARIO_INVALID', `${file}: ${where}: ${what}`);
+      ? `phase "${phases?.[index]?.name ?? index}": ${issueSentence({ ...issue, path: rest }, { subject: '(the phase)', unknownKeys })}`
+      : issueSentence(issue, { subject: '(the scenario)', unknownKeys });
+  throw new GoliveError('GOLIVE_ERR_SCENARIO_INVALID', `${file}: ${sentence}`);
 }
 
 /** Scales every phase's duration (tests and quick demos run scenarios at a fraction of their length). */

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
+import { issueSentence } from '../../zod-issues.ts';
 import { forgedCopy } from '../domain/events.ts';
 import type { Endpoint } from '../handlers/endpoint.ts';
 import type { MockControl } from '../server.ts';
@@ -29,10 +30,8 @@ const patchUserBody = z.strictObject({
 
 /** A zod failure as one sentence naming the field. */
 function badRequest(error: z.ZodError): GoliveError {
-  const issue = error.issues[0];
-  const where = issue?.path.length ? issue.path.join('.') : 'body';
-  const what = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid');
-  return new GoliveError('GOLIVE_ERR_BAD_REQUEST', `${where}: ${what}`);
+  const unknownKeys = (keys: readonly string[]) => `unknown field(s) ${keys.join(', ')}`;
+  return new GoliveError('GOLIVE_ERR_BAD_REQUEST', issueSentence(error.issues[0], { subject: 'body', unknownKeys }));
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {

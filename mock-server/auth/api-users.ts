@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { GoliveError } from '../../errors.ts';
+import { mask } from '../secrets.ts';
 import { type Role, isRole } from './roles.ts';
 import type { ScopeList } from './scope.ts';
 
@@ -69,18 +70,6 @@ export interface ApiUserRecord {
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 864_000;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
-
-/** `eyJh…Q2x8`: at most 4 characters at each end, fewer for short values. */
-export function mask(secret: string): string {
-  if (secret.length >= 16) return `${secret.slice(0, 4)}…${secret.slice(-4)}`;
-  if (secret.length >= 8) return `${secret.slice(0, 2)}…${secret.slice(-2)}`;
-  return '…';
-}
-
-/** A short, stable fingerprint of a secret: the first 16 hex chars of its sha256. */
-export function fingerprint(secret: string): string {
-  return sha256(secret).toString('hex').slice(0, 16);
-}
 
 function checkRoles(roles: readonly string[], key: string): Role[] {
   for (const r of roles) {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
-import { type ApiUserRecord, type EnvironmentName, fingerprint, mask } from './api-users.ts';
+import { fingerprint, mask } from '../secrets.ts';
+import type { ApiUserRecord, EnvironmentName } from './api-users.ts';
 
 /** The claims golive's tokens carry. Omnium's claim names are unconfirmed; clients only read `exp`. */
 export interface TokenClaims extends JWTPayload {

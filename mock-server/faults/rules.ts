@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
+import { issueSentence } from '../../zod-issues.ts';
 import { type RequestIdentity, requestKey } from '../journal/journal.ts';
 
 /** The statuses a `status` fault may answer with. */
@@ -255,16 +256,6 @@ type Parsed = z.output<typeof faultRuleSchema>;
 const _schemaMatchesType: Parsed extends FaultRule ? (FaultRule extends Parsed ? true : false) : false = true;
 void _schemaMatchesType;
 
-/** One zod issue as `field.path: sentence`. */
-function sentence(issue: z.core.$ZodIssue): string {
-  const where = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') {
-    const fields = issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(', ');
-    return `${fields}: unknown field${issue.keys.length > 1 ? 's' : ''}`;
-  }
-  return `${where || 'rule'}: ${issue.message}`;
-}
-
 /**
  * Validates and normalises a fault rule. Throws a `GoliveError` (`GOLIVE_ERR_BAD_REQUEST`) whose
  * message names the field, as the admin API and scenario loader show it.
@@ -275,10 +266,7 @@ function sentence(issue: z.core.$ZodIssue): string {
  */
 export function parseFaultRule(input: unknown): FaultRule {
   const result = faultRuleSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', issue ? sentence(issue) : 'rule: invalid');
-  }
+  if (!result.success) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', issueSentence(result.error.issues[0], { subject: 'rule' }));
   return result.data;
 }
 

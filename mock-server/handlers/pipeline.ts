@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type ApiUserRecord, type ApiUserRegistry, type EnvironmentName, fingerprint } from '../auth/api-users.ts';
+import type { ApiUserRecord, ApiUserRegistry, EnvironmentName } from '../auth/api-users.ts';
 import { grants } from '../auth/roles.ts';
 import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
 import { type TokenService, type VerifyFailure, type VerifyResult, peekClaims } from '../auth/tokens.ts';
@@ -8,6 +8,7 @@ import type { Domain } from '../domain/index.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import type { Journal, JournalEntry } from '../journal/journal.ts';
 import { type SecretIndex, redactBody, redactPath, redactQuery } from '../journal/redact.ts';
+import { fingerprint } from '../secrets.ts';
 import type { ApiRequest, ApiResponse, Endpoint, ResolverContext, TokenIssuer } from './endpoint.ts';
 import type { EventBus } from './event-bus.ts';
 import type { RateLimiter } from '../faults/rate-limit.ts';

@@ -3,6 +3,7 @@
  * (omnium-api.md A4), the search wrapper, sort orders, date filters, scope tests, and
  * Omnium's patch semantics.
  */
+import { fieldPath } from '../../zod-issues.ts';
 import type { Scope } from '../auth/scope.ts';
 import type { Product, Store } from '../domain/index.ts';
 import { reply, type ApiRequest, type ApiResponse } from './endpoint.ts';
@@ -273,7 +274,7 @@ export function plainCopy<T>(record: T): Json {
 export function schemaMessage(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   const issue = issues[0];
   if (!issue) return 'The request is invalid.';
-  const path = issue.path.map(String).join('.');
+  const path = fieldPath(issue.path);
   return path ? `The field '${path}' is invalid: ${issue.message}.` : `The request is invalid: ${issue.message}.`;
 }
 

@@ -1,4 +1,4 @@
-import { fingerprint } from '../auth/api-users.ts';
+import { fingerprint } from '../secrets.ts';
 import { type Endpoint, defineEndpoint } from './endpoint.ts';
 
 function field(source: unknown, name: string): string | undefined {

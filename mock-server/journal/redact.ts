@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mask } from '../auth/api-users.ts';
+import { mask } from '../secrets.ts';
 import type { SecretKind } from './journal.ts';
 
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/g;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockServer, createMockServer } from '../server.ts';
-import { type Receiver, startReceiver } from '../webhooks/test-receiver.ts';
+import { type Receiver, startReceiver } from '../webhooks/test/receiver.ts';
 import { tokenFor, trustingFetch } from './client.ts';
 
 let mock: MockServer;

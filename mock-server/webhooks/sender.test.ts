@@ -8,7 +8,7 @@ import type { DomainEvent } from '../domain/events.ts';
 import { createCertificateAuthority } from '../transports/tls.ts';
 import { createManualScheduler, type ManualScheduler } from './scheduler.ts';
 import { type DeliveryRecord, type WebhookFailureEvent, WebhookSender, type WebhookSenderOptions } from './sender.ts';
-import { type Receiver, startReceiver } from './test-receiver.ts';
+import { type Receiver, startReceiver } from './test/receiver.ts';
 
 const START = Date.UTC(2026, 0, 15, 12, 0, 0);
 

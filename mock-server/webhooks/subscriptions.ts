@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
-import { mask } from '../auth/api-users.ts';
+import { issueSentence } from '../../zod-issues.ts';
 import type { DomainEvent } from '../domain/events.ts';
+import { mask } from '../secrets.ts';
 
 /** How the sender authenticates to the receiver (omnium-api.md A8: bearer, basic, or a custom header). */
 export type WebhookAuth =
@@ -173,16 +174,6 @@ type Parsed = z.output<typeof subscriptionSchema>;
 const _schemaMatchesType: Parsed extends Subscription ? (Subscription extends Parsed ? true : false) : false = true;
 void _schemaMatchesType;
 
-/** One zod issue as `field.path: sentence`. */
-function sentence(issue: z.core.$ZodIssue): string {
-  const where = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') {
-    const fields = issue.keys.map((k) => (where ? `${where}.${k}` : k)).join(', ');
-    return `${fields}: unknown field${issue.keys.length > 1 ? 's' : ''}`;
-  }
-  return `${where || 'subscription'}: ${issue.message}`;
-}
-
 /**
  * Validates and normalises a webhook subscription (URL normalised, verb upper case, timeout
  * defaulted). Throws a `GoliveError` (`GOLIVE_ERR_BAD_REQUEST`) whose message names the field.
@@ -194,10 +185,7 @@ function sentence(issue: z.core.$ZodIssue): string {
  */
 export function parseSubscription(input: unknown): Subscription {
   const result = subscriptionSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', issue ? sentence(issue) : 'subscription: invalid');
-  }
+  if (!result.success) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', issueSentence(result.error.issues[0], { subject: 'subscription' }));
   return result.data;
 }
 

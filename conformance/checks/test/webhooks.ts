@@ -6,11 +6,11 @@
  * const w = webhookRun({ probes: { status: 202 } });            // every probe accepted
  * const finding = check.judge(observations({ webhook: w }));
  *
- * Times are seconds since the run started, as in `test-journal.ts`.
+ * Times are seconds since the run started, as in `journal.ts`.
  */
-import type { DeliveryRecord } from '../../mock-server/index.ts';
-import type { DataChange, WebhookObservations, WebhookStep } from './observations.ts';
-import { monoAt } from './test-journal.ts';
+import type { DeliveryRecord } from '../../../mock-server/index.ts';
+import type { DataChange, WebhookObservations, WebhookStep } from '../observations.ts';
+import { monoAt } from './journal.ts';
 
 export const EVENT_ID = 'a1b2c3d4e5f6a7b8c9d0';
 export const FORGED_ID = 'f0f1f2f3f4f5f6f7f8f9';

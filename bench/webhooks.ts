@@ -1,14 +1,14 @@
 /**
  * Throughput of the webhook sender: n order events to a local receiver that answers 200 at once,
  * the delivery log on. The receiver runs in a worker thread so it does not share the sender's event
- * loop. Run alone: `node --import tsx mock-server/webhooks/bench.ts [n]`.
+ * loop. Run alone: `node --import tsx bench/webhooks.ts [n]`.
  */
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createClock } from '../clock.ts';
-import type { DomainEvent } from '../domain/events.ts';
-import { WebhookSender } from './sender.ts';
+import { createClock } from '../mock-server/clock.ts';
+import type { DomainEvent } from '../mock-server/domain/events.ts';
+import { WebhookSender } from '../mock-server/webhooks/sender.ts';
 
 const RECEIVER = `
 const { parentPort } = require('node:worker_threads');

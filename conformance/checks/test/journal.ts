@@ -12,10 +12,10 @@
  * come from the real certify plan, so a renamed phase breaks these tests rather than the
  * checks silently going inconclusive.
  */
-import type { EndpointInfo, JournalEntry } from '../../mock-server/index.ts';
-import type { Evidence } from '../../reports/model.ts';
-import { FULL_TIMINGS, certifyPlan } from '../runner/plan.ts';
-import type { LogLine, Observations, PhaseRecord, SecretSighting } from './observations.ts';
+import type { EndpointInfo, JournalEntry } from '../../../mock-server/index.ts';
+import type { Evidence } from '../../../reports/model.ts';
+import { FULL_TIMINGS, certifyPlan } from '../../runner/plan.ts';
+import type { LogLine, Observations, PhaseRecord, SecretSighting } from '../observations.ts';
 
 /** Monotonic milliseconds at which the crafted run starts (not zero, so offsets are exercised). */
 export const RUN_START_MONO = 50_000;
@@ -256,7 +256,7 @@ export const PHASES: Record<PhaseName, { start: number; end: number; params: Rec
     start += spec.durationMs / 1000;
   }
   for (const name of PHASE_NAMES) {
-    if (!out[name]) throw new Error(`The certify plan has no "${name}" phase any more: update test-journal.ts and the checks.`);
+    if (!out[name]) throw new Error(`The certify plan has no "${name}" phase any more: update checks/test/journal.ts and the checks.`);
   }
   return out as Record<PhaseName, { start: number; end: number; params: Record<string, number> }>;
 })();

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { KeyPair } from '../transports/tls.ts';
+import type { KeyPair } from '../../transports/tls.ts';
 
 export interface ReceivedRequest {
   /** 1-based arrival number. */

@@ -2,10 +2,10 @@
  * Test helpers for resolvers: a real `ResolverContext` over a real domain that records
  * the events it is asked to emit, and a request builder.
  */
-import { createScope, type ScopeList } from '../auth/scope.ts';
-import type { Domain } from '../domain/index.ts';
-import type { DomainEvent } from '../domain/events.ts';
-import type { ApiRequest, HttpMethod, ResolverContext } from './endpoint.ts';
+import { createScope, type ScopeList } from '../../auth/scope.ts';
+import type { Domain } from '../../domain/index.ts';
+import type { DomainEvent } from '../../domain/events.ts';
+import type { ApiRequest, HttpMethod, ResolverContext } from '../endpoint.ts';
 
 /** The fixed "now" resolver tests run at. */
 export const TEST_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);

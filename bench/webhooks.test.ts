@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { benchDeliveries } from './bench.ts';
+import { benchDeliveries } from './webhooks.ts';
 
 it('benchmarks deliveries to a local receiver without a failure', async () => {
   const result = await benchDeliveries(500);
