@@ -8,25 +8,21 @@ import { GoliveError } from '../errors.ts';
 import { type ScenarioController, createAdminListener } from './admin/routes.ts';
 import {
   type ApiUserPatch,
-  ApiUserRegistry,
   type ApiUserSpec,
   type ApiUserView,
   type CreatedApiUser,
   type EnvironmentName,
 } from './auth/api-users.ts';
-import { TokenService } from './auth/tokens.ts';
 import { createScope } from './auth/scope.ts';
 import type { DomainEvent } from './domain/events.ts';
 import { type Clock, createClock } from './clock.ts';
-import { createDomain } from './domain/index.ts';
-import { type RateLimitSettings, RateLimiter } from './faults/rate-limit.ts';
-import { FaultMatcher } from './faults/rules.ts';
+import type { RateLimitSettings, RateLimiter } from './faults/rate-limit.ts';
+import type { FaultMatcher } from './faults/rules.ts';
 import { type RegisteredSubscription, type SubscriptionInput, type WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
-import { createEventBus } from './handlers/event-bus.ts';
 import type { Runtime } from './handlers/pipeline.ts';
+import { createRuntime, createSharedRuntimeParts } from './handlers/runtime.ts';
 import { OMNIUM_ENDPOINTS } from './handlers/table.ts';
-import { type Journal, type JournalOptions, createJournal } from './journal/journal.ts';
-import { SecretIndex } from './journal/redact.ts';
+import type { Journal, JournalOptions } from './journal/journal.ts';
 import { type ApiListener, createApiListener } from './transports/fastify.ts';
 import { BAD_TLS_KINDS, type BadTlsKind, type TlsMaterial, createBadCertificates, createTlsMaterial } from './transports/tls.ts';
 
@@ -176,14 +172,12 @@ async function listen<T>(what: string, port: number, start: () => Promise<T>): P
 export async function createMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? createClock();
-  const journal = createJournal(options.journal);
-  const secrets = new SecretIndex();
+  const shared = createSharedRuntimeParts({ clock, seed: options.seed, journal: options.journal, rateLimits: options.rateLimits });
+  const { journal, secrets, faults, limits, tokenListeners } = shared;
   const tenantIds = options.tenants?.length ? [...options.tenants] : ['acme'];
   const tls = options.tls === false ? null : await createTlsMaterial(options.stateDir ?? (await mkdtemp(join(tmpdir(), 'golive-'))));
   const adminToken = options.adminToken ?? `gla_${randomBytes(24).toString('base64url')}`;
   secrets.add('admin-token', adminToken);
-  const tokenListeners = new Set<(token: string, clientId: string) => void>();
-  const faults = new FaultMatcher({ seed: options.seed ?? 1, now: () => clock.now() });
   const webhookFailures: WebhookFailureEvent[] = [];
   const webhooks = new WebhookSender({
     clock,
@@ -193,26 +187,11 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     // Omnium logs a delivery that failed for good as event 290100; so does the mock.
     onFailure: (event) => webhookFailures.push(event),
   });
-  const limits = new RateLimiter(options.rateLimits === false ? { enabled: false } : (options.rateLimits ?? {}), () => clock.now());
 
   const runtimes: Runtime[] = [];
   for (const tenant of tenantIds) {
     for (const environment of ENVIRONMENTS) {
-      const now = () => clock.now();
-      runtimes.push({
-        tenant,
-        environment,
-        users: new ApiUserRegistry(tenant, environment, now),
-        tokens: new TokenService({ tenant, environment, now }),
-        db: await createDomain({ seed: options.seed ?? 1, scale: options.dataScale, now }),
-        clock,
-        journal,
-        secrets,
-        events: createEventBus(),
-        faults,
-        limits,
-        tokenListeners,
-      });
+      runtimes.push(await createRuntime(shared, { tenant, environment, seed: options.seed, dataScale: options.dataScale }));
     }
   }
 
