@@ -6,23 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoliveError } from '../errors.ts';
 import { type ScenarioController, createAdminListener } from './admin/routes.ts';
-import {
-  type ApiUserPatch,
-  type ApiUserSpec,
-  type ApiUserView,
-  type CreatedApiUser,
-  type EnvironmentName,
-} from './auth/api-users.ts';
+import type { MockControl, TlsConnectionRecord } from './control.ts';
+import type { ApiUserSpec, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
 import { createScope } from './auth/scope.ts';
-import type { DomainEvent } from './domain/events.ts';
 import { type Clock, createClock } from './clock.ts';
-import type { RateLimitSettings, RateLimiter } from './faults/rate-limit.ts';
-import type { FaultMatcher } from './faults/rules.ts';
-import { type RegisteredSubscription, type SubscriptionInput, type WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
+import type { RateLimitSettings } from './faults/rate-limit.ts';
+import { type WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
 import type { Runtime } from './handlers/pipeline.ts';
 import { createRuntime, createSharedRuntimeParts } from './handlers/runtime.ts';
 import { OMNIUM_ENDPOINTS } from './handlers/table.ts';
-import type { Journal, JournalOptions } from './journal/journal.ts';
+import type { JournalOptions } from './journal/journal.ts';
 import { type ApiListener, createApiListener } from './transports/fastify.ts';
 import { BAD_TLS_KINDS, type BadTlsKind, type TlsMaterial, createBadCertificates, createTlsMaterial } from './transports/tls.ts';
 
@@ -69,66 +62,9 @@ export interface EnvironmentInfo {
   apiUrl: string;
 }
 
-/** One connection to a bad-TLS listener: did the handshake complete, did any request follow? */
-export interface TlsConnectionRecord {
-  /** A bad-TLS listener, or `api:<kind>` for the API while it presents a bad certificate. */
-  listener: BadTlsKind | `api:${BadTlsKind}`;
-  mono: number;
-  handshake: 'completed' | 'failed';
-  /** Why the client refused the handshake, as OpenSSL or Node reported it. */
-  error?: string;
-}
-
 export interface TenantInfo {
   id: string;
   environments: Record<EnvironmentName, EnvironmentInfo>;
-}
-
-/** Everything that can be done to a running mock, in-process; the admin API is a thin layer over it. */
-export interface MockControl {
-  readonly journal: Journal;
-  readonly clock: Clock;
-  /** Fault rules: add, remove, list; every injected fault is marked in the journal. */
-  readonly faults: FaultMatcher;
-  readonly limits: RateLimiter;
-  /** Event subscriptions (webhooks) and their delivery log; every domain event is published to it. */
-  readonly webhooks: WebhookSender;
-  /** Adds a subscription; its secrets are masked in the journal and every listing from then on. */
-  subscribe(input: SubscriptionInput): RegisteredSubscription;
-  /** Deliveries that failed for good, as Omnium's event 290100. */
-  webhookFailures(): WebhookFailureEvent[];
-  createApiUser(spec: ApiUserSpec): Promise<CreatedApiUser>;
-  listApiUsers(): ApiUserView[];
-  getApiUser(clientId: string): ApiUserView | undefined;
-  /** Changes take effect on the next request, even for tokens already issued. */
-  patchApiUser(clientId: string, patch: ApiUserPatch): ApiUserView;
-  /** Every token issued to the user so far answers 401. */
-  revokeTokens(clientId: string): void;
-  /** Back to the seeded data; users and the journal are kept. */
-  reset(): Promise<void>;
-  /** Told of every token issued, in clear (for a harness scanning logs); never stored. Returns the unsubscribe. */
-  onTokenIssued(listener: (token: string, clientId: string) => void): () => void;
-  runtime(tenant?: string, environment?: EnvironmentName): Runtime;
-  /** Connections to the bad-TLS listeners; the requests that followed are in the journal under the listener's name. */
-  tlsConnections(): TlsConnectionRecord[];
-  /**
-   * Makes every API listener present a bad certificate to new connections (a man in the
-   * middle), or the valid one again. Idle keep-alive connections are closed so clients
-   * handshake anew.
-   */
-  presentCertificate(kind: BadTlsKind | 'valid'): void;
-  /**
-   * A domain change as if made through the API: the order (`objectId`, or the first order
-   * the API user may see) moves to `status`, and its event (310101, ApiOrderUpdateStatus)
-   * goes to the event bus and so to matching subscriptions.
-   */
-  emitEvent(spec: EventSpec, options?: { clientId?: string; tenant?: string; environment?: EnvironmentName }): Promise<DomainEvent>;
-}
-
-export interface EventSpec {
-  className: 'Order';
-  objectId?: string;
-  status: string;
 }
 
 export interface MockServer extends MockControl {
