@@ -3,7 +3,8 @@
  * Nothing outside `mock-server/` reaches past this file.
  */
 export { createMockServer } from './server.ts';
-export type { MockServer, MockServerOptions, MockControl, TenantInfo, EnvironmentInfo, TlsConnectionRecord, EventSpec } from './server.ts';
+export type { MockServer, MockServerOptions, TenantInfo, EnvironmentInfo } from './server.ts';
+export type { MockControl, TlsConnectionRecord, EventSpec } from './control.ts';
 export { BAD_TLS_KINDS, type BadTlsKind } from './transports/tls.ts';
 export type { ApiUserSpec, ApiUserView, ApiUserPatch, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
 export { mask, fingerprint } from './secrets.ts';

@@ -6,27 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoliveError } from '../errors.ts';
 import { type ScenarioController, createAdminListener } from './admin/routes.ts';
-import {
-  type ApiUserPatch,
-  ApiUserRegistry,
-  type ApiUserSpec,
-  type ApiUserView,
-  type CreatedApiUser,
-  type EnvironmentName,
-} from './auth/api-users.ts';
-import { TokenService } from './auth/tokens.ts';
+import type { MockControl, TlsConnectionRecord } from './control.ts';
+import type { ApiUserSpec, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
 import { createScope } from './auth/scope.ts';
-import type { DomainEvent } from './domain/events.ts';
 import { type Clock, createClock } from './clock.ts';
-import { createDomain } from './domain/index.ts';
-import { type RateLimitSettings, RateLimiter } from './faults/rate-limit.ts';
-import { FaultMatcher } from './faults/rules.ts';
-import { type RegisteredSubscription, type SubscriptionInput, type WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
-import { createEventBus } from './handlers/event-bus.ts';
+import type { RateLimitSettings } from './faults/rate-limit.ts';
+import { type WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
 import type { Runtime } from './handlers/pipeline.ts';
+import { createRuntime, createSharedRuntimeParts } from './handlers/runtime.ts';
 import { OMNIUM_ENDPOINTS } from './handlers/table.ts';
-import { type Journal, type JournalOptions, createJournal } from './journal/journal.ts';
-import { SecretIndex } from './journal/redact.ts';
+import type { JournalOptions } from './journal/journal.ts';
 import { type ApiListener, createApiListener } from './transports/fastify.ts';
 import { BAD_TLS_KINDS, type BadTlsKind, type TlsMaterial, createBadCertificates, createTlsMaterial } from './transports/tls.ts';
 
@@ -73,66 +62,9 @@ export interface EnvironmentInfo {
   apiUrl: string;
 }
 
-/** One connection to a bad-TLS listener: did the handshake complete, did any request follow? */
-export interface TlsConnectionRecord {
-  /** A bad-TLS listener, or `api:<kind>` for the API while it presents a bad certificate. */
-  listener: BadTlsKind | `api:${BadTlsKind}`;
-  mono: number;
-  handshake: 'completed' | 'failed';
-  /** Why the client refused the handshake, as OpenSSL or Node reported it. */
-  error?: string;
-}
-
 export interface TenantInfo {
   id: string;
   environments: Record<EnvironmentName, EnvironmentInfo>;
-}
-
-/** Everything that can be done to a running mock, in-process; the admin API is a thin layer over it. */
-export interface MockControl {
-  readonly journal: Journal;
-  readonly clock: Clock;
-  /** Fault rules: add, remove, list; every injected fault is marked in the journal. */
-  readonly faults: FaultMatcher;
-  readonly limits: RateLimiter;
-  /** Event subscriptions (webhooks) and their delivery log; every domain event is published to it. */
-  readonly webhooks: WebhookSender;
-  /** Adds a subscription; its secrets are masked in the journal and every listing from then on. */
-  subscribe(input: SubscriptionInput): RegisteredSubscription;
-  /** Deliveries that failed for good, as Omnium's event 290100. */
-  webhookFailures(): WebhookFailureEvent[];
-  createApiUser(spec: ApiUserSpec): Promise<CreatedApiUser>;
-  listApiUsers(): ApiUserView[];
-  getApiUser(clientId: string): ApiUserView | undefined;
-  /** Changes take effect on the next request, even for tokens already issued. */
-  patchApiUser(clientId: string, patch: ApiUserPatch): ApiUserView;
-  /** Every token issued to the user so far answers 401. */
-  revokeTokens(clientId: string): void;
-  /** Back to the seeded data; users and the journal are kept. */
-  reset(): Promise<void>;
-  /** Told of every token issued, in clear (for a harness scanning logs); never stored. Returns the unsubscribe. */
-  onTokenIssued(listener: (token: string, clientId: string) => void): () => void;
-  runtime(tenant?: string, environment?: EnvironmentName): Runtime;
-  /** Connections to the bad-TLS listeners; the requests that followed are in the journal under the listener's name. */
-  tlsConnections(): TlsConnectionRecord[];
-  /**
-   * Makes every API listener present a bad certificate to new connections (a man in the
-   * middle), or the valid one again. Idle keep-alive connections are closed so clients
-   * handshake anew.
-   */
-  presentCertificate(kind: BadTlsKind | 'valid'): void;
-  /**
-   * A domain change as if made through the API: the order (`objectId`, or the first order
-   * the API user may see) moves to `status`, and its event (310101, ApiOrderUpdateStatus)
-   * goes to the event bus and so to matching subscriptions.
-   */
-  emitEvent(spec: EventSpec, options?: { clientId?: string; tenant?: string; environment?: EnvironmentName }): Promise<DomainEvent>;
-}
-
-export interface EventSpec {
-  className: 'Order';
-  objectId?: string;
-  status: string;
 }
 
 export interface MockServer extends MockControl {
@@ -176,14 +108,12 @@ async function listen<T>(what: string, port: number, start: () => Promise<T>): P
 export async function createMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? createClock();
-  const journal = createJournal(options.journal);
-  const secrets = new SecretIndex();
+  const shared = createSharedRuntimeParts({ clock, seed: options.seed, journal: options.journal, rateLimits: options.rateLimits });
+  const { journal, secrets, faults, limits, tokenListeners } = shared;
   const tenantIds = options.tenants?.length ? [...options.tenants] : ['acme'];
   const tls = options.tls === false ? null : await createTlsMaterial(options.stateDir ?? (await mkdtemp(join(tmpdir(), 'golive-'))));
   const adminToken = options.adminToken ?? `gla_${randomBytes(24).toString('base64url')}`;
   secrets.add('admin-token', adminToken);
-  const tokenListeners = new Set<(token: string, clientId: string) => void>();
-  const faults = new FaultMatcher({ seed: options.seed ?? 1, now: () => clock.now() });
   const webhookFailures: WebhookFailureEvent[] = [];
   const webhooks = new WebhookSender({
     clock,
@@ -193,26 +123,11 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     // Omnium logs a delivery that failed for good as event 290100; so does the mock.
     onFailure: (event) => webhookFailures.push(event),
   });
-  const limits = new RateLimiter(options.rateLimits === false ? { enabled: false } : (options.rateLimits ?? {}), () => clock.now());
 
   const runtimes: Runtime[] = [];
   for (const tenant of tenantIds) {
     for (const environment of ENVIRONMENTS) {
-      const now = () => clock.now();
-      runtimes.push({
-        tenant,
-        environment,
-        users: new ApiUserRegistry(tenant, environment, now),
-        tokens: new TokenService({ tenant, environment, now }),
-        db: await createDomain({ seed: options.seed ?? 1, scale: options.dataScale, now }),
-        clock,
-        journal,
-        secrets,
-        events: createEventBus(),
-        faults,
-        limits,
-        tokenListeners,
-      });
+      runtimes.push(await createRuntime(shared, { tenant, environment, seed: options.seed, dataScale: options.dataScale }));
     }
   }
 

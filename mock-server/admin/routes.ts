@@ -1,11 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify, { type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
 import { issueSentence } from '../../zod-issues.ts';
 import { forgedCopy } from '../domain/events.ts';
 import type { Endpoint } from '../handlers/endpoint.ts';
-import type { MockControl } from '../server.ts';
+import type { MockControl } from '../control.ts';
 import type { ApiListener } from '../transports/fastify.ts';
 
 const scopeList = z.union([z.literal('*'), z.array(z.string().min(1))]);
@@ -62,20 +62,23 @@ export interface ScenarioController {
   status(): { running: string | null; phase: string | null };
 }
 
-export interface AdminOptions {
-  host: string;
-  port: number;
+export interface AdminRoutesOptions {
+  control: MockControl;
+  /** The admin bearer token every call must present. */
   token: string;
   endpoints: readonly Endpoint[];
   scenarios?: ScenarioController;
 }
 
 /**
- * The admin API (contract.md "Admin API"): plain HTTP on loopback, every call behind the
- * admin bearer token. Trainers, CI scripts and the console drive the mock through it.
+ * The admin API (contract.md "Admin API") as a fastify plugin, every call behind the admin
+ * bearer token. Trainers, CI scripts and the console drive the mock through it.
+ *
+ * @example
+ * await app.register(adminRoutes, { control: mock, token, endpoints: OMNIUM_ENDPOINTS });
  */
-export async function createAdminListener(control: MockControl, options: AdminOptions): Promise<ApiListener> {
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
+  const { control } = options;
 
   app.addHook('onRequest', async (request, reply) => {
     const auth = request.headers.authorization ?? '';
@@ -205,9 +208,23 @@ export async function createAdminListener(control: MockControl, options: AdminOp
     await control.reset();
     return reply.code(204).send();
   });
+};
+// Not encapsulated (what fastify-plugin marks): the token check and the error handler cover
+// the whole admin listener, so an unknown path without the token still answers 401.
+Object.assign(adminRoutes, { [Symbol.for('skip-override')]: true });
 
-  await app.listen({ host: options.host, port: options.port });
+export interface AdminOptions extends Omit<AdminRoutesOptions, 'control'> {
+  host: string;
+  port: number;
+}
+
+/** The admin listener: plain HTTP on loopback, serving `adminRoutes`. */
+export async function createAdminListener(control: MockControl, options: AdminOptions): Promise<ApiListener> {
+  const { host, port: requested, ...routes } = options;
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  await app.register(adminRoutes, { control, ...routes });
+  await app.listen({ host, port: requested });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  return { app, port, url: `http://${options.host}:${port}`, close: () => app.close() };
+  const port = typeof address === 'object' && address ? address.port : requested;
+  return { app, port, url: `http://${host}:${port}`, close: () => app.close() };
 }

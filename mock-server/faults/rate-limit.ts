@@ -1,8 +1,7 @@
 import { GoliveError } from '../../errors.ts';
-import type { Endpoint } from '../handlers/endpoint.ts';
 
 /** The rate-limit class an endpoint declares (omnium-api.md A7). */
-export type RateLimitClass = Endpoint['limit'];
+export type RateLimitClass = 'default' | 'batch' | 'high-traffic' | 'none';
 
 /** Omnium's rate limits, all configurable (omnium-api.md A7: "dedicated environments may disable or tailor them"). */
 export interface RateLimitSettings {

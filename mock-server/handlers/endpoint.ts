@@ -1,6 +1,7 @@
 import type { Role } from '../auth/roles.ts';
 import type { Scope } from '../auth/scope.ts';
 import type { Domain } from '../domain/index.ts';
+import type { RateLimitClass } from '../faults/rate-limit.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import type { JournalEntry } from '../journal/journal.ts';
 
@@ -72,7 +73,7 @@ export interface Endpoint {
   /** Whether the endpoint needs a valid token at all (the token endpoint does not). */
   readonly auth: boolean;
   /** Rate-limit class (omnium-api.md A7): batch endpoints and high-traffic reads have their own limits. */
-  readonly limit: 'default' | 'batch' | 'high-traffic' | 'none';
+  readonly limit: RateLimitClass;
   /** Swagger tag and one-line summary. */
   readonly tag: string;
   readonly summary: string;

@@ -1,17 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { ApiUserRegistry, type ApiUserSpec, type CreatedApiUser } from '../auth/api-users.ts';
-import { TokenService } from '../auth/tokens.ts';
 import { type Clock, createClock } from '../clock.ts';
-import { type Domain, createDomain } from '../domain/index.ts';
+import type { Domain } from '../domain/index.ts';
 import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
-import { type RateLimitSettings, RateLimiter } from '../faults/rate-limit.ts';
-import { FaultMatcher } from '../faults/rules.ts';
-import { createEventBus } from '../handlers/event-bus.ts';
-import { type Runtime, handle } from '../handlers/pipeline.ts';
+import type { RateLimitSettings } from '../faults/rate-limit.ts';
+import type { FaultMatcher } from '../faults/rules.ts';
+import { handle } from '../handlers/pipeline.ts';
+import { createRuntime, createSharedRuntimeParts } from '../handlers/runtime.ts';
 import { OMNIUM_ENDPOINTS } from '../handlers/table.ts';
-import { type Journal, createJournal } from '../journal/journal.ts';
-import { SecretIndex } from '../journal/redact.ts';
+import type { Journal } from '../journal/journal.ts';
 import { parseBody, pathPattern } from './http-parse.ts';
 
 export interface OmniumHandlersOptions {
@@ -76,34 +74,15 @@ function specificity(e: Endpoint): [number, number] {
 export function createOmniumHandlers(options: OmniumHandlersOptions = {}): OmniumHandlers {
   const baseUrl = (options.baseUrl ?? 'https://apitest.omnium.no').replace(/\/$/, '');
   const clock = options.clock ?? createClock();
-  const now = () => clock.now();
-  const users = new ApiUserRegistry('acme', 'test', now);
-  const secrets = new SecretIndex();
+  const shared = createSharedRuntimeParts({ clock, seed: options.seed, rateLimits: options.rateLimits });
+  const { journal, secrets, faults } = shared;
+  // The users exist at once, so a test can read their credentials before the data is generated.
+  const users = new ApiUserRegistry('acme', 'test', () => clock.now());
   const specs = options.apiUsers ?? [{ name: 'msw test user', roles: ['ApiOwner'], ...DEFAULT_MSW_CREDENTIALS }];
   const apiUsers = specs.map((spec) => users.create(spec));
   for (const u of apiUsers) secrets.add('client-secret', u.clientSecret);
-  const journal = createJournal();
-  const ready = createDomain({ seed: options.seed ?? 1, scale: options.dataScale, now });
-  const faults = new FaultMatcher({ seed: options.seed ?? 1, now });
-  const limits = new RateLimiter(options.rateLimits === false ? { enabled: false } : (options.rateLimits ?? {}), now);
-  let runtime: Runtime | undefined;
-  const getRuntime = async (): Promise<Runtime> => {
-    runtime ??= {
-      tenant: 'acme',
-      environment: 'test',
-      users,
-      tokens: new TokenService({ tenant: 'acme', environment: 'test', now }),
-      db: await ready,
-      clock,
-      journal,
-      secrets,
-      events: createEventBus(),
-      faults,
-      limits,
-      tokenListeners: new Set(),
-    };
-    return runtime;
-  };
+  const runtime = createRuntime(shared, { tenant: 'acme', environment: 'test', seed: options.seed, dataScale: options.dataScale, users });
+  const ready = runtime.then((rt) => rt.db);
 
   const escapedBase = baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const handlers = [...OMNIUM_ENDPOINTS]
@@ -126,7 +105,7 @@ export function createOmniumHandlers(options: OmniumHandlersOptions = {}): Omniu
           const prev = query[k];
           query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
         }
-        const handled = await handle(await getRuntime(), parsed.ok ? endpoint : null, {
+        const handled = await handle(await runtime, parsed.ok ? endpoint : null, {
           method: endpoint.method,
           path: u.pathname,
           params: { ...pattern.exec(u.pathname)?.groups },
