@@ -47,7 +47,8 @@ export const round = (n: number, digits = 2): number => Math.round(n * 10 ** dig
  * Whether the client had given a failing request up by `nowMono`, judging by its `attempts`:
  * a client that sends one request at a time (nothing else between the attempts) has given up
  * once it sent something else and stayed away `quietMs`; otherwise it must stay away `quietMs`
- * and 2.5 times its last wait (backoff doubles its waits, so the next retry would have come).
+ * and 2.5 times its longest wait so far (backoff doubles its waits, so the next retry would have
+ * come; the longest, not the last, since random jitter can make one wait short).
  */
 export function gaveUp(traffic: readonly JournalEntry[], attempts: readonly JournalEntry[], nowMono: number, quietMs: number): boolean {
   const first = attempts[0];
@@ -59,7 +60,5 @@ export function gaveUp(traffic: readonly JournalEntry[], attempts: readonly Jour
   const between = calls.some((e) => e.seq > first.seq && e.seq < last.seq && !sameRequest(e, first));
   const movedOn = calls.some((e) => e.mono >= answeredAt(last) && !sameRequest(e, first));
   if (movedOn && !between) return true;
-  const previous = attempts.at(-2);
-  const lastWait = previous ? last.mono - answeredAt(previous) : 0;
-  return quiet >= 2.5 * lastWait;
+  return quiet >= 2.5 * Math.max(0, ...gaps(attempts));
 }

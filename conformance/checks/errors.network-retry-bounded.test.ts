@@ -133,6 +133,23 @@ describe('errors.network-retry-bounded', () => {
     expect(finding.summary).toMatch(/^POST \/api\/Orders\/Search was still being retried \(5 attempts/);
   });
 
+  it('does not take a jittered client whose last wait happened to be short for one that gave up', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    faulted(j, 'reset', { token, at: flaky.start + 0.5, ...poll(2) });
+    faulted(j, 'status 503', { token, at: flaky.start + 0.51, ...poll(2) });
+    faulted(j, 'hang', { token, at: flaky.start + 2.3, ...poll(2), abortedAfter: 2 });
+    faulted(j, 'status 503', { token, at: flaky.start + 4.4, ...poll(2) });
+    faulted(j, 'status 503', { token, at: flaky.start + 6.2, ...poll(2) });
+    faulted(j, 'status 503', { token, at: flaky.start + 6.55, ...poll(2) });
+
+    // 1.5 s of quiet after a 0.35 s wait is not giving up when the waits before were 1.8 s.
+    const finding = judge(j, endingAt(flaky.start + 8.05));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toMatch(/was still being retried \(6 attempts/);
+  });
+
   it('fails when the hanging request is abandoned only after more than 120 s', () => {
     const { j, phases } = flakyNetwork({ hangSeconds: 130 });
 

@@ -188,7 +188,11 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     // In job mode `exited` settles only when the loop is stopped, so it never ends the phases early.
     const stopped = Promise.race([testEnded, aborted]);
     // The production run goes on alongside the steady phase: it cannot disturb it (own listener, own user).
-    const productionRun = testRun.startError ? null : runBeside(launch, 'production', prodUser, timings.productionMs, aborted);
+    // It lasts until it has made a request (a slow start on a loaded machine), within the time the integration has to get ready.
+    const production = firstRequestIn(mock, 'production');
+    const productionRun = testRun.startError
+      ? null
+      : runBeside(launch, 'production', prodUser, timings.productionMs, aborted, { traffic: production.traffic, maxMs: timings.productionMs + timings.readyMs }).finally(production.cancel);
     // So do the short runs against the bad-TLS listeners, one after another (token.tls-verified).
     const tlsRuns = testRun.startError
       ? null
@@ -308,12 +312,29 @@ async function runBeside(
   user: CreatedApiUser,
   ms: number,
   aborted: Promise<void>,
+  /** Also until this settles (the run made the traffic it is judged on), within `maxMs` in all. */
+  until?: { traffic: Promise<unknown>; maxMs: number },
 ): Promise<void> {
   const run = await launch(name, user);
   if (run.process) {
-    await wait(ms, Promise.race([run.process.exited, aborted]));
+    const over = Promise.race([run.process.exited, aborted]);
+    const started = performance.now();
+    await wait(ms, over);
+    if (until) await wait(Math.max(0, until.maxMs - (performance.now() - started)), Promise.race([over, until.traffic]));
     await run.process.stop();
   }
+}
+
+/** Settles at the first request the mock journals in `environment` (any API user: a test token sent to production counts too). */
+function firstRequestIn(mock: MockServer, environment: 'test' | 'production'): { traffic: Promise<void>; cancel: () => void } {
+  let cancel = () => {};
+  const traffic = new Promise<void>((resolve) => {
+    if (mock.journal.since(0).some((e) => e.environment === environment)) return resolve();
+    cancel = mock.journal.subscribe((e) => {
+      if (e.environment === environment) resolve();
+    });
+  });
+  return { traffic, cancel };
 }
 
 function selectChecks(only: readonly string[] | undefined): readonly Check[] {
