@@ -23,6 +23,11 @@ export interface Check {
   readonly phases: readonly string[];
   /** What to change, in the words of the guide. */
   readonly remediation: string;
+  /**
+   * Judged on the config alone, not on what the integration does: its verdict stands even
+   * when the integration never started (`credentials.descriptive-name`).
+   */
+  readonly configOnly?: boolean;
   judge(obs: Observations): Finding;
 }
 
@@ -78,7 +83,8 @@ export function requestEvidence(obs: Observations, e: JournalEntry, note?: strin
   };
 }
 
-export const isTokenRequest = (e: JournalEntry): boolean => e.routeId === 'Token_Post';
+/** A request to an endpoint that exchanges credentials for a token (the platform's table says which). */
+export const isTokenRequest = (e: JournalEntry): boolean => e.tokenRequest;
 /** A call to an endpoint that needs a token (not the token endpoint, health or docs). */
 export const isApiCall = (e: JournalEntry): boolean => e.routeId !== null && e.requiredRole !== null;
 

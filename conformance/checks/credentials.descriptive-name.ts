@@ -15,6 +15,7 @@ export function genericName(name: string): string | null {
 
 export default defineCheck({
   id: 'credentials.descriptive-name',
+  configOnly: true,
   title: 'The API user has a name that identifies the system it belongs to',
   section: 'Credentials',
   required: false,

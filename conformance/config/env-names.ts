@@ -21,18 +21,15 @@ export type EnvNameKey = keyof typeof ENV_NAME_DEFAULTS;
 export const ENV_NAME_KEYS = Object.keys(ENV_NAME_DEFAULTS) as EnvNameKey[];
 
 /**
- * The variable name to use for each value, after the config's renames; the Omneo profile
- * names the platform's variables `OMNEO_*`.
+ * The variable name to use for each value, after the config's renames. A platform other than
+ * Omnium brings its own `standard` names (its profile declares them); nothing here guesses them.
  * @example resolveEnvNames({ apiUrl: 'OMNIUM_BASE_URL' }).apiUrl // 'OMNIUM_BASE_URL'
  */
 export function resolveEnvNames(
   renames: Partial<Record<EnvNameKey, string>> = {},
-  profile: 'omnium' | 'omneo' = 'omnium',
+  standard: Readonly<Record<EnvNameKey, string>> = ENV_NAME_DEFAULTS,
 ): Record<EnvNameKey, string> {
   const out = {} as Record<EnvNameKey, string>;
-  for (const key of ENV_NAME_KEYS) {
-    const standard = ENV_NAME_DEFAULTS[key];
-    out[key] = renames[key] ?? (profile === 'omneo' ? standard.replace(/^OMNIUM_/, 'OMNEO_') : standard);
-  }
+  for (const key of ENV_NAME_KEYS) out[key] = renames[key] ?? standard[key];
   return out;
 }

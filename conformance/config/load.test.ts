@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GoliveError } from '../../errors.ts';
 import { defineConfig } from './define.ts';
-import { resolveEnvNames } from './env-names.ts';
+import { ENV_NAME_DEFAULTS, resolveEnvNames } from './env-names.ts';
 import { loadConfig } from './load.ts';
 
 const dirs: string[] = [];
@@ -271,9 +271,9 @@ describe('resolveEnvNames', () => {
     expect(names.webhookToken).toBe('WEBHOOK_TOKEN');
   });
 
-  it('names the platform variables OMNEO_* for the Omneo profile', () => {
-    const names = resolveEnvNames({}, 'omneo');
-    expect(names.clientId).toBe('OMNEO_CLIENT_ID');
-    expect(names.webhookPort).toBe('WEBHOOK_PORT');
+  it('takes the standard names a platform declares, renames still over them', () => {
+    const standard = { ...ENV_NAME_DEFAULTS, apiUrl: 'OMNEO_API_URL', clientId: 'OMNEO_CLIENT_ID' };
+    const names = resolveEnvNames({ apiUrl: 'MY_URL' }, standard);
+    expect(names).toMatchObject({ apiUrl: 'MY_URL', clientId: 'OMNEO_CLIENT_ID', webhookPort: 'WEBHOOK_PORT' });
   });
 });

@@ -369,7 +369,7 @@ function judge(checks: readonly Check[], obs: Observations, testRun: Run): Check
     const judged = runCheck(check, obs);
     const result =
       judged.verdict === 'inconclusive' && !testRun.startError ? { ...judged, evidence: [...judged.evidence, { kind: 'note' as const, text: phasesNote(check, obs.phases) }] } : judged;
-    if (testRun.startError && result.verdict === 'pass' && check.id !== 'credentials.descriptive-name') {
+    if (testRun.startError && result.verdict === 'pass' && !check.configOnly) {
       return {
         ...result,
         verdict: 'inconclusive' as const,

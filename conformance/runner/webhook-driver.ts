@@ -214,9 +214,6 @@ async function until(done: () => boolean, over: () => boolean): Promise<boolean>
 
 const sleep = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 
-/** Methods that change data; a POST counts when the endpoint needs an admin role (searches are POSTs too). */
-const isWrite = (method: string, role: string | null) =>
-  method === 'PUT' || method === 'PATCH' || method === 'DELETE' || (method === 'POST' && role !== null && /Admin$/.test(role));
 
 /**
  * Watches the API user's calls from now on for signs of work on a delivery: writes, and calls
@@ -228,7 +225,7 @@ function watchWork(mock: MockControl, clientId: string, objectId: () => string |
   const stop = mock.journal.subscribe((e) => {
     if (e.apiUser !== clientId) return;
     const id = objectId();
-    if (isWrite(e.method, e.requiredRole) || (id !== undefined && e.path.includes(id))) {
+    if (e.writes || (id !== undefined && e.path.includes(id))) {
       lastActivity = performance.now();
       worked = true;
     }

@@ -134,6 +134,7 @@ function searchEndpoint(kind: Kind): Endpoint {
   return defineEndpoint({
     id: `${prefix(kind)}_Search`,
     method: 'POST',
+    writes: false, // a search, sent as a POST
     path: `${base(kind)}/Search`,
     role: 'CustomerRead',
     tag: prefix(kind),

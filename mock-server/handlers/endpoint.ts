@@ -72,6 +72,10 @@ export interface Endpoint {
   readonly role: Role | null;
   /** Whether the endpoint needs a valid token at all (the token endpoint does not). */
   readonly auth: boolean;
+  /** The endpoint exchanges credentials for a token: its requests are token requests, not API calls. */
+  readonly issuesToken: boolean;
+  /** The endpoint changes data (a search sent as a POST does not). */
+  readonly writes: boolean;
   /** Rate-limit class (omnium-api.md A7): batch endpoints and high-traffic reads have their own limits. */
   readonly limit: RateLimitClass;
   /** Swagger tag and one-line summary. */
@@ -80,11 +84,14 @@ export interface Endpoint {
   readonly resolve: Resolver;
 }
 
-/** Declares an endpoint with defaults (`auth: true`, `limit: 'default'`). */
+/**
+ * Declares an endpoint with defaults: `auth: true`, `limit: 'default'`, `issuesToken: false`,
+ * and `writes` for every method but GET, unless it says otherwise (a search sent as a POST).
+ */
 export function defineEndpoint(
-  e: Omit<Endpoint, 'auth' | 'limit'> & Partial<Pick<Endpoint, 'auth' | 'limit'>>,
+  e: Omit<Endpoint, 'auth' | 'limit' | 'issuesToken' | 'writes'> & Partial<Pick<Endpoint, 'auth' | 'limit' | 'issuesToken' | 'writes'>>,
 ): Endpoint {
-  return { auth: true, limit: 'default', ...e };
+  return { auth: true, limit: 'default', issuesToken: false, writes: e.method !== 'GET', ...e };
 }
 
 /** Helpers for the shapes the real API answers with (omnium-api.md A6). */

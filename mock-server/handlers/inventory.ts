@@ -49,6 +49,7 @@ const SEARCH_KEYS = ['productCodes', 'warehouseCodes', 'marketId', 'marketGroupI
 const searchInventory = defineEndpoint({
   id: 'Inventory_Search',
   method: 'POST',
+  writes: false, // a search, sent as a POST
   path: '/api/Inventory/Search',
   role: 'InventoryRead',
   limit: 'high-traffic',

@@ -200,6 +200,7 @@ const getOrder = defineEndpoint({
 const searchOrders = defineEndpoint({
   id: 'Orders_Search',
   method: 'POST',
+  writes: false, // a search, sent as a POST
   path: '/api/Orders/Search',
   role: 'OrderRead',
   tag: 'Orders',
@@ -218,6 +219,7 @@ const searchOrders = defineEndpoint({
 const scrollOrders = defineEndpoint({
   id: 'Orders_Scroll',
   method: 'POST',
+  writes: false, // a search, sent as a POST
   path: '/api/Orders/Scroll',
   role: 'OrderRead',
   tag: 'Orders',

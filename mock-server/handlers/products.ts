@@ -116,6 +116,7 @@ const getProduct = defineEndpoint({
 const searchProductsEndpoint = defineEndpoint({
   id: 'Products_SearchProducts',
   method: 'POST',
+  writes: false, // a search, sent as a POST
   path: '/api/Products/SearchProducts',
   role: 'ProductRead',
   limit: 'high-traffic',
@@ -135,6 +136,7 @@ const searchProductsEndpoint = defineEndpoint({
 const scrollProducts = defineEndpoint({
   id: 'Products_Scroll',
   method: 'POST',
+  writes: false, // a search, sent as a POST
   path: '/api/Products/Scroll',
   role: 'ProductRead',
   tag: 'Products',

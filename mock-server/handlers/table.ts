@@ -47,11 +47,17 @@ export interface EndpointInfo {
   method: string;
   path: string;
   role: Role | null;
+  /** Exchanges credentials for a token. */
+  issuesToken?: boolean;
+  /** Changes data. */
+  writes?: boolean;
 }
 
-export const OMNIUM_ENDPOINT_INFO: readonly EndpointInfo[] = OMNIUM_ENDPOINTS.map(({ id, method, path, role }) => ({
+export const OMNIUM_ENDPOINT_INFO: readonly EndpointInfo[] = OMNIUM_ENDPOINTS.map(({ id, method, path, role, issuesToken, writes }) => ({
   id,
   method,
   path,
   role,
+  issuesToken,
+  writes,
 }));

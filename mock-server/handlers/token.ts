@@ -20,6 +20,8 @@ export const tokenEndpoint: Endpoint = defineEndpoint({
   path: '/api/Token',
   role: null,
   auth: false,
+  issuesToken: true,
+  writes: false,
   limit: 'none',
   tag: 'Tokens',
   summary: 'Create a new token',

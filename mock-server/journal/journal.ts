@@ -17,6 +17,10 @@ export interface JournalEntry {
   /** Endpoint id from the endpoint table, or `null` when no route matched. */
   routeId: string | null;
   requiredRole: string | null;
+  /** The endpoint exchanges credentials for a token (a token request, not an API call). */
+  tokenRequest: boolean;
+  /** The endpoint changes data. */
+  writes: boolean;
   /** Client id of the API user the request was made as (from the token, or the token request). */
   apiUser: string | null;
   /** `jti` of the bearer token, when one was sent and could be decoded. */

@@ -42,10 +42,10 @@ export function expiresAt(tokenRequest: JournalEntry): number {
 
 /** A few endpoints of the mock's Omnium table (same ids, paths and roles). */
 export const ENDPOINTS = {
-  token: { id: 'Token_Post', method: 'POST', path: '/api/Token', role: null },
+  token: { id: 'Token_Post', method: 'POST', path: '/api/Token', role: null, issuesToken: true, writes: false },
   health: { id: 'Health_Get', method: 'GET', path: '/api/Health', role: null },
   getOrder: { id: 'Orders_Get', method: 'GET', path: '/api/Orders/{id}', role: 'OrderRead' },
-  searchOrders: { id: 'Orders_Search', method: 'POST', path: '/api/Orders/Search', role: 'OrderRead' },
+  searchOrders: { id: 'Orders_Search', method: 'POST', path: '/api/Orders/Search', role: 'OrderRead', writes: false },
   addOrder: { id: 'Orders_Add', method: 'POST', path: '/api/Orders', role: 'OrderAdmin' },
   getProduct: { id: 'Products_Get', method: 'GET', path: '/api/Products/{productId}', role: 'ProductRead' },
   updateInventory: { id: 'Inventory_UpdateMany', method: 'PUT', path: '/api/Inventory/UpdateMany', role: 'InventoryAdmin' },
@@ -68,6 +68,8 @@ export function entry(partial: Partial<JournalEntry> = {}): JournalEntry {
     query: {},
     routeId: 'Health_Get',
     requiredRole: null,
+    tokenRequest: false,
+    writes: false,
     apiUser: null,
     tokenId: null,
     tokenFingerprint: null,
@@ -171,6 +173,7 @@ export function journal(): JournalBuilder {
         method: 'POST',
         path: '/api/Token',
         routeId: 'Token_Post',
+        tokenRequest: true,
         query: inQuery ? { clientId: client, clientSecret: 'sec_…Xy' } : {},
         secretsInUrl: inQuery ? [{ kind: 'client-secret', where: 'query', param: 'clientSecret' }] : [],
         credentialsIn,
@@ -190,7 +193,7 @@ export function journal(): JournalBuilder {
     },
 
     apiCall(options = {}) {
-      const endpoint = options.endpoint ?? ENDPOINTS.getOrder;
+      const endpoint: EndpointInfo = options.endpoint ?? ENDPOINTS.getOrder;
       const token = options.token === undefined ? null : options.token;
       const issued = token?.issued ?? null;
       const status = options.status ?? (options.expired ? 401 : 200);
@@ -202,6 +205,8 @@ export function journal(): JournalBuilder {
         query: options.query ?? {},
         ...(options.body === undefined ? {} : { requestBody: options.body, bodyFingerprint: `body:${options.body}`, requestBytes: options.body.length }),
         routeId: endpoint.id,
+        tokenRequest: endpoint.issuesToken ?? false,
+        writes: endpoint.writes ?? endpoint.method !== 'GET',
         requiredRole: endpoint.role,
         apiUser: options.client ?? token?.apiUser ?? TEST_CLIENT,
         tokenId: issued?.tokenId ?? null,
