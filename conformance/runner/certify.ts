@@ -152,7 +152,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
             if (run.environment === 'test') endTestRun();
           });
         } else {
-          run.process = startIntegration({ ...common, ...(readyWhen ? { readyWhen } : {}), readyTimeoutMs: timings.readyMs });
+          run.process = startIntegration({ ...common, ...(readyWhen ? { readyWhen } : {}), readyTimeoutMs: config.timeouts.readyMs });
           const instance = run.process;
           run.process.exited.then((exit) => {
             // An instance a restart replaced ended on purpose: that is not the run's end.
@@ -192,7 +192,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const production = firstRequestIn(mock, 'production');
     const productionRun = testRun.startError
       ? null
-      : runBeside(launch, 'production', prodUser, timings.productionMs, aborted, { traffic: production.traffic, maxMs: timings.productionMs + timings.readyMs }).finally(production.cancel);
+      : runBeside(launch, 'production', prodUser, timings.productionMs, aborted, { traffic: production.traffic, maxMs: timings.productionMs + config.timeouts.readyMs }).finally(production.cancel);
     // So do the short runs against the bad-TLS listeners, one after another (token.tls-verified).
     const tlsRuns = testRun.startError
       ? null
@@ -235,7 +235,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
      * A fresh instance of the integration in place of the running one (a service; a job starts
      * fresh on every run anyway): it is stopped, a new one started with the same environment, and
      * the phase begins once the new one has made a call that worked (it holds a valid token), or
-     * after `readyMs`.
+     * after `timeouts.readyMs`.
      */
     const restartTestRun = async (run: Run, clientId: string): Promise<void> => {
       if (config.integration.mode === 'job' || !run.process || run.exit) return;
@@ -257,7 +257,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           endTestRun();
           return;
         }
-        await wait(timings.readyMs, Promise.race([worked, stopped]));
+        await wait(config.timeouts.readyMs, Promise.race([worked, stopped]));
       } finally {
         unsubscribe();
       }

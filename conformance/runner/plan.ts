@@ -101,8 +101,6 @@ export interface Timings {
   observeWindowMs: number;
   /** The integration's separate run against the production environment. */
   productionMs: number;
-  /** How long the integration may take to become ready. */
-  readyMs: number;
   /** Retry-After of the 429 storms, in seconds. */
   retryAfterSeconds: number;
   /** Longest each 429 storm with Retry-After may last (seconds, then an HTTP date); it ends once its retries are through. */
@@ -138,7 +136,6 @@ export const FULL_TIMINGS: Timings = {
   shortLivedMs: 24_500,
   observeWindowMs: 30_000,
   productionMs: 6_000,
-  readyMs: 15_000,
   retryAfterSeconds: 1,
   retryAfterStormMs: 12_000,
   bareStormMs: 14_000,
@@ -162,7 +159,6 @@ export const FAST_TIMINGS: Timings = {
   shortLivedMs: 14_000,
   observeWindowMs: 5_000,
   productionMs: 3_000,
-  readyMs: 15_000,
   retryAfterSeconds: 1,
   retryAfterStormMs: 8_000,
   bareStormMs: 10_000,

@@ -17,7 +17,6 @@ export const TEST_TIMINGS: Timings = {
   shortLivedMs: 9_000,
   observeWindowMs: 4_000,
   productionMs: 2_000,
-  readyMs: 15_000,
   retryAfterSeconds: 1,
   retryAfterStormMs: 8_000,
   bareStormMs: 10_000,

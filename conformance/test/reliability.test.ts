@@ -16,7 +16,7 @@ async function certifyFixture(script: string, readyWhen?: string): Promise<Repor
   const dir = await mkdtemp(join(tmpdir(), 'golive-fixture-'));
   const config = await loadConfig({ cwd: dir, commandOverride: ['node', join(FIXTURES, script)] });
   const withReady = readyWhen ? { ...config, integration: { ...config.integration, readyWhen: { log: readyWhen } } } : config;
-  return certify({ config: { ...withReady, timeouts: { ...withReady.timeouts, killGraceMs: 300 } }, timings: { ...TEST_TIMINGS, readyMs: 3_000 } });
+  return certify({ config: { ...withReady, timeouts: { ...withReady.timeouts, killGraceMs: 300, readyMs: 3_000 } }, timings: TEST_TIMINGS });
 }
 
 function processGone(pid: number): boolean {
