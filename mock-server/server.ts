@@ -14,7 +14,7 @@ import type { RateLimitSettings } from './faults/rate-limit.ts';
 import { type WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
 import type { Runtime } from './handlers/pipeline.ts';
 import { createRuntime, createSharedRuntimeParts } from './handlers/runtime.ts';
-import { OMNIUM_ENDPOINTS } from './handlers/table.ts';
+import { OMNIUM_ENDPOINTS } from './profiles/omnium/table.ts';
 import type { JournalOptions } from './journal/journal.ts';
 import { type ApiListener, createApiListener } from './transports/fastify.ts';
 import { BAD_TLS_KINDS, type BadTlsKind, type TlsMaterial, createBadCertificates, createTlsMaterial } from './transports/tls.ts';

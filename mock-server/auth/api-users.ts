@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { GoliveError } from '../../errors.ts';
 import { mask } from '../secrets.ts';
-import { type Role, isRole } from './roles.ts';
+import { type Role, isRole } from '../profiles/omnium/roles.ts';
 import type { ScopeList } from './scope.ts';
 
 export type EnvironmentName = 'test' | 'production';

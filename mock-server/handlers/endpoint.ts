@@ -1,6 +1,6 @@
-import type { Role } from '../auth/roles.ts';
+import type { Role } from '../profiles/omnium/roles.ts';
 import type { Scope } from '../auth/scope.ts';
-import type { Domain } from '../domain/index.ts';
+import type { Domain } from '../profiles/omnium/domain/index.ts';
 import type { RateLimitClass } from '../faults/rate-limit.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import type { JournalEntry } from '../journal/journal.ts';

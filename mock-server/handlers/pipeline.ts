@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { ApiUserRecord, ApiUserRegistry, EnvironmentName } from '../auth/api-users.ts';
-import { grants } from '../auth/roles.ts';
+import { grants } from '../profiles/omnium/roles.ts';
 import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
 import { type TokenService, type VerifyFailure, type VerifyResult, peekClaims } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
-import type { Domain } from '../domain/index.ts';
+import type { Domain } from '../profiles/omnium/domain/index.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import type { Journal, JournalEntry } from '../journal/journal.ts';
 import { type SecretIndex, redactBody, redactPath, redactQuery } from '../journal/redact.ts';

@@ -1,7 +1,7 @@
 import { ApiUserRegistry, type EnvironmentName } from '../auth/api-users.ts';
 import { TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
-import { createDomain } from '../domain/index.ts';
+import { createDomain } from '../profiles/omnium/domain/index.ts';
 import { type RateLimitSettings, RateLimiter } from '../faults/rate-limit.ts';
 import { FaultMatcher } from '../faults/rules.ts';
 import { type JournalOptions, createJournal } from '../journal/journal.ts';

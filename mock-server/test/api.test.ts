@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, grants } from '../auth/roles.ts';
-import { OMNIUM_ENDPOINTS } from '../handlers/table.ts';
+import { ROLES, grants } from '../profiles/omnium/roles.ts';
+import { OMNIUM_ENDPOINTS } from '../profiles/omnium/table.ts';
 import { type MockServer, createMockServer } from '../server.ts';
 import { tokenFor, trustingFetch } from './client.ts';
 

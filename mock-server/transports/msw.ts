@@ -2,13 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { ApiUserRegistry, type ApiUserSpec, type CreatedApiUser } from '../auth/api-users.ts';
 import { type Clock, createClock } from '../clock.ts';
-import type { Domain } from '../domain/index.ts';
+import type { Domain } from '../profiles/omnium/domain/index.ts';
 import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
 import type { RateLimitSettings } from '../faults/rate-limit.ts';
 import type { FaultMatcher } from '../faults/rules.ts';
 import { handle } from '../handlers/pipeline.ts';
 import { createRuntime, createSharedRuntimeParts } from '../handlers/runtime.ts';
-import { OMNIUM_ENDPOINTS } from '../handlers/table.ts';
+import { OMNIUM_ENDPOINTS } from '../profiles/omnium/table.ts';
 import type { Journal } from '../journal/journal.ts';
 import { parseBody, pathPattern } from './http-parse.ts';
 

@@ -3,7 +3,7 @@
  * the events it is asked to emit, and a request builder.
  */
 import { createScope, type ScopeList } from '../../auth/scope.ts';
-import type { Domain } from '../../domain/index.ts';
+import type { Domain } from '../../profiles/omnium/domain/index.ts';
 import type { DomainEvent } from '../../domain/events.ts';
 import type { ApiRequest, HttpMethod, ResolverContext } from '../endpoint.ts';
 

@@ -2,9 +2,9 @@
  * `/api/Products`: get by product or SKU id, search (list items), scroll, create,
  * create-or-replace and patch (omnium-api.md A5 Products, C1). A 404 is ProblemDetails (A6).
  */
-import type { Scope } from '../auth/scope.ts';
+import type { Scope } from '../../../auth/scope.ts';
 import { productSchema, type Domain, type Product } from '../domain/index.ts';
-import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from './endpoint.ts';
+import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from '../../../handlers/endpoint.ts';
 import {
   applyPatch,
   bodyObject,

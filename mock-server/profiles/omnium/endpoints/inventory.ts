@@ -2,9 +2,9 @@
  * `/api/Inventory`: stock of a SKU per warehouse, search, and the continuous bulk update
  * (omnium-api.md A5 Inventory, C1). Warehouses are stores with `isWarehouse`.
  */
-import type { Scope } from '../auth/scope.ts';
+import type { Scope } from '../../../auth/scope.ts';
 import { inventoryKey, inventorySchema, type Domain, type InventoryItem, type Store } from '../domain/index.ts';
-import { defineEndpoint, reply, type Endpoint } from './endpoint.ts';
+import { defineEndpoint, reply, type Endpoint } from '../../../handlers/endpoint.ts';
 import {
   MAX_BATCH,
   bodyObject,

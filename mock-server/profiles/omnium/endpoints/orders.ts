@@ -2,9 +2,9 @@
  * `/api/Orders`: reads, searches, scrolls, creates, patches, status updates, deletes and
  * bulk adds (omnium-api.md A5 Orders, C1). Order errors are plain text (A6).
  */
-import type { Scope } from '../auth/scope.ts';
+import type { Scope } from '../../../auth/scope.ts';
 import { DELETED_STATUS, orderSchema, type Domain, type Order } from '../domain/index.ts';
-import { defineEndpoint, reply, type ApiRequest, type ApiResponse, type Endpoint, type ResolverContext } from './endpoint.ts';
+import { defineEndpoint, reply, type ApiRequest, type ApiResponse, type Endpoint, type ResolverContext } from '../../../handlers/endpoint.ts';
 import {
   MAX_BATCH,
   applyPatch,

@@ -3,10 +3,10 @@
  * (omnium-api.md A4), the search wrapper, sort orders, date filters, scope tests, and
  * Omnium's patch semantics.
  */
-import { fieldPath } from '../../zod-issues.ts';
-import type { Scope } from '../auth/scope.ts';
+import { fieldPath } from '../../../../zod-issues.ts';
+import type { Scope } from '../../../auth/scope.ts';
 import type { Product, Store } from '../domain/index.ts';
-import { reply, type ApiRequest, type ApiResponse } from './endpoint.ts';
+import { reply, type ApiRequest, type ApiResponse } from '../../../handlers/endpoint.ts';
 
 export const DEFAULT_TAKE = 20;
 export const MAX_TAKE = 100;

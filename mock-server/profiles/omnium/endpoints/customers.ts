@@ -3,7 +3,7 @@
  * patch (omnium-api.md A5 Customers, C1). Customers are store-scoped only when the tenant
  * setting `RequireStoreIdsForAccess` is on (A3); then their `storeIds` must meet the scope.
  */
-import type { Scope } from '../auth/scope.ts';
+import type { Scope } from '../../../auth/scope.ts';
 import {
   businessCustomerSchema,
   privateCustomerSchema,
@@ -12,7 +12,7 @@ import {
   type PrivateCustomer,
   type Table,
 } from '../domain/index.ts';
-import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from './endpoint.ts';
+import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from '../../../handlers/endpoint.ts';
 import {
   applyPatch,
   bodyObject,

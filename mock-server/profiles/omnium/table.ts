@@ -1,13 +1,13 @@
-import type { Role } from '../auth/roles.ts';
-import { cartEndpoints } from './carts.ts';
-import { customerEndpoints } from './customers.ts';
-import { type Endpoint, defineEndpoint } from './endpoint.ts';
-import { inventoryEndpoints } from './inventory.ts';
-import { openApiDocument } from './openapi.ts';
-import { orderEndpoints } from './orders.ts';
-import { productEndpoints } from './products.ts';
-import { storeEndpoints } from './stores.ts';
-import { healthEndpoint, tokenEndpoint } from './token.ts';
+import type { Role } from './roles.ts';
+import { cartEndpoints } from './endpoints/carts.ts';
+import { customerEndpoints } from './endpoints/customers.ts';
+import { type Endpoint, defineEndpoint } from '../../handlers/endpoint.ts';
+import { inventoryEndpoints } from './endpoints/inventory.ts';
+import { openApiDocument } from '../../handlers/openapi.ts';
+import { orderEndpoints } from './endpoints/orders.ts';
+import { productEndpoints } from './endpoints/products.ts';
+import { storeEndpoints } from './endpoints/stores.ts';
+import { healthEndpoint, tokenEndpoint } from './endpoints/token.ts';
 
 const apiEndpoints: readonly Endpoint[] = [
   tokenEndpoint,
