@@ -421,14 +421,6 @@ describe('deliberate misbehaviour', () => {
     await expect(sender.redeliver('nope')).rejects.toMatchObject({ code: 'GOLIVE_ERR_NOT_FOUND' });
   });
 
-  it('sends events out of order, newest first', async () => {
-    sender.subscribe({ url: `${receiver.origin}/` });
-    const events = [orderEvent({ status: 'New' }), orderEvent({ status: 'Picked' }), orderEvent({ status: 'Shipped' })];
-    const records = await sender.deliverOutOfOrder(events);
-    expect(records.map((r) => r.kind)).toEqual(['out-of-order', 'out-of-order', 'out-of-order']);
-    expect(receiver.bodies().map((b) => (b as DomainEvent).status)).toEqual(['Shipped', 'Picked', 'New']);
-  });
-
   it('probes without auth, with a wrong token and with another tenant\'s token, recording the answers', async () => {
     const otherTenant = 'tenant-b-bearer-abcdefghijklmnop';
     receiver.respond((req) => {

@@ -42,7 +42,7 @@ const CONTENT_TYPE = 'application/json; charset=utf-8';
 const CLOSED = 'closed';
 const NOOP = () => {};
 
-export type DeliveryKind = 'delivery' | 'retry' | 'duplicate' | 'probe' | 'out-of-order';
+export type DeliveryKind = 'delivery' | 'retry' | 'duplicate' | 'probe';
 
 /**
  * A deliberate authentication mistake: no auth header, a wrong secret in the same place, or the
@@ -293,7 +293,7 @@ function failureReason(record: DeliveryRecord): string {
 /**
  * Omnium's outbound webhooks: event subscriptions with filters, bearer / basic / header auth, the
  * 1-5-15 s retry policy and event 290100 for a final failure; plus the deliberate misbehaviours a
- * certification needs (duplicates, out-of-order, auth probes, a simulated timeout). Loopback only
+ * certification needs (duplicates, auth probes, a simulated timeout). Loopback only
  * unless told otherwise; never follows redirects; never disables certificate checks.
  *
  * @example
@@ -471,33 +471,6 @@ export class WebhookSender {
     return new Promise<DeliveryRecord[]>((resolve) => {
       this.#schedule(delayMs, () => resolve(sendAll()), () => resolve([]));
     });
-  }
-
-  /**
-   * Sends the events newest first: each to its matching subscriptions, the next only after the
-   * previous has been answered, so the receiver sees them in reverse. Retries as usual.
-   */
-  async deliverOutOfOrder(events: readonly DomainEvent[]): Promise<DeliveryRecord[]> {
-    this.#open();
-    this.#busy++;
-    try {
-      const records: DeliveryRecord[] = [];
-      for (let i = events.length - 1; i >= 0; i--) {
-        const event = events[i] as DomainEvent;
-        const entry = this.#remember(event);
-        const sends: Promise<DeliveryRecord>[] = [];
-        for (const target of this.#targets.values()) {
-          if (this.#closed || !matches(target.sub, event)) continue;
-          entry.sentTo.add(target.sub.id);
-          sends.push(this.#attempt({ target, entry, attempt: 1, kind: 'out-of-order', auth: target.auth, timeoutMs: target.sub.timeoutMs, retry: true }));
-        }
-        records.push(...(await Promise.all(sends)));
-      }
-      return records;
-    } finally {
-      this.#busy--;
-      this.#settle();
-    }
   }
 
   /** An event sent before (kept for `redeliver` and probes, the last `logSize`). */
