@@ -7,7 +7,9 @@ import { createManualClock } from '../clock.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import { createCertificateAuthority } from '../transports/tls.ts';
 import { createManualScheduler, type ManualScheduler } from './scheduler.ts';
-import { type DeliveryRecord, type WebhookFailureEvent, WebhookSender, type WebhookSenderOptions } from './sender.ts';
+import type { DeliveryRecord } from './delivery-log.ts';
+import type { WebhookFailureEvent } from './failure-events.ts';
+import { WebhookSender, type WebhookSenderOptions } from './sender.ts';
 import { type Receiver, startReceiver } from './test/receiver.ts';
 
 const START = Date.UTC(2026, 0, 15, 12, 0, 0);
