@@ -1,21 +1,15 @@
 /** The webhook sender: what the rest of the mock server imports from this folder. */
+export { DEFAULT_LOG_SIZE, type DeliveryKind, type DeliveryRecord } from './delivery-log.ts';
+export { WEBHOOK_FAILED_OPERATION_ID, type WebhookFailureEvent } from './failure-events.ts';
 export { createHostGuard, type HostGuard } from './hosts.ts';
+export type { Probe } from './probes.ts';
+export { DEFAULT_MAX_RESPONSE_BYTES } from './request.ts';
+export { DEFAULT_RETRY_DELAYS_MS, isRetryable, isSuccess, RETRY_EXEMPT_STATUSES } from './retry.ts';
 export { createManualScheduler, type ManualScheduler, realScheduler, type Scheduler } from './scheduler.ts';
 export {
-  DEFAULT_LOG_SIZE,
-  DEFAULT_MAX_RESPONSE_BYTES,
-  DEFAULT_RETRY_DELAYS_MS,
   type DeliverOptions,
-  type DeliveryKind,
-  type DeliveryRecord,
-  isRetryable,
-  isSuccess,
-  type Probe,
   type RedeliverOptions,
-  RETRY_EXEMPT_STATUSES,
   SIMULATED_TIMEOUT_MS,
-  WEBHOOK_FAILED_OPERATION_ID,
-  type WebhookFailureEvent,
   WebhookSender,
   type WebhookSenderOptions,
 } from './sender.ts';
