@@ -14,7 +14,7 @@ import {
 } from '../../mock-server/index.ts';
 import { type CheckResult, type PhaseResult, type Report, SCHEMA_VERSION, certifies, totals } from '../../reports/model.ts';
 import { GoliveError } from '../../errors.ts';
-import { CHECKS, type Check, runCheck } from '../checks/index.ts';
+import { CHECKS, type Check, type CheckContext, checkContext, runCheck } from '../checks/index.ts';
 import type { LogLine, Observations, PhaseRecord, SecretSighting, WebhookObservations } from '../checks/observations.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import { resolveEnvNames } from '../config/env-names.ts';
@@ -89,8 +89,9 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const mock = await createMockServer({ stateDir: state, demoUser: false });
   const scanner = createSecretScanner();
   const stopTokenWatch = mock.onTokenIssued((token) => scanner.add({ kind: 'token', value: token }));
+  const context = checkContext(config, OMNIUM_ENDPOINT_INFO);
   const checks = selectChecks(options.only);
-  const plan = planFor(certifyPlan(timings, { webhook: config.webhook !== undefined }), options.only ? checks : null);
+  const plan = planFor(certifyPlan(timings, context.facts), options.only ? checks : null);
   const phases: PhaseRecord[] = [];
   const runs: Run[] = [];
   const progress = options.onProgress ?? (() => {});
@@ -295,7 +296,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       tls: mock.tlsConnections(),
       tlsRuns: runs.filter((r) => r.environment.startsWith('tls:')).map((r) => r.environment.slice(4) as BadTlsKind),
     };
-    const results = judge(checks, obs, testRun);
+    const results = judge(checks, obs, context, testRun);
     return buildReport({ config, startedAt, runStartMono, plan, phases, runs, checks: results });
   } finally {
     stopTokenWatch();
@@ -363,10 +364,10 @@ export function phasesNote(check: Check, phases: readonly PhaseRecord[]): string
   return `The traffic this check needs comes from the phase${names.length > 1 ? 's' : ''} ${how.join(', ')}. If the integration behaves well and still got no verdict, the phase failed to provoke that traffic: please report it to golive.`;
 }
 
-/** Every check judged; if the integration never became ready, none can pass. */
-function judge(checks: readonly Check[], obs: Observations, testRun: Run): CheckResult[] {
+/** Every check judged (`not-applicable` where its `appliesTo` says so); if the integration never became ready, none can pass. */
+function judge(checks: readonly Check[], obs: Observations, ctx: CheckContext, testRun: Run): CheckResult[] {
   return checks.map((check) => {
-    const judged = runCheck(check, obs);
+    const judged = runCheck(check, obs, ctx);
     const result =
       judged.verdict === 'inconclusive' && !testRun.startError ? { ...judged, evidence: [...judged.evidence, { kind: 'note' as const, text: phasesNote(check, obs.phases) }] } : judged;
     if (testRun.startError && result.verdict === 'pass' && !check.configOnly) {
