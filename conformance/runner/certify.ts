@@ -14,19 +14,22 @@ import {
 } from '../../mock-server/index.ts';
 import { type CheckResult, type PhaseResult, type Report, SCHEMA_VERSION, certifies, totals } from '../../reports/model.ts';
 import { GoliveError } from '../../errors.ts';
-import { CHECKS, type Check, type CheckContext, checkContext, runCheck } from '../checks/index.ts';
+import { checkContext } from '../checks/index.ts';
 import type { LogLine, Observations, PhaseRecord, SecretSighting, WebhookObservations } from '../checks/observations.ts';
 import type { GoliveConfig } from '../config/define.ts';
-import { resolveEnvNames } from '../config/env-names.ts';
 import { type SecretScanner, createSecretScanner } from '../observe/secrets.ts';
 import { createSideEffectProbe } from '../observe/side-effect-probe.ts';
 import { scanWorkspace } from '../observe/workspace.ts';
 import { VERSION } from '../version.ts';
 import { type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
 import { runPhases, wait } from './phases.ts';
+import { integrationEnv } from './integration-env.ts';
 import { type IntegrationHandle, startJobLoop } from './job-loop.ts';
+import { judge, planFor, selectChecks } from './judge.ts';
 import { startIntegration } from './process.ts';
 import { driveWebhooks } from './webhook-driver.ts';
+
+export { planFor, phasesNote } from './judge.ts';
 
 /** What the terminal is told while a run goes on. */
 export type Progress =
@@ -296,7 +299,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       tls: mock.tlsConnections(),
       tlsRuns: runs.filter((r) => r.environment.startsWith('tls:')).map((r) => r.environment.slice(4) as BadTlsKind),
     };
-    const results = judge(checks, obs, context, testRun);
+    const results = judge(checks, obs, context, testRun.startError);
     return buildReport({ config, startedAt, runStartMono, plan, phases, runs, checks: results });
   } finally {
     stopTokenWatch();
@@ -338,50 +341,6 @@ function firstRequestIn(mock: MockServer, environment: 'test' | 'production'): {
   return { traffic, cancel };
 }
 
-function selectChecks(only: readonly string[] | undefined): readonly Check[] {
-  return only?.length ? CHECKS.filter((c) => only.includes(c.id)) : CHECKS;
-}
-
-/** The plan's phases that the selected checks need, in plan order (`steady` always); every phase when `checks` is null. */
-export function planFor(plan: readonly PhaseSpec[], checks: readonly Check[] | null): PhaseSpec[] {
-  if (!checks) return [...plan];
-  const needed = new Set(['steady', ...checks.flatMap((c) => c.phases)]);
-  return plan.filter((p) => needed.has(p.name));
-}
-
-/**
- * The phases a check needs and how each ran, for an inconclusive verdict: the traffic it
- * lacked should have come from them, and a well-behaved integration left inconclusive is a
- * golive defect to report.
- */
-export function phasesNote(check: Check, phases: readonly PhaseRecord[]): string {
-  const names = check.phases.length ? check.phases : ['steady'];
-  const how = names.map((name) => {
-    const p = phases.find((x) => x.name === name);
-    if (!p) return `${name} (not run)`;
-    return `${name} (${Math.round((p.endMono - p.startMono) / 100) / 10} s${p.completed ? '' : ', ended early'})`;
-  });
-  return `The traffic this check needs comes from the phase${names.length > 1 ? 's' : ''} ${how.join(', ')}. If the integration behaves well and still got no verdict, the phase failed to provoke that traffic: please report it to golive.`;
-}
-
-/** Every check judged (`not-applicable` where its `appliesTo` says so); if the integration never became ready, none can pass. */
-function judge(checks: readonly Check[], obs: Observations, ctx: CheckContext, testRun: Run): CheckResult[] {
-  return checks.map((check) => {
-    const judged = runCheck(check, obs, ctx);
-    const result =
-      judged.verdict === 'inconclusive' && !testRun.startError ? { ...judged, evidence: [...judged.evidence, { kind: 'note' as const, text: phasesNote(check, obs.phases) }] } : judged;
-    if (testRun.startError && result.verdict === 'pass' && !check.configOnly) {
-      return {
-        ...result,
-        verdict: 'inconclusive' as const,
-        summary: `The integration did not start (${testRun.startError}), so this was not observed.`,
-        remediation: check.remediation,
-      };
-    }
-    return result;
-  });
-}
-
 /** `file` relative to `dir` when it lies inside it (with / separators), else as it is. */
 function relativeTo(dir: string, file: string): string {
   const rel = relative(dir, file);
@@ -398,35 +357,6 @@ function webhookAuth(webhook: NonNullable<GoliveConfig['webhook']>, token: strin
 /** The observations of a webhook phase that never ran (the integration stopped first). */
 function notDriven(url: string, timeoutMs: number, probe: boolean): WebhookObservations {
   return { url, timeoutMs, probe, deliveries: [], simulatedTimeouts: [], probes: null, first: null, duplicates: null, problem: 'the webhook phase did not run (the integration stopped before it)' };
-}
-
-/** The environment of contract.md, renamed per `integration.envNames`. */
-function integrationEnv(
-  config: GoliveConfig,
-  mock: MockServer,
-  apiUrl: string,
-  user: CreatedApiUser,
-  webhook: { token: string; port: number; certPath: string; keyPath: string },
-): Record<string, string> {
-  const names = resolveEnvNames(config.integration.envNames);
-  const ca = mock.caCertPath!;
-  return {
-    [names.apiUrl]: apiUrl,
-    [names.clientId]: user.clientId,
-    [names.clientSecret]: user.clientSecret,
-    [names.webhookPort]: String(webhook.port),
-    [names.webhookPath]: config.webhook?.path ?? '/webhooks/omnium',
-    [names.webhookToken]: webhook.token,
-    [names.webhookTlsCert]: webhook.certPath,
-    [names.webhookTlsKey]: webhook.keyPath,
-    NODE_EXTRA_CA_CERTS: ca,
-    SSL_CERT_FILE: ca,
-    REQUESTS_CA_BUNDLE: ca,
-    CURL_CA_BUNDLE: ca,
-    // Python buffers its output when it is not a terminal; lines must reach golive as they are printed.
-    PYTHONUNBUFFERED: '1',
-    ...config.integration.env,
-  };
 }
 
 async function sightings(runs: Run[], scanner: SecretScanner, workspace: string): Promise<SecretSighting[]> {
