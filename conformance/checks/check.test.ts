@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Check, type Finding, defineCheck, firstOf, phaseMissing, requestEvidence, runCheck, secondsAt, within } from './check.ts';
-import { PRODUCTION_CLIENT, RUN_START_MONO, journal, observations, phaseRecord } from './test/journal.ts';
+import { type Check, type Finding, checkContext, defineCheck, firstOf, phaseMissing, requestEvidence, runCheck, secondsAt, within } from './check.ts';
+import { ENDPOINTS, PRODUCTION_CLIENT, RUN_START_MONO, context, journal, observations, phaseRecord } from './test/journal.ts';
 
 const rule = (required: boolean, judge: () => Finding): Check =>
   defineCheck({ id: 'example.rule', title: 'An example rule', section: 'Token handling', required, phases: [], remediation: 'Do the right thing.', judge });
@@ -9,7 +9,7 @@ const finding = (verdict: Finding['verdict']): Finding => ({ verdict, summary: `
 
 describe('runCheck', () => {
   it('carries the check\'s identity, the verdict, the summary and the evidence into the result', () => {
-    const result = runCheck(rule(true, () => finding('fail')), observations());
+    const result = runCheck(rule(true, () => finding('fail')), observations(), context());
 
     expect(result).toEqual({
       id: 'example.rule',
@@ -24,22 +24,39 @@ describe('runCheck', () => {
   });
 
   it('turns the fail of an advisory check into warn', () => {
-    const result = runCheck(rule(false, () => finding('fail')), observations());
+    const result = runCheck(rule(false, () => finding('fail')), observations(), context());
 
     expect(result.verdict).toBe('warn');
     expect(result.remediation).toBe('Do the right thing.');
   });
 
   it.each(['pass', 'inconclusive', 'not-applicable'] as const)('leaves an advisory %s as it is', (verdict) => {
-    expect(runCheck(rule(false, () => finding(verdict)), observations()).verdict).toBe(verdict);
+    expect(runCheck(rule(false, () => finding(verdict)), observations(), context()).verdict).toBe(verdict);
   });
 
   it.each(['pass', 'not-applicable'] as const)('gives no remediation on %s', (verdict) => {
-    expect(runCheck(rule(true, () => finding(verdict)), observations()).remediation).toBe('');
+    expect(runCheck(rule(true, () => finding(verdict)), observations(), context()).remediation).toBe('');
   });
 
   it('gives the remediation when the verdict is inconclusive', () => {
-    expect(runCheck(rule(true, () => finding('inconclusive')), observations()).remediation).toBe('Do the right thing.');
+    expect(runCheck(rule(true, () => finding('inconclusive')), observations(), context()).remediation).toBe('Do the right thing.');
+  });
+
+  it('gives not-applicable, with the reason its appliesTo gives as the summary, without judging', () => {
+    const judged: string[] = [];
+    const check = defineCheck({
+      ...rule(true, () => finding('fail')),
+      appliesTo: ({ facts }) => facts.webhook || 'There is no endpoint.',
+      judge: () => {
+        judged.push('judged');
+        return finding('fail');
+      },
+    });
+
+    expect(runCheck(check, observations(), context({ webhook: false }))).toMatchObject({ verdict: 'not-applicable', summary: 'There is no endpoint.', evidence: [], remediation: '' });
+    expect(judged).toEqual([]);
+    expect(runCheck(check, observations(), context({ webhook: true })).verdict).toBe('fail');
+    expect(judged).toEqual(['judged']);
   });
 
   it('reports a check that throws as an inconclusive bug in golive, with the message', () => {
@@ -48,6 +65,7 @@ describe('runCheck', () => {
         throw new TypeError("Cannot read properties of undefined (reading 'exp')");
       }),
       observations(),
+      context(),
     );
 
     expect(result.verdict).toBe('inconclusive');
@@ -64,6 +82,7 @@ describe('runCheck', () => {
         throw 'no phases';
       }),
       observations(),
+      context(),
     );
 
     expect(result.verdict).toBe('inconclusive');
@@ -79,7 +98,17 @@ describe('runCheck', () => {
       rule(true, () => finding('fail')),
     ];
 
-    expect(checks.map((c) => runCheck(c, observations()).verdict)).toEqual(['pass', 'inconclusive', 'fail']);
+    expect(checks.map((c) => runCheck(c, observations(), context()).verdict)).toEqual(['pass', 'inconclusive', 'fail']);
+  });
+});
+
+describe('checkContext', () => {
+  it('tells from the config whether there is a webhook endpoint, and from the endpoint table whether the platform issues tokens', () => {
+    const { config } = context({ webhook: true });
+    const withoutToken = Object.values(ENDPOINTS).filter((e) => e.id !== 'Token_Post');
+
+    expect(checkContext(config, Object.values(ENDPOINTS)).facts).toEqual({ webhook: true, issuesTokens: true });
+    expect(checkContext({ ...config, webhook: undefined }, withoutToken).facts).toEqual({ webhook: false, issuesTokens: false });
   });
 });
 

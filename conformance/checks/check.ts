@@ -1,5 +1,6 @@
-import type { JournalEntry } from '../../mock-server/index.ts';
+import type { EndpointInfo, JournalEntry } from '../../mock-server/index.ts';
 import type { CheckResult, Evidence, Verdict } from '../../reports/model.ts';
+import type { GoliveConfig } from '../config/define.ts';
 import type { Observations, PhaseRecord } from './observations.ts';
 
 /** What a check's rule decides; `fail` becomes `warn` for advisory checks. */
@@ -7,6 +8,25 @@ export interface Finding {
   verdict: Exclude<Verdict, 'warn'>;
   summary: string;
   evidence: Evidence[];
+}
+
+/** What the platform and the config offer a check, known before any traffic. */
+export interface PlatformFacts {
+  /** The integration has a webhook endpoint (config `webhook`). */
+  webhook: boolean;
+  /** The platform has an endpoint that exchanges credentials for a token. */
+  issuesTokens: boolean;
+}
+
+/** What a check's `appliesTo` may read: the config and the facts drawn from it and the platform. */
+export interface CheckContext {
+  config: GoliveConfig;
+  facts: PlatformFacts;
+}
+
+/** The context of a run: the facts of `config` and of the platform's endpoint table. */
+export function checkContext(config: GoliveConfig, endpoints: readonly EndpointInfo[]): CheckContext {
+  return { config, facts: { webhook: config.webhook !== undefined, issuesTokens: endpoints.some((e) => e.issuesToken === true) } };
 }
 
 /** One check of the checklist: a pure rule over the observations. */
@@ -28,6 +48,11 @@ export interface Check {
    * when the integration never started (`credentials.descriptive-name`).
    */
   readonly configOnly?: boolean;
+  /**
+   * Whether the check applies to this platform and config: `true`, or why not (the summary of
+   * its `not-applicable` verdict). Absent: it always applies. `judge` is called only when it does.
+   */
+  appliesTo?(ctx: CheckContext): true | string;
   judge(obs: Observations): Finding;
 }
 
@@ -35,11 +60,15 @@ export function defineCheck(check: Check): Check {
   return check;
 }
 
-/** Runs a check; a throw is a harness bug, reported as such instead of costing the other checks. */
-export function runCheck(check: Check, obs: Observations): CheckResult {
+/**
+ * Runs a check: `not-applicable` with the reason its `appliesTo` gives, else its rule's finding.
+ * A throw is a harness bug, reported as such instead of costing the other checks.
+ */
+export function runCheck(check: Check, obs: Observations, ctx: CheckContext): CheckResult {
   let finding: Finding;
   try {
-    finding = check.judge(obs);
+    const applies = check.appliesTo?.(ctx) ?? true;
+    finding = applies === true ? check.judge(obs) : { verdict: 'not-applicable', summary: applies, evidence: [] };
   } catch (err) {
     finding = {
       verdict: 'inconclusive',

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
 import check, { genericName } from './credentials.descriptive-name.ts';
-import { observations } from './test/journal.ts';
+import { context, observations } from './test/journal.ts';
 
 describe('credentials.descriptive-name', () => {
   it('passes a name that identifies the system', () => {
-    const result = runCheck(check, observations({ apiUser: { name: 'ERP Order Export' } }));
+    const result = runCheck(check, observations({ apiUser: { name: 'ERP Order Export' } }), context());
 
     expect(result.verdict).toBe('pass');
     expect(result.summary).toBe('The API user is named "ERP Order Export".');
@@ -13,7 +13,7 @@ describe('credentials.descriptive-name', () => {
   });
 
   it('warns, as an advisory check, about a generic name and shows it', () => {
-    const result = runCheck(check, observations({ apiUser: { name: 'test' } }));
+    const result = runCheck(check, observations({ apiUser: { name: 'test' } }), context());
 
     expect(result.verdict).toBe('warn');
     expect(result.required).toBe(false);

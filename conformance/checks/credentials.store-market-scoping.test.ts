@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
 import check from './credentials.store-market-scoping.ts';
-import { PRODUCTION_CLIENT, journal, observations } from './test/journal.ts';
+import { PRODUCTION_CLIENT, context, journal, observations } from './test/journal.ts';
 
 /** An integration that reads the orders of the Oslo store (market NOR) only. */
 function osloOnly() {
@@ -32,7 +32,7 @@ describe('credentials.store-market-scoping', () => {
   });
 
   it('warns, as an advisory check, when AllStores and AllMarkets serve an integration that used one of each', () => {
-    const result = runCheck(check, observations({ journal: osloOnly().entries, apiUser: { stores: '*', markets: '*' } }));
+    const result = runCheck(check, observations({ journal: osloOnly().entries, apiUser: { stores: '*', markets: '*' } }), context());
 
     expect(result.verdict).toBe('warn');
     expect(result.summary).toBe(
@@ -63,7 +63,7 @@ describe('credentials.store-market-scoping', () => {
     const token = j.tokenRequest({ at: 1 });
     j.apiCalls(3, { from: 2, every: 1, token });
 
-    const result = runCheck(check, observations({ journal: j.entries }));
+    const result = runCheck(check, observations({ journal: j.entries }), context());
 
     expect(result.verdict).toBe('inconclusive');
     expect(result.summary).toContain('read or wrote nothing that belongs to a store or market');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
 import check from './errors.jitter-on-429.ts';
-import { PHASES, journal, metric, observations, phaseRecord, storm } from './test/journal.ts';
+import { PHASES, context, journal, metric, observations, phaseRecord, storm } from './test/journal.ts';
 
 const first = PHASES['rate-limit-no-retry-after'];
 const again = PHASES['rate-limit-no-retry-after-again'];
@@ -43,7 +43,7 @@ describe('errors.jitter-on-429', () => {
     expect(finding.verdict).toBe('fail');
     expect(finding.summary).toBe('Two identical 429 storms produced the same waits within 5 % (they differ by 0 % at most): the backoff has no jitter, so many clients would retry in lockstep.');
     expect(metric(finding.evidence, 'largest difference')).toBe(0);
-    const result = runCheck(check, obs);
+    const result = runCheck(check, obs, context());
     expect(result.verdict).toBe('warn');
     expect(result.required).toBe(false);
     expect(result.remediation).toContain('jitter');
@@ -51,7 +51,7 @@ describe('errors.jitter-on-429', () => {
 
   it('does not take the millisecond noise of immediate retries for jitter', () => {
     // A client that retries at once (urllib3's first retry has no wait), then after fixed waits.
-    const finding = runCheck(check, twoStorms([0.002, 1, 2], [0.004, 1, 2]));
+    const finding = runCheck(check, twoStorms([0.002, 1, 2], [0.004, 1, 2]), context());
 
     expect(finding.verdict).toBe('warn');
   });

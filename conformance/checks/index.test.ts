@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { planFor } from '../runner/certify.ts';
 import { FULL_TIMINGS, certifyPlan } from '../runner/plan.ts';
 import { CHECKS, runCheck } from './index.ts';
-import { observations } from './test/journal.ts';
+import { context, observations } from './test/journal.ts';
 
 const CHECKLIST_ORDER = [
   'credentials.descriptive-name',
@@ -73,7 +73,7 @@ describe('the catalog of checks', () => {
   });
 
   it('judges an empty run without a pass it did not see and without throwing', () => {
-    const results = CHECKS.map((c) => runCheck(c, observations({ phases: [] })));
+    const results = CHECKS.map((c) => runCheck(c, observations({ phases: [] }), context()));
 
     for (const r of results) expect(r.summary, r.id).not.toMatch(/bug in golive/);
     // With no traffic, only the checks that look for something bad may pass.

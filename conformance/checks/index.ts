@@ -46,5 +46,5 @@ export const CHECKS: readonly Check[] = [
   webhooksRespondsInTime,
 ];
 
-export { runCheck, type Check, type Finding } from './check.ts';
+export { checkContext, runCheck, type Check, type CheckContext, type Finding, type PlatformFacts } from './check.ts';
 export type { Observations } from './observations.ts';

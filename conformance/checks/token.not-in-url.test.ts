@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
-import { PRODUCTION_CLIENT, journal, observations, requestSeqs } from './test/journal.ts';
+import { PRODUCTION_CLIENT, context, journal, observations, requestSeqs } from './test/journal.ts';
 import check from './token.not-in-url.ts';
 import secretInBody from './token.secret-in-body.ts';
 
@@ -70,7 +70,7 @@ describe('token.not-in-url', () => {
     const obs = observations({ journal: j.entries });
 
     expect(check.judge(obs).verdict).toBe('pass');
-    expect(runCheck(secretInBody, obs).verdict).toBe('warn');
+    expect(runCheck(secretInBody, obs, context()).verdict).toBe('warn');
   });
 
   it('still fails a token sent in the URL of the token request', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
-import { journal, observations, requestSeqs } from './test/journal.ts';
+import { context, journal, observations, requestSeqs } from './test/journal.ts';
 import check from './token.secret-in-body.ts';
 
 describe('token.secret-in-body', () => {
@@ -9,7 +9,7 @@ describe('token.secret-in-body', () => {
     j.tokenRequest({ at: 1 });
     j.tokenRequest({ at: 20 });
 
-    const result = runCheck(check, observations({ journal: j.entries }));
+    const result = runCheck(check, observations({ journal: j.entries }), context());
 
     expect(result.verdict).toBe('pass');
     expect(result.summary).toBe('All 2 token request(s) sent the secret in the body.');
@@ -23,7 +23,7 @@ describe('token.secret-in-body', () => {
     j.tokenRequest({ at: 40 });
 
     const finding = check.judge(observations({ journal: j.entries }));
-    const result = runCheck(check, observations({ journal: j.entries }));
+    const result = runCheck(check, observations({ journal: j.entries }), context());
 
     expect(finding.verdict).toBe('fail');
     expect(result.verdict).toBe('warn');

@@ -1,18 +1,16 @@
 import type { DeliveryRecord } from '../../mock-server/index.ts';
 import type { Evidence } from '../../reports/model.ts';
-import { type Finding, inconclusive, secondsAt } from './check.ts';
+import { type CheckContext, type Finding, inconclusive, secondsAt } from './check.ts';
 import type { DataChange, Observations, WebhookObservations } from './observations.ts';
 
-/** The finding of every webhook check when the integration has no webhook endpoint. */
-export const NO_ENDPOINT: Finding = {
-  verdict: 'not-applicable',
-  summary: 'No webhook endpoint is configured (config `webhook`), so there is nothing to deliver to.',
-  evidence: [],
-};
+/** Every webhook check's `appliesTo`: with no webhook endpoint there is nothing to deliver to. */
+export const hasWebhookEndpoint = ({ facts }: CheckContext): true | string =>
+  facts.webhook || 'No webhook endpoint is configured (config `webhook`), so there is nothing to deliver to.';
 
-/** The webhook phase's observations, or the finding when there are none to judge (no endpoint, or the phase never took a step). */
+/** The webhook phase's observations, or the finding when there are none to judge (the phase never took a step). */
 export function webhookPhase(obs: Observations): WebhookObservations | Finding {
-  if (!obs.webhook) return NO_ENDPOINT;
+  // `hasWebhookEndpoint` keeps a run without an endpoint from reaching here: this is a harness bug.
+  if (!obs.webhook) throw new Error('the webhook phase left no observations, though the config has a webhook endpoint');
   if (!obs.webhook.first && obs.webhook.problem) return inconclusive(`Nothing could be delivered: ${obs.webhook.problem}.`);
   return obs.webhook;
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { runCheck } from './check.ts';
 import type { WebhookObservations } from './observations.ts';
 import check from './webhooks.https.ts';
-import { observations } from './test/journal.ts';
+import { context, observations } from './test/journal.ts';
 import { delivery, webhookRun } from './test/webhooks.ts';
 
-const judge = (webhook: WebhookObservations | null) => check.judge(observations({ webhook }));
+const judge = (webhook: WebhookObservations) => check.judge(observations({ webhook }));
 
 describe('webhooks.https', () => {
   it('passes when deliveries reached the endpoint over verified HTTPS', () => {
@@ -43,8 +44,14 @@ describe('webhooks.https', () => {
     expect(judge(w)).toMatchObject({ verdict: 'inconclusive', summary: expect.stringMatching(/ECONNREFUSED.*WEBHOOK_PORT/) });
   });
 
-  it('is not applicable without a webhook endpoint, and inconclusive when the phase never ran', () => {
-    expect(judge(null).verdict).toBe('not-applicable');
+  it('is not applicable without a webhook endpoint, and judges nothing', () => {
+    expect(runCheck(check, observations({ webhook: null }), context({ webhook: false }))).toMatchObject({
+      verdict: 'not-applicable',
+      summary: 'No webhook endpoint is configured (config `webhook`), so there is nothing to deliver to.',
+    });
+  });
+
+  it('is inconclusive when the phase never ran', () => {
     const never = { ...webhookRun(), deliveries: [], first: null, probes: null, duplicates: null, problem: 'the webhook phase did not run' };
     expect(judge(never)).toMatchObject({ verdict: 'inconclusive', summary: expect.stringMatching(/did not run/) });
   });

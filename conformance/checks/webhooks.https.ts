@@ -1,5 +1,5 @@
 import { defineCheck, firstOf } from './check.ts';
-import { deliveryEvidence, isFinding, outcome, webhookPhase } from './webhook-traffic.ts';
+import { deliveryEvidence, hasWebhookEndpoint, isFinding, outcome, webhookPhase } from './webhook-traffic.ts';
 
 /** Errors of a TLS handshake that failed on the certificate (as opposed to no TLS at all). */
 const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|SSL/;
@@ -10,6 +10,7 @@ export default defineCheck({
   section: 'Webhooks',
   required: true,
   phases: ['webhooks'],
+  appliesTo: hasWebhookEndpoint,
   remediation:
     'Serve the webhook endpoint over HTTPS only: deliveries carry the webhook secret and order data. golive hands the integration a certificate and key (WEBHOOK_TLS_CERT, WEBHOOK_TLS_KEY); in production use a certificate from a public CA.',
   judge(obs) {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { runCheck } from './check.ts';
 import type { WebhookObservations } from './observations.ts';
 import check from './webhooks.idempotent.ts';
-import { observations } from './test/journal.ts';
+import { context, observations } from './test/journal.ts';
 import { EVENT_ID, change, timedOut, webhookRun } from './test/webhooks.ts';
 
-const judge = (webhook: WebhookObservations | null) => check.judge(observations({ webhook }));
+const judge = (webhook: WebhookObservations) => check.judge(observations({ webhook }));
 
 describe('webhooks.idempotent', () => {
   it('passes when the duplicates leave the data as the first delivery left it', () => {
@@ -66,7 +67,10 @@ describe('webhooks.idempotent', () => {
     expect(judge(webhookRun({ without: ['duplicates'] })).verdict).toBe('inconclusive');
   });
 
-  it('is not applicable without a webhook endpoint', () => {
-    expect(judge(null).verdict).toBe('not-applicable');
+  it('is not applicable without a webhook endpoint, and judges nothing', () => {
+    expect(runCheck(check, observations({ webhook: null }), context({ webhook: false }))).toMatchObject({
+      verdict: 'not-applicable',
+      summary: 'No webhook endpoint is configured (config `webhook`), so there is nothing to deliver to.',
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { defineCheck, firstOf, inconclusive } from './check.ts';
-import { changeEvidence, deliveryEvidence, isFinding, isSuccess, outcome, recordsOf, summarizeChanges, webhookPhase } from './webhook-traffic.ts';
+import { changeEvidence, deliveryEvidence, hasWebhookEndpoint, isFinding, isSuccess, outcome, recordsOf, summarizeChanges, webhookPhase } from './webhook-traffic.ts';
 
 export default defineCheck({
   id: 'webhooks.idempotent',
@@ -7,6 +7,7 @@ export default defineCheck({
   section: 'Webhooks',
   required: true,
   phases: ['webhooks'],
+  appliesTo: hasWebhookEndpoint,
   remediation:
     'Omnium delivers at least once: the same event (same id) can arrive again, after a timeout or a retry. Track the ids of processed events (or make the work itself idempotent, e.g. keyed by order id and status) and skip duplicates, still answering 2xx.',
   judge(obs) {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { runCheck } from './check.ts';
 import type { WebhookObservations } from './observations.ts';
 import check from './webhooks.responds-in-time.ts';
-import { metric, observations } from './test/journal.ts';
+import { context, metric, observations } from './test/journal.ts';
 import { delivery, timedOut, webhookRun } from './test/webhooks.ts';
 
-const judge = (webhook: WebhookObservations | null) => check.judge(observations({ webhook }));
+const judge = (webhook: WebhookObservations) => check.judge(observations({ webhook }));
 
 describe('webhooks.responds-in-time', () => {
   it('passes fast answers and reports p95 and max against the timeout; a simulated timeout is not the endpoint\'s', () => {
@@ -38,7 +39,10 @@ describe('webhooks.responds-in-time', () => {
     expect(judge(w).verdict).toBe('inconclusive');
   });
 
-  it('is not applicable without a webhook endpoint', () => {
-    expect(judge(null).verdict).toBe('not-applicable');
+  it('is not applicable without a webhook endpoint, and judges nothing', () => {
+    expect(runCheck(check, observations({ webhook: null }), context({ webhook: false }))).toMatchObject({
+      verdict: 'not-applicable',
+      summary: 'No webhook endpoint is configured (config `webhook`), so there is nothing to deliver to.',
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { defineCheck, firstOf, inconclusive } from './check.ts';
 import { round } from './error-traffic.ts';
-import { deliveryEvidence, isFinding, webhookPhase } from './webhook-traffic.ts';
+import { deliveryEvidence, hasWebhookEndpoint, isFinding, webhookPhase } from './webhook-traffic.ts';
 
 /** The value below which `p` of the sorted values lie (nearest rank). */
 function percentile(sorted: readonly number[], p: number): number {
@@ -13,6 +13,7 @@ export default defineCheck({
   section: 'Webhooks',
   required: true,
   phases: ['webhooks'],
+  appliesTo: hasWebhookEndpoint,
   remediation:
     'Answer 2xx as soon as the delivery is authenticated and stored, and do the work afterwards (a queue, a background task). A delivery not answered within the connector timeout counts as failed and is sent again, so slow work is also done twice.',
   judge(obs) {

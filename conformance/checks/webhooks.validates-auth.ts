@@ -1,7 +1,7 @@
 import type { Evidence } from '../../reports/model.ts';
 import type { DataChange } from './observations.ts';
 import { defineCheck, firstOf, inconclusive } from './check.ts';
-import { changeEvidence, deliveryEvidence, isFinding, isSuccess, outcome, recordsOf, summarizeChanges, webhookPhase } from './webhook-traffic.ts';
+import { changeEvidence, deliveryEvidence, hasWebhookEndpoint, isFinding, isSuccess, outcome, recordsOf, summarizeChanges, webhookPhase } from './webhook-traffic.ts';
 
 const PROBE_WORDS = { 'no-auth': 'no auth header', 'wrong-token': 'a wrong token', 'other-tenant': "another tenant's token" } as const;
 const rejected = (status: number | null) => status === 401 || status === 403;
@@ -12,6 +12,7 @@ export default defineCheck({
   section: 'Webhooks',
   required: true,
   phases: ['webhooks'],
+  appliesTo: hasWebhookEndpoint,
   remediation:
     'Check the Authorization (or API-key) header of every delivery against the secret configured on the event subscription, in constant time, before doing anything with the body; answer 401 when it is missing or wrong, and do no work for it.',
   judge(obs) {

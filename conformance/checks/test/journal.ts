@@ -6,6 +6,7 @@
  * const token = j.tokenRequest({ at: 1.2 });
  * j.apiCalls(8, { from: 2, every: 1, token });
  * const finding = check.judge(observations({ journal: j.entries }));
+ * const result = runCheck(check, observations({ journal: j.entries }), context());
  *
  * Times are given in seconds since the run started (`at`); the helpers turn them into the
  * monotonic milliseconds and wall-clock times the harness and the mock record. The phases
@@ -14,7 +15,10 @@
  */
 import type { EndpointInfo, JournalEntry } from '../../../mock-server/index.ts';
 import type { Evidence } from '../../../reports/model.ts';
+import type { GoliveConfig } from '../../config/define.ts';
+import { configSchema } from '../../config/schema.ts';
 import { FULL_TIMINGS, certifyPlan } from '../../runner/plan.ts';
+import { type CheckContext, checkContext } from '../check.ts';
 import type { LogLine, Observations, PhaseRecord, SecretSighting } from '../observations.ts';
 
 /** Monotonic milliseconds at which the crafted run starts (not zero, so offsets are exercised). */
@@ -324,6 +328,16 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
     ...rest,
     apiUser: { name: 'ERP Order Export', roles: ['OrderRead'], stores: '*', markets: '*', ...apiUser },
   };
+}
+
+/**
+ * What `runCheck` decides applicability on: a config with all defaults (and a webhook
+ * endpoint when `webhook`), and the facts of it and of `ENDPOINTS`.
+ */
+export function context(options: { webhook?: boolean } = {}): CheckContext {
+  const parsed = configSchema.parse(options.webhook ? { webhook: {} } : {});
+  const config: GoliveConfig = { ...parsed, integration: { ...parsed.integration, command: 'node integration.js', cwd: '/integration' }, workspace: '/integration' };
+  return checkContext(config, Object.values(ENDPOINTS));
 }
 
 /** The journal seq numbers an evidence list names, in order. */

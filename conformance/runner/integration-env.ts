@@ -1,0 +1,34 @@
+import type { CreatedApiUser, MockServer } from '../../mock-server/index.ts';
+import type { GoliveConfig } from '../config/define.ts';
+import { resolveEnvNames } from '../config/env-names.ts';
+
+/** What a run's integration is given for its webhook endpoint: the secret, the port, the certificate and key files. */
+export interface WebhookEnv {
+  token: string;
+  port: number;
+  certPath: string;
+  keyPath: string;
+}
+
+/** The environment of contract.md, renamed per `integration.envNames`. */
+export function integrationEnv(config: GoliveConfig, mock: MockServer, apiUrl: string, user: CreatedApiUser, webhook: WebhookEnv): Record<string, string> {
+  const names = resolveEnvNames(config.integration.envNames);
+  const ca = mock.caCertPath!;
+  return {
+    [names.apiUrl]: apiUrl,
+    [names.clientId]: user.clientId,
+    [names.clientSecret]: user.clientSecret,
+    [names.webhookPort]: String(webhook.port),
+    [names.webhookPath]: config.webhook?.path ?? '/webhooks/omnium',
+    [names.webhookToken]: webhook.token,
+    [names.webhookTlsCert]: webhook.certPath,
+    [names.webhookTlsKey]: webhook.keyPath,
+    NODE_EXTRA_CA_CERTS: ca,
+    SSL_CERT_FILE: ca,
+    REQUESTS_CA_BUNDLE: ca,
+    CURL_CA_BUNDLE: ca,
+    // Python buffers its output when it is not a terminal; lines must reach golive as they are printed.
+    PYTHONUNBUFFERED: '1',
+    ...config.integration.env,
+  };
+}

@@ -1,0 +1,172 @@
+import { createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { BadTlsKind, CreatedApiUser, MockServer } from '../../mock-server/index.ts';
+import { GoliveError } from '../../errors.ts';
+import type { GoliveConfig } from '../config/define.ts';
+import type { SecretScanner } from '../observe/secrets.ts';
+import { type IntegrationHandle, startJobLoop } from './job-loop.ts';
+import { wait } from './phases.ts';
+import { startIntegration } from './process.ts';
+
+/** Which run of the integration: against an environment, or against a listener with a bad certificate. */
+export type RunName = 'test' | 'production' | `tls:${BadTlsKind}`;
+
+/** One run of the integration against one environment. */
+export interface Run {
+  environment: RunName;
+  /** The instance running now (a restart replaces it). */
+  process: IntegrationHandle | null;
+  /** Instances a restart replaced, for their output. */
+  replaced: IntegrationHandle[];
+  startError: string | null;
+  exit: { code: number | null; signal: string | null; atMono: number } | null;
+  /** The environment it was started with, and its webhook port. */
+  env: Record<string, string>;
+  webhookPort: number;
+}
+
+/** What the terminal is told of an instance of the integration. */
+export type InstanceProgress =
+  | { kind: 'ready'; environment: string; ms: number }
+  | { kind: 'exited'; environment: string; code: number | null; signal: string | null };
+
+export interface RunsOptions {
+  config: GoliveConfig;
+  mock: MockServer;
+  scanner: SecretScanner;
+  /** The contract's environment for a run with this API URL, API user and webhook port. */
+  env: (apiUrl: string, user: CreatedApiUser, webhookPort: number) => Record<string, string>;
+  /** Settles when the whole certify run is stopped early (Ctrl-C). */
+  aborted: Promise<void>;
+  progress: (p: InstanceProgress) => void;
+}
+
+/** The runs of the integration in one certify run: starting, restarting and stopping them. */
+export interface Runs {
+  /** Every run launched, in launch order. */
+  readonly all: readonly Run[];
+  /** Settles when the test run ends (its current instance exits; a restart's stop of the old one does not count), or on abort. */
+  readonly stopped: Promise<void>;
+  /** Starts a run with its own webhook port and waits until it is ready; a failure to start is recorded in the run. */
+  launch(name: RunName, user: CreatedApiUser, apiUrl: string): Promise<Run>;
+  /**
+   * A fresh instance of the integration in place of the running one (a service; a job starts
+   * fresh on every run anyway): it is stopped, a new one started with the same environment, and
+   * this resolves once the new one has made a call that worked (it holds a valid token), or
+   * after `timeouts.readyMs`.
+   */
+  restart(run: Run, clientId: string): Promise<void>;
+  stopAll(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export function createRuns(options: RunsOptions): Runs {
+  const { config, mock, scanner, progress } = options;
+  const all: Run[] = [];
+  let endTestRun = () => {};
+  const testEnded = new Promise<void>((resolve) => {
+    endTestRun = resolve;
+  });
+  // In job mode `exited` settles only when the loop is stopped, so it never ends the phases early.
+  const stopped = Promise.race([testEnded, options.aborted]);
+
+  /** Starts an instance of the integration for `run` and waits until it is ready; a failure to start is recorded in `run`. */
+  const startInstance = async (run: Run): Promise<void> => {
+    // Contract: ready when readyWhen says so; else when the webhook port accepts connections; else after 2 s.
+    const configured = config.integration.readyWhen;
+    // A readiness URL is probed over verified TLS, trusting the harness CA the integration serves with.
+    const readyWhen =
+      configured && 'url' in configured ? { url: configured.url, ca: mock.tls!.ca.cert } : (configured ?? (config.webhook ? { port: run.webhookPort } : undefined));
+    const started = performance.now();
+    try {
+      const common = {
+        command: config.integration.command,
+        cwd: config.integration.cwd,
+        env: run.env,
+        killGraceMs: config.timeouts.killGraceMs,
+        maxOutputBytes: config.output.maxBytes,
+        scanner,
+      };
+      if (config.integration.mode === 'job') {
+        // A job ends by design: its exits are not the end of the run.
+        run.process = startJobLoop({ ...common, timeoutMs: config.timeouts.jobMs, intervalMs: config.integration.jobIntervalMs });
+        run.process.exited.then((exit) => {
+          run.exit = exit;
+          if (run.environment === 'test') endTestRun();
+        });
+      } else {
+        run.process = startIntegration({ ...common, ...(readyWhen ? { readyWhen } : {}), readyTimeoutMs: config.timeouts.readyMs });
+        const instance = run.process;
+        run.process.exited.then((exit) => {
+          // An instance a restart replaced ended on purpose: that is not the run's end.
+          if (run.process !== instance) return;
+          run.exit = exit;
+          progress({ kind: 'exited', environment: run.environment, code: exit.code, signal: exit.signal });
+          if (run.environment === 'test') endTestRun();
+        });
+      }
+      await run.process.ready;
+      progress({ kind: 'ready', environment: run.environment, ms: performance.now() - started });
+    } catch (err) {
+      // A command that cannot be started is the run's failure, not the integration's: exit 2.
+      if (err instanceof GoliveError && err.code === 'GOLIVE_ERR_COMMAND_NOT_FOUND') throw err;
+      run.startError = (err as Error).message;
+    }
+  };
+
+  return {
+    all,
+    stopped,
+    async launch(name, user, apiUrl) {
+      const port = await freePort();
+      const run: Run = { environment: name, process: null, replaced: [], startError: null, exit: null, env: {}, webhookPort: port };
+      all.push(run);
+      run.env = options.env(apiUrl, user, port);
+      await startInstance(run);
+      return run;
+    },
+    async restart(run, clientId) {
+      if (config.integration.mode === 'job' || !run.process || run.exit) return;
+      const old = run.process;
+      run.replaced.push(old);
+      run.process = null;
+      await old.stop();
+      const since = performance.now();
+      let working = () => {};
+      const worked = new Promise<'worked'>((resolve) => {
+        working = () => resolve('worked');
+      });
+      const unsubscribe = mock.journal.subscribe((e) => {
+        if (e.apiUser === clientId && e.requiredRole !== null && e.status > 0 && e.status < 400 && e.mono >= since) working();
+      });
+      try {
+        await startInstance(run);
+        if (run.startError) {
+          endTestRun();
+          return;
+        }
+        await wait(config.timeouts.readyMs, Promise.race([worked, stopped]));
+      } finally {
+        unsubscribe();
+      }
+    },
+    async stopAll() {
+      await Promise.all(all.map((r) => r.process?.stop()));
+    },
+  };
+}
+
+/** Every instance a run had: those a restart replaced, then the current one. */
+export function instancesOf(run: Run): IntegrationHandle[] {
+  return [...run.replaced, ...(run.process ? [run.process] : [])];
+}

@@ -1,0 +1,77 @@
+import type { BadTlsKind, CreatedApiUser, EndpointInfo, MockServer } from '../../mock-server/index.ts';
+import type { Observations, PhaseRecord, SecretSighting } from '../checks/observations.ts';
+import type { GoliveConfig } from '../config/define.ts';
+import type { SecretScanner } from '../observe/secrets.ts';
+import { scanWorkspace } from '../observe/workspace.ts';
+import { type Run, instancesOf } from './integration-runs.ts';
+import { TEST_USER } from './run-credentials.ts';
+import { PRODUCTION_USER } from './side-runs.ts';
+import type { WebhookPhase } from './webhook-phase.ts';
+
+/** What a certify run leaves for the observers to read, once every instance of the integration has stopped. */
+export interface RunRecord {
+  config: GoliveConfig;
+  mock: MockServer;
+  scanner: SecretScanner;
+  runStartMono: number;
+  /** The platform's endpoint table. */
+  endpoints: readonly EndpointInfo[];
+  /** The API users created, by `RunUser.name`. */
+  users: ReadonlyMap<string, CreatedApiUser>;
+  runs: readonly Run[];
+  phases: readonly PhaseRecord[];
+  /** The webhook phase; `null` when the config has no webhook endpoint. */
+  webhook: WebhookPhase | null;
+}
+
+/** Reads one piece of the observations from what the run left. */
+export type Observer<T> = (run: RunRecord) => T | Promise<T>;
+
+export type Observers = { readonly [K in keyof Observations]: Observer<Observations[K]> };
+
+/**
+ * How each piece of `Observations` is observed: one observer a key, asked in this order. A new
+ * observation is its key in `Observations` and one more entry here. The output and the slow
+ * workspace scan come first and the journal after, as they always have (a request still open
+ * when the integration was stopped is journaled only once its socket closes).
+ */
+export const OBSERVERS: Observers = {
+  logs: ({ runs }) => runs.flatMap((run) => instancesOf(run).flatMap((i) => i.lines().map((line) => ({ ...line, run: run.environment })))),
+  secrets: async ({ runs, scanner, config }) => [...logSightings(runs), ...(await fileSightings(config.workspace, scanner))],
+  universe: ({ mock }) => {
+    const db = mock.runtime(undefined, 'test').db;
+    return { stores: db.stores.all().map((s) => s.id), markets: db.markets.all().map((m) => m.marketId) };
+  },
+  runStartMono: ({ runStartMono }) => runStartMono,
+  apiUser: ({ config }) => config.apiUser,
+  clients: ({ users }) => ({ test: users.get(TEST_USER.name)!.clientId, production: users.get(PRODUCTION_USER.name)?.clientId ?? null }),
+  journal: ({ mock }) => mock.journal.since(0),
+  phases: ({ phases }) => phases,
+  endpoints: ({ endpoints }) => endpoints,
+  webhook: ({ webhook }) => webhook?.observations() ?? null,
+  tls: ({ mock }) => mock.tlsConnections(),
+  tlsRuns: ({ runs }) => runs.flatMap((r) => (r.environment.startsWith('tls:') ? [r.environment.slice(4) as BadTlsKind] : [])),
+};
+
+/** Every piece of the observations, each from its observer, in the observers' order. */
+export async function observe(observers: Observers, run: RunRecord): Promise<Observations> {
+  const obs: Record<string, unknown> = {};
+  for (const [key, observer] of Object.entries(observers) as [keyof Observations, Observer<unknown>][]) obs[key] = await observer(run);
+  return obs as unknown as Observations;
+}
+
+/** Secrets the output of every instance showed (already masked by the scanner as it was captured). */
+function logSightings(runs: readonly Run[]): SecretSighting[] {
+  return runs.flatMap((run) =>
+    instancesOf(run)
+      .flatMap((i) => i.findings)
+      .map((f): SecretSighting => ({ where: 'log', kind: f.kind, masked: f.masked, how: f.how, stream: f.stream, mono: f.mono, text: f.text })),
+  );
+}
+
+/** Secrets at rest in the workspace, git history included. */
+async function fileSightings(workspace: string, scanner: SecretScanner): Promise<SecretSighting[]> {
+  return (await scanWorkspace(workspace, scanner)).map(
+    (f): SecretSighting => ({ where: 'file', kind: f.kind, masked: f.masked, how: f.how, file: f.file, line: f.line, ...(f.commit ? { commit: f.commit } : {}) }),
+  );
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CreatedApiUser, EnvironmentName, MockServer } from '../../mock-server/index.ts';
+import type { GoliveConfig } from '../config/define.ts';
+import type { SecretScanner } from '../observe/secrets.ts';
+
+/** An API user the harness creates for a run; the runs that name the same one share it. */
+export interface RunUser {
+  /** What the runs call it. */
+  name: string;
+  environment: EnvironmentName;
+}
+
+/** The test run's API user: the one the phases act on. */
+export const TEST_USER: RunUser = { name: 'test', environment: 'test' };
+
+/** What a run is given besides its API user: the webhook secrets and the webhook endpoint's certificate. */
+export interface WebhookSecrets {
+  /** The secret deliveries carry. */
+  token: string;
+  /** The other-tenant probe's secret: never given to the integration. */
+  otherTenantToken: string;
+  certPath: string;
+  keyPath: string;
+}
+
+export interface RunCredentials {
+  /** Each API user created, by its `RunUser.name`. */
+  users: ReadonlyMap<string, CreatedApiUser>;
+  webhook: WebhookSecrets;
+}
+
+/**
+ * Creates the API users the runs name (with the config's roles and scope), the webhook
+ * secrets and a certificate for the webhook endpoint (files in `stateDir`). Every secret is
+ * told to the scanner, so the integration's output and files are searched for it and masked.
+ */
+export async function prepareCredentials(options: {
+  config: GoliveConfig;
+  mock: MockServer;
+  scanner: SecretScanner;
+  stateDir: string;
+  users: readonly RunUser[];
+}): Promise<RunCredentials> {
+  const { config, mock, scanner, stateDir } = options;
+  const spec = { name: config.apiUser.name, roles: config.apiUser.roles, stores: config.apiUser.stores, markets: config.apiUser.markets };
+  const users = new Map<string, CreatedApiUser>();
+  for (const u of options.users) users.set(u.name, await mock.createApiUser({ ...spec, environment: u.environment }));
+  const token = `whk_${randomBytes(24).toString('base64url')}`;
+  for (const u of users.values()) scanner.add({ kind: 'client-secret', value: u.clientSecret, id: u.clientId });
+  // Masked like the integration's own secret if it logs what it was sent.
+  const otherTenantToken = `whk_${randomBytes(24).toString('base64url')}`;
+  scanner.add({ kind: 'webhook-secret', value: token });
+  scanner.add({ kind: 'webhook-secret', value: otherTenantToken });
+  const cert = await mock.tls!.ca.issue(['127.0.0.1', 'localhost']);
+  const certPath = join(stateDir, 'webhook-cert.pem');
+  const keyPath = join(stateDir, 'webhook-key.pem');
+  await writeFile(certPath, cert.cert);
+  await writeFile(keyPath, cert.key, { mode: 0o600 });
+  return { users, webhook: { token, otherTenantToken, certPath, keyPath } };
+}

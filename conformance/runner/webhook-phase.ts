@@ -1,0 +1,84 @@
+import { performance } from 'node:perf_hooks';
+import type { MockServer } from '../../mock-server/index.ts';
+import type { WebhookObservations } from '../checks/observations.ts';
+import type { GoliveConfig } from '../config/define.ts';
+import type { SecretScanner } from '../observe/secrets.ts';
+import { createSideEffectProbe } from '../observe/side-effect-probe.ts';
+import type { Run } from './integration-runs.ts';
+import type { PhaseSpec, Timings } from './plan.ts';
+import type { WebhookSecrets } from './run-credentials.ts';
+import { driveWebhooks } from './webhook-driver.ts';
+
+type WebhookConfig = NonNullable<GoliveConfig['webhook']>;
+
+/** The webhook phase of a certify run: its driver, and what it saw. */
+export interface WebhookPhase {
+  /** The driver of the plan's `drive: 'webhooks'` phase. */
+  drive(phase: PhaseSpec): Promise<void>;
+  /** What the phase observed; when it never ran, an empty record that says why. */
+  observations(): Promise<WebhookObservations>;
+}
+
+export interface WebhookPhaseOptions {
+  config: GoliveConfig;
+  webhook: WebhookConfig;
+  timings: Timings;
+  mock: MockServer;
+  scanner: SecretScanner;
+  /** The test run: its endpoint is subscribed, its API user's writes are watched. */
+  testRun: Run;
+  clientId: string;
+  secrets: WebhookSecrets;
+  /** Settles when the side runs are over: they share the integration's files (and its probe). */
+  sideRunsOver: Promise<unknown>;
+  /** Settles when the run must end early. */
+  stopped: Promise<unknown>;
+}
+
+/** How deliveries authenticate, per config `webhook.auth` and `webhook.header`. */
+function webhookAuth(webhook: WebhookConfig, token: string) {
+  if (webhook.auth === 'api-key') return { type: 'header' as const, name: webhook.header, value: token };
+  if (webhook.header.toLowerCase() === 'authorization') return { type: 'bearer' as const, token };
+  return { type: 'header' as const, name: webhook.header, value: `Bearer ${token}` };
+}
+
+/** The observations of a webhook phase that never ran (the integration stopped first). */
+function notDriven(url: string, timeoutMs: number, probe: boolean): WebhookObservations {
+  return { url, timeoutMs, probe, deliveries: [], simulatedTimeouts: [], probes: null, first: null, duplicates: null, problem: 'the webhook phase did not run (the integration stopped before it)' };
+}
+
+export function createWebhookPhase(options: WebhookPhaseOptions): WebhookPhase {
+  const { config, webhook, timings, testRun, stopped } = options;
+  const url = `https://127.0.0.1:${testRun.webhookPort}${webhook.path}`;
+  let driven: Promise<WebhookObservations> | null = null;
+  return {
+    async drive(phase) {
+      // Nothing else of the integration may run while the phase compares states before and
+      // after each delivery: the production and bad-TLS runs share its files (and its probe).
+      const beside = options.sideRunsOver.then(() => 'over' as const);
+      if ((await Promise.race([beside, stopped.then(() => 'stopped' as const)])) === 'stopped') return;
+      const deadlineMono = performance.now() + phase.durationMs;
+      driven = driveWebhooks({
+        mock: options.mock,
+        clientId: options.clientId,
+        subscription: {
+          url,
+          auth: webhookAuth(webhook, options.secrets.token),
+          ...(webhook.events ? { classNames: webhook.events } : {}),
+          timeoutMs: webhook.timeoutMs,
+        },
+        otherTenantToken: options.secrets.otherTenantToken,
+        settle: { minMs: timings.webhookSettleMs, quietMs: timings.webhookQuietMs, maxMs: Math.max(timings.webhookSettleMs * 4, 5_000) },
+        ...(webhook.idempotencyProbe
+          ? { readProbe: createSideEffectProbe({ command: webhook.idempotencyProbe, cwd: config.integration.cwd, env: testRun.env, scanner: options.scanner }) }
+          : {}),
+        stop: stopped,
+        deadlineMono,
+      });
+      await driven;
+    },
+    async observations() {
+      return (await driven) ?? notDriven(url, webhook.timeoutMs, webhook.idempotencyProbe !== undefined);
+    },
+  };
+}
