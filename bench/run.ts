@@ -63,7 +63,7 @@ async function orderTarget(name: string, options: MockServerOptions): Promise<{ 
       body: new URLSearchParams({ clientId: user.clientId, clientSecret: user.clientSecret }),
     })
   ).text();
-  const id = mock.runtime().db.orders.all()[0]!.id;
+  const id = Object.keys((mock.snapshot() as { orders: Record<string, unknown> }).orders)[0]!;
   const url = `${mock.apiUrl}/api/Orders/${id}`;
   const order = (await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()) as unknown;
   return { target: { name, url, headers: { authorization: `Bearer ${token}` } }, mock, order, id };

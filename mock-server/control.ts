@@ -3,11 +3,12 @@
  * the server that implements it: `admin/` imports this, not `server.ts`.
  */
 import type { ApiUserPatch, ApiUserSpec, ApiUserView, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
+import type { Permissions } from './auth/permissions.ts';
+import type { ScopeList } from './auth/scope.ts';
 import type { Clock } from './clock.ts';
 import type { DomainEvent } from './domain/events.ts';
-import type { RateLimiter } from './faults/rate-limit.ts';
 import type { FaultMatcher } from './faults/rules.ts';
-import type { Runtime } from './handlers/pipeline.ts';
+import type { EndpointInfo, EnvNameKey, EventSpec } from './handlers/profile.ts';
 import type { Journal } from './journal/journal.ts';
 import type { BadTlsKind } from './transports/tls.ts';
 import type { RegisteredSubscription, SubscriptionInput, WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
@@ -22,15 +23,49 @@ export interface TlsConnectionRecord {
   error?: string;
 }
 
+/** Fault rules as the harness and the admin API see them; every injected fault is marked in the journal. */
+export type FaultRules = Pick<FaultMatcher, 'add' | 'remove' | 'list' | 'clear'>;
+
+/** Subscriptions, deliveries and their log, as the harness and the admin API see them. */
+export type Webhooks = Pick<WebhookSender, 'deliver' | 'redeliver' | 'event' | 'list' | 'unsubscribe' | 'log' | 'pending' | 'drain' | 'idle'>;
+
+/** What the harness may know of the platform a mock simulates: its profile's facts, no resolvers, no data. */
+export interface PlatformFacts {
+  readonly name: string;
+  readonly title: string;
+  /** The endpoint table without resolvers. */
+  readonly endpoints: readonly EndpointInfo[];
+  readonly permissions: Permissions;
+  /** The variable names an integration is given, by key. */
+  readonly env: Readonly<Record<EnvNameKey, string>>;
+  readonly webhookPath: string;
+  /** Credentials are exchanged for tokens at a token endpoint (token checks and phases apply). */
+  readonly issuesTokens: boolean;
+  /** The header the credential travels in (lower case). */
+  readonly credentialHeader: string;
+  /** Classes of objects whose changes raise webhook events (empty: the platform sends none). */
+  readonly eventClasses: readonly string[];
+  /** The change a certify run makes to set off a webhook delivery; `null` when the platform sends no events. */
+  readonly sampleEvent: EventSpec | null;
+  /** API users are scoped to stores and markets. */
+  readonly scoped: boolean;
+}
+
+/** Which environment a query is about: the first tenant's test environment by default. */
+export interface Where {
+  tenant?: string;
+  environment?: EnvironmentName;
+}
+
 /** Everything that can be done to a running mock, in-process; the admin API is a thin layer over it. */
 export interface MockControl {
+  readonly platform: PlatformFacts;
   readonly journal: Journal;
   readonly clock: Clock;
   /** Fault rules: add, remove, list; every injected fault is marked in the journal. */
-  readonly faults: FaultMatcher;
-  readonly limits: RateLimiter;
+  readonly faults: FaultRules;
   /** Event subscriptions (webhooks) and their delivery log; every domain event is published to it. */
-  readonly webhooks: WebhookSender;
+  readonly webhooks: Webhooks;
   /** Adds a subscription; its secrets are masked in the journal and every listing from then on. */
   subscribe(input: SubscriptionInput): RegisteredSubscription;
   /** Deliveries that failed for good, as Omnium's event 290100. */
@@ -46,7 +81,16 @@ export interface MockControl {
   reset(): Promise<void>;
   /** Told of every token issued, in clear (for a harness scanning logs); never stored. Returns the unsubscribe. */
   onTokenIssued(listener: (token: string, clientId: string) => void): () => void;
-  runtime(tenant?: string, environment?: EnvironmentName): Runtime;
+  /** A copy of one environment's data, records by key per table: to compare before and after. */
+  snapshot(where?: Where): object;
+  /** Every store and market of one environment's data, when the platform scopes API users to them. */
+  universe(where?: Where): { stores: string[]; markets: string[] } | null;
+  /** The records a delivery about `objectId` may rightly change, as `table key` (empty when the platform sends no events). */
+  eventFootprint(objectId: string, where?: Where): string[];
+  /** Event fields naming another object in `stores` that shares no record with `objectId`, if there is one. */
+  anotherSubject(objectId: string, stores: ScopeList, where?: Where): Partial<Omit<DomainEvent, 'id' | 'timestamp'>> | undefined;
+  /** Told of every domain event of every environment. Returns the unsubscribe. */
+  onEvent(listener: (event: DomainEvent) => void): () => void;
   /** Connections to the bad-TLS listeners; the requests that followed are in the journal under the listener's name. */
   tlsConnections(): TlsConnectionRecord[];
   /**
@@ -56,15 +100,11 @@ export interface MockControl {
    */
   presentCertificate(kind: BadTlsKind | 'valid'): void;
   /**
-   * A domain change as if made through the API: the order (`objectId`, or the first order
-   * the API user may see) moves to `status`, and its event (310101, ApiOrderUpdateStatus)
-   * goes to the event bus and so to matching subscriptions.
+   * A domain change as if made through the API: the object (`objectId`, or the first one
+   * the API user may see) moves to `status`, and the event the profile says it raises goes
+   * to the event bus and so to matching subscriptions.
    */
   emitEvent(spec: EventSpec, options?: { clientId?: string; tenant?: string; environment?: EnvironmentName }): Promise<DomainEvent>;
 }
 
-export interface EventSpec {
-  className: 'Order';
-  objectId?: string;
-  status: string;
-}
+export type { EventSpec };

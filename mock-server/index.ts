@@ -4,13 +4,20 @@
  */
 export { createMockServer } from './server.ts';
 export type { MockServer, MockServerOptions, TenantInfo, EnvironmentInfo } from './server.ts';
-export type { MockControl, TlsConnectionRecord, EventSpec } from './control.ts';
+export type { MockControl, TlsConnectionRecord, EventSpec, PlatformFacts, Where, FaultRules, Webhooks } from './control.ts';
 export { BAD_TLS_KINDS, type BadTlsKind } from './transports/tls.ts';
 export type { ApiUserSpec, ApiUserView, ApiUserPatch, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
 export { mask, fingerprint } from './secrets.ts';
-export { ROLES, minimalRoles, expandRole, effectiveRoles, grants, isRole, type Role } from './profiles/omnium/roles.ts';
-export type { ScopeList } from './auth/scope.ts';
-export { OMNIUM_ENDPOINT_INFO, type EndpointInfo } from './profiles/omnium/table.ts';
+export type { ScopeList, Scope } from './auth/scope.ts';
+// The profile seam: what a platform is made of (see README, "How to add a profile").
+export { defineProfile, endpointInfo, ENV_NAME_KEYS, type Profile, type ProfileData, type ProfileEvents, type DataOptions, type EndpointInfo, type EnvNameKey } from './handlers/profile.ts';
+export { defineEndpoint, reply, type Endpoint, type ApiRequest, type ApiResponse, type ResolverContext, type HttpMethod } from './handlers/endpoint.ts';
+export { definePermissions, type Permissions, type PermissionSpec } from './auth/permissions.ts';
+export type { CredentialScheme, Refusal } from './auth/scheme.ts';
+export { bearerJwtScheme } from './auth/bearer-jwt.ts';
+export { apiKeyScheme, type ApiKeySchemeOptions } from './auth/api-key.ts';
+export { PROFILES, DEFAULT_PROFILE, getProfile } from './profiles/index.ts';
+export type { Role as OmniumRole } from './profiles/omnium/roles.ts';
 export { type Journal, type JournalEntry, type RequestIdentity, type SecretKind, requestKey } from './journal/journal.ts';
 export { createClock, createManualClock, type Clock } from './clock.ts';
 export { type DomainEvent, forgedCopy } from './domain/events.ts';

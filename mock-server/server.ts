@@ -6,20 +6,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoliveError } from '../errors.ts';
 import { type ScenarioController, createAdminListener } from './admin/routes.ts';
-import type { MockControl, TlsConnectionRecord } from './control.ts';
+import type { MockControl, PlatformFacts, TlsConnectionRecord, Where } from './control.ts';
 import type { ApiUserSpec, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
 import { createScope } from './auth/scope.ts';
 import { type Clock, createClock } from './clock.ts';
 import type { RateLimitSettings } from './faults/rate-limit.ts';
 import { type WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
 import type { Runtime } from './handlers/pipeline.ts';
+import { type Profile, endpointInfo } from './handlers/profile.ts';
 import { createRuntime, createSharedRuntimeParts } from './handlers/runtime.ts';
-import { OMNIUM_ENDPOINTS } from './profiles/omnium/table.ts';
+import { getProfile } from './profiles/index.ts';
 import type { JournalOptions } from './journal/journal.ts';
 import { type ApiListener, createApiListener } from './transports/fastify.ts';
 import { BAD_TLS_KINDS, type BadTlsKind, type TlsMaterial, createBadCertificates, createTlsMaterial } from './transports/tls.ts';
 
 export interface MockServerOptions {
+  /** The platform to simulate: a profile, or the name of one golive ships (default `omnium`). */
+  profile?: Profile | string;
   /** Address every listener binds to; loopback only by default. */
   host?: string;
   /** Port of the first tenant's test environment (0: chosen by the OS, the default). */
@@ -50,7 +53,7 @@ export interface MockServerOptions {
   badTls?: boolean;
   /** Scenarios the admin API can start and stop (the CLI passes its runner). */
   scenarios?: ScenarioController;
-  /** Omnium's rate limits (omnium-api.md A7), changed or turned off (`false`). */
+  /** The profile's rate limits (Omnium's: omnium-api.md A7), changed or turned off (`false`). */
   rateLimits?: Partial<RateLimitSettings> | false;
   /** Hosts webhooks may be delivered to besides loopback (none by default: a mock must not send traffic elsewhere). */
   webhookAllowHosts?: readonly string[];
@@ -96,8 +99,25 @@ async function listen<T>(what: string, port: number, start: () => Promise<T>): P
   }
 }
 
+/** What the harness may know of a profile. */
+function factsOf(profile: Profile): PlatformFacts {
+  return {
+    name: profile.name,
+    title: profile.title,
+    endpoints: endpointInfo(profile),
+    permissions: profile.permissions,
+    env: profile.env,
+    webhookPath: profile.webhookPath,
+    issuesTokens: profile.endpoints.some((e) => e.issuesToken),
+    credentialHeader: profile.scheme.header,
+    eventClasses: profile.events?.classNames ?? [],
+    sampleEvent: profile.events?.sample ?? null,
+    scoped: profile.universe !== undefined,
+  };
+}
+
 /**
- * Starts the simulated Omnium API: one listener per tenant and environment (each with its
+ * Starts the simulated platform (Omnium unless `profile` says otherwise): one listener per tenant and environment (each with its
  * own signing key, API users and data), and the admin API on its own loopback port.
  *
  * @example
@@ -108,7 +128,9 @@ async function listen<T>(what: string, port: number, start: () => Promise<T>): P
 export async function createMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? createClock();
-  const shared = createSharedRuntimeParts({ clock, seed: options.seed, journal: options.journal, rateLimits: options.rateLimits });
+  const profile = typeof options.profile === 'object' ? options.profile : getProfile(options.profile);
+  const endpoints = profile.endpoints;
+  const shared = createSharedRuntimeParts({ profile, clock, seed: options.seed, journal: options.journal, rateLimits: options.rateLimits });
   const { journal, secrets, faults, limits, tokenListeners } = shared;
   const tenantIds = options.tenants?.length ? [...options.tenants] : ['acme'];
   const tls = options.tls === false ? null : await createTlsMaterial(options.stateDir ?? (await mkdtemp(join(tmpdir(), 'golive-'))));
@@ -131,7 +153,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     }
   }
 
-  const runtime = (tenant = tenantIds[0]!, environment: EnvironmentName = 'test'): Runtime => {
+  const runtime = ({ tenant = tenantIds[0]!, environment = 'test' }: Where = {}): Runtime => {
     const rt = runtimes.find((r) => r.tenant === tenant && r.environment === environment);
     if (!rt) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no tenant "${tenant}" (tenants: ${tenantIds.join(', ')})`);
     return rt;
@@ -159,37 +181,22 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       return sub;
     },
     async emitEvent(spec, where = {}) {
+      if (!profile.events) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', `${profile.title} sends no events`);
       const user = where.clientId ? control.getApiUser(where.clientId) : undefined;
-      const rt = runtime(where.tenant ?? user?.tenant, where.environment ?? user?.environment);
+      const rt = runtime({ tenant: where.tenant ?? user?.tenant, environment: where.environment ?? user?.environment });
       const scope = createScope(user?.stores ?? '*', user?.markets ?? '*');
-      const order = spec.objectId
-        ? rt.db.orders.get(spec.objectId)
-        : rt.db.orders.all().find((o) => scope.allows(o) && o.status !== spec.status);
-      if (!order) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', spec.objectId ? `no order ${spec.objectId}` : 'no order in the API user\'s scope to change');
-      const previousStatus = order.status;
-      await rt.db.orders.update(order.id, (draft) => {
-        draft.status = spec.status;
-        draft.modified = new Date(clock.now()).toISOString();
-      });
-      return rt.events.emit(
-        {
-          operationId: 310101,
-          message: 'Order status updated',
-          className: 'Order',
-          subClassName: order.orderType,
-          objectId: order.id,
-          objectNumber: order.orderNumber ?? order.id,
-          category: 'Workflow',
-          market: order.marketId,
-          storeId: order.storeId,
-          status: spec.status,
-          previousStatus,
-          isError: false,
-          isRead: false,
-          origin: 'golive admin',
-        },
-        clock.now(),
-      );
+      return rt.events.emit(await profile.events.change(rt.db, spec, scope, clock.now()), clock.now());
+    },
+    platform: factsOf(profile),
+    snapshot: (where) => runtime(where).db.snapshot(),
+    universe: (where) => (profile.universe ? profile.universe(runtime(where).db) : null),
+    eventFootprint: (objectId, where) => profile.events?.footprint(runtime(where).db, objectId) ?? [],
+    anotherSubject: (objectId, stores, where) => profile.events?.another(runtime(where).db, objectId, stores),
+    onEvent(listener) {
+      const stops = runtimes.map((rt) => rt.events.subscribe(listener));
+      return () => {
+        for (const stop of stops) stop();
+      };
     },
     tlsConnections: () => [...tlsLog],
     presentCertificate(kind) {
@@ -206,9 +213,8 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     journal,
     clock,
     faults,
-    limits,
     async createApiUser(spec) {
-      const rt = runtime(spec.tenant, spec.environment);
+      const rt = runtime(spec);
       const created = rt.users.create(spec);
       secrets.add('client-secret', created.clientSecret);
       return created;
@@ -224,7 +230,6 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       tokenListeners.add(listener);
       return () => tokenListeners.delete(listener);
     },
-    runtime,
   };
 
   const listeners: ApiListener[] = [];
@@ -234,7 +239,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       const first = rt === runtimes[0];
       const port = first ? (options.port ?? 0) : 0;
       const listener = await listen(`the ${rt.environment} API of tenant ${rt.tenant}`, port, () =>
-        createApiListener(rt, OMNIUM_ENDPOINTS, {
+        createApiListener(rt, endpoints, {
           host,
           port,
           name: 'api',
@@ -255,7 +260,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     if (badCerts && options.badTls !== false) {
       const certs = badCerts;
       for (const kind of BAD_TLS_KINDS) {
-        const listener = await createApiListener(runtimes[0]!, OMNIUM_ENDPOINTS, {
+        const listener = await createApiListener(runtimes[0]!, endpoints, {
           host,
           port: 0,
           name: `bad-tls:${kind}`,
@@ -272,7 +277,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
         host,
         port: adminPort,
         token: adminToken,
-        endpoints: OMNIUM_ENDPOINTS,
+        endpoints,
         ...(options.scenarios ? { scenarios: options.scenarios } : {}),
       }),
     );
@@ -281,12 +286,12 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     const urlOf = (rt: Runtime) => listeners[runtimes.indexOf(rt)]!.url;
     const tenants: TenantInfo[] = tenantIds.map((id) => ({
       id,
-      environments: { test: { apiUrl: urlOf(runtime(id, 'test')) }, production: { apiUrl: urlOf(runtime(id, 'production')) } },
+      environments: { test: { apiUrl: urlOf(runtime({ tenant: id })) }, production: { apiUrl: urlOf(runtime({ tenant: id, environment: 'production' })) } },
     }));
     const demoUser =
       options.demoUser === false
         ? null
-        : await control.createApiUser({ name: 'Demo integration', roles: ['ApiOwner'], ...options.demoUser });
+        : await control.createApiUser({ name: 'Demo integration', roles: profile.permissions.owner, ...options.demoUser });
 
     return {
       ...control,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OMNIUM_ENDPOINT_INFO } from '../../mock-server/index.ts';
+import { endpointInfo, getProfile } from '../../mock-server/index.ts';
 import check from './credentials.least-privilege.ts';
 import { ENDPOINTS, PRODUCTION_CLIENT, journal, observations } from './test/journal.ts';
 import { timedOut, webhookRun } from './test/webhooks.ts';
@@ -107,7 +107,7 @@ describe('credentials.least-privilege', () => {
   });
 
   it('reads the required roles from the mock\'s own endpoint table', () => {
-    const finding = check.judge(observations({ journal: orderSync().entries, endpoints: OMNIUM_ENDPOINT_INFO, apiUser: { roles: ['OrderAdmin', 'InventoryAdmin'] } }));
+    const finding = check.judge(observations({ journal: orderSync().entries, endpoints: endpointInfo(getProfile('omnium')), apiUser: { roles: ['OrderAdmin', 'InventoryAdmin'] } }));
 
     expect(finding.verdict).toBe('fail');
     expect(finding.summary).toBe('OrderAdmin grant(s) more than the calls need; assign exactly: InventoryAdmin, OrderRead.');

@@ -1,4 +1,3 @@
-import { type Role, effectiveRoles, isRole, minimalRoles } from '../../mock-server/index.ts';
 import { defineCheck, inconclusive, isApiCall } from './check.ts';
 import type { Observations } from './observations.ts';
 import { isSuccess, recordsOf } from './webhook-traffic.ts';
@@ -18,16 +17,17 @@ function webhookWorkUnseen(obs: Observations): string | null {
 
 export default defineCheck({
   id: 'credentials.least-privilege',
-  title: 'The API user has no more roles than the endpoints it calls require',
+  title: 'The API user has no more permissions (roles, scopes) than the endpoints it calls require',
   section: 'Credentials',
   required: true,
   phases: ['webhooks'],
   remediation:
-    'Assign only the roles the integration needs (an Admin role includes its Read role; ApiOwner includes everything and is almost never right for an integration). golive names the minimal set below: assign exactly that (config apiUser.roles).',
+    'Assign only the roles (or scopes) the integration needs: a broader one includes the narrower ones (an Omnium Admin role includes its Read role; ApiOwner includes everything and is almost never right for an integration). golive names the minimal set below: assign exactly that (config apiUser.roles).',
   judge(obs) {
     const calls = obs.journal.filter((e) => e.environment === 'test' && e.apiUser === obs.clients.test && isApiCall(e));
     if (calls.length === 0) return inconclusive('The integration called no API endpoint, so the roles it needs are unknown.');
-    const byRoute = new Map<string, { role: Role; method: string; path: string; count: number }>();
+    const p = obs.permissions;
+    const byRoute = new Map<string, { role: string; method: string; path: string; count: number }>();
     for (const e of calls) {
       const info = obs.endpoints.find((ep) => ep.id === e.routeId);
       if (!info?.role) continue;
@@ -35,22 +35,22 @@ export default defineCheck({
       if (seen) seen.count += 1;
       else byRoute.set(info.id, { role: info.role, method: info.method, path: info.path, count: 1 });
     }
-    const minimal = minimalRoles([...byRoute.values()].map((r) => r.role));
-    const needed = effectiveRoles(minimal);
-    const assigned = obs.apiUser.roles.filter(isRole);
-    // ApiUser is the base level "required for authentication": never counted as excess.
-    const excess = [...effectiveRoles(assigned)].filter((r) => !needed.has(r) && r !== 'ApiUser');
-    const excessAssigned = assigned.filter((r) => [...effectiveRoles([r])].some((x) => excess.includes(x)));
+    const minimal = p.minimal([...byRoute.values()].map((r) => r.role));
+    const needed = p.effective(minimal);
+    const assigned = obs.apiUser.roles.filter((r) => p.has(r));
+    // The baseline (Omnium's ApiUser, "required for authentication") is never counted as excess.
+    const excess = [...p.effective(assigned)].filter((r) => !needed.has(r) && !p.baseline.includes(r));
+    const excessAssigned = assigned.filter((r) => [...p.expand(r)].some((x) => excess.includes(x)));
     const evidence = [
       { kind: 'note' as const, text: `assigned: ${assigned.join(', ') || '(none)'}` },
-      { kind: 'note' as const, text: `minimal role set for the calls made: ${minimal.join(', ')}` },
+      { kind: 'note' as const, text: `minimal ${p.noun} set for the calls made: ${minimal.join(', ')}` },
       ...[...byRoute.values()].map((r) => ({ kind: 'note' as const, text: `${r.method} ${r.path} (×${r.count}) requires ${r.role}` })),
     ];
     if (excess.length === 0) {
-      const granted = effectiveRoles(assigned);
+      const granted = p.effective(assigned);
       const missing = minimal.filter((r) => !granted.has(r));
       const note = missing.length ? ` (the calls also needed ${missing.join(', ')}, which is not assigned: they were refused with 403)` : '';
-      return { verdict: 'pass', summary: `The assigned roles (${assigned.join(', ')}) grant nothing beyond what the calls made require${note}.`, evidence };
+      return { verdict: 'pass', summary: `The assigned ${p.noun}s (${assigned.join(', ')}) grant nothing beyond what the calls made require${note}.`, evidence };
     }
     const unseen = webhookWorkUnseen(obs);
     if (unseen) {

@@ -1,4 +1,4 @@
-import type { BadTlsKind, DeliveryRecord, EndpointInfo, JournalEntry, ScopeList, TlsConnectionRecord } from '../../mock-server/index.ts';
+import type { BadTlsKind, DeliveryRecord, EndpointInfo, JournalEntry, Permissions, ScopeList, TlsConnectionRecord } from '../../mock-server/index.ts';
 
 /** A line of the integration's output, already masked. */
 export interface LogLine {
@@ -50,6 +50,8 @@ export interface Observations {
   logs: readonly LogLine[];
   secrets: readonly SecretSighting[];
   endpoints: readonly EndpointInfo[];
+  /** The platform's permission vocabulary (Omnium's roles, with their inheritance). */
+  permissions: Permissions;
   /** Every store and market id of the test environment's data. */
   universe: { stores: readonly string[]; markets: readonly string[] };
   /** The webhook phase as it ran; `null` when the integration has no webhook endpoint (config `webhook`). */

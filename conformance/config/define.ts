@@ -1,14 +1,14 @@
-import type { Role } from '../../mock-server/index.ts';
+import type { OmniumRole } from '../../mock-server/index.ts';
 import type { ConfigSchemaInput, ConfigSchemaOutput } from './schema.ts';
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 type ApiUserInput = NonNullable<ConfigSchemaInput['apiUser']>;
 
-/** What a config file may contain: every key optional, roles typed as Omnium's roles. */
+/** What a config file may contain: every key optional; roles offer Omnium's roles and accept any other platform's names. */
 export type GoliveConfigInput = Simplify<
   Omit<ConfigSchemaInput, 'apiUser'> & {
-    apiUser?: Simplify<Omit<ApiUserInput, 'roles'> & { roles?: Role[] }>;
+    apiUser?: Simplify<Omit<ApiUserInput, 'roles'> & { roles?: (OmniumRole | (string & {}))[] }>;
   }
 >;
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GoliveError } from '../../errors.ts';
 import { defineConfig } from './define.ts';
-import { ENV_NAME_DEFAULTS, resolveEnvNames } from './env-names.ts';
+import { getProfile } from '../../mock-server/index.ts';
+import { resolveEnvNames } from './env-names.ts';
 import { loadConfig } from './load.ts';
 
 const dirs: string[] = [];
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
     const dir = folder();
     const config = await loadConfig({ cwd: dir, commandOverride: ['node', 'app.js'] });
     expect(config).toEqual({
+      profile: 'omnium',
       integration: { command: ['node', 'app.js'], cwd: dir, mode: 'service', jobIntervalMs: 1_000, env: {}, envNames: {} },
       apiUser: { name: 'unnamed', roles: ['ApiOwner'], stores: '*', markets: '*' },
       tenants: 1,
@@ -58,6 +60,24 @@ describe('loadConfig', () => {
     const dir = folder({ 'golive.config.json': json({ integration: { command: 'x' }, webhook: {} }) });
     const config = await loadConfig({ cwd: dir });
     expect(config.webhook).toEqual({ path: '/webhooks/omnium', auth: 'bearer', header: 'Authorization', timeoutMs: 10_000 });
+  });
+
+  it("takes the default roles and webhook path from the profile, and checks roles against the profile's names", async () => {
+    const dir = folder({ 'golive.config.json': json({ profile: 'omnium', integration: { command: 'x' }, webhook: {} }) });
+    const config = await loadConfig({ cwd: dir });
+    expect(config.apiUser.roles).toEqual(getProfile('omnium').permissions.owner);
+    expect(config.webhook?.path).toBe(getProfile('omnium').webhookPath);
+    const wrong = folder({ 'golive.config.json': json({ integration: { command: 'x' }, apiUser: { roles: ['OrderRead', 'OrderReader'] } }) });
+    const err = await failure(loadConfig({ cwd: wrong }));
+    expect(err.code).toBe('GOLIVE_ERR_CONFIG_INVALID');
+    expect(err.message).toMatch(/^golive\.config\.json: apiUser\.roles\[1\]: expected an Omnium role \(.*OrderRead.*\), got "OrderReader"$/);
+  });
+
+  it('names the known profiles when the profile is unknown', async () => {
+    const dir = folder({ 'golive.config.json': json({ profile: 'shopify', integration: { command: 'x' } }) });
+    const err = await failure(loadConfig({ cwd: dir }));
+    expect(err.code).toBe('GOLIVE_ERR_CONFIG_INVALID');
+    expect(err.message).toBe('golive.config.json: profile: expected one of "omnium", got "shopify"');
   });
 
   it('uses X-API-KEY as the default header of api-key webhooks', async () => {
@@ -265,15 +285,15 @@ describe('defineConfig', () => {
 
 describe('resolveEnvNames', () => {
   it('applies renames over the contract names', () => {
-    const names = resolveEnvNames({ apiUrl: 'OMNIUM_BASE_URL' });
+    const names = resolveEnvNames(getProfile('omnium').env, { apiUrl: 'OMNIUM_BASE_URL' });
     expect(names.apiUrl).toBe('OMNIUM_BASE_URL');
     expect(names.clientSecret).toBe('OMNIUM_CLIENT_SECRET');
     expect(names.webhookToken).toBe('WEBHOOK_TOKEN');
   });
 
   it('takes the standard names a platform declares, renames still over them', () => {
-    const standard = { ...ENV_NAME_DEFAULTS, apiUrl: 'OMNEO_API_URL', clientId: 'OMNEO_CLIENT_ID' };
-    const names = resolveEnvNames({ apiUrl: 'MY_URL' }, standard);
+    const standard = { ...getProfile('omnium').env, apiUrl: 'OMNEO_API_URL', clientId: 'OMNEO_CLIENT_ID' };
+    const names = resolveEnvNames(standard, { apiUrl: 'MY_URL' });
     expect(names).toMatchObject({ apiUrl: 'MY_URL', clientId: 'OMNEO_CLIENT_ID', webhookPort: 'WEBHOOK_PORT' });
   });
 });

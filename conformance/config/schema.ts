@@ -4,6 +4,7 @@
  * `integration.command`, which may also come from the command line.
  */
 import { z } from 'zod';
+import { DEFAULT_PROFILE, PROFILES } from '../../mock-server/index.ts';
 import { ENV_NAME_KEYS, type EnvNameKey } from './env-names.ts';
 
 /** How the harness knows the integration is ready, once the config is read. */
@@ -78,14 +79,16 @@ const integration = z.strictObject({
 
 const apiUser = z.strictObject({
   name: z.string().default('unnamed'),
-  roles: z.array(nonEmpty).default(['ApiOwner']),
+  /** Default: everything (the platform's owner role); checked against the profile's names once it is known. */
+  roles: z.array(nonEmpty).optional(),
   stores: scopeList.default('*'),
   markets: scopeList.default('*'),
 });
 
 const webhook = z
   .strictObject({
-    path: z.string().startsWith('/', { error: 'a path starting with /' }).default('/webhooks/omnium'),
+    /** Default: the platform's (Omnium: `/webhooks/omnium`). */
+    path: z.string().startsWith('/', { error: 'a path starting with /' }).optional(),
     auth: z.enum(['bearer', 'api-key']).default('bearer'),
     /** The header that carries the secret: default `Authorization` (bearer) or `X-API-KEY` (api-key). */
     header: nonEmpty.optional(),
@@ -116,20 +119,46 @@ const output = z.strictObject({
   maxBytes: z.int().min(1024).default(5 * 1024 * 1024),
 });
 
-/** The whole config file. `prefault({})` runs an absent section through its own defaults. */
-export const configSchema = z.strictObject({
-  integration: integration.prefault({}),
-  apiUser: apiUser.prefault({}),
-  webhook: webhook.optional(),
-  frontend: frontend.optional(),
-  tenants: z.int().min(1).default(1),
-  /** Folder scanned for secrets at rest; default `integration.cwd`. */
-  workspace: nonEmpty.optional(),
-  /** Names of the scenarios to run; absent: all. */
-  scenarios: z.array(nonEmpty).optional(),
-  timeouts: timeouts.prefault({}),
-  output: output.prefault({}),
-});
+/**
+ * The whole config file. `prefault({})` runs an absent section through its own defaults;
+ * the defaults that depend on the platform (roles, webhook path) and the roles' names are
+ * settled once `profile` is known.
+ */
+export const configSchema = z
+  .strictObject({
+    /** The platform the integration talks to (`golive serve --profile`). */
+    profile: nonEmpty.default(DEFAULT_PROFILE),
+    integration: integration.prefault({}),
+    apiUser: apiUser.prefault({}),
+    webhook: webhook.optional(),
+    frontend: frontend.optional(),
+    tenants: z.int().min(1).default(1),
+    /** Folder scanned for secrets at rest; default `integration.cwd`. */
+    workspace: nonEmpty.optional(),
+    /** Names of the scenarios to run; absent: all. */
+    scenarios: z.array(nonEmpty).optional(),
+    timeouts: timeouts.prefault({}),
+    output: output.prefault({}),
+  })
+  .transform((config, ctx) => {
+    const profile = PROFILES[config.profile];
+    if (!profile) {
+      ctx.issues.push({ code: 'custom', path: ['profile'], message: `one of ${Object.keys(PROFILES).map((n) => JSON.stringify(n)).join(', ')}`, input: config.profile });
+      return z.NEVER;
+    }
+    const p = profile.permissions;
+    const roles = config.apiUser.roles ?? [...p.owner];
+    roles.forEach((role, i) => {
+      if (!p.has(role)) ctx.issues.push({ code: 'custom', path: ['apiUser', 'roles', i], message: `${article(p.platform)} ${p.platform} ${p.noun} (${p.all.join(', ')})`, input: role });
+    });
+    return {
+      ...config,
+      apiUser: { ...config.apiUser, roles },
+      ...(config.webhook ? { webhook: { ...config.webhook, path: config.webhook.path ?? profile.webhookPath } } : {}),
+    };
+  });
+
+const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');
 
 /** The config as written (see `GoliveConfigInput` for the public type). */
 export type ConfigSchemaInput = z.input<typeof configSchema>;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { OMNIUM_ENDPOINT_INFO, createMockServer } from '../../mock-server/index.ts';
+import { type Profile, createMockServer } from '../../mock-server/index.ts';
 import type { Report } from '../../reports/model.ts';
 import { checkContext } from '../checks/index.ts';
 import type { PhaseRecord } from '../checks/observations.ts';
@@ -37,6 +37,8 @@ export interface CertifyOptions {
   onProgress?: (p: Progress) => void;
   /** Stops the run early (Ctrl-C): the report is still complete, with what was seen. */
   signal?: AbortSignal;
+  /** The platform, for a profile that is not registered (programmatic use, tests); default the config's `profile`. */
+  profile?: Profile;
 }
 
 /** Settles once `signal` aborts (never without one). */
@@ -58,11 +60,10 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const startedAt = new Date();
   const runStartMono = performance.now();
   const state = await mkdtemp(join(tmpdir(), 'golive-certify-'));
-  const mock = await createMockServer({ stateDir: state, demoUser: false });
+  const mock = await createMockServer({ stateDir: state, demoUser: false, profile: options.profile ?? config.profile });
   const scanner = createSecretScanner();
   const stopTokenWatch = mock.onTokenIssued((token) => scanner.add({ kind: 'token', value: token }));
-  const endpoints = OMNIUM_ENDPOINT_INFO;
-  const context = checkContext(config, endpoints);
+  const context = checkContext(config, mock.platform.endpoints);
   const checks = selectChecks(options.only);
   const plan = planFor(certifyPlan(timings, context.facts), options.only ? checks : null);
   const progress = options.onProgress ?? (() => {});
@@ -118,7 +119,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     progress({ kind: 'judging' });
     await runs.stopAll();
 
-    const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, endpoints, users: credentials.users, runs: runs.all, phases, webhook });
+    const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, runs: runs.all, phases, webhook });
     const results = judge(checks, obs, context, testRun.startError);
     return buildReport({ config, startedAt, runStartMono, plan, phases, runs: runs.all, checks: results });
   } finally {

@@ -12,14 +12,14 @@ export interface WebhookEnv {
 
 /** The environment of contract.md, renamed per `integration.envNames`. */
 export function integrationEnv(config: GoliveConfig, mock: MockServer, apiUrl: string, user: CreatedApiUser, webhook: WebhookEnv): Record<string, string> {
-  const names = resolveEnvNames(config.integration.envNames);
+  const names = resolveEnvNames(mock.platform.env, config.integration.envNames);
   const ca = mock.caCertPath!;
   return {
     [names.apiUrl]: apiUrl,
     [names.clientId]: user.clientId,
     [names.clientSecret]: user.clientSecret,
     [names.webhookPort]: String(webhook.port),
-    [names.webhookPath]: config.webhook?.path ?? '/webhooks/omnium',
+    [names.webhookPath]: config.webhook?.path ?? mock.platform.webhookPath,
     [names.webhookToken]: webhook.token,
     [names.webhookTlsCert]: webhook.certPath,
     [names.webhookTlsKey]: webhook.keyPath,

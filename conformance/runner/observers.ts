@@ -1,4 +1,4 @@
-import type { BadTlsKind, CreatedApiUser, EndpointInfo, MockServer } from '../../mock-server/index.ts';
+import type { BadTlsKind, CreatedApiUser, MockServer } from '../../mock-server/index.ts';
 import type { Observations, PhaseRecord, SecretSighting } from '../checks/observations.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import type { SecretScanner } from '../observe/secrets.ts';
@@ -14,8 +14,6 @@ export interface RunRecord {
   mock: MockServer;
   scanner: SecretScanner;
   runStartMono: number;
-  /** The platform's endpoint table. */
-  endpoints: readonly EndpointInfo[];
   /** The API users created, by `RunUser.name`. */
   users: ReadonlyMap<string, CreatedApiUser>;
   runs: readonly Run[];
@@ -38,16 +36,14 @@ export type Observers = { readonly [K in keyof Observations]: Observer<Observati
 export const OBSERVERS: Observers = {
   logs: ({ runs }) => runs.flatMap((run) => instancesOf(run).flatMap((i) => i.lines().map((line) => ({ ...line, run: run.environment })))),
   secrets: async ({ runs, scanner, config }) => [...logSightings(runs), ...(await fileSightings(config.workspace, scanner))],
-  universe: ({ mock }) => {
-    const db = mock.runtime(undefined, 'test').db;
-    return { stores: db.stores.all().map((s) => s.id), markets: db.markets.all().map((m) => m.marketId) };
-  },
+  universe: ({ mock }) => mock.universe() ?? { stores: [], markets: [] },
   runStartMono: ({ runStartMono }) => runStartMono,
   apiUser: ({ config }) => config.apiUser,
   clients: ({ users }) => ({ test: users.get(TEST_USER.name)!.clientId, production: users.get(PRODUCTION_USER.name)?.clientId ?? null }),
   journal: ({ mock }) => mock.journal.since(0),
   phases: ({ phases }) => phases,
-  endpoints: ({ endpoints }) => endpoints,
+  endpoints: ({ mock }) => mock.platform.endpoints,
+  permissions: ({ mock }) => mock.platform.permissions,
   webhook: ({ webhook }) => webhook?.observations() ?? null,
   tls: ({ mock }) => mock.tlsConnections(),
   tlsRuns: ({ runs }) => runs.flatMap((r) => (r.environment.startsWith('tls:') ? [r.environment.slice(4) as BadTlsKind] : [])),

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type ApiUserView, type CreatedApiUser, type JournalEntry, type MockControl, type Role, expandRole } from '../../mock-server/index.ts';
+import { type ApiUserView, type CreatedApiUser, type JournalEntry, type MockControl } from '../../mock-server/index.ts';
 import type { PhaseRecord } from '../checks/observations.ts';
 import type { PhaseAction, PhaseSpec } from './plan.ts';
 
@@ -154,12 +154,12 @@ const RECENT_MS = 30_000;
  * then). A route called only when an event arrives would see no call while the role is
  * withdrawn, and the 403 would never come.
  */
-export function scheduledRole(journal: readonly JournalEntry[], clientId: string, nowMono: number): Role | undefined {
+export function scheduledRole(journal: readonly JournalEntry[], clientId: string, nowMono: number): string | undefined {
   const count = (entries: readonly JournalEntry[]) => {
-    const uses = new Map<Role, number>();
+    const uses = new Map<string, number>();
     for (const e of entries) {
       if (e.apiUser !== clientId || !e.requiredRole || e.status >= 400 || e.environment !== 'test') continue;
-      uses.set(e.requiredRole as Role, (uses.get(e.requiredRole as Role) ?? 0) + 1);
+      uses.set(e.requiredRole, (uses.get(e.requiredRole) ?? 0) + 1);
     }
     return [...uses.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
   };
@@ -179,7 +179,7 @@ async function apply(
       if (!user) return;
       const target = scheduledRole(mock.journal.since(0), options.clientId, performance.now());
       if (!target) return;
-      mock.patchApiUser(options.clientId, { roles: user.roles.filter((r) => !expandRole(r).has(target)) });
+      mock.patchApiUser(options.clientId, { roles: user.roles.filter((r) => !mock.platform.permissions.expand(r).has(target)) });
       return;
     }
     case 'restore-api-user': {

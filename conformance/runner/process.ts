@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GoliveError } from '../../errors.ts';
+import { PROFILES } from '../../mock-server/index.ts';
 import type { SecretScanner } from '../observe/secrets.ts';
 import { RUN_TAG_VARIABLE, killTree } from './kill-tree.ts';
 import {
@@ -107,15 +108,19 @@ export interface JobResult extends StopResult {
   process: IntegrationProcess;
 }
 
+/** `OMNIUM_`, `WEBHOOK_`…: the prefixes of the variables every platform gives its integrations. */
+const PLATFORM_PREFIXES = [...new Set(Object.values(PROFILES).flatMap((p) => Object.values(p.env).map((name) => name.slice(0, name.indexOf('_') + 1))))]
+  .filter((prefix) => prefix.length > 1)
+  .map((prefix) => new RegExp(`^${prefix}`));
+
 /**
  * Variables of the harness's own environment the integration must not inherit: its
  * credentials and URLs (which the harness sets itself, and which could be real ones of
- * the person running golive), Node's IPC and cluster plumbing, and test-runner state.
+ * the person running golive; every platform's prefix), Node's IPC and cluster plumbing,
+ * and test-runner state.
  */
 const INHERITED_BUT_CONFUSING = [
-  /^OMNIUM_/,
-  /^OMNEO_/,
-  /^WEBHOOK_/,
+  ...PLATFORM_PREFIXES,
   /^NODE_CHANNEL_/,
   /^NODE_UNIQUE_ID$/,
   /^VITEST/,

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { type DomainEvent, type MockControl, type SubscriptionInput, forgedCopy } from '../../mock-server/index.ts';
 import type { DataChange, WebhookObservations, WebhookStep } from '../checks/observations.ts';
-import { diffProbeOutput, diffTables } from '../observe/data-diff.ts';
+import { type Tables, diffProbeOutput, diffTables } from '../observe/data-diff.ts';
 import type { ProbeReading } from '../observe/side-effect-probe.ts';
 
 /** How long the driver waits for the integration to finish what a delivery set off. */
@@ -16,7 +16,7 @@ export interface SettleTimings {
 
 export interface WebhookDriverOptions {
   mock: MockControl;
-  /** The run's API user: the order the event is about is one it may see; its writes are the effects watched. */
+  /** The run's API user: the object the event is about is one it may see; its writes are the effects watched. */
   clientId: string;
   /** The subscription: the integration's endpoint over HTTPS, its auth, event classes and timeout. */
   subscription: Pick<SubscriptionInput, 'url' | 'auth' | 'classNames' | 'timeoutMs'> & { url: string; timeoutMs: number };
@@ -33,12 +33,9 @@ export interface WebhookDriverOptions {
 
 /** What a step compares: the mock's data and what the side-effect probe said. */
 interface State {
-  data: ReturnType<ReturnType<MockControl['runtime']>['db']['snapshot']>;
+  data: Tables;
   probe: ProbeReading | null;
 }
-
-/** The status the run's order event moves an order to (any order of the API user's that is not in it already). */
-export const EVENT_STATUS = 'InProgress';
 
 /**
  * The webhook phase (checklist section 4): subscribes the integration's endpoint, emits a real
@@ -51,7 +48,8 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
   const { mock, clientId } = options;
   const sub = mock.subscribe({ ...options.subscription, verb: 'POST', fallbackToHttp: true });
   const user = mock.getApiUser(clientId);
-  const db = mock.runtime(user?.tenant, 'test').db;
+  const where = { ...(user ? { tenant: user.tenant } : {}), environment: 'test' as const };
+  const sample = mock.platform.sampleEvent;
   let stopped = false;
   void options.stop.then(() => {
     stopped = true;
@@ -71,7 +69,7 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
   /** `promise`, or nothing once the phase's time is up or the run stops. */
   const bounded = <T>(promise: Promise<T>): Promise<T | undefined> =>
     Promise.race([promise, sleep(Math.max(0, remaining())), options.stop.then(() => undefined)]);
-  const state = async (): Promise<State> => ({ data: db.snapshot(), probe: options.readProbe ? await options.readProbe() : null });
+  const state = async (): Promise<State> => ({ data: mock.snapshot(where), probe: options.readProbe ? await options.readProbe() : null });
   let objectId: string | undefined;
 
   /**
@@ -107,17 +105,18 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
 
   try {
     // 1. A real domain change, delivered with the right token.
+    if (!sample) throw new Error(`${mock.platform.title} sends no events`);
     let event: DomainEvent | undefined;
     const beforeFirst = await state();
     obs.first = await step(beforeFirst, () => event?.id ?? '', true, async () => {
-      event = await mock.emitEvent({ className: 'Order', status: EVENT_STATUS }, { clientId });
+      event = await mock.emitEvent(sample, { clientId });
       objectId = event.objectId;
       // Published on emit; drain() resolves once its first attempt (and any HTTP fallback) is answered.
       await mock.webhooks.drain();
     });
-    if (!event) throw new Error('no order event could be emitted');
+    if (!event) throw new Error(`no ${sample.className} event could be emitted`);
     if (obs.first.seqs.length === 0) {
-      obs.problem = `the order event was not delivered: the subscription's event classes (config webhook.events: ${options.subscription.classNames?.join(', ')}) do not include Order`;
+      obs.problem = `the ${sample.className} event was not delivered: the subscription's event classes (config webhook.events: ${options.subscription.classNames?.join(', ')}) do not include ${sample.className}`;
       return obs;
     }
 
@@ -127,9 +126,8 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     // still going on (a slow endpoint).
     if (stopped || remaining() <= 0) return obs;
     const scope = user?.stores ?? '*';
-    obs.accepted = { objectId: event.objectId, keys: footprint(db, event.objectId) };
-    const other = otherOrder(db, event.objectId, scope);
-    const forged = other ? { ...forgedCopy(event), objectId: other.id, storeId: other.storeId, ...(other.orderNumber ? { objectNumber: other.orderNumber } : {}) } : forgedCopy(event);
+    obs.accepted = { objectId: event.objectId, keys: mock.eventFootprint(event.objectId, where) };
+    const forged = { ...forgedCopy(event), ...mock.anotherSubject(event.objectId, scope, where) };
     obs.probes = await step(await state(), () => forged.id, true, () =>
       Promise.all(
         (['no-auth', 'wrong-token', 'other-tenant'] as const).map((probe) =>
@@ -159,37 +157,6 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     // event-driven calls (missing-role). Its deliveries are not this phase's.
     obs.deliveries = mock.webhooks.log().filter((r) => r.subscriptionId === sub.id);
   }
-}
-
-type Db = ReturnType<MockControl['runtime']>['db'];
-
-/** The products an order's lines are of (by the SKUs' products). */
-function productsOf(db: Db, orderId: string): Set<string> {
-  const lines = db.orders.get(orderId)?.orderForm?.lineItems ?? [];
-  return new Set(lines.flatMap((l) => (l.code ? [db.products.get(l.code)?.productId ?? l.code] : [])));
-}
-
-/**
- * The records the work for an order event may change, as `table key`: the order, the stock
- * of its lines' SKUs in every warehouse, and their products (whose stock figures follow).
- */
-export function footprint(db: Db, orderId: string): string[] {
-  const order = db.orders.get(orderId);
-  if (!order) return [`orders ${orderId}`];
-  const skus = (order.orderForm?.lineItems ?? []).flatMap((l) => (l.code ? [l.code] : []));
-  return [
-    `orders ${orderId}`,
-    ...skus.flatMap((sku) => db.inventory.group(sku).map((i) => `inventory ${i.sku}@${i.warehouseCode}`)),
-    ...[...productsOf(db, orderId)].map((id) => `products ${id}`),
-  ];
-}
-
-/** Another order in the user's stores whose products share none with `orderId`'s (the first such, for a repeatable run). */
-function otherOrder(db: Db, orderId: string, stores: readonly string[] | '*') {
-  const taken = productsOf(db, orderId);
-  return db.orders
-    .all()
-    .find((o) => o.id !== orderId && (stores === '*' || stores.includes(o.storeId ?? '')) && (o.orderForm?.lineItems ?? []).length > 0 && [...productsOf(db, o.id)].every((p) => !taken.has(p)));
 }
 
 function lastSeq(mock: MockControl): number {

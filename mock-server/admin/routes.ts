@@ -43,6 +43,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 const STATUS: Partial<Record<GoliveError['code'], number>> = {
   GOLIVE_ERR_BAD_REQUEST: 400,
   GOLIVE_ERR_UNKNOWN_ROLE: 400,
+  GOLIVE_ERR_UNKNOWN_PROFILE: 400,
   GOLIVE_ERR_NOT_FOUND: 404,
   GOLIVE_ERR_CONFLICT: 409,
 };

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { GoliveError } from '../../errors.ts';
 import { mask } from '../secrets.ts';
-import { type Role, isRole } from '../profiles/omnium/roles.ts';
+import type { Permissions } from './permissions.ts';
 import type { ScopeList } from './scope.ts';
 
 export type EnvironmentName = 'test' | 'production';
@@ -25,7 +25,7 @@ export interface ApiUserSpec {
 export interface ApiUserView {
   clientId: string;
   name: string;
-  roles: Role[];
+  roles: string[];
   stores: ScopeList;
   markets: ScopeList;
   environment: EnvironmentName;
@@ -53,7 +53,7 @@ export interface ApiUserPatch {
 export interface ApiUserRecord {
   clientId: string;
   name: string;
-  roles: Role[];
+  roles: string[];
   stores: ScopeList;
   markets: ScopeList;
   environment: EnvironmentName;
@@ -71,12 +71,17 @@ export const DEFAULT_TOKEN_LIFETIME_SECONDS = 864_000;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
-function checkRoles(roles: readonly string[], key: string): Role[] {
+function checkRoles(roles: readonly string[], key: string, permissions: Permissions): string[] {
   for (const r of roles) {
-    if (!isRole(r)) throw new GoliveError('GOLIVE_ERR_UNKNOWN_ROLE', `${key}: "${r}" is not an Omnium role`);
+    if (!permissions.has(r)) throw new GoliveError('GOLIVE_ERR_UNKNOWN_ROLE', `${key}: "${r}" is not ${article(permissions.platform)} ${permissions.platform} ${permissions.noun}`);
   }
-  return [...roles] as Role[];
+  return [...roles];
 }
+
+const article = (word: string) => (/^[aeiou]/i.test(word) ? 'an' : 'a');
+
+/** Omnium's shape, two 32-hex groups joined by "-" (omnium-api.md A2): a fine default for any platform. */
+export const defaultSecret = (): string => `${randomBytes(16).toString('hex')}-${randomBytes(16).toString('hex')}`;
 
 function checkLifetime(seconds: number): number {
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30 * 86_400) {
@@ -92,12 +97,18 @@ function slug(name: string): string {
 /** The API users of one environment of one tenant. */
 export class ApiUserRegistry {
   readonly #users = new Map<string, ApiUserRecord>();
+  /** By the hex sha256 of the secret, for schemes where the secret alone is presented (an API key). */
+  readonly #bySecret = new Map<string, ApiUserRecord>();
   readonly #now: () => number;
 
   constructor(
     readonly tenant: string,
     readonly environment: EnvironmentName,
     now: () => number,
+    /** The platform's permission vocabulary: roles outside it are refused. */
+    readonly permissions: Permissions,
+    /** How a generated secret looks. */
+    private readonly newSecret: () => string = defaultSecret,
   ) {
     this.#now = now;
   }
@@ -105,12 +116,11 @@ export class ApiUserRegistry {
   create(spec: ApiUserSpec): CreatedApiUser {
     const clientId = spec.clientId ?? `${slug(spec.name)}-${randomUUID()}`;
     if (this.#users.has(clientId)) throw new GoliveError('GOLIVE_ERR_CONFLICT', `API user ${clientId} exists already`);
-    // Omnium's secrets look like two 32-hex groups joined by "-" (omnium-api.md A2).
-    const clientSecret = spec.clientSecret ?? `${randomBytes(16).toString('hex')}-${randomBytes(16).toString('hex')}`;
+    const clientSecret = spec.clientSecret ?? this.newSecret();
     const record: ApiUserRecord = {
       clientId,
       name: spec.name,
-      roles: checkRoles(spec.roles, 'roles'),
+      roles: checkRoles(spec.roles, 'roles', this.permissions),
       stores: spec.stores ?? '*',
       markets: spec.markets ?? '*',
       environment: this.environment,
@@ -123,6 +133,7 @@ export class ApiUserRegistry {
       createdAt: new Date(this.#now()).toISOString(),
     };
     this.#users.set(clientId, record);
+    this.#bySecret.set(record.secretHash.toString('hex'), record);
     return { ...view(record), clientSecret };
   }
 
@@ -137,11 +148,16 @@ export class ApiUserRegistry {
     return timingSafeEqual(user.secretHash, sha256(clientSecret)) ? user : undefined;
   }
 
+  /** The user whose secret this is, when the secret alone is presented (an API key). */
+  bySecret(secret: string): ApiUserRecord | undefined {
+    return this.#bySecret.get(sha256(secret).toString('hex'));
+  }
+
   patch(clientId: string, patch: ApiUserPatch): ApiUserView {
     const user = this.#users.get(clientId);
     if (!user) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${clientId}`);
     if (patch.active !== undefined) user.active = patch.active;
-    if (patch.roles !== undefined) user.roles = checkRoles(patch.roles, 'roles');
+    if (patch.roles !== undefined) user.roles = checkRoles(patch.roles, 'roles', this.permissions);
     // Copies: the caller keeps its arrays, and a new list is a new object (the pipeline keeps each user's scope until then).
     if (patch.stores !== undefined) user.stores = patch.stores === '*' ? '*' : [...patch.stores];
     if (patch.markets !== undefined) user.markets = patch.markets === '*' ? '*' : [...patch.markets];

@@ -2,11 +2,15 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../clock.ts';
 import { ApiUserRegistry } from './api-users.ts';
+import { definePermissions } from './permissions.ts';
 import { TokenService } from './tokens.ts';
+
+/** The engine's tokens carry whatever names a platform uses; these two stand for any. */
+const PERMISSIONS = definePermissions({ noun: 'role', platform: 'Test', all: ['OrderRead', 'OrderAdmin'], owner: ['OrderAdmin'], includes: (n) => (n === 'OrderAdmin' ? ['OrderRead'] : []) });
 
 function setup(environment: 'test' | 'production' = 'test', tenant = 'acme') {
   const clock = createManualClock();
-  const users = new ApiUserRegistry(tenant, environment, clock.now);
+  const users = new ApiUserRegistry(tenant, environment, clock.now, PERMISSIONS);
   const tokens = new TokenService({ tenant, environment, now: clock.now });
   const created = users.create({ name: 'ERP Order Export', roles: ['OrderRead'] });
   return { clock, users, tokens, user: users.get(created.clientId)! };

@@ -1,6 +1,4 @@
-import type { Role } from '../profiles/omnium/roles.ts';
 import type { Scope } from '../auth/scope.ts';
-import type { Domain } from '../profiles/omnium/domain/index.ts';
 import type { RateLimitClass } from '../faults/rate-limit.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import type { JournalEntry } from '../journal/journal.ts';
@@ -45,9 +43,9 @@ export interface TokenIssuer {
   ): Promise<{ token: string; expiresIn: number; tokenId: string; exp: number } | null>;
 }
 
-/** What a resolver may use besides the request. */
-export interface ResolverContext {
-  readonly db: Domain;
+/** What a resolver may use besides the request; `Db` is the profile's data model. */
+export interface ResolverContext<Db = unknown> {
+  readonly db: Db;
   /** The calling API user's stores and markets, from its current record. */
   readonly scope: Scope;
   /** The calling API user's client id (`null` on open endpoints). */
@@ -59,17 +57,20 @@ export interface ResolverContext {
   emit(event: Omit<DomainEvent, 'id' | 'timestamp'>): void;
 }
 
-export type Resolver = (req: ApiRequest, ctx: ResolverContext) => ApiResponse | Promise<ApiResponse>;
+export type Resolver<Db = unknown> = (req: ApiRequest, ctx: ResolverContext<Db>) => ApiResponse | Promise<ApiResponse>;
 
 /** One endpoint of the simulated API, declared once: routing, enforcement and OpenAPI read it. */
-export interface Endpoint {
+export interface Endpoint<Db = unknown> {
   /** Stable id, used in the journal and as the OpenAPI operationId (`Orders_Get`). */
   readonly id: string;
   readonly method: HttpMethod;
   /** Path template with `{param}` segments, in the casing of the real API's documentation. */
   readonly path: string;
-  /** Role required, with inheritance; `null` for endpoints open without a token. */
-  readonly role: Role | null;
+  /**
+   * The permission required (a role, a scope: the profile's vocabulary, inheritance applied),
+   * `null` when any authenticated caller may call it or it is open.
+   */
+  readonly role: string | null;
   /** Whether the endpoint needs a valid token at all (the token endpoint does not). */
   readonly auth: boolean;
   /** The endpoint exchanges credentials for a token: its requests are token requests, not API calls. */
@@ -81,16 +82,17 @@ export interface Endpoint {
   /** Swagger tag and one-line summary. */
   readonly tag: string;
   readonly summary: string;
-  readonly resolve: Resolver;
+  /** Method syntax on purpose: an endpoint of a profile's own data model is still an `Endpoint` to the engine. */
+  resolve(req: ApiRequest, ctx: ResolverContext<Db>): ApiResponse | Promise<ApiResponse>;
 }
 
 /**
  * Declares an endpoint with defaults: `auth: true`, `limit: 'default'`, `issuesToken: false`,
  * and `writes` for every method but GET, unless it says otherwise (a search sent as a POST).
  */
-export function defineEndpoint(
-  e: Omit<Endpoint, 'auth' | 'limit' | 'issuesToken' | 'writes'> & Partial<Pick<Endpoint, 'auth' | 'limit' | 'issuesToken' | 'writes'>>,
-): Endpoint {
+export function defineEndpoint<Db>(
+  e: Omit<Endpoint<Db>, 'auth' | 'limit' | 'issuesToken' | 'writes'> & Partial<Pick<Endpoint<Db>, 'auth' | 'limit' | 'issuesToken' | 'writes'>>,
+): Endpoint<Db> {
   return { auth: true, limit: 'default', issuesToken: false, writes: e.method !== 'GET', ...e };
 }
 

@@ -1,33 +1,35 @@
 import { performance } from 'node:perf_hooks';
 import type { ApiUserRecord, ApiUserRegistry, EnvironmentName } from '../auth/api-users.ts';
-import { grants } from '../profiles/omnium/roles.ts';
+import { refused } from '../auth/scheme.ts';
 import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
-import { type TokenService, type VerifyFailure, type VerifyResult, peekClaims } from '../auth/tokens.ts';
+import type { TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
-import type { Domain } from '../profiles/omnium/domain/index.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import type { Journal, JournalEntry } from '../journal/journal.ts';
 import { type SecretIndex, redactBody, redactPath, redactQuery } from '../journal/redact.ts';
 import { fingerprint } from '../secrets.ts';
 import type { ApiRequest, ApiResponse, Endpoint, ResolverContext, TokenIssuer } from './endpoint.ts';
 import type { EventBus } from './event-bus.ts';
+import type { Profile, ProfileData } from './profile.ts';
 import type { RateLimiter } from '../faults/rate-limit.ts';
 import { type FaultMatcher, type RegisteredFaultRule, retryAfterHeader } from '../faults/rules.ts';
 
 /** One tenant's environment: its own signing key, API users and data, served on its own listener. */
 export interface Runtime {
+  /** The platform it simulates: endpoints, credential scheme, permissions. */
+  readonly profile: Profile;
   readonly tenant: string;
   readonly environment: EnvironmentName;
   readonly users: ApiUserRegistry;
   readonly tokens: TokenService;
-  readonly db: Domain;
+  readonly db: ProfileData;
   readonly clock: Clock;
   readonly journal: Journal;
   readonly secrets: SecretIndex;
   readonly events: EventBus;
   /** Fault rules, shared by every runtime of a server (a rule may name the environment). */
   readonly faults: FaultMatcher;
-  /** Omnium's per-user and per-tenant limits, shared by every runtime of a server. */
+  /** Per-user and per-tenant limits, shared by every runtime of a server. */
   readonly limits: RateLimiter;
   /** Told of every token issued, in clear, so an in-process harness can look for it in logs. Never stored. */
   readonly tokenListeners: Set<(token: string, clientId: string) => void>;
@@ -83,22 +85,6 @@ async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: strin
   }
 }
 
-const WWW_AUTH_MISSING = { 'www-authenticate': 'Bearer' };
-
-function invalidToken(reason: VerifyFailure, expClaim: number | undefined): ApiResponse {
-  const description =
-    reason === 'expired' && expClaim
-      ? `, error_description="The token expired at '${new Date(expClaim * 1000).toUTCString()}'"`
-      : '';
-  return { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token"${description}` } };
-}
-
-function bearerOf(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
-}
-
 /** Creates the token issuer a runtime gives the token endpoint. */
 function tokenIssuer(rt: Runtime): TokenIssuer {
   return {
@@ -116,10 +102,11 @@ function tokenIssuer(rt: Runtime): TokenIssuer {
 const issuers = new WeakMap<Runtime, TokenIssuer>();
 
 /**
- * The whole pipeline of one API request, transport-neutral: verify the bearer token,
- * look the API user up (deactivation and role changes take effect at once), check the
- * role with inheritance, run the resolver with the user's current scope, and prepare the
- * journal entry.
+ * The whole pipeline of one API request, transport-neutral: authenticate by the profile's
+ * scheme (the API user is looked up on every request, so deactivation and role changes
+ * take effect at once), play a matching fault, take a rate-limit slot, check the
+ * permission with the profile's vocabulary, run the resolver with the user's current
+ * scope, and prepare the journal entry.
  */
 export async function handle(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest): Promise<Handled> {
   const startMono = performance.now();
@@ -139,7 +126,7 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
   if (response.journal) Object.assign(entry, response.journal);
   entry.status = response.status;
   if (response.status === 429) entry.retryAfter = response.headers?.['retry-after'] ?? null;
-  if (response.status < 300 && endpoint?.auth) entry.touched = touched(response.body);
+  if (response.status < 300 && endpoint?.auth && rt.profile.touched) entry.touched = rt.profile.touched(response.body);
   return { response, entry, release };
 }
 
@@ -151,10 +138,10 @@ async function authorised(
 ): Promise<{ response: ApiResponse; release: () => void }> {
   // authenticate and most resolvers answer synchronously; awaiting a plain value would still
   // cost a turn of the microtask queue, so only a promise is awaited.
-  const authenticating = authenticate(rt, req, entry);
-  const response = authenticating instanceof Promise ? await authenticating : authenticating;
-  if ('status' in response) return { response, release: NOTHING_TO_RELEASE };
-  const user = response;
+  const authenticating = rt.profile.scheme.authenticate(req.headers, rt, entry);
+  const admission = authenticating instanceof Promise ? await authenticating : authenticating;
+  if (refused(admission)) return { response: admission, release: NOTHING_TO_RELEASE };
+  const user = admission;
   const rule = rt.faults.match({ apiUser: user.clientId, environment: rt.environment, method: req.method, path: req.path, identity: entry });
   const faulted = rule ? await playFault(rt, rule, user.clientId, entry) : undefined;
   if (faulted) return { response: faulted, release: NOTHING_TO_RELEASE };
@@ -165,8 +152,8 @@ async function authorised(
     return { response: { status: 429, headers: { ...limitHeaders, 'retry-after': String(grant.retryAfterSeconds) } }, release: NOTHING_TO_RELEASE };
   }
   try {
-    if (!grants(user.roles, endpoint.role)) {
-      entry.denied = `missing role ${endpoint.role}`;
+    if (!rt.profile.permissions.grants(user.roles, endpoint.role)) {
+      entry.denied = `missing ${rt.profile.permissions.noun} ${endpoint.role}`;
       grant.release();
       return { response: { status: 403 }, release: NOTHING_TO_RELEASE };
     }
@@ -181,51 +168,12 @@ async function authorised(
   }
 }
 
-/** The API user behind the bearer token, or the 401 to answer; synchronous for a token verified before. */
-function authenticate(rt: Runtime, req: InboundRequest, entry: JournalEntry): ApiUserRecord | ApiResponse | Promise<ApiUserRecord | ApiResponse> {
-  const token = bearerOf(req.headers.authorization);
-  if (!token) {
-    entry.denied = req.headers.authorization ? 'malformed Authorization header' : 'no bearer token';
-    return { status: 401, headers: WWW_AUTH_MISSING };
-  }
-  const verifying = rt.tokens.verify(token);
-  return verifying instanceof Promise ? verifying.then((result) => admit(rt, token, result, entry)) : admit(rt, token, verifying, entry);
-}
-
-/** Journals what the token says and looks its API user up. */
-function admit(rt: Runtime, token: string, result: VerifyResult, entry: JournalEntry): ApiUserRecord | ApiResponse {
-  entry.tokenFingerprint = result.print.fingerprint;
-  entry.tokenMasked = result.print.masked;
-  const claims = result.ok ? result.claims : (result.claims ?? peekClaims(token));
-  entry.tokenId = typeof claims?.jti === 'string' ? claims.jti : null;
-  entry.apiUser = typeof claims?.sub === 'string' ? claims.sub : null;
-  if (!result.ok) {
-    entry.tokenExpired = result.reason === 'expired';
-    entry.denied = `token ${result.reason}`;
-    return invalidToken(result.reason, typeof claims?.exp === 'number' ? claims.exp : undefined);
-  }
-  const user = rt.users.get(result.claims.sub);
-  const refusal = refuse(user, result.claims.gen);
-  if (refusal || !user) {
-    entry.denied = refusal ?? 'unknown API user';
-    return invalidToken('claims', undefined);
-  }
-  return user;
-}
-
-function refuse(user: ApiUserRecord | undefined, generation: number): string | null {
-  if (!user) return 'unknown API user';
-  if (!user.active) return 'API user deactivated';
-  if (generation < user.tokenGeneration) return 'token revoked';
-  return null;
-}
-
 /**
  * What a resolver gets besides the request. A class, so a request costs one small object
  * rather than a handful of closures (this is built for every request).
  */
-class RequestContext implements ResolverContext {
-  readonly db: Domain;
+class RequestContext implements ResolverContext<ProfileData> {
+  readonly db: ProfileData;
   readonly scope: Scope;
   readonly clientId: string | null;
   readonly tokens: TokenIssuer;
@@ -275,7 +223,7 @@ function scopeOf(user: ApiUserRecord): Scope {
   return scope;
 }
 
-function context(rt: Runtime, user: ApiUserRecord | null, req: InboundRequest): ResolverContext {
+function context(rt: Runtime, user: ApiUserRecord | null, req: InboundRequest): ResolverContext<ProfileData> {
   return new RequestContext(rt, user, req);
 }
 
@@ -336,40 +284,4 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     retryAfter: null,
     fault: null,
   };
-}
-
-type Fields = Record<string, unknown>;
-
-function addString(set: Set<string>, value: unknown, lower: boolean): void {
-  if (typeof value === 'string' && value) set.add(lower ? value.toLowerCase() : value);
-}
-
-function addStrings(set: Set<string>, values: unknown, lower: boolean): void {
-  if (Array.isArray(values)) for (const v of values as unknown[]) if (typeof v === 'string') set.add(lower ? v.toLowerCase() : v);
-}
-
-// Field by field rather than over lists of names: this runs on every successful response.
-function collect(item: unknown, stores: Set<string>, markets: Set<string>): void {
-  if (typeof item !== 'object' || item === null) return;
-  const o = item as Fields;
-  addString(stores, o.storeId, false);
-  addString(stores, o.warehouseCode, false);
-  addString(markets, o.marketId, true);
-  addString(markets, o.market, true);
-  addStrings(stores, o.storeIds, false);
-  addStrings(markets, o.marketIds, true);
-}
-
-/**
- * The stores and markets of the entities a response carried: the entity itself, the
- * `result` list of a search, and an `order` inside a workflow result. Cheap: no deep walk.
- */
-function touched(body: unknown): { stores: string[]; markets: string[] } | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const stores = new Set<string>();
-  const markets = new Set<string>();
-  const items = Array.isArray(body) ? body : Array.isArray((body as Fields).result) ? ((body as Fields).result as unknown[]) : [body];
-  for (const item of items) collect(item, stores, markets);
-  collect((body as Fields).order, stores, markets);
-  return stores.size || markets.size ? { stores: [...stores], markets: [...markets] } : null;
 }

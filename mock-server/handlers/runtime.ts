@@ -1,23 +1,25 @@
 import { ApiUserRegistry, type EnvironmentName } from '../auth/api-users.ts';
 import { TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
-import { createDomain } from '../profiles/omnium/domain/index.ts';
 import { type RateLimitSettings, RateLimiter } from '../faults/rate-limit.ts';
 import { FaultMatcher } from '../faults/rules.ts';
 import { type JournalOptions, createJournal } from '../journal/journal.ts';
 import { SecretIndex } from '../journal/redact.ts';
 import { createEventBus } from './event-bus.ts';
 import type { Runtime } from './pipeline.ts';
+import type { Profile } from './profile.ts';
 
-/** What every runtime of one mock shares: one clock, journal, secret index, fault rules, rate limits and token listeners. */
-export type SharedRuntimeParts = Pick<Runtime, 'clock' | 'journal' | 'secrets' | 'faults' | 'limits' | 'tokenListeners'>;
+/** What every runtime of one mock shares: the profile, one clock, journal, secret index, fault rules, rate limits and token listeners. */
+export type SharedRuntimeParts = Pick<Runtime, 'profile' | 'clock' | 'journal' | 'secrets' | 'faults' | 'limits' | 'tokenListeners'>;
 
 export interface SharedRuntimeOptions {
+  /** The platform every runtime of the mock simulates. */
+  profile: Profile;
   clock: Clock;
   /** Seed of the fault matcher's randomness (default 1). */
   seed?: number;
   journal?: JournalOptions;
-  /** Omnium's rate limits (omnium-api.md A7), changed or turned off (`false`). */
+  /** The profile's rate limits, changed or turned off (`false`). */
   rateLimits?: Partial<RateLimitSettings> | false;
 }
 
@@ -25,17 +27,19 @@ export interface SharedRuntimeOptions {
  * The parts the runtimes of one mock share, for `createRuntime`.
  *
  * @example
- * const shared = createSharedRuntimeParts({ clock: createManualClock(0) });
+ * const shared = createSharedRuntimeParts({ profile: omnium, clock: createManualClock(0) });
  */
 export function createSharedRuntimeParts(options: SharedRuntimeOptions): SharedRuntimeParts {
-  const { clock } = options;
+  const { clock, profile } = options;
   const now = () => clock.now();
+  const limits = options.rateLimits === false ? { enabled: false } : { ...profile.rateLimits, ...options.rateLimits };
   return {
+    profile,
     clock,
     journal: createJournal(options.journal),
     secrets: new SecretIndex(),
     faults: new FaultMatcher({ seed: options.seed ?? 1, now }),
-    limits: new RateLimiter(options.rateLimits === false ? { enabled: false } : (options.rateLimits ?? {}), now),
+    limits: new RateLimiter(limits, now),
     tokenListeners: new Set(),
   };
 }
@@ -66,9 +70,14 @@ export async function createRuntime(shared: SharedRuntimeParts, options: Runtime
     ...shared,
     tenant,
     environment,
-    users: options.users ?? new ApiUserRegistry(tenant, environment, now),
+    users: options.users ?? createUserRegistry(shared.profile, tenant, environment, now),
     tokens: new TokenService({ tenant, environment, now }),
-    db: await createDomain({ seed: options.seed ?? 1, scale: options.dataScale, now }),
+    db: await shared.profile.createData({ seed: options.seed ?? 1, scale: options.dataScale, now }),
     events: createEventBus(),
   };
+}
+
+/** An environment's API users, in the profile's permission vocabulary and secret shape. */
+export function createUserRegistry(profile: Profile, tenant: string, environment: EnvironmentName, now: () => number): ApiUserRegistry {
+  return new ApiUserRegistry(tenant, environment, now, profile.permissions, profile.newSecret);
 }

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, grants } from '../profiles/omnium/roles.ts';
+import { ROLES, type Role, grants } from '../profiles/omnium/roles.ts';
 import { OMNIUM_ENDPOINTS } from '../profiles/omnium/table.ts';
 import { type MockServer, createMockServer } from '../server.ts';
 import { tokenFor, trustingFetch } from './client.ts';
@@ -153,7 +153,7 @@ describe('role inheritance, every role against every endpoint', () => {
           ...(endpoint.method === 'GET' || endpoint.method === 'HEAD' ? {} : { body: '{}' }),
         });
         await res.arrayBuffer();
-        const expected403 = !grants([role], endpoint.role);
+        const expected403 = !grants([role], endpoint.role as Role | null);
         if ((res.status === 403) !== expected403) mismatches.push(`${role} ${endpoint.method} ${endpoint.path} → ${res.status}`);
       }
     }

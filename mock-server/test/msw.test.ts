@@ -1,6 +1,6 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MSW_CREDENTIALS, createOmniumHandlers } from '../transports/msw.ts';
+import { DEFAULT_MSW_CREDENTIALS, createOmniumHandlers } from '../msw.ts';
 
 const omnium = createOmniumHandlers({ seed: 2, dataScale: 20 });
 const server = setupServer(...omnium.handlers);

@@ -47,7 +47,7 @@ describe('event subscriptions through the admin API', () => {
     const call = trustingFetch(mock.caCertPath!);
     try {
       const token = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
-      const order = mock.runtime().db.orders.all()[0]!;
+      const order = Object.values((mock.snapshot() as { orders: Record<string, { id: string }> }).orders)[0]!;
       const before = receiver.requests.length;
       const res = await call(`${mock.apiUrl}/api/Orders/${order.id}/UpdateStatus`, {
         method: 'POST',

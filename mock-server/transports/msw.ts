@@ -1,27 +1,26 @@
 import { performance } from 'node:perf_hooks';
 import { http, HttpResponse, type HttpHandler } from 'msw';
-import { ApiUserRegistry, type ApiUserSpec, type CreatedApiUser } from '../auth/api-users.ts';
+import type { ApiUserRegistry, ApiUserSpec, CreatedApiUser } from '../auth/api-users.ts';
 import { type Clock, createClock } from '../clock.ts';
-import type { Domain } from '../profiles/omnium/domain/index.ts';
 import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
 import type { RateLimitSettings } from '../faults/rate-limit.ts';
 import type { FaultMatcher } from '../faults/rules.ts';
 import { handle } from '../handlers/pipeline.ts';
-import { createRuntime, createSharedRuntimeParts } from '../handlers/runtime.ts';
-import { OMNIUM_ENDPOINTS } from '../profiles/omnium/table.ts';
+import type { Profile, ProfileData } from '../handlers/profile.ts';
+import { createRuntime, createSharedRuntimeParts, createUserRegistry } from '../handlers/runtime.ts';
 import type { Journal } from '../journal/journal.ts';
 import { parseBody, pathPattern } from './http-parse.ts';
 
-export interface OmniumHandlersOptions {
-  /** Base URL the handlers answer on (default `https://apitest.omnium.no`, the real test host). */
+export interface HandlersOptions {
+  /** Base URL the handlers answer on (default: the profile's, the real test host). */
   baseUrl?: string;
   /** Seed of the generated data (default 1). */
   seed?: number;
   dataScale?: number;
-  /** API users to create (default: one `ApiOwner` with the credentials in `DEFAULT_MSW_CREDENTIALS`). */
+  /** API users to create (default: one with the profile's owner permissions and the credentials in `DEFAULT_MSW_CREDENTIALS`). */
   apiUsers?: readonly ApiUserSpec[];
   clock?: Clock;
-  /** Omnium's rate limits, changed or turned off (`false`). */
+  /** The profile's rate limits, changed or turned off (`false`). */
   rateLimits?: Partial<RateLimitSettings> | false;
 }
 
@@ -31,13 +30,13 @@ export const DEFAULT_MSW_CREDENTIALS = {
   clientSecret: 'golive-msw-secret-0000000000000000',
 } as const;
 
-export interface OmniumHandlers {
+export interface Handlers<Db extends ProfileData = ProfileData> {
   /** Pass to `setupServer(...handlers)`. */
   handlers: HttpHandler[];
   apiUsers: CreatedApiUser[];
   journal: Journal;
   /** The data, once the first request (or `ready`) has created it. */
-  ready: Promise<Domain>;
+  ready: Promise<Db>;
   /** Deactivate, change roles, revoke tokens… as the admin API does. */
   users: ApiUserRegistry;
   /** Fault rules, as the admin API's `/__admin/faults`. */
@@ -63,29 +62,29 @@ function specificity(e: Endpoint): [number, number] {
 }
 
 /**
- * The simulated Omnium API as msw 2 request handlers, built from the same endpoint table
+ * A profile's simulated API as msw 2 request handlers, built from the same endpoint table
  * and pipeline as the HTTP server: for a Node integration's own tests, no network.
  *
  * @example
- * const omnium = createOmniumHandlers();
- * const server = setupServer(...omnium.handlers);
+ * const api = createHandlers(omnium);
+ * const server = setupServer(...api.handlers);
  * server.listen();
  */
-export function createOmniumHandlers(options: OmniumHandlersOptions = {}): OmniumHandlers {
-  const baseUrl = (options.baseUrl ?? 'https://apitest.omnium.no').replace(/\/$/, '');
+export function createHandlers<Db extends ProfileData>(profile: Profile<Db>, options: HandlersOptions = {}): Handlers<Db> {
+  const baseUrl = (options.baseUrl ?? profile.mswBaseUrl).replace(/\/$/, '');
   const clock = options.clock ?? createClock();
-  const shared = createSharedRuntimeParts({ clock, seed: options.seed, rateLimits: options.rateLimits });
+  const shared = createSharedRuntimeParts({ profile, clock, seed: options.seed, rateLimits: options.rateLimits });
   const { journal, secrets, faults } = shared;
   // The users exist at once, so a test can read their credentials before the data is generated.
-  const users = new ApiUserRegistry('acme', 'test', () => clock.now());
-  const specs = options.apiUsers ?? [{ name: 'msw test user', roles: ['ApiOwner'], ...DEFAULT_MSW_CREDENTIALS }];
+  const users = createUserRegistry(profile, 'acme', 'test', () => clock.now());
+  const specs = options.apiUsers ?? [{ name: 'msw test user', roles: profile.permissions.owner, ...DEFAULT_MSW_CREDENTIALS }];
   const apiUsers = specs.map((spec) => users.create(spec));
   for (const u of apiUsers) secrets.add('client-secret', u.clientSecret);
   const runtime = createRuntime(shared, { tenant: 'acme', environment: 'test', seed: options.seed, dataScale: options.dataScale, users });
-  const ready = runtime.then((rt) => rt.db);
+  const ready = runtime.then((rt) => rt.db as Db);
 
   const escapedBase = baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const handlers = [...OMNIUM_ENDPOINTS]
+  const handlers = [...profile.endpoints]
     .sort((a, b) => {
       const [pa, la] = specificity(a);
       const [pb, lb] = specificity(b);

@@ -13,7 +13,7 @@
  * come from the real certify plan, so a renamed phase breaks these tests rather than the
  * checks silently going inconclusive.
  */
-import type { EndpointInfo, JournalEntry } from '../../../mock-server/index.ts';
+import { type EndpointInfo, type JournalEntry, endpointInfo, getProfile } from '../../../mock-server/index.ts';
 import type { Evidence } from '../../../reports/model.ts';
 import type { GoliveConfig } from '../../config/define.ts';
 import { configSchema } from '../../config/schema.ts';
@@ -44,18 +44,27 @@ export function expiresAt(tokenRequest: JournalEntry): number {
   return tokenRequest.issued.exp - WALL_AT_RUN_START / 1000;
 }
 
-/** A few endpoints of the mock's Omnium table (same ids, paths and roles). */
+/** Omnium is the fixture platform of these tests: its endpoint table, without resolvers. */
+const OMNIUM_TABLE = new Map(endpointInfo(getProfile('omnium')).map((e) => [e.id, e]));
+
+function omniumEndpoint(id: string): EndpointInfo {
+  const found = OMNIUM_TABLE.get(id);
+  if (!found) throw new Error(`Omnium has no endpoint ${id}`);
+  return found;
+}
+
+/** A few endpoints of the mock's Omnium table, taken from it (so ids, paths and roles cannot drift). */
 export const ENDPOINTS = {
-  token: { id: 'Token_Post', method: 'POST', path: '/api/Token', role: null, issuesToken: true, writes: false },
-  health: { id: 'Health_Get', method: 'GET', path: '/api/Health', role: null },
-  getOrder: { id: 'Orders_Get', method: 'GET', path: '/api/Orders/{id}', role: 'OrderRead' },
-  searchOrders: { id: 'Orders_Search', method: 'POST', path: '/api/Orders/Search', role: 'OrderRead', writes: false },
-  addOrder: { id: 'Orders_Add', method: 'POST', path: '/api/Orders', role: 'OrderAdmin' },
-  getProduct: { id: 'Products_Get', method: 'GET', path: '/api/Products/{productId}', role: 'ProductRead' },
-  updateInventory: { id: 'Inventory_UpdateMany', method: 'PUT', path: '/api/Inventory/UpdateMany', role: 'InventoryAdmin' },
-  addItemToCart: { id: 'Cart_AddItemToCart', method: 'POST', path: '/api/Cart/AddItemToCart', role: 'CartAdmin' },
-  addCustomer: { id: 'PrivateCustomers_Add', method: 'POST', path: '/api/PrivateCustomers', role: 'CustomerAdmin' },
-} as const satisfies Record<string, EndpointInfo>;
+  token: omniumEndpoint('Token_Post'),
+  health: omniumEndpoint('Health_Get'),
+  getOrder: omniumEndpoint('Orders_Get'),
+  searchOrders: omniumEndpoint('Orders_Search'),
+  addOrder: omniumEndpoint('Orders_Add'),
+  getProduct: omniumEndpoint('Products_Get'),
+  updateInventory: omniumEndpoint('Inventory_UpdateMany'),
+  addItemToCart: omniumEndpoint('Cart_AddItemToCart'),
+  addCustomer: omniumEndpoint('PrivateCustomers_Add'),
+};
 
 /** A complete journal entry: a successful `GET /api/Health` in the test environment, unless told otherwise. */
 export function entry(partial: Partial<JournalEntry> = {}): JournalEntry {
@@ -321,6 +330,7 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
     logs: [],
     secrets: [],
     endpoints: Object.values(ENDPOINTS),
+    permissions: getProfile('omnium').permissions,
     universe: { stores: ['store-bergen', 'store-oslo', 'store-stockholm', 'store-trondheim'], markets: ['DNK', 'NOR', 'SWE'] },
     webhook: null,
     tls: [],

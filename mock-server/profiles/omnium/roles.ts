@@ -3,6 +3,7 @@
  * `ApiOwner` includes every role, `CommerceUser` includes `ApiUser`, `CartAdmin`,
  * `ProductRead` and `CustomerAdmin`, and every `XAdmin` includes its `XRead`.
  */
+import { type Permissions, definePermissions } from '../../auth/permissions.ts';
 
 const RESOURCES = [
   'Order',
@@ -32,11 +33,20 @@ export const ROLES: readonly Role[] = [
   ...RESOURCES.flatMap((r) => [`${r}Read`, `${r}Admin`] as const),
 ];
 
-const ROLE_SET = new Set<string>(ROLES);
+/** Omnium's roles as the engine's permission vocabulary. */
+export const OMNIUM_ROLES: Permissions = definePermissions({
+  noun: 'role',
+  platform: 'Omnium',
+  all: ROLES,
+  owner: ['ApiOwner'],
+  // Every API user can call what ApiUser grants; assigning it is never excess.
+  baseline: ['ApiUser'],
+  includes: (role) => directlyIncluded(role as Role),
+});
 
 /** Whether `name` is one of the roles the mock knows. */
 export function isRole(name: string): name is Role {
-  return ROLE_SET.has(name);
+  return OMNIUM_ROLES.has(name);
 }
 
 /** The roles a role directly includes (one step of the inheritance). */
@@ -47,41 +57,14 @@ function directlyIncluded(role: Role): Role[] {
   return [];
 }
 
-const closure = new Map<Role, ReadonlySet<Role>>(
-  ROLES.map((role) => {
-    const seen = new Set<Role>([role]);
-    const queue = [role];
-    for (let next = queue.pop(); next; next = queue.pop()) {
-      for (const inc of directlyIncluded(next)) {
-        if (!seen.has(inc)) {
-          seen.add(inc);
-          queue.push(inc);
-        }
-      }
-    }
-    return [role, seen];
-  }),
-);
-
 /** Every role `role` grants, itself included. */
-export function expandRole(role: Role): ReadonlySet<Role> {
-  return closure.get(role) ?? new Set([role]);
-}
+export const expandRole = (role: Role): ReadonlySet<Role> => OMNIUM_ROLES.expand(role) as ReadonlySet<Role>;
 
 /** The full set of roles granted by an assignment, inheritance applied. */
-export function effectiveRoles(assigned: readonly Role[]): Set<Role> {
-  const out = new Set<Role>();
-  for (const role of assigned) for (const r of expandRole(role)) out.add(r);
-  return out;
-}
+export const effectiveRoles = (assigned: readonly Role[]): Set<Role> => OMNIUM_ROLES.effective(assigned) as Set<Role>;
 
 /** Whether an assignment grants `required` (a `null` requirement is open to any valid token). */
-export function grants(assigned: readonly Role[], required: Role | null): boolean {
-  if (required === null) return true;
-  // A plain loop: this runs on every request, and `some` would allocate a closure each time.
-  for (const role of assigned) if (expandRole(role).has(required)) return true;
-  return false;
-}
+export const grants = (assigned: readonly Role[], required: Role | null): boolean => OMNIUM_ROLES.grants(assigned, required);
 
 /**
  * The smallest set of roles that grants every one of `required`: drop each role
@@ -89,9 +72,4 @@ export function grants(assigned: readonly Role[], required: Role | null): boolea
  *
  * @example minimalRoles(['OrderRead', 'OrderAdmin', 'InventoryAdmin']) // ['InventoryAdmin', 'OrderAdmin']
  */
-export function minimalRoles(required: Iterable<Role>): Role[] {
-  const needed = [...new Set(required)];
-  return needed
-    .filter((role) => !needed.some((other) => other !== role && expandRole(other).has(role)))
-    .sort();
-}
+export const minimalRoles = (required: Iterable<Role>): Role[] => OMNIUM_ROLES.minimal(required) as Role[];

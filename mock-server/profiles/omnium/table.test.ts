@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { OMNIUM_ENDPOINTS, OMNIUM_ENDPOINT_INFO } from './table.ts';
+import { endpointInfo } from '../../handlers/profile.ts';
+import { omnium } from './index.ts';
+import { OMNIUM_ENDPOINTS } from './table.ts';
 
 describe('the endpoint table', () => {
   it('declares which endpoints change data: every Admin route does, a search sent as a POST does not', () => {
@@ -11,6 +13,6 @@ describe('the endpoint table', () => {
 
   it('declares the one endpoint that exchanges credentials for a token, and tells the checks', () => {
     expect(OMNIUM_ENDPOINTS.filter((e) => e.issuesToken).map((e) => e.id)).toEqual(['Token_Post']);
-    expect(OMNIUM_ENDPOINT_INFO.find((e) => e.id === 'Token_Post')).toMatchObject({ issuesToken: true, writes: false });
+    expect(endpointInfo(omnium).find((e) => e.id === 'Token_Post')).toMatchObject({ issuesToken: true, writes: false });
   });
 });

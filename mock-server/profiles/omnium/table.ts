@@ -1,7 +1,6 @@
-import type { Role } from './roles.ts';
 import { cartEndpoints } from './endpoints/carts.ts';
 import { customerEndpoints } from './endpoints/customers.ts';
-import { type Endpoint, defineEndpoint } from '../../handlers/endpoint.ts';
+import { type Endpoint, defineEndpoint } from './endpoint.ts';
 import { inventoryEndpoints } from './endpoints/inventory.ts';
 import { openApiDocument } from '../../handlers/openapi.ts';
 import { orderEndpoints } from './endpoints/orders.ts';
@@ -40,24 +39,3 @@ const openApiEndpoint = defineEndpoint({
  * OpenAPI document and the least-privilege check all read this table.
  */
 export const OMNIUM_ENDPOINTS: readonly Endpoint[] = [...apiEndpoints, openApiEndpoint];
-
-/** The table without resolvers: what the harness needs to compute least privilege. */
-export interface EndpointInfo {
-  id: string;
-  method: string;
-  path: string;
-  role: Role | null;
-  /** Exchanges credentials for a token. */
-  issuesToken?: boolean;
-  /** Changes data. */
-  writes?: boolean;
-}
-
-export const OMNIUM_ENDPOINT_INFO: readonly EndpointInfo[] = OMNIUM_ENDPOINTS.map(({ id, method, path, role, issuesToken, writes }) => ({
-  id,
-  method,
-  path,
-  role,
-  issuesToken,
-  writes,
-}));

@@ -3,7 +3,7 @@
  * turn it into an order (omnium-api.md A5 Carts, C1). The cart model inherits the order's.
  */
 import { cartSchema, orderSchema, type Cart, type LineItem, type Order } from '../domain/index.ts';
-import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from '../../../handlers/endpoint.ts';
+import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from '../endpoint.ts';
 import { isResponse, queryString, schemaMessage } from './search.ts';
 
 const NOT_FOUND = 'Cart was not found';

@@ -12,7 +12,7 @@ import {
   type PrivateCustomer,
   type Table,
 } from '../domain/index.ts';
-import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from '../../../handlers/endpoint.ts';
+import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from '../endpoint.ts';
 import {
   applyPatch,
   bodyObject,

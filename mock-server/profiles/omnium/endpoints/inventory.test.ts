@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDomain, inventoryKey, type Domain, type InventoryItem } from '../domain/index.ts';
-import type { Endpoint } from '../../../handlers/endpoint.ts';
+import type { Endpoint } from '../endpoint.ts';
 import { inventoryEndpoints } from './inventory.ts';
-import { TEST_NOW, testContext, testRequest } from '../../../handlers/test/context.ts';
+import { TEST_NOW, testContext, testRequest } from '../test/context.ts';
 
 const call = async (id: string, ctx: ReturnType<typeof testContext>, parts: Parameters<typeof testRequest>[2] = {}) => {
   const e = inventoryEndpoints.find((x) => x.id === id) as Endpoint;

@@ -4,7 +4,7 @@
  */
 import type { Scope } from '../../../auth/scope.ts';
 import { inventoryKey, inventorySchema, type Domain, type InventoryItem, type Store } from '../domain/index.ts';
-import { defineEndpoint, reply, type Endpoint } from '../../../handlers/endpoint.ts';
+import { defineEndpoint, reply, type Endpoint } from '../endpoint.ts';
 import {
   MAX_BATCH,
   bodyObject,

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDomain, type Domain, type Order } from '../domain/index.ts';
-import type { Endpoint } from '../../../handlers/endpoint.ts';
+import type { Endpoint } from '../endpoint.ts';
 import { orderEndpoints } from './orders.ts';
-import { TEST_NOW, testContext, testRequest } from '../../../handlers/test/context.ts';
+import { TEST_NOW, testContext, testRequest } from '../test/context.ts';
 
 const endpoint = (id: string): Endpoint => {
   const found = orderEndpoints.find((e) => e.id === id);

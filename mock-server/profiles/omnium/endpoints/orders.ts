@@ -4,7 +4,7 @@
  */
 import type { Scope } from '../../../auth/scope.ts';
 import { DELETED_STATUS, orderSchema, type Domain, type Order } from '../domain/index.ts';
-import { defineEndpoint, reply, type ApiRequest, type ApiResponse, type Endpoint, type ResolverContext } from '../../../handlers/endpoint.ts';
+import { defineEndpoint, reply, type ApiRequest, type ApiResponse, type Endpoint, type ResolverContext } from '../endpoint.ts';
 import {
   MAX_BATCH,
   applyPatch,

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDomain, type Domain, type Product } from '../domain/index.ts';
-import type { Endpoint } from '../../../handlers/endpoint.ts';
+import type { Endpoint } from '../endpoint.ts';
 import { productEndpoints } from './products.ts';
-import { TEST_NOW, testContext, testRequest } from '../../../handlers/test/context.ts';
+import { TEST_NOW, testContext, testRequest } from '../test/context.ts';
 
 const call = async (id: string, ctx: ReturnType<typeof testContext>, parts: Parameters<typeof testRequest>[2] = {}) => {
   const e = productEndpoints.find((x) => x.id === id) as Endpoint;

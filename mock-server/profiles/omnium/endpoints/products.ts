@@ -4,7 +4,7 @@
  */
 import type { Scope } from '../../../auth/scope.ts';
 import { productSchema, type Domain, type Product } from '../domain/index.ts';
-import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from '../../../handlers/endpoint.ts';
+import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from '../endpoint.ts';
 import {
   applyPatch,
   bodyObject,

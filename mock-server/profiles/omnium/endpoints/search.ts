@@ -6,7 +6,7 @@
 import { fieldPath } from '../../../../zod-issues.ts';
 import type { Scope } from '../../../auth/scope.ts';
 import type { Product, Store } from '../domain/index.ts';
-import { reply, type ApiRequest, type ApiResponse } from '../../../handlers/endpoint.ts';
+import { reply, type ApiRequest, type ApiResponse } from '../endpoint.ts';
 
 export const DEFAULT_TAKE = 20;
 export const MAX_TAKE = 100;

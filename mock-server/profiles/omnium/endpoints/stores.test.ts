@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDomain, type Domain, type Market, type Store } from '../domain/index.ts';
-import type { Endpoint } from '../../../handlers/endpoint.ts';
+import type { Endpoint } from '../endpoint.ts';
 import { storeEndpoints } from './stores.ts';
-import { TEST_NOW, testContext, testRequest } from '../../../handlers/test/context.ts';
+import { TEST_NOW, testContext, testRequest } from '../test/context.ts';
 
 const call = async (id: string, ctx: ReturnType<typeof testContext>, parts: Parameters<typeof testRequest>[2] = {}) => {
   const e = storeEndpoints.find((x) => x.id === id) as Endpoint;

@@ -2,7 +2,7 @@
  * `/api/Stores` and `/api/Markets`: the tenant's stores (warehouses included) and markets
  * (omnium-api.md A5 Stores and markets, C1). A store 404 is ProblemDetails (A6).
  */
-import { defineEndpoint, reply, type Endpoint } from '../../../handlers/endpoint.ts';
+import { defineEndpoint, reply, type Endpoint } from '../endpoint.ts';
 import { queryBoolean, queryString, storeInScope } from './search.ts';
 
 const listStores = defineEndpoint({

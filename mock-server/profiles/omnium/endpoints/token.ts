@@ -1,5 +1,5 @@
 import { fingerprint } from '../../../secrets.ts';
-import { type Endpoint, defineEndpoint } from '../../../handlers/endpoint.ts';
+import { type Endpoint, defineEndpoint } from '../endpoint.ts';
 
 function field(source: unknown, name: string): string | undefined {
   if (typeof source !== 'object' || source === null) return undefined;

@@ -2,9 +2,9 @@
  * Test helpers for resolvers: a real `ResolverContext` over a real domain that records
  * the events it is asked to emit, and a request builder.
  */
-import { createScope, type ScopeList } from '../../auth/scope.ts';
-import type { Domain } from '../../profiles/omnium/domain/index.ts';
-import type { DomainEvent } from '../../domain/events.ts';
+import { createScope, type ScopeList } from '../../../auth/scope.ts';
+import type { Domain } from '../domain/index.ts';
+import type { DomainEvent } from '../../../domain/events.ts';
 import type { ApiRequest, HttpMethod, ResolverContext } from '../endpoint.ts';
 
 /** The fixed "now" resolver tests run at. */

@@ -1,0 +1,47 @@
+/**
+ * How a request is authenticated: the seam between the pipeline and a platform's
+ * credentials (passport's `Strategy`, in spirit). A scheme reads the request's headers and
+ * ends in the caller's API user or a refusal; the pipeline around it knows no scheme.
+ * Authorisation (roles, scopes, key permissions) is the profile's `Permissions`, asked
+ * afterwards by the pipeline.
+ */
+import type { JournalEntry } from '../journal/journal.ts';
+import type { ApiUserRecord, ApiUserRegistry } from './api-users.ts';
+import type { TokenService } from './tokens.ts';
+
+/** An unauthenticated request's answer: 401 with the platform's headers and body. */
+export interface Refusal {
+  status: 401;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+export type Admission = ApiUserRecord | Refusal;
+
+/** What a scheme may use of one environment. */
+export interface SchemeParts {
+  readonly users: ApiUserRegistry;
+  readonly tokens: TokenService;
+}
+
+/** The journal fields a scheme fills: who the credential says it is, and why it was refused. */
+export type AuthEntry = Pick<JournalEntry, 'apiUser' | 'tokenId' | 'tokenFingerprint' | 'tokenMasked' | 'tokenExpired' | 'denied'>;
+
+export interface CredentialScheme {
+  /** `bearer-jwt`, `api-key`…: for the OpenAPI document and messages. */
+  readonly name: string;
+  /** The header the credential travels in (lower case). */
+  readonly header: string;
+  /** The caller, or the 401 to answer; synchronous whenever it can be (a token verified before). */
+  authenticate(headers: Readonly<Record<string, string | undefined>>, parts: SchemeParts, entry: AuthEntry): Admission | Promise<Admission>;
+}
+
+/** Whether an admission is a refusal. */
+export const refused = (a: Admission): a is Refusal => 'status' in a;
+
+/** Why an API user may not call, whatever its credential: `null` when it may. */
+export function inactive(user: ApiUserRecord | undefined): string | null {
+  if (!user) return 'unknown API user';
+  if (!user.active) return 'API user deactivated';
+  return null;
+}

@@ -1,0 +1,122 @@
+/**
+ * A platform, as the engine sees it: data plus a few small functions. Everything
+ * platform-specific lives in one folder under `profiles/` and reaches the engine only
+ * through this interface; the pipeline, journal, faults, limits, webhooks, transports,
+ * admin and the harness name no platform.
+ */
+import type { Permissions } from '../auth/permissions.ts';
+import type { CredentialScheme } from '../auth/scheme.ts';
+import type { Scope, ScopeList } from '../auth/scope.ts';
+import type { DomainEvent } from '../domain/events.ts';
+import type { RateLimitSettings } from '../faults/rate-limit.ts';
+import type { Endpoint } from './endpoint.ts';
+
+/** What the engine needs of a profile's data model: back to the seed, and a copy to compare. */
+export interface ProfileData {
+  reset(): Promise<void>;
+  /** Every table, records by key: before and after a webhook delivery, to see what it changed. */
+  snapshot(): object;
+}
+
+export interface DataOptions {
+  seed: number;
+  /** How much to generate (the profile's default when absent). */
+  scale?: number;
+  now: () => number;
+}
+
+/** The values the harness gives an integration, by the key `integration.envNames` renames each one with. */
+export const ENV_NAME_KEYS = [
+  'apiUrl',
+  'clientId',
+  'clientSecret',
+  'tenants',
+  'webhookPort',
+  'webhookPath',
+  'webhookToken',
+  'webhookTlsCert',
+  'webhookTlsKey',
+] as const;
+
+export type EnvNameKey = (typeof ENV_NAME_KEYS)[number];
+
+/** A change to make to the data, and the event it raises. */
+export interface EventSpec {
+  /** The class of object that changes (Omnium: `Order`). */
+  className: string;
+  /** Which object; the first one the API user may see when absent. */
+  objectId?: string;
+  /** The status it moves to. */
+  status: string;
+}
+
+/** How a profile's data changes raise the events webhooks deliver. */
+export interface ProfileEvents<Db> {
+  /** The classes `change` can change. */
+  readonly classNames: readonly string[];
+  /** The change a certify run makes to set off a delivery (Omnium: an order moved to `InProgress`). */
+  readonly sample: EventSpec;
+  /** Makes the change as if through the API and returns the event it raises; throws a `GoliveError` when there is nothing to change. */
+  change(db: Db, spec: EventSpec, scope: Scope, now: number): Promise<Omit<DomainEvent, 'id' | 'timestamp'>> | Omit<DomainEvent, 'id' | 'timestamp'>;
+  /** The records a delivery about `objectId` may rightly change (its own work), as `table key`. */
+  footprint(db: Db, objectId: string): string[];
+  /**
+   * Another object the API user may see that shares no record with `objectId` (what bad-auth
+   * probes are about), as the event fields that name it; `undefined` when there is none.
+   */
+  another(db: Db, objectId: string, stores: ScopeList): Partial<Omit<DomainEvent, 'id' | 'timestamp'>> | undefined;
+}
+
+export interface Profile<Db extends ProfileData = ProfileData> {
+  /** The registry key and `--profile` value: `omnium`. */
+  readonly name: string;
+  /** For people: "Omnium OMS". */
+  readonly title: string;
+  /** Every endpoint, declared once: routing, enforcement, OpenAPI and least privilege read it. */
+  readonly endpoints: readonly Endpoint<Db>[];
+  /** How a request is authenticated. */
+  readonly scheme: CredentialScheme;
+  /** How it is authorised: the vocabulary endpoints' `role` and API users' `roles` are in. */
+  readonly permissions: Permissions;
+  /** One environment's data, seeded. */
+  createData(options: DataOptions): Promise<Db>;
+  /** The variable names an integration is given, by key. */
+  readonly env: Readonly<Record<EnvNameKey, string>>;
+  /** Where deliveries are POSTed by default. */
+  readonly webhookPath: string;
+  /** The base URL the in-process (msw) handlers answer on by default: the real test host. */
+  readonly mswBaseUrl: string;
+  /** How a generated client secret (or key) looks. */
+  newSecret?(): string;
+  /** The platform's rate limits, where they differ from the engine's defaults. */
+  readonly rateLimits?: Partial<RateLimitSettings>;
+  /** Stores and markets of the entities a successful response carried (for the scoping check), when the platform has them. */
+  touched?(body: unknown): { stores: string[]; markets: string[] } | null;
+  /** Every store and market of the data, when the platform scopes API users to them. */
+  universe?(db: Db): { stores: string[]; markets: string[] };
+  /** Data changes that raise webhook events; absent when the platform sends none. */
+  readonly events?: ProfileEvents<Db>;
+}
+
+/** Checks a profile's shape at the type level and hands it back. */
+export function defineProfile<Db extends ProfileData>(profile: Profile<Db>): Profile<Db> {
+  return profile;
+}
+
+/** One endpoint without its resolver: what the harness needs to compute least privilege and tell calls apart. */
+export interface EndpointInfo {
+  id: string;
+  method: string;
+  path: string;
+  role: string | null;
+  /** Needs an authenticated caller. */
+  auth: boolean;
+  /** Exchanges credentials for a token. */
+  issuesToken: boolean;
+  /** Changes data. */
+  writes: boolean;
+}
+
+export function endpointInfo(profile: Profile): EndpointInfo[] {
+  return profile.endpoints.map(({ id, method, path, role, auth, issuesToken, writes }) => ({ id, method, path, role, auth, issuesToken, writes }));
+}

@@ -1,0 +1,70 @@
+/**
+ * Omnium's webhook events: an order's status change raises event 310101
+ * (ApiOrderUpdateStatus), and what a delivery of it may rightly change.
+ */
+import { GoliveError } from '../../../errors.ts';
+import type { Scope, ScopeList } from '../../auth/scope.ts';
+import type { DomainEvent } from '../../domain/events.ts';
+import type { EventSpec, ProfileEvents } from '../../handlers/profile.ts';
+import type { Domain } from './domain/index.ts';
+
+/** The products an order's lines are of (by the SKUs' products). */
+function productsOf(db: Domain, orderId: string): Set<string> {
+  const lines = db.orders.get(orderId)?.orderForm?.lineItems ?? [];
+  return new Set(lines.flatMap((l) => (l.code ? [db.products.get(l.code)?.productId ?? l.code] : [])));
+}
+
+async function change(db: Domain, spec: EventSpec, scope: Scope, now: number): Promise<Omit<DomainEvent, 'id' | 'timestamp'>> {
+  if (spec.className !== 'Order') throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', `className: the mock can change "Order" objects only, not "${spec.className}"`);
+  const order = spec.objectId ? db.orders.get(spec.objectId) : db.orders.all().find((o) => scope.allows(o) && o.status !== spec.status);
+  if (!order) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', spec.objectId ? `no order ${spec.objectId}` : "no order in the API user's scope to change");
+  const previousStatus = order.status;
+  await db.orders.update(order.id, (draft) => {
+    draft.status = spec.status;
+    draft.modified = new Date(now).toISOString();
+  });
+  return {
+    operationId: 310101,
+    message: 'Order status updated',
+    className: 'Order',
+    subClassName: order.orderType,
+    objectId: order.id,
+    objectNumber: order.orderNumber ?? order.id,
+    category: 'Workflow',
+    market: order.marketId,
+    storeId: order.storeId,
+    status: spec.status,
+    previousStatus,
+    isError: false,
+    isRead: false,
+    origin: 'golive admin',
+  };
+}
+
+export const omniumEvents: ProfileEvents<Domain> = {
+  classNames: ['Order'],
+  sample: { className: 'Order', status: 'InProgress' },
+  change,
+  /**
+   * The records the work for an order event may change: the order, the stock of its lines'
+   * SKUs in every warehouse, and their products (whose stock figures follow).
+   */
+  footprint(db, orderId) {
+    const order = db.orders.get(orderId);
+    if (!order) return [`orders ${orderId}`];
+    const skus = (order.orderForm?.lineItems ?? []).flatMap((l) => (l.code ? [l.code] : []));
+    return [
+      `orders ${orderId}`,
+      ...skus.flatMap((sku) => db.inventory.group(sku).map((i) => `inventory ${i.sku}@${i.warehouseCode}`)),
+      ...[...productsOf(db, orderId)].map((id) => `products ${id}`),
+    ];
+  },
+  /** Another order in the user's stores whose products share none with `orderId`'s (the first such, for a repeatable run). */
+  another(db, orderId, stores: ScopeList) {
+    const taken = productsOf(db, orderId);
+    const other = db.orders
+      .all()
+      .find((o) => o.id !== orderId && (stores === '*' || stores.includes(o.storeId ?? '')) && (o.orderForm?.lineItems ?? []).length > 0 && [...productsOf(db, o.id)].every((p) => !taken.has(p)));
+    return other ? { objectId: other.id, storeId: other.storeId, ...(other.orderNumber ? { objectNumber: other.orderNumber } : {}) } : undefined;
+  },
+};
