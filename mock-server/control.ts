@@ -7,7 +7,7 @@ import type { Permissions } from './auth/permissions.ts';
 import type { ScopeList } from './auth/scope.ts';
 import type { Clock } from './clock.ts';
 import type { DomainEvent } from './domain/events.ts';
-import type { FaultMatcher } from './faults/rules.ts';
+import type { FaultRules } from './faults/rules.ts';
 import type { EndpointInfo, EnvNameKey, EventSpec } from './handlers/profile.ts';
 import type { Journal } from './journal/journal.ts';
 import type { BadTlsKind } from './transports/tls.ts';
@@ -23,8 +23,7 @@ export interface TlsConnectionRecord {
   error?: string;
 }
 
-/** Fault rules as the harness and the admin API see them; every injected fault is marked in the journal. */
-export type FaultRules = Pick<FaultMatcher, 'add' | 'remove' | 'list' | 'clear'>;
+export type { FaultRules };
 
 /** Subscriptions, deliveries and their log, as the harness and the admin API see them. */
 export type Webhooks = Pick<WebhookSender, 'deliver' | 'redeliver' | 'event' | 'list' | 'unsubscribe' | 'log' | 'pending' | 'drain' | 'idle'>;

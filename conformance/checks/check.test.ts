@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Check, type Finding, checkContext, defineCheck, firstOf, phaseMissing, requestEvidence, runCheck, secondsAt, within } from './check.ts';
+import { CHECKS } from './index.ts';
 import { ENDPOINTS, PRODUCTION_CLIENT, RUN_START_MONO, context, journal, observations, phaseRecord } from './test/journal.ts';
 
 const rule = (required: boolean, judge: () => Finding): Check =>
@@ -103,12 +104,23 @@ describe('runCheck', () => {
 });
 
 describe('checkContext', () => {
-  it('tells from the config whether there is a webhook endpoint, and from the endpoint table whether the platform issues tokens', () => {
+  it('tells from the config whether there is a webhook endpoint, and from the platform whether it issues tokens and scopes API users', () => {
     const { config } = context({ webhook: true });
     const withoutToken = Object.values(ENDPOINTS).filter((e) => e.id !== 'Token_Post');
 
-    expect(checkContext(config, Object.values(ENDPOINTS)).facts).toEqual({ webhook: true, issuesTokens: true });
-    expect(checkContext({ ...config, webhook: undefined }, withoutToken).facts).toEqual({ webhook: false, issuesTokens: false });
+    expect(checkContext(config, { endpoints: Object.values(ENDPOINTS), scoped: true }).facts).toEqual({ webhook: true, issuesTokens: true, scoped: true });
+    expect(checkContext({ ...config, webhook: undefined }, { endpoints: withoutToken, scoped: false }).facts).toEqual({ webhook: false, issuesTokens: false, scoped: false });
+  });
+
+  it('makes the checks about tokens (and scopes) not-applicable on a platform that has none, and only those', () => {
+    const ctx = context();
+    const noTokens = { ...ctx, facts: { ...ctx.facts, issuesTokens: false, scoped: false } };
+    // No webhook endpoint in this context either: the webhook checks are not-applicable for that.
+    const WEBHOOK_CHECKS = CHECKS.filter((c) => c.id.startsWith('webhooks.')).map((c) => c.id);
+    const notApplicable = CHECKS.filter((c) => runCheck(c, observations(), noTokens).verdict === 'not-applicable').map((c) => c.id);
+
+    expect(notApplicable.sort()).toEqual(['token.cached-and-reused', 'token.proactive-renewal', 'token.renew-once-on-401', 'token.secret-in-body', 'credentials.store-market-scoping', ...WEBHOOK_CHECKS].sort());
+    expect(runCheck(CHECKS.find((c) => c.id === 'token.secret-in-body')!, observations(), noTokens).summary).toMatch(/issues no tokens/);
   });
 });
 

@@ -16,6 +16,8 @@ export interface PlatformFacts {
   webhook: boolean;
   /** The platform has an endpoint that exchanges credentials for a token. */
   issuesTokens: boolean;
+  /** The platform scopes API users to stores and markets. */
+  scoped: boolean;
 }
 
 /** What a check's `appliesTo` may read: the config and the facts drawn from it and the platform. */
@@ -24,17 +26,21 @@ export interface CheckContext {
   facts: PlatformFacts;
 }
 
-/** The context of a run: the facts of `config` and of the platform's endpoint table. */
-export function checkContext(config: GoliveConfig, endpoints: readonly EndpointInfo[]): CheckContext {
-  return { config, facts: { webhook: config.webhook !== undefined, issuesTokens: endpoints.some((e) => e.issuesToken === true) } };
+/** The context of a run: the facts of `config` and of the platform (`MockControl.platform`). */
+export function checkContext(config: GoliveConfig, platform: { endpoints: readonly EndpointInfo[]; scoped: boolean }): CheckContext {
+  return { config, facts: { webhook: config.webhook !== undefined, issuesTokens: platform.endpoints.some((e) => e.issuesToken === true), scoped: platform.scoped } };
 }
+
+/** The `appliesTo` of the checks about tokens: a platform that takes its credential on every request (a static key) issues none. */
+export const exchangesCredentials = ({ facts }: CheckContext): true | string =>
+  facts.issuesTokens || 'The platform takes its credential on every request and issues no tokens, so there is no token to cache, renew or request.';
 
 /** One check of the checklist: a pure rule over the observations. */
 export interface Check {
   /** Exactly the id of `shared/spec/checklist.md`; also this check's file name. */
   readonly id: string;
   readonly title: string;
-  readonly section: 'Credentials' | 'Token handling' | 'Error handling' | 'Webhooks' | 'Beyond the Omnium checklist';
+  readonly section: 'Credentials' | 'Token handling' | 'Error handling' | 'Webhooks' | 'Beyond the checklist';
   readonly required: boolean;
   /**
    * The phases of the certify plan it needs besides `steady` (which always runs, with the

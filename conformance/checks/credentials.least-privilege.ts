@@ -22,7 +22,7 @@ export default defineCheck({
   required: true,
   phases: ['webhooks'],
   remediation:
-    'Assign only the roles (or scopes) the integration needs: a broader one includes the narrower ones (an Omnium Admin role includes its Read role; ApiOwner includes everything and is almost never right for an integration). golive names the minimal set below: assign exactly that (config apiUser.roles).',
+    'Assign only the roles (or scopes) the integration needs: a broader one includes the narrower ones (an Admin role includes its Read role; an owner role that includes everything is almost never right for an integration). golive names the minimal set below: assign exactly that (config apiUser.roles).',
   judge(obs) {
     const calls = obs.journal.filter((e) => e.environment === 'test' && e.apiUser === obs.clients.test && isApiCall(e));
     if (calls.length === 0) return inconclusive('The integration called no API endpoint, so the roles it needs are unknown.');

@@ -6,6 +6,7 @@ export default defineCheck({
   section: 'Credentials',
   required: false,
   phases: ['webhooks'],
+  appliesTo: ({ facts }) => facts.scoped || 'The platform does not scope API users to stores and markets.',
   remediation:
     'Scope the API user to the stores and markets it actually works with (store- and market-specific roles) instead of AllStores / AllMarkets, so a leaked secret exposes as little as possible (config apiUser.stores / apiUser.markets).',
   judge(obs) {

@@ -1,4 +1,4 @@
-import { defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
+import { defineCheck, exchangesCredentials, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
 
 export default defineCheck({
   id: 'token.cached-and-reused',
@@ -6,8 +6,9 @@ export default defineCheck({
   section: 'Token handling',
   required: true,
   phases: [],
+  appliesTo: exchangesCredentials,
   remediation:
-    'Cache the token (in memory) for its lifetime and reuse it for every call; request a new one only shortly before it expires or after a 401. Omnium tokens live 10 days.',
+    'Cache the token (in memory) for its lifetime and reuse it for every call; request a new one only shortly before it expires or after a 401. A token is good for its whole lifetime (often days): there is no reason to ask for one per call.',
   judge(obs) {
     const steady = phase(obs, 'steady');
     if (!steady?.completed) return phaseMissing('steady', steady);

@@ -1,5 +1,5 @@
 import type { JournalEntry } from '../../mock-server/index.ts';
-import { defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
+import { defineCheck, exchangesCredentials, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
 
 const wallSeconds = (e: JournalEntry) => Date.parse(e.time) / 1000;
 
@@ -9,6 +9,7 @@ export default defineCheck({
   section: 'Token handling',
   required: true,
   phases: ['revoked-token', 'short-lived-tokens'],
+  appliesTo: exchangesCredentials,
   remediation:
     'Track the expiry of the token (the JWT exp claim, or expiresIn of the JSON response) and request a new one a little before it (for example at 80 % of its lifetime), instead of waiting for a 401.',
   judge(obs) {

@@ -1,4 +1,4 @@
-import { defineCheck, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
+import { defineCheck, exchangesCredentials, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
 import { sameRequest } from './error-traffic.ts';
 
 export default defineCheck({
@@ -7,6 +7,7 @@ export default defineCheck({
   section: 'Token handling',
   required: true,
   phases: ['revoked-token', 'short-lived-tokens'],
+  appliesTo: exchangesCredentials,
   remediation:
     'When a call answers 401, request a new token once and retry the call once with it; if that also answers 401, stop and alert instead of looping.',
   judge(obs) {

@@ -1,4 +1,4 @@
-import { defineCheck, firstOf, isTokenRequest, requestEvidence } from './check.ts';
+import { defineCheck, exchangesCredentials, firstOf, isTokenRequest, requestEvidence } from './check.ts';
 
 export default defineCheck({
   id: 'token.secret-in-body',
@@ -6,6 +6,7 @@ export default defineCheck({
   section: 'Token handling',
   required: false,
   phases: [],
+  appliesTo: exchangesCredentials,
   remediation:
     'POST the credentials to /api/token as an application/x-www-form-urlencoded body (clientId=…&clientSecret=…), not in the query string, which proxies and servers write to their access logs.',
   judge(obs) {

@@ -21,7 +21,7 @@ export default defineCheck({
       const fallbacks = w.deliveries.filter((r) => r.fallback);
       return {
         verdict: 'fail',
-        summary: `The endpoint answered the TLS handshake in plain HTTP: ${plain.length} delivery attempt(s) to ${w.url} failed with ${plain[0]!.error}. golive sent them again over http:// (${fallbacks.length} time(s)) so the other webhook checks could still run; Omnium would not.`,
+        summary: `The endpoint answered the TLS handshake in plain HTTP: ${plain.length} delivery attempt(s) to ${w.url} failed with ${plain[0]!.error}. golive sent them again over http:// (${fallbacks.length} time(s)) so the other webhook checks could still run; the platform would not.`,
         evidence: firstOf([...plain.slice(0, 2).map((r) => deliveryEvidence(obs, r, 'https:// attempt: the endpoint speaks plain HTTP')), ...fallbacks.slice(0, 2).map((r) => deliveryEvidence(obs, r, 'sent again over http:// by golive only'))], 4),
       };
     }

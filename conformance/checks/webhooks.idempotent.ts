@@ -9,7 +9,7 @@ export default defineCheck({
   phases: ['webhooks'],
   appliesTo: hasWebhookEndpoint,
   remediation:
-    'Omnium delivers at least once: the same event (same id) can arrive again, after a timeout or a retry. Track the ids of processed events (or make the work itself idempotent, e.g. keyed by order id and status) and skip duplicates, still answering 2xx.',
+    'Webhooks are delivered at least once: the same event (same id) can arrive again, after a timeout or a retry. Track the ids of processed events (or make the work itself idempotent, e.g. keyed by order id and status) and skip duplicates, still answering 2xx.',
   judge(obs) {
     const w = webhookPhase(obs);
     if (isFinding(w)) return w;

@@ -23,7 +23,7 @@ describe('webhooks.responds-in-time', () => {
     const finding = judge(w);
     expect(finding.verdict).toBe('fail');
     expect(finding.summary).toBe(
-      '2 of 7 deliveries were not answered within the 10000 ms timeout (p95 10003 ms, max 10003 ms); Omnium counts them as failed and sends them again (1 retry(ies) seen).',
+      '2 of 7 deliveries were not answered within the 10000 ms timeout (p95 10003 ms, max 10003 ms); the platform counts them as failed and sends them again (1 retry(ies) seen).',
     );
     expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'delivery', seq: 8, note: 'sent again after the timeout' }));
   });

@@ -37,7 +37,7 @@ export default defineCheck({
       const sentAgain = w.deliveries.filter((r) => r.kind === 'retry' && late.some((l) => l.eventId === r.eventId && r.attempt === l.attempt + 1 && r.seq > l.seq && r.note === l.note));
       return {
         verdict: 'fail',
-        summary: `${late.length} of ${timed.length} deliveries were not answered within the ${w.timeoutMs} ms timeout (p95 ${p95} ms, max ${max} ms); Omnium counts them as failed and sends them again${sentAgain.length > 0 ? ` (${sentAgain.length} retry(ies) seen)` : ''}.`,
+        summary: `${late.length} of ${timed.length} deliveries were not answered within the ${w.timeoutMs} ms timeout (p95 ${p95} ms, max ${max} ms); the platform counts them as failed and sends them again${sentAgain.length > 0 ? ` (${sentAgain.length} retry(ies) seen)` : ''}.`,
         evidence: [...metrics, ...firstOf([...late.map((r) => deliveryEvidence(obs, r, 'not answered in time')), ...sentAgain.map((r) => deliveryEvidence(obs, r, 'sent again after the timeout'))], 6)],
       };
     }

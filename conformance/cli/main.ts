@@ -13,7 +13,7 @@ const cli = cac('golive');
 
 cli
   .command('serve', 'Run the simulated API until stopped (Ctrl-C stops it cleanly)')
-  .option('--profile <name>', 'omnium (omneo comes later)', { default: 'omnium' })
+  .option('--profile <name>', 'the platform to simulate (omnium; a wrong name lists the known ones)')
   .option('--port <n>', 'port of the test environment (0: chosen by the OS)')
   .option('--admin-port <n>', 'port of the admin API (0: chosen by the OS)')
   .option('--seed <n>', 'seed of the generated data and faults', { default: 1 })
@@ -21,7 +21,7 @@ cli
   .option('--tenants <list>', 'comma-separated tenant ids (default: acme)')
   .option('--no-tls', 'serve plain HTTP instead of HTTPS')
   .option('--scenario <name>', 'run a scenario (a name from `golive scenarios`, or a scenario file) against the demo user')
-  .option('--no-rate-limits', "turn Omnium's per-user rate limits off (load tests of an integration)")
+  .option('--no-rate-limits', "turn the platform's per-user rate limits off (load tests of an integration)")
   .option('--rate-limit-headers', 'add the IETF RateLimit and RateLimit-Policy headers')
   .option('--json', 'print one JSON line with URLs and credentials once ready')
   .action((flags: Flags) => run('serve', flags));

@@ -63,9 +63,9 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const mock = await createMockServer({ stateDir: state, demoUser: false, profile: options.profile ?? config.profile });
   const scanner = createSecretScanner();
   const stopTokenWatch = mock.onTokenIssued((token) => scanner.add({ kind: 'token', value: token }));
-  const context = checkContext(config, mock.platform.endpoints);
+  const context = checkContext(config, mock.platform);
   const checks = selectChecks(options.only);
-  const plan = planFor(certifyPlan(timings, context.facts), options.only ? checks : null);
+  const plan = planFor(certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent }), options.only ? checks : null);
   const progress = options.onProgress ?? (() => {});
   const aborted = abortedBy(options.signal);
   let stopRuns = async (): Promise<void> => {};

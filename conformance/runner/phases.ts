@@ -182,6 +182,9 @@ async function apply(
       mock.patchApiUser(options.clientId, { roles: user.roles.filter((r) => !mock.platform.permissions.expand(r).has(target)) });
       return;
     }
+    case 'withdraw-roles':
+      mock.patchApiUser(options.clientId, { roles: [...mock.platform.permissions.baseline] });
+      return;
     case 'restore-api-user': {
       const { active, roles, stores, markets, tokenLifetimeSeconds } = options.initial ?? {};
       if (roles) mock.patchApiUser(options.clientId, { active, roles, stores, markets, tokenLifetimeSeconds });

@@ -119,12 +119,21 @@ describe('scheduledRole (the role missing-role withdraws)', () => {
 
 describe('certifyPlan', () => {
   it('puts the phases that disturb the integration last, the token phases, the withdrawn role and the deactivation on a fresh instance', () => {
-    const plan = certifyPlan(FULL_TIMINGS, { webhook: true });
+    const event = { className: 'Order', status: 'InProgress' };
+    const plan = certifyPlan(FULL_TIMINGS, { webhook: true, event });
 
     expect(plan.map((p) => p.name).slice(-4)).toEqual(['revoked-token', 'short-lived-tokens', 'missing-role', 'deactivated-user']);
     expect(plan.filter((p) => p.actions.some((a) => a.kind === 'restart-integration')).map((p) => p.name)).toEqual(['revoked-token', 'missing-role', 'deactivated-user']);
     // An event-driven integration gets an event while the role is withdrawn.
-    expect(plan.find((p) => p.name === 'missing-role')!.triggers).toHaveLength(1);
+    expect(plan.find((p) => p.name === 'missing-role')!.triggers).toEqual([event]);
+  });
+
+  it('leaves the token phases out on a platform that issues no tokens, and the trigger out when it sends no events', () => {
+    const plan = certifyPlan(FULL_TIMINGS, { webhook: true, issuesTokens: false, event: null });
+
+    expect(plan.map((p) => p.name)).not.toContain('revoked-token');
+    expect(plan.map((p) => p.name)).not.toContain('short-lived-tokens');
+    expect(plan.find((p) => p.name === 'missing-role')!.triggers).toBeUndefined();
   });
 });
 

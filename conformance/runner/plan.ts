@@ -1,4 +1,4 @@
-import { type ApiUserPatch, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, requestKey } from '../../mock-server/index.ts';
+import { type ApiUserPatch, type EventSpec, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, requestKey } from '../../mock-server/index.ts';
 import { gaveUp } from '../checks/error-traffic.ts';
 
 /**
@@ -15,6 +15,8 @@ export type PhaseAction =
    * that route answers 403.
    */
   | { kind: 'withdraw-used-role' }
+  /** Leaves the API user only the platform's baseline (Omnium: ApiUser): every resource call answers 403. */
+  | { kind: 'withdraw-roles' }
   /**
    * Replaces the integration with a fresh instance and waits until it holds a working token
    * (certify only): what an earlier phase did to it (a cool-down after a 403 or after refused
@@ -64,7 +66,7 @@ export interface PhaseSpec {
   settledWhen?: (view: PhaseView) => boolean;
   actions: readonly PhaseAction[];
   /** Domain events to emit at the phase's start (webhook deliveries follow). */
-  triggers?: readonly { className: 'Order'; objectId?: string; status: string }[];
+  triggers?: readonly EventSpec[];
   /** Recorded with the phase for the checks to read (e.g. `tokenLifetimeSeconds`). */
   params?: Record<string, number>;
   /**
@@ -175,6 +177,10 @@ export const FAST_TIMINGS: Timings = {
 export interface PlanOptions {
   /** The integration has a webhook endpoint (config `webhook`): the webhook phase runs. */
   webhook: boolean;
+  /** The platform exchanges credentials for tokens (default true): the token phases run. */
+  issuesTokens?: boolean;
+  /** The platform's sample change (`MockControl.platform.sampleEvent`): what sets off an event-driven integration's calls. */
+  event?: EventSpec | null;
 }
 
 /** The attempts of one request the mock answers before its fault gives out: more than the checks allow. */
@@ -309,25 +315,30 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'hang' } } },
       ],
     },
-    {
-      name: 'revoked-token',
-      description: `every token revoked; new tokens live ${t.shortTokenSeconds} s`,
-      durationMs: t.revokedMs,
-      actions: [
-        { kind: 'clear-faults' },
-        { kind: 'restart-integration' },
-        { kind: 'patch-api-user', patch: { tokenLifetimeSeconds: t.shortTokenSeconds } },
-        { kind: 'revoke-tokens' },
-      ],
-      params: { tokenLifetimeSeconds: t.shortTokenSeconds },
-    },
-    {
-      name: 'short-lived-tokens',
-      description: `tokens expire after ${t.shortTokenSeconds} s: renewal must come first`,
-      durationMs: t.shortLivedMs,
-      actions: [],
-      params: { tokenLifetimeSeconds: t.shortTokenSeconds },
-    },
+    // Only where credentials are exchanged for tokens: a static key has none to revoke or expire.
+    ...(options.issuesTokens === false
+      ? []
+      : ([
+          {
+            name: 'revoked-token',
+            description: `every token revoked; new tokens live ${t.shortTokenSeconds} s`,
+            durationMs: t.revokedMs,
+            actions: [
+              { kind: 'clear-faults' },
+              { kind: 'restart-integration' },
+              { kind: 'patch-api-user', patch: { tokenLifetimeSeconds: t.shortTokenSeconds } },
+              { kind: 'revoke-tokens' },
+            ],
+            params: { tokenLifetimeSeconds: t.shortTokenSeconds },
+          },
+          {
+            name: 'short-lived-tokens',
+            description: `tokens expire after ${t.shortTokenSeconds} s: renewal must come first`,
+            durationMs: t.shortLivedMs,
+            actions: [],
+            params: { tokenLifetimeSeconds: t.shortTokenSeconds },
+          },
+        ] satisfies PhaseSpec[])),
     {
       name: 'missing-role',
       description: 'a fresh instance runs, then a role it uses on its own schedule is withdrawn: the 403 must not be retried',
@@ -337,7 +348,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       watchAfter: { status: 403, ms: t.forbiddenMs },
       actions: [{ kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'withdraw-used-role' }],
       // An integration that calls some routes only when an event arrives gets one.
-      ...(options.webhook ? { triggers: [{ className: 'Order' as const, status: 'Completed' }] } : {}),
+      ...(options.webhook && options.event ? { triggers: [options.event] } : {}),
       params: { observeWindowMs: t.forbiddenMs },
     },
     {

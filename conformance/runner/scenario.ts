@@ -45,6 +45,7 @@ const actionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('revoke-tokens') }),
   z.strictObject({ kind: z.literal('restore-api-user') }),
   z.strictObject({ kind: z.literal('withdraw-used-role') }),
+  z.strictObject({ kind: z.literal('withdraw-roles') }),
   z.strictObject({ kind: z.literal('add-fault'), rule: ruleSchema }),
   z.strictObject({ kind: z.literal('clear-faults') }),
   z.strictObject({ kind: z.literal('shift-clock'), ms: z.number().int() }),
@@ -59,7 +60,7 @@ const phaseSchema = z.strictObject({
   endWhen: z.strictObject({ requests: z.number().int().positive().optional(), status: z.number().int().optional() }).optional(),
   watchAfter: z.strictObject({ status: z.number().int(), ms: z.number().int().positive() }).optional(),
   actions: z.array(actionSchema),
-  triggers: z.array(z.strictObject({ className: z.literal('Order'), objectId: z.string().optional(), status: z.string() })).optional(),
+  triggers: z.array(z.strictObject({ className: z.string().min(1), objectId: z.string().optional(), status: z.string() })).optional(),
   params: z.record(z.string(), z.number()).optional(),
 });
 

@@ -41,6 +41,12 @@ describe('golive serve', () => {
     expect(result.stderr.trim()).toBe('golive: --port: expected a whole number from 0 to 65535, got "eighty" (GOLIVE_ERR_USAGE)');
   });
 
+  it('names the known profiles when --profile names none of them', async () => {
+    const result = await golive(['serve', '--profile', 'shopify']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('golive: --profile: "shopify" is not a known profile (known: omnium) (GOLIVE_ERR_USAGE)');
+  });
+
   it('rejects an unknown flag instead of ignoring it', async () => {
     const result = await golive(['serve', '--prot', '80']);
     expect(result.code).toBe(2);

@@ -175,7 +175,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   });
   app.post('/__admin/events', async (request, reply) => {
     const { clientId, ...spec } = parse(
-      z.strictObject({ className: z.literal('Order'), objectId: z.string().optional(), status: z.string().min(1), clientId: z.string().optional() }),
+      z.strictObject({ className: z.string().min(1), objectId: z.string().optional(), status: z.string().min(1), clientId: z.string().optional() }),
       request.body,
     );
     const event = await control.emitEvent(spec, clientId ? { clientId } : {});

@@ -32,6 +32,8 @@ export type VerifyResult = (
 ) & { print: TokenPrint };
 
 export interface TokenServiceOptions {
+  /** The platform's name (the profile's), in the issuer and audience: `omnium`. */
+  platform?: string;
   tenant: string;
   environment: EnvironmentName;
   /** Milliseconds since the epoch; the mock's clock. */
@@ -71,8 +73,9 @@ export class TokenService {
   readonly #cacheSize: number;
 
   constructor(readonly options: TokenServiceOptions) {
-    this.issuer = `https://api${options.environment === 'test' ? 'test' : ''}.omnium.golive.local/${options.tenant}`;
-    this.audience = `omnium-api:${options.tenant}:${options.environment}`;
+    const platform = options.platform ?? 'platform';
+    this.issuer = `https://api${options.environment === 'test' ? 'test' : ''}.${platform}.golive.local/${options.tenant}`;
+    this.audience = `${platform}-api:${options.tenant}:${options.environment}`;
     this.#secret = options.secret ?? randomBytes(32);
     this.#now = options.now;
     this.#cacheSize = options.cacheSize ?? 10_000;

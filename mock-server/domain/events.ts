@@ -9,7 +9,8 @@ export interface DomainEvent {
   operationId: number;
   timestamp: string;
   message: string;
-  className: 'Order' | 'Product' | 'PrivateCustomer' | 'BusinessCustomer' | 'Inventory' | 'Cart' | 'Store';
+  /** The class of object that changed (Omnium: `Order`, `Product`…; the profile's `events.classNames`). */
+  className: string;
   subClassName?: string;
   objectId: string;
   objectNumber?: string;

@@ -461,3 +461,6 @@ export class FaultMatcher {
     this.live--;
   }
 }
+
+/** Fault rules as the harness and the admin API see them; every injected fault is marked in the journal. */
+export type FaultRules = Pick<FaultMatcher, 'add' | 'remove' | 'list' | 'clear'>;

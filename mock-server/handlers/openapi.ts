@@ -1,7 +1,7 @@
 import type { Endpoint } from './endpoint.ts';
 
-/** An OpenAPI 3 document generated from the endpoint table; `x-required-role` on each operation. */
-export function openApiDocument(endpoints: readonly Endpoint[]): Record<string, unknown> {
+/** An OpenAPI 3 document generated from a profile's endpoint table; `x-required-role` on each operation. */
+export function openApiDocument(title: string, endpoints: readonly Endpoint[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const e of endpoints) {
     const params = [...e.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
@@ -27,7 +27,7 @@ export function openApiDocument(endpoints: readonly Endpoint[]): Record<string, 
   }
   return {
     openapi: '3.0.3',
-    info: { title: 'Omnium OMS API (golive simulation)', version: '1.0' },
+    info: { title: `${title} API (golive simulation)`, version: '1.0' },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths,
   };

@@ -71,7 +71,7 @@ export async function createRuntime(shared: SharedRuntimeParts, options: Runtime
     tenant,
     environment,
     users: options.users ?? createUserRegistry(shared.profile, tenant, environment, now),
-    tokens: new TokenService({ tenant, environment, now }),
+    tokens: new TokenService({ platform: shared.profile.name, tenant, environment, now }),
     db: await shared.profile.createData({ seed: options.seed ?? 1, scale: options.dataScale, now }),
     events: createEventBus(),
   };

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import type { ApiUserRegistry, ApiUserSpec, CreatedApiUser } from '../auth/api-users.ts';
+import type { FaultRules } from '../faults/rules.ts';
 import { type Clock, createClock } from '../clock.ts';
 import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
 import type { RateLimitSettings } from '../faults/rate-limit.ts';
-import type { FaultMatcher } from '../faults/rules.ts';
 import { handle } from '../handlers/pipeline.ts';
 import type { Profile, ProfileData } from '../handlers/profile.ts';
 import { createRuntime, createSharedRuntimeParts, createUserRegistry } from '../handlers/runtime.ts';
@@ -38,9 +38,9 @@ export interface Handlers<Db extends ProfileData = ProfileData> {
   /** The data, once the first request (or `ready`) has created it. */
   ready: Promise<Db>;
   /** Deactivate, change roles, revoke tokens… as the admin API does. */
-  users: ApiUserRegistry;
+  users: Pick<ApiUserRegistry, 'create' | 'patch' | 'revokeTokens' | 'list'>;
   /** Fault rules, as the admin API's `/__admin/faults`. */
-  faults: FaultMatcher;
+  faults: FaultRules;
 }
 
 function toResponse(response: ApiResponse): HttpResponse<string> {

@@ -347,7 +347,7 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
 export function context(options: { webhook?: boolean } = {}): CheckContext {
   const parsed = configSchema.parse(options.webhook ? { webhook: {} } : {});
   const config: GoliveConfig = { ...parsed, integration: { ...parsed.integration, command: 'node integration.js', cwd: '/integration' }, workspace: '/integration' };
-  return checkContext(config, Object.values(ENDPOINTS));
+  return checkContext(config, { endpoints: Object.values(ENDPOINTS), scoped: true });
 }
 
 /** The journal seq numbers an evidence list names, in order. */

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { GoliveError } from '../../../errors.ts';
-import { type MockServer, createMockServer } from '../../../mock-server/index.ts';
+import { type MockServer, type Profile, PROFILES, createMockServer, getProfile } from '../../../mock-server/index.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
 import { createScenarioController } from '../../runner/scenario-controller.ts';
 import { findScenario } from '../../runner/scenario.ts';
@@ -21,11 +21,15 @@ interface ServeFlags {
   rateLimitHeaders?: boolean;
 }
 
+/** The profile `--profile` names, or a usage error that lists the known ones. */
+function getProfileFlag(name: string | undefined): Profile {
+  if (name === undefined || PROFILES[name]) return getProfile(name);
+  throw new GoliveError('GOLIVE_ERR_USAGE', `--profile: "${name}" is not a known profile (known: ${Object.keys(PROFILES).join(', ')})`);
+}
+
 /** `golive serve`: run the simulated API until Ctrl-C. */
 export default async function serve(flags: ServeFlags): Promise<ExitCode> {
-  if (flags.profile && flags.profile !== 'omnium') {
-    throw new GoliveError('GOLIVE_ERR_USAGE', `--profile: "${flags.profile}" is not available (profiles: omnium)`);
-  }
+  const profile = getProfileFlag(flags.profile);
   const tenants = flags.tenants === undefined ? undefined : String(flags.tenants).split(',').map((t) => t.trim()).filter(Boolean);
   const dataScale = intFlag('--data-scale', flags.dataScale, 1);
   // With --json, stdout carries exactly one line; everything for people goes to stderr.
@@ -45,6 +49,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
     },
   );
   const mock = await createMockServer({
+    profile,
     scenarios,
     ...(flags.rateLimits === false ? { rateLimits: false as const } : flags.rateLimitHeaders ? { rateLimits: { headers: true } } : {}),
     port: intFlag('--port', flags.port, 0, 65535) ?? 0,
@@ -68,7 +73,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
   mockRef = mock;
-  say(`${pc.bold('golive')} simulated Omnium API is up`);
+  say(`${pc.bold('golive')} simulated ${mock.platform.title} API is up`);
   say(`  API (test)        ${mock.environments.test.apiUrl}`);
   say(`  API (production)  ${mock.environments.production.apiUrl}`);
   for (const t of mock.tenants.slice(1)) say(`  tenant ${t.id}: test ${t.environments.test.apiUrl}, production ${t.environments.production.apiUrl}`);

@@ -19,7 +19,7 @@ const apiEndpoints: readonly Endpoint[] = [
   ...storeEndpoints,
 ];
 
-const document = openApiDocument(apiEndpoints);
+const document = openApiDocument('Omnium OMS', apiEndpoints);
 
 /** The OpenAPI document of the simulated API, at the path of the real one. */
 const openApiEndpoint = defineEndpoint({
