@@ -6,12 +6,12 @@ import type { ApiUserPatch, ApiUserSpec, ApiUserView, CreatedApiUser, Environmen
 import type { Permissions } from './auth/permissions.ts';
 import type { ScopeList } from './auth/scope.ts';
 import type { Clock } from './clock.ts';
-import type { DomainEvent } from './domain/events.ts';
+import type { DomainEvent, EventFields } from './domain/events.ts';
 import type { FaultRules } from './faults/rules.ts';
 import type { EndpointInfo, EnvNameKey, EventSpec } from './handlers/profile.ts';
 import type { Journal } from './journal/journal.ts';
 import type { BadTlsKind } from './transports/tls.ts';
-import type { RegisteredSubscription, SubscriptionInput, WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
+import type { RegisteredSubscription, SubscriptionInput, WebhookSender } from './webhooks/index.ts';
 
 /** One connection to a bad-TLS listener: did the handshake complete, did any request follow? */
 export interface TlsConnectionRecord {
@@ -67,8 +67,8 @@ export interface MockControl {
   readonly webhooks: Webhooks;
   /** Adds a subscription; its secrets are masked in the journal and every listing from then on. */
   subscribe(input: SubscriptionInput): RegisteredSubscription;
-  /** Deliveries that failed for good, as Omnium's event 290100. */
-  webhookFailures(): WebhookFailureEvent[];
+  /** Deliveries that failed for good, as the platform logs them (Omnium: event 290100). */
+  webhookFailures(): DomainEvent[];
   createApiUser(spec: ApiUserSpec): Promise<CreatedApiUser>;
   listApiUsers(): ApiUserView[];
   getApiUser(clientId: string): ApiUserView | undefined;
@@ -87,7 +87,7 @@ export interface MockControl {
   /** The records a delivery about `objectId` may rightly change, as `table key` (empty when the platform sends no events). */
   eventFootprint(objectId: string, where?: Where): string[];
   /** Event fields naming another object in `stores` that shares no record with `objectId`, if there is one. */
-  anotherSubject(objectId: string, stores: ScopeList, where?: Where): Partial<Omit<DomainEvent, 'id' | 'timestamp'>> | undefined;
+  anotherSubject(objectId: string, stores: ScopeList, where?: Where): Partial<EventFields> | undefined;
   /** Told of every domain event of every environment. Returns the unsubscribe. */
   onEvent(listener: (event: DomainEvent) => void): () => void;
   /** Connections to the bad-TLS listeners; the requests that followed are in the journal under the listener's name. */

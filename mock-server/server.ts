@@ -10,8 +10,9 @@ import type { MockControl, PlatformFacts, TlsConnectionRecord, Where } from './c
 import type { ApiUserSpec, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
 import { createScope } from './auth/scope.ts';
 import { type Clock, createClock } from './clock.ts';
+import type { DomainEvent } from './domain/events.ts';
 import type { RateLimitSettings } from './faults/rate-limit.ts';
-import { type WebhookFailureEvent, WebhookSender } from './webhooks/index.ts';
+import { WebhookSender, defaultFailureEvent } from './webhooks/index.ts';
 import type { Runtime } from './handlers/pipeline.ts';
 import { type Profile, endpointInfo } from './handlers/profile.ts';
 import { createRuntime, createSharedRuntimeParts } from './handlers/runtime.ts';
@@ -131,19 +132,20 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const profile = typeof options.profile === 'object' ? options.profile : getProfile(options.profile);
   const endpoints = profile.endpoints;
   const shared = createSharedRuntimeParts({ profile, clock, seed: options.seed, journal: options.journal, rateLimits: options.rateLimits });
-  const { journal, secrets, faults, limits, tokenListeners } = shared;
+  const { journal, secrets, faults, tokenListeners } = shared;
   const tenantIds = options.tenants?.length ? [...options.tenants] : ['acme'];
   const tls = options.tls === false ? null : await createTlsMaterial(options.stateDir ?? (await mkdtemp(join(tmpdir(), 'golive-'))));
   const adminToken = options.adminToken ?? `gla_${randomBytes(24).toString('base64url')}`;
   secrets.add('admin-token', adminToken);
-  const webhookFailures: WebhookFailureEvent[] = [];
+  const webhookFailures: DomainEvent[] = [];
+  const failureEvent = profile.events?.failure ?? defaultFailureEvent;
   const webhooks = new WebhookSender({
     clock,
     ...(tls ? { ca: tls.ca.cert } : {}),
     ...(options.webhookAllowHosts ? { allowHosts: options.webhookAllowHosts } : {}),
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
     // Omnium logs a delivery that failed for good as event 290100; so does the mock.
-    onFailure: (event) => webhookFailures.push(event),
+    onFailure: (failure) => webhookFailures.push(failureEvent(failure)),
   });
 
   const runtimes: Runtime[] = [];

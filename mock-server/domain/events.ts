@@ -1,30 +1,40 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * A domain event as Omnium's event subscriptions deliver it (omnium-api.md A8): the event
- * metadata, not the entity. Subscribers fetch the entity with `objectId`.
+ * What a profile's data change raises: the fields the engine reads (routing to subscriptions,
+ * the harness), and whatever else the platform's envelope carries (Omnium: `operationId`,
+ * `message`, `subClassName`…, omnium-api.md A8). A delivery's body is the whole event: the
+ * metadata, not the entity; subscribers fetch the entity with `objectId`.
  */
-export interface DomainEvent {
-  id: string;
-  operationId: number;
-  timestamp: string;
-  message: string;
-  /** The class of object that changed (Omnium: `Order`, `Product`…; the profile's `events.classNames`). */
+export interface EventFields {
+  /** The class of object that changed (Omnium: `Order`; the profile's `events.classNames`). */
   className: string;
-  subClassName?: string;
   objectId: string;
-  objectNumber?: string;
-  category: 'Created' | 'Updated' | 'Workflow' | 'Deleted';
-  market?: string;
-  storeId?: string;
+  /** What subscriptions may filter on, when the platform's events carry it. */
+  category?: string;
   status?: string;
-  previousStatus?: string;
-  isError: boolean;
-  isRead: false;
-  origin?: string;
-  user?: string;
-  userId?: string;
-  tags?: string[];
+  isError?: boolean;
+  storeId?: string;
+  market?: string;
+  /** The rest of the platform's envelope. */
+  [field: string]: unknown;
+}
+
+/** An event as published: its fields, a new id and the time it was raised. */
+export type DomainEvent = EventFields & { id: string; timestamp: string };
+
+/** A delivery that failed for good (after its retries, or at once when not retried): what a profile's failure event is made of. */
+export interface DeliveryFailure {
+  event: DomainEvent;
+  subscription: { id: string; verb: string; url: string };
+  /** Attempts made, the first included. */
+  attempts: number;
+  /** `timeout`, the Node error code, or the status and its reason phrase (`500 Internal Server Error`). */
+  reason: string;
+  /** How long the last attempt took. */
+  latencyMs: number;
+  /** The mock clock's time, in ms. */
+  at: number;
 }
 
 /** A new event id: 20 hex characters, as Omnium's look. */

@@ -1,6 +1,6 @@
 import type { Scope } from '../auth/scope.ts';
 import type { RateLimitClass } from '../faults/rate-limit.ts';
-import type { DomainEvent } from '../domain/events.ts';
+import type { EventFields } from '../domain/events.ts';
 import type { JournalEntry } from '../journal/journal.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -54,7 +54,7 @@ export interface ResolverContext<Db = unknown> {
   /** Current time of the mock's clock. */
   now(): Date;
   /** Publishes a domain event (webhooks, journal). */
-  emit(event: Omit<DomainEvent, 'id' | 'timestamp'>): void;
+  emit(event: EventFields): void;
 }
 
 export type Resolver<Db = unknown> = (req: ApiRequest, ctx: ResolverContext<Db>) => ApiResponse | Promise<ApiResponse>;

@@ -1,10 +1,10 @@
-import { type DomainEvent, newEventId } from '../domain/events.ts';
+import { type DomainEvent, type EventFields, newEventId } from '../domain/events.ts';
 
 type Listener = (event: DomainEvent) => void;
 
 /** Where domain events go: the webhook sender and anyone watching subscribe here. */
 export interface EventBus {
-  emit(event: Omit<DomainEvent, 'id' | 'timestamp'>, now: number): DomainEvent;
+  emit(event: EventFields, now: number): DomainEvent;
   subscribe(listener: Listener): () => void;
 }
 

@@ -4,7 +4,7 @@ import { refused } from '../auth/scheme.ts';
 import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
-import type { DomainEvent } from '../domain/events.ts';
+import type { EventFields } from '../domain/events.ts';
 import type { Journal, JournalEntry } from '../journal/journal.ts';
 import { type SecretIndex, redactBody, redactPath, redactQuery } from '../journal/redact.ts';
 import { fingerprint } from '../secrets.ts';
@@ -193,7 +193,7 @@ class RequestContext implements ResolverContext<ProfileData> {
     return new Date(this.rt.clock.now());
   }
 
-  emit(event: Omit<DomainEvent, 'id' | 'timestamp'>): void {
+  emit(event: EventFields): void {
     const { rt, user, req } = this;
     rt.events.emit({ origin: `${req.method} ${req.path}`, user: user?.name, userId: user?.clientId, ...event }, rt.clock.now());
   }

@@ -7,7 +7,7 @@
 import type { Permissions } from '../auth/permissions.ts';
 import type { CredentialScheme } from '../auth/scheme.ts';
 import type { Scope, ScopeList } from '../auth/scope.ts';
-import type { DomainEvent } from '../domain/events.ts';
+import type { DeliveryFailure, DomainEvent, EventFields } from '../domain/events.ts';
 import type { RateLimitSettings } from '../faults/rate-limit.ts';
 import type { Endpoint } from './endpoint.ts';
 
@@ -57,14 +57,16 @@ export interface ProfileEvents<Db> {
   /** The change a certify run makes to set off a delivery (Omnium: an order moved to `InProgress`). */
   readonly sample: EventSpec;
   /** Makes the change as if through the API and returns the event it raises; throws a `GoliveError` when there is nothing to change. */
-  change(db: Db, spec: EventSpec, scope: Scope, now: number): Promise<Omit<DomainEvent, 'id' | 'timestamp'>> | Omit<DomainEvent, 'id' | 'timestamp'>;
+  change(db: Db, spec: EventSpec, scope: Scope, now: number): Promise<EventFields> | EventFields;
   /** The records a delivery about `objectId` may rightly change (its own work), as `table key`. */
   footprint(db: Db, objectId: string): string[];
   /**
    * Another object the API user may see that shares no record with `objectId` (what bad-auth
    * probes are about), as the event fields that name it; `undefined` when there is none.
    */
-  another(db: Db, objectId: string, stores: ScopeList): Partial<Omit<DomainEvent, 'id' | 'timestamp'>> | undefined;
+  another(db: Db, objectId: string, stores: ScopeList): Partial<EventFields> | undefined;
+  /** How the platform logs a delivery that failed for good (Omnium: event 290100); a plain record when absent. */
+  failure?(f: DeliveryFailure): DomainEvent;
 }
 
 export interface Profile<Db extends ProfileData = ProfileData> {

@@ -1,6 +1,6 @@
 /** The webhook sender: what the rest of the mock server imports from this folder. */
 export { DEFAULT_LOG_SIZE, type DeliveryKind, type DeliveryRecord } from './delivery-log.ts';
-export { WEBHOOK_FAILED_OPERATION_ID, type WebhookFailureEvent } from './failure-events.ts';
+export { defaultFailureEvent, deliveryFailure, failureReason } from './failure.ts';
 export { createHostGuard, type HostGuard } from './hosts.ts';
 export type { Probe } from './probes.ts';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './request.ts';

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { GoliveError } from '../../errors.ts';
-import { it, orderEvent, statuses, TOKEN } from './test/sender.ts';
+import { it, orderEvent, TOKEN } from './test/sender.ts';
 
 describe('filters', () => {
   it('sends only the events a subscription filters for, to each matching subscription once', async ({ sender, receiver }) => {

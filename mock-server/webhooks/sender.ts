@@ -1,10 +1,10 @@
 import { GoliveError } from '../../errors.ts';
 import type { Clock } from '../clock.ts';
-import type { DomainEvent } from '../domain/events.ts';
+import type { DeliveryFailure, DomainEvent } from '../domain/events.ts';
 import { Activity } from './activity.ts';
 import type { AuthHeader } from './auth-header.ts';
 import { type DeliveryKind, DeliveryLog, type DeliveryRecord } from './delivery-log.ts';
-import { failureEvent, type WebhookFailureEvent } from './failure-events.ts';
+import { deliveryFailure } from './failure.ts';
 import { type Probe, probeAuth } from './probes.ts';
 import { type Endpoint, OriginQueues } from './queue.ts';
 import { SubscriptionRegistry, type Target } from './registry.ts';
@@ -36,7 +36,7 @@ export interface WebhookSenderOptions {
   /** Every record, as it is made. */
   onLog?: (record: DeliveryRecord) => void;
   /** Every delivery that failed for good (after its retries, or at once when not retried). */
-  onFailure?: (event: WebhookFailureEvent) => void;
+  onFailure?: (failure: DeliveryFailure) => void;
 }
 
 export interface DeliverOptions {
@@ -103,7 +103,7 @@ export class WebhookSender {
   readonly #queues: OriginQueues;
   readonly #subscriptions: SubscriptionRegistry;
   readonly #activity: Activity;
-  readonly #onFailure: ((event: WebhookFailureEvent) => void) | undefined;
+  readonly #onFailure: ((failure: DeliveryFailure) => void) | undefined;
   #closed = false;
 
   constructor(options: WebhookSenderOptions) {
@@ -304,7 +304,7 @@ export class WebhookSender {
 
   #fail(send: Send, record: DeliveryRecord): void {
     if (!this.#onFailure) return;
-    const failure = failureEvent(send.entry.event, send.target.sub, record, this.#clock.now());
+    const failure = deliveryFailure(send.entry.event, send.target.sub, record, this.#clock.now());
     try {
       this.#onFailure(failure);
     } catch {

@@ -204,7 +204,7 @@ function includesIgnoreCase(list: readonly string[], value: string | undefined):
 export function matches(sub: Subscription, event: DomainEvent): boolean {
   if (sub.errorsOnly && !event.isError) return false;
   if (sub.classNames && !sub.classNames.includes(event.className)) return false;
-  if (sub.categories && !sub.categories.includes(event.category)) return false;
+  if (sub.categories && (event.category === undefined || !sub.categories.includes(event.category))) return false;
   if (sub.statuses && (event.status === undefined || !sub.statuses.includes(event.status))) return false;
   if (sub.stores && !includesIgnoreCase(sub.stores, event.storeId)) return false;
   if (sub.markets && !includesIgnoreCase(sub.markets, event.market)) return false;

@@ -4,9 +4,10 @@
  */
 import { GoliveError } from '../../../errors.ts';
 import type { Scope, ScopeList } from '../../auth/scope.ts';
-import type { DomainEvent } from '../../domain/events.ts';
+import type { EventFields } from '../../domain/events.ts';
 import type { EventSpec, ProfileEvents } from '../../handlers/profile.ts';
 import type { Domain } from './domain/index.ts';
+import { omniumFailureEvent } from './failure-events.ts';
 
 /** The products an order's lines are of (by the SKUs' products). */
 function productsOf(db: Domain, orderId: string): Set<string> {
@@ -14,7 +15,7 @@ function productsOf(db: Domain, orderId: string): Set<string> {
   return new Set(lines.flatMap((l) => (l.code ? [db.products.get(l.code)?.productId ?? l.code] : [])));
 }
 
-async function change(db: Domain, spec: EventSpec, scope: Scope, now: number): Promise<Omit<DomainEvent, 'id' | 'timestamp'>> {
+async function change(db: Domain, spec: EventSpec, scope: Scope, now: number): Promise<EventFields> {
   if (spec.className !== 'Order') throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', `className: the mock can change "Order" objects only, not "${spec.className}"`);
   const order = spec.objectId ? db.orders.get(spec.objectId) : db.orders.all().find((o) => scope.allows(o) && o.status !== spec.status);
   if (!order) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', spec.objectId ? `no order ${spec.objectId}` : "no order in the API user's scope to change");
@@ -43,6 +44,7 @@ async function change(db: Domain, spec: EventSpec, scope: Scope, now: number): P
 
 export const omniumEvents: ProfileEvents<Domain> = {
   classNames: ['Order'],
+  failure: omniumFailureEvent,
   sample: { className: 'Order', status: 'InProgress' },
   change,
   /**

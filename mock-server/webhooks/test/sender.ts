@@ -5,9 +5,8 @@
  */
 import { it as base } from 'vitest';
 import { createManualClock } from '../../clock.ts';
-import type { DomainEvent } from '../../domain/events.ts';
+import type { DeliveryFailure, DomainEvent } from '../../domain/events.ts';
 import type { DeliveryRecord } from '../delivery-log.ts';
-import type { WebhookFailureEvent } from '../failure-events.ts';
 import { createManualScheduler, type ManualScheduler } from '../scheduler.ts';
 import { WebhookSender, type WebhookSenderOptions } from '../sender.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
@@ -46,7 +45,7 @@ export interface SenderFixtures {
   clock: ReturnType<typeof createManualClock>;
   scheduler: ManualScheduler;
   /** What every sender made by `newSender` passed to `onFailure`. */
-  failures: WebhookFailureEvent[];
+  failures: DeliveryFailure[];
   /** Closed after the test, newest first. */
   closers: (() => Promise<void>)[];
   /** A sender on the test's clock and scheduler, reporting to `failures`; `options` override. */

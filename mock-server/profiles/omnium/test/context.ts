@@ -4,13 +4,13 @@
  */
 import { createScope, type ScopeList } from '../../../auth/scope.ts';
 import type { Domain } from '../domain/index.ts';
-import type { DomainEvent } from '../../../domain/events.ts';
+import type { EventFields } from '../../../domain/events.ts';
 import type { ApiRequest, HttpMethod, ResolverContext } from '../endpoint.ts';
 
 /** The fixed "now" resolver tests run at. */
 export const TEST_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 
-export type EmittedEvent = Omit<DomainEvent, 'id' | 'timestamp'>;
+export type EmittedEvent = EventFields;
 
 export interface TestContext extends ResolverContext {
   /** Every event emitted through this context, in order. */
