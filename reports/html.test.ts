@@ -99,7 +99,7 @@ describe('renderHtml', () => {
       ['h3', 'Webhooks'],
       ['h3', 'Error handling'],
       ['h3', 'Credentials'],
-      ['h3', 'Beyond the checklist'],
+      ['h3', 'Beyond the Omnium checklist'],
     ]);
     for (const table of all('section', 'checks').map((s) => s.children[1]!)) {
       expect(table.children[0]!.tag).toBe('thead');

@@ -40,7 +40,7 @@ export interface Check {
   /** Exactly the id of `shared/spec/checklist.md`; also this check's file name. */
   readonly id: string;
   readonly title: string;
-  readonly section: 'Credentials' | 'Token handling' | 'Error handling' | 'Webhooks' | 'Beyond the checklist';
+  readonly section: 'Credentials' | 'Token handling' | 'Error handling' | 'Webhooks' | 'Beyond the Omnium checklist';
   readonly required: boolean;
   /**
    * The phases of the certify plan it needs besides `steady` (which always runs, with the

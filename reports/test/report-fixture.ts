@@ -113,7 +113,7 @@ const checks: CheckResult[] = [
   {
     id: 'tenancy.token-per-tenant',
     title: 'Tokens are cached per tenant',
-    section: 'Beyond the checklist',
+    section: 'Beyond the Omnium checklist',
     required: true,
     verdict: 'not-applicable',
     summary: 'one tenant configured',
