@@ -146,6 +146,9 @@ export const configSchema = z
       ctx.issues.push({ code: 'custom', path: ['profile'], message: `one of ${Object.keys(PROFILES).map((n) => JSON.stringify(n)).join(', ')}`, input: config.profile });
       return z.NEVER;
     }
+    if (config.webhook && !profile.events) {
+      ctx.issues.push({ code: 'custom', path: ['webhook'], message: `no webhook section (${profile.title} sends no events)`, input: config.webhook });
+    }
     const p = profile.permissions;
     const roles = config.apiUser.roles ?? [...p.owner];
     roles.forEach((role, i) => {

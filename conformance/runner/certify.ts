@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { GoliveError } from '../../errors.ts';
 import { type Profile, createMockServer } from '../../mock-server/index.ts';
 import type { Report } from '../../reports/model.ts';
 import { checkContext } from '../checks/index.ts';
@@ -71,6 +72,9 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   let stopRuns = async (): Promise<void> => {};
 
   try {
+    if (config.webhook && !mock.platform.sampleEvent) {
+      throw new GoliveError('GOLIVE_ERR_CONFIG_INVALID', `webhook: ${mock.platform.title} sends no events, so there is nothing to deliver to a webhook endpoint (remove the webhook section)`);
+    }
     const credentials = await prepareCredentials({ config, mock, scanner, stateDir: state, users: [TEST_USER, ...sideRunUsers(SIDE_RUNS)] });
     const testUser = credentials.users.get(TEST_USER.name)!;
     const runs = createRuns({

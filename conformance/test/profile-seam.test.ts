@@ -16,13 +16,13 @@ import { TEST_TIMINGS, verdicts } from './harness.ts';
 
 const POLLER = fileURLToPath(new URL('./fixtures/notes-poller.mjs', import.meta.url));
 
-async function certifyPoller(env: Record<string, string> = {}): Promise<Report> {
+async function certifyPoller(env: Record<string, string> = {}, webhook = false): Promise<Report> {
   const dir = await mkdtemp(join(tmpdir(), 'golive-notes-'));
   await copyFile(POLLER, join(dir, 'poller.mjs'));
   try {
     // The Notes profile is not registered: the config is parsed with the default profile's
     // defaults, then given the Notes roles; certify takes the profile itself.
-    const parsed = configSchema.parse({ integration: { readyWhen: 'ready' }, apiUser: { name: 'Notes Sync to ERP (golive profile test)' } });
+    const parsed = configSchema.parse({ integration: { readyWhen: 'ready' }, apiUser: { name: 'Notes Sync to ERP (golive profile test)' }, ...(webhook ? { webhook: {} } : {}) });
     const config: GoliveConfig = {
       ...parsed,
       profile: 'notes',
@@ -50,6 +50,10 @@ describe('certify on a throwaway profile', () => {
     expect(report.phases.map((p) => p.name)).toContain('missing-role');
     expect(JSON.stringify(report)).not.toMatch(/nk_[A-Za-z0-9_-]{20,}/);
   }, 240_000);
+
+  it('refuses a webhook section for a platform that sends no events, before starting anything', async () => {
+    await expect(certifyPoller({}, true)).rejects.toThrow('webhook: Notes sends no events');
+  });
 
   it('fails errors.no-retry-on-403, and only that check, when the integration repeats a refused request', async () => {
     const report = await certifyPoller({ BREAK: 'retry-403' });
