@@ -18,6 +18,7 @@ const CHECKLIST_ORDER = [
   'token.not-in-url',
   'token.secret-in-body',
   'token.not-logged',
+  'token.not-in-browser',
   'token.tls-verified',
   'errors.backoff-on-429',
   'errors.jitter-on-429',
@@ -46,7 +47,7 @@ describe('the catalog of checks', () => {
   });
 
   it('names only phases of the certify plan as the phases a check needs', () => {
-    const names = new Set(certifyPlan(FULL_TIMINGS, { webhook: true }).map((p) => p.name));
+    const names = new Set(certifyPlan(FULL_TIMINGS, { webhook: true, frontend: true }).map((p) => p.name));
     for (const c of CHECKS) for (const p of c.phases) expect(names.has(p), `${c.id}: ${p}`).toBe(true);
   });
 

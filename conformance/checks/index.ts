@@ -11,6 +11,7 @@ import noRetryOn403 from './errors.no-retry-on-403.ts';
 import cachedAndReused from './token.cached-and-reused.ts';
 import noRetryLoop from './token.no-retry-loop.ts';
 import notInUrl from './token.not-in-url.ts';
+import notInBrowser from './token.not-in-browser.ts';
 import notLogged from './token.not-logged.ts';
 import proactiveRenewal from './token.proactive-renewal.ts';
 import renewOnceOn401 from './token.renew-once-on-401.ts';
@@ -35,6 +36,7 @@ export const CHECKS: readonly Check[] = [
   notInUrl,
   secretInBody,
   notLogged,
+  notInBrowser,
   tlsVerified,
   backoffOn429,
   jitterOn429,

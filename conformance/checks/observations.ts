@@ -1,4 +1,5 @@
 import type { BadTlsKind, DeliveryRecord, EndpointInfo, JournalEntry, Permissions, ScopeList, TlsConnectionRecord } from '../../mock-server/index.ts';
+import type { BrowserObservations } from '../observe/browser.ts';
 
 /** A line of the integration's output, already masked. */
 export interface LogLine {
@@ -60,6 +61,8 @@ export interface Observations {
   tls: readonly TlsConnectionRecord[];
   /** The bad certificates the integration was run against. */
   tlsRuns: readonly BadTlsKind[];
+  /** The front-end pages as a real browser saw them; `null` when the config has none (`frontend.urls`). */
+  browser: BrowserObservations | null;
 }
 
 /** One difference between two states: a record (or a probe's value) added, removed or changed at `field`. */

@@ -104,8 +104,12 @@ const webhook = z
   })
   .transform((w) => ({ ...w, header: w.header ?? (w.auth === 'bearer' ? 'Authorization' : 'X-API-KEY') }));
 
+/** `${WEBHOOK_PORT}` and the like: filled in from the integration's environment when the page is opened. */
+const PLACEHOLDER = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/g;
+
 const frontend = z.strictObject({
-  urls: z.array(z.string().refine(isHttpUrl, { error: 'an http(s) URL' })),
+  /** Pages to open in a browser (token.not-in-browser); `${NAME}` stands for a variable the integration is given. */
+  urls: z.array(z.string().refine((url) => isHttpUrl(url.replace(PLACEHOLDER, '1')), { error: 'an http(s) URL' })).min(1),
 });
 
 const timeouts = z.strictObject({

@@ -11,6 +11,7 @@ import type { GoliveConfig } from '../config/define.ts';
 import { createSecretScanner } from '../observe/secrets.ts';
 import { integrationEnv } from './integration-env.ts';
 import { type InstanceProgress, createRuns } from './integration-runs.ts';
+import { createFrontendPhase } from './frontend-phase.ts';
 import { judge, planFor, selectChecks } from './judge.ts';
 import { OBSERVERS, observe } from './observers.ts';
 import { type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
@@ -66,7 +67,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const stopTokenWatch = mock.onTokenIssued((token) => scanner.add({ kind: 'token', value: token }));
   const context = checkContext(config, mock.platform);
   const checks = selectChecks(options.only);
-  const plan = planFor(certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent }), options.only ? checks : null);
+  const plan = planFor(certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent, frontend: Boolean(config.frontend?.urls.length) }), options.only ? checks : null);
   const progress = options.onProgress ?? (() => {});
   const aborted = abortedBy(options.signal);
   let stopRuns = async (): Promise<void> => {};
@@ -106,6 +107,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           stopped: runs.stopped,
         })
       : null;
+    const frontend = config.frontend?.urls.length ? createFrontendPhase({ urls: config.frontend.urls, testRun, scanner }) : null;
 
     const phases: PhaseRecord[] = [];
     if (!testRun.startError && !testRun.exit && !options.signal?.aborted) {
@@ -113,7 +115,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
         ...(await runPhases(mock, plan, {
           clientId: testUser.clientId,
           stop: runs.stopped,
-          drivers: webhook ? { webhooks: webhook.drive } : {},
+          drivers: { ...(webhook ? { webhooks: webhook.drive } : {}), ...(frontend ? { frontend: frontend.drive } : {}) },
           onPhase: (phase, index, remainingMs) => progress({ kind: 'phase', phase, index, count: plan.length, remainingMs }),
           restart: () => runs.restart(testRun, testUser.clientId),
         })),
@@ -123,7 +125,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     progress({ kind: 'judging' });
     await runs.stopAll();
 
-    const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, runs: runs.all, phases, webhook });
+    const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, runs: runs.all, phases, webhook, frontend });
     const results = judge(checks, obs, context, testRun.startError);
     return buildReport({ config, startedAt, runStartMono, plan, phases, runs: runs.all, checks: results });
   } finally {

@@ -6,6 +6,7 @@ import { scanWorkspace } from '../observe/workspace.ts';
 import { type Run, instancesOf } from './integration-runs.ts';
 import { TEST_USER } from './run-credentials.ts';
 import { PRODUCTION_USER } from './side-runs.ts';
+import type { FrontendPhase } from './frontend-phase.ts';
 import type { WebhookPhase } from './webhook-phase.ts';
 
 /** What a certify run leaves for the observers to read, once every instance of the integration has stopped. */
@@ -20,6 +21,8 @@ export interface RunRecord {
   phases: readonly PhaseRecord[];
   /** The webhook phase; `null` when the config has no webhook endpoint. */
   webhook: WebhookPhase | null;
+  /** The front-end phase; `null` when the config has no front-end pages. */
+  frontend: FrontendPhase | null;
 }
 
 /** Reads one piece of the observations from what the run left. */
@@ -47,6 +50,7 @@ export const OBSERVERS: Observers = {
   webhook: ({ webhook }) => webhook?.observations() ?? null,
   tls: ({ mock }) => mock.tlsConnections(),
   tlsRuns: ({ runs }) => runs.flatMap((r) => (r.environment.startsWith('tls:') ? [r.environment.slice(4) as BadTlsKind] : [])),
+  browser: ({ frontend }) => frontend?.observations() ?? null,
 };
 
 /** Every piece of the observations, each from its observer, in the observers' order. */

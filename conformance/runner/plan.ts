@@ -73,7 +73,7 @@ export interface PhaseSpec {
    * The harness drives this phase itself: the named driver (given to `runPhases`) runs after
    * the actions, and the phase ends when it returns (it keeps to `durationMs` of its own work).
    */
-  drive?: 'webhooks';
+  drive?: 'webhooks' | 'frontend';
 }
 
 /** What a phase's `settledWhen` sees. */
@@ -127,6 +127,8 @@ export interface Timings {
   /** After each webhook step: at least this long, then until the integration has been quiet this long. */
   webhookSettleMs: number;
   webhookQuietMs: number;
+  /** Longest the front-end phase may last (the browser opens every page of `frontend.urls`). */
+  frontendMs: number;
 }
 
 /** Full-length timings: about 115 s of intended waiting. */
@@ -149,6 +151,7 @@ export const FULL_TIMINGS: Timings = {
   webhookMs: 30_000,
   webhookSettleMs: 750,
   webhookQuietMs: 400,
+  frontendMs: 30_000,
 };
 
 /** Shortened timings (`--fast`): for demos, about 75 s (tests use shorter ones still). */
@@ -172,11 +175,14 @@ export const FAST_TIMINGS: Timings = {
   webhookMs: 25_000,
   webhookSettleMs: 750,
   webhookQuietMs: 400,
+  frontendMs: 20_000,
 };
 
 export interface PlanOptions {
   /** The integration has a webhook endpoint (config `webhook`): the webhook phase runs. */
   webhook: boolean;
+  /** Front-end pages are configured (config `frontend.urls`): the front-end phase runs. */
+  frontend?: boolean;
   /** The platform exchanges credentials for tokens (default true): the token phases run. */
   issuesTokens?: boolean;
   /** The platform's sample change (`MockControl.platform.sampleEvent`): what sets off an event-driven integration's calls. */
@@ -254,6 +260,17 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       settledWhen: steadySettled(t.steadyMs),
       actions: [],
     },
+    ...(options.frontend
+      ? [
+          {
+            name: 'frontend',
+            description: 'a real browser opens the front-end pages and looks for the secrets in everything they hold',
+            durationMs: t.frontendMs,
+            actions: [],
+            drive: 'frontend',
+          } satisfies PhaseSpec,
+        ]
+      : []),
     {
       name: 'rate-limit-retry-after',
       description: `one request answered 429 three times with Retry-After: ${t.retryAfterSeconds}`,

@@ -39,6 +39,7 @@ describe('golive certify, end to end', () => {
     'token.not-in-url',
     'token.secret-in-body',
     'token.not-logged',
+    'token.not-in-browser',
     'token.tls-verified',
     'errors.backoff-on-429',
     'errors.jitter-on-429',

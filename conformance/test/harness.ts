@@ -28,6 +28,7 @@ export const TEST_TIMINGS: Timings = {
   webhookMs: 25_000,
   webhookSettleMs: 500,
   webhookQuietMs: 300,
+  frontendMs: 20_000,
 };
 
 export const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));

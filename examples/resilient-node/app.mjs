@@ -5,6 +5,7 @@ import { createApiClient } from './lib/api-client.mjs';
 import { log } from './lib/log.mjs';
 import { createPoller } from './lib/poller.mjs';
 import { loadSettings } from './lib/settings.mjs';
+import { createStorefront } from './lib/storefront.mjs';
 import { AuthPausedError, createTokenProvider } from './lib/token-provider.mjs';
 import { createWebhookServer } from './lib/webhook-server.mjs';
 
@@ -74,7 +75,9 @@ async function processEvent(event, label) {
 }
 
 const webhook =
-  settings.webhook.port === undefined ? null : createWebhookServer(settings, { onEvent: processEvent, signal });
+  settings.webhook.port === undefined
+    ? null
+    : createWebhookServer(settings, { onEvent: processEvent, signal, pages: createStorefront(settings, api, tokens) });
 
 let stopping = false;
 async function stop(signalName) {

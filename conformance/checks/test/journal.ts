@@ -335,6 +335,7 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
     webhook: null,
     tls: [],
     tlsRuns: [],
+    browser: null,
     ...rest,
     apiUser: { name: 'ERP Order Export', roles: ['OrderRead'], stores: '*', markets: '*', ...apiUser },
   };

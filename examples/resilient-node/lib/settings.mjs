@@ -11,6 +11,7 @@ export const BREAK_SWITCHES = [
   'token.not-in-url',
   'token.secret-in-body',
   'token.not-logged',
+  'token.not-in-browser',
   'token.tls-verified',
   'credentials.secret-not-in-source',
   'credentials.test-not-in-production',

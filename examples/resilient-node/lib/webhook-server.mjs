@@ -67,10 +67,11 @@ function answer(response, status, headers = {}) {
 }
 
 /**
- * `onEvent(event)` runs after the answer has been sent, once per event id.
+ * `onEvent(event)` runs after the answer has been sent, once per event id. `pages(request,
+ * response)`, when given, may answer other paths first (the storefront) and returns whether it did.
  * Returns `{ start, close }`; `start()` resolves with the URL once it listens.
  */
-export function createWebhookServer(settings, { onEvent, signal }) {
+export function createWebhookServer(settings, { onEvent, signal, pages }) {
   const { port, path, token, tlsCert, tlsKey } = settings.webhook;
   const { breaks } = settings;
   const seen = createRecentIds();
@@ -78,6 +79,7 @@ export function createWebhookServer(settings, { onEvent, signal }) {
 
   async function handle(request, response) {
     const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    if (pathname !== path && pages && (await pages(request, response))) return;
     if (pathname !== path) return answer(response, 404);
     if (request.method !== 'POST') return answer(response, 405, { Allow: 'POST' });
     if (!breaks.has('webhooks.validates-auth') && !bearerMatches(request.headers.authorization, token)) {
