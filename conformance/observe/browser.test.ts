@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FoundBrowser, findBrowser, inspectPages } from './browser.ts';
+import { freePort } from '../test/harness.ts';
 import { createSecretScanner } from './secrets.ts';
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjbGllbnQtZXJwIiwianRpIjoiYWJjZGVmMTIzNDU2In0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbi0xMjM0NQ';
@@ -39,15 +40,6 @@ fetch('/api/orders?access_token=' + ${JSON.stringify(TOKEN)}, { headers: { autho
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<!doctype html><p>clean shop</p><script>fetch("/api/orders")</script>');
   });
-}
-
-/** A port nothing listens on: one the OS gave, then closed. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 describe('findBrowser', () => {
@@ -129,7 +121,7 @@ describe('inspectPages, in a real Chromium', () => {
   });
 
   it('finds nothing on a page that holds no secret, and reports a page that does not load', async () => {
-    const closed = await closedPort();
+    const closed = await freePort();
     const seen = await inspectPages({ browser, urls: [`${base}/clean`, `http://127.0.0.1:${closed}/shop`], scanner: scanner(), timeoutMs: 10_000 });
 
     expect(seen.sightings).toEqual([]);

@@ -2,10 +2,15 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { CreatedApiUser, MockServer } from '../../mock-server/index.ts';
 import type { Report, Verdict } from '../../reports/model.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import { loadConfig } from '../config/load.ts';
+import { type SecretScanner, createSecretScanner } from '../observe/secrets.ts';
 import { certify } from '../runner/certify.ts';
+import { type IntegrationProcess, startIntegration } from '../runner/process.ts';
 import type { Timings } from '../runner/plan.ts';
 
 /** Shorter still than `--fast`: the phases only need a few polls each. */
@@ -57,4 +62,33 @@ export const withEnv =
 
 export function verdicts(report: Report): Record<string, Verdict> {
   return Object.fromEntries(report.checks.map((c) => [c.id, c.verdict]));
+}
+
+/** A port nothing listens on now: one the OS gave, then closed. */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** An example started as its own process against `mock` as `user`, with the contract's variables and `env` (await `.ready`). */
+export function startExample(example: string, mock: MockServer, user: CreatedApiUser, env: Record<string, string>, scanner: SecretScanner = createSecretScanner()): IntegrationProcess {
+  return startIntegration({
+    command: ['node', 'app.mjs'],
+    cwd: join(EXAMPLES, example),
+    env: {
+      OMNIUM_API_URL: mock.apiUrl,
+      OMNIUM_CLIENT_ID: user.clientId,
+      OMNIUM_CLIENT_SECRET: user.clientSecret,
+      NODE_EXTRA_CA_CERTS: mock.caCertPath!,
+      ...env,
+    },
+    readyWhen: { log: 'ready' },
+    readyTimeoutMs: 15_000,
+    killGraceMs: 2_000,
+    maxOutputBytes: 1 << 20,
+    scanner,
+  });
 }

@@ -4,12 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMockServer } from '../../mock-server/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import { createSecretScanner } from '../observe/secrets.ts';
 import { runPhases } from '../runner/phases.ts';
-import { startIntegration } from '../runner/process.ts';
 import { findScenario, scaleScenario, validateScenario } from '../runner/scenario.ts';
 import { golive } from './cli.ts';
-import { EXAMPLES } from './harness.ts';
+import { startExample } from './harness.ts';
 
 describe('the shipped scenarios', () => {
   it('are valid, and each lives in the file of its name', async () => {
@@ -33,24 +31,11 @@ describe('the shipped scenarios', () => {
     const scenario = scaleScenario((await findScenario(name, SCENARIOS)), 0.05);
     const mock = await createMockServer({ dataScale: 30, demoUser: false, seed: 5 });
     const user = await mock.createApiUser({ name: 'ERP Order Sync', roles: ['OrderRead', 'InventoryRead'], stores: ['oslo-online'], markets: ['nor'] });
-    const app = startIntegration({
-      command: ['node', 'app.mjs'],
-      cwd: join(EXAMPLES, 'resilient-node'),
-      env: {
-        OMNIUM_API_URL: mock.apiUrl,
-        OMNIUM_CLIENT_ID: user.clientId,
-        OMNIUM_CLIENT_SECRET: user.clientSecret,
-        NODE_EXTRA_CA_CERTS: mock.caCertPath!,
-        WEBHOOK_PORT: '0',
-        WEBHOOK_TOKEN: 'whk_scenario-test-token-0000',
-        POLL_INTERVAL_MS: '100',
-        REQUEST_TIMEOUT_MS: '1000',
-      },
-      readyWhen: { log: 'ready' },
-      readyTimeoutMs: 15_000,
-      killGraceMs: 2_000,
-      maxOutputBytes: 1 << 20,
-      scanner: createSecretScanner(),
+    const app = startExample('resilient-node', mock, user, {
+      WEBHOOK_PORT: '0',
+      WEBHOOK_TOKEN: 'whk_scenario-test-token-0000',
+      POLL_INTERVAL_MS: '100',
+      REQUEST_TIMEOUT_MS: '1000',
     });
     try {
       await app.ready;

@@ -1,28 +1,18 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MockServer, createMockServer } from '../../mock-server/index.ts';
 import { findBrowser, inspectPages } from '../observe/browser.ts';
 import { createSecretScanner } from '../observe/secrets.ts';
-import { type IntegrationProcess, startIntegration } from '../runner/process.ts';
-import { EXAMPLES } from './harness.ts';
+import type { IntegrationProcess } from '../runner/process.ts';
+import { freePort, startExample } from './harness.ts';
 
 // The resilient example's storefront in a real Chromium: the page shows orders its backend
 // fetched server-to-server, and holds no secret; with the break switch the token is in it.
 // A screenshot of the page is kept in .test-output/ (not committed) for a person to look at.
 
 const OUTPUT = fileURLToPath(new URL('../../.test-output/', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 describe('the resilient example storefront, in a real browser', () => {
   let mock: MockServer | undefined;
@@ -44,14 +34,11 @@ describe('the resilient example storefront, in a real browser', () => {
     await writeFile(join(dir, 'cert.pem'), tls.cert);
     await writeFile(join(dir, 'key.pem'), tls.key, { mode: 0o600 });
     const port = await freePort();
-    app = startIntegration({
-      command: ['node', 'app.mjs'],
-      cwd: join(EXAMPLES, 'resilient-node'),
-      env: {
-        OMNIUM_API_URL: mock.apiUrl,
-        OMNIUM_CLIENT_ID: user.clientId,
-        OMNIUM_CLIENT_SECRET: user.clientSecret,
-        NODE_EXTRA_CA_CERTS: mock.caCertPath!,
+    app = startExample(
+      'resilient-node',
+      mock,
+      user,
+      {
         WEBHOOK_PORT: String(port),
         WEBHOOK_TOKEN: 'whk_storefront-test-token-0000',
         WEBHOOK_TLS_CERT: join(dir, 'cert.pem'),
@@ -59,12 +46,8 @@ describe('the resilient example storefront, in a real browser', () => {
         POLL_INTERVAL_MS: '500',
         ...(breaks ? { GOLIVE_EXAMPLE_BREAK: breaks } : {}),
       },
-      readyWhen: { log: 'ready' },
-      readyTimeoutMs: 15_000,
-      killGraceMs: 2_000,
-      maxOutputBytes: 1 << 20,
       scanner,
-    });
+    );
     await app.ready;
     const found = await findBrowser();
     if ('problem' in found) throw new Error(`this test needs a browser: ${found.problem}`);
