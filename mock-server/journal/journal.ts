@@ -10,6 +10,12 @@ export interface JournalEntry {
   environment: 'test' | 'production';
   /** Which listener: `api`, or a bad-TLS listener's name. */
   listener: string;
+  /**
+   * How the request came: over TLS, or in plain HTTP. A listener that serves HTTPS answers
+   * plain HTTP on the same port too, so that a client calling `http://` is seen: such a request
+   * is answered 403 with no body and never authorised or resolved.
+   */
+  transport: 'https' | 'http';
   method: string;
   path: string;
   /** Query parameters, secrets masked. */
@@ -40,6 +46,11 @@ export interface JournalEntry {
   touched: { stores: string[]; markets: string[] } | null;
   /** Known secrets (tokens, client secrets, webhook secrets) found in the URL, by kind. */
   secretsInUrl: { kind: SecretKind; where: 'path' | 'query'; param?: string }[];
+  /**
+   * Known secrets a plain-HTTP request to an HTTPS listener carried, so sent in clear: by kind,
+   * and where (the header, or the query parameter, they were in). Empty for every other request.
+   */
+  sentInClear: ClearCredential[];
   /** Request body, secrets masked, cut at the journal's per-entry limit. */
   requestBody: string | null;
   /**
@@ -87,6 +98,14 @@ export function requestKey(r: RequestIdentity): string {
 }
 
 export type SecretKind = 'token' | 'client-secret' | 'webhook-secret' | 'admin-token';
+
+/** A known secret a request carried in clear, and where it was. */
+export interface ClearCredential {
+  kind: SecretKind;
+  where: 'header' | 'path' | 'query' | 'body';
+  /** The header or query parameter's name. */
+  name?: string;
+}
 
 export interface JournalOptions {
   /** Entries kept; the oldest go first. Default 100,000. */
