@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { JournalEntry } from '../../mock-server/index.ts';
+import { type JournalEntry, PLAIN_HTTP_REFUSED } from '../../mock-server/index.ts';
 import { runCheck } from './check.ts';
 import { PRODUCTION_CLIENT, context, journal, observations, requestSeqs } from './test/journal.ts';
 import check from './transport.https-only.ts';
 
 /** What the mock records for a request that came in plain HTTP to the HTTPS port: refused with 403, never resolved. */
 const plain = (e: JournalEntry, sentInClear: JournalEntry['sentInClear']): JournalEntry =>
-  Object.assign(e, { transport: 'http', status: 403, denied: 'plain HTTP to an HTTPS listener', sentInClear, touched: null });
+  Object.assign(e, { transport: 'http', status: 403, denied: PLAIN_HTTP_REFUSED, sentInClear, touched: null });
 
 describe('transport.https-only', () => {
   it('passes when every request of the run came over HTTPS', () => {

@@ -5,7 +5,7 @@ import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
 import type { EventFields } from '../domain/events.ts';
-import type { ClearCredential, Journal, JournalEntry } from '../journal/journal.ts';
+import { type ClearCredential, type Journal, type JournalEntry, PLAIN_HTTP_REFUSED } from '../journal/journal.ts';
 import { type SecretIndex, redactBody, redactPath, redactQuery, secretCandidates } from '../journal/redact.ts';
 import { fingerprint } from '../secrets.ts';
 import type { ApiRequest, ApiResponse, Endpoint, ResolverContext, TokenIssuer } from './endpoint.ts';
@@ -131,9 +131,6 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
   if (response.status < 300 && endpoint?.auth && rt.profile.touched) entry.touched = rt.profile.touched(response.body);
   return { response, entry, release };
 }
-
-/** Why a plain request to a listener that serves HTTPS was refused (the journal's `denied`). */
-export const PLAIN_HTTP_REFUSED = 'plain HTTP to an HTTPS listener';
 
 /**
  * A request that came in plain HTTP to a listener that serves HTTPS: journaled with the known

@@ -97,6 +97,15 @@ export function requestKey(r: RequestIdentity): string {
   return `${r.method.toUpperCase()} ${r.path.toLowerCase()}?${query}#${r.bodyFingerprint ?? ''}`;
 }
 
+/** The journal's `denied` for a plain-HTTP request to a listener that serves HTTPS. */
+export const PLAIN_HTTP_REFUSED = 'plain HTTP to an HTTPS listener';
+
+/**
+ * Whether the mock refused `e` for coming in plain HTTP to its HTTPS port: a 403 that was never
+ * authorised nor resolved, unlike every request of a mock that serves plain HTTP (`--no-tls`).
+ */
+export const refusedAsPlain = (e: Pick<JournalEntry, 'transport' | 'denied'>): boolean => e.transport === 'http' && e.denied === PLAIN_HTTP_REFUSED;
+
 export type SecretKind = 'token' | 'client-secret' | 'webhook-secret' | 'admin-token';
 
 /** A known secret a request carried in clear, and where it was. */

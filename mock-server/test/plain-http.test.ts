@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JournalEntry } from '../journal/journal.ts';
+import { type JournalEntry, refusedAsPlain } from '../journal/journal.ts';
 import { type MockServer, createMockServer } from '../server.ts';
 import { tokenFor, trustingFetch } from './client.ts';
 
@@ -61,6 +61,7 @@ describe('plain HTTP on the port of an HTTPS API', () => {
       sentInClear: [{ kind: 'token', where: 'header', name: 'authorization' }],
     });
     expect(entry.routeId).not.toBeNull();
+    expect(refusedAsPlain(entry)).toBe(true);
     expect(entry.tokenMasked).toMatch(/…/);
     expect(JSON.stringify(entry)).not.toContain(token);
   });
@@ -163,7 +164,9 @@ describe('a mock without TLS', () => {
       expect(server.apiUrl).toMatch(/^http:/);
       const answer = await plain(`${server.apiUrl}/api/Health`);
       expect(answer.status).toBe(200);
-      expect(server.journal.since(0).at(-1)).toMatchObject({ transport: 'http', status: 200, sentInClear: [] });
+      const entry = server.journal.since(0).at(-1)!;
+      expect(entry).toMatchObject({ transport: 'http', status: 200, sentInClear: [] });
+      expect(refusedAsPlain(entry)).toBe(false);
     } finally {
       await server.close();
     }
