@@ -32,7 +32,8 @@ describe('transport.https-only', () => {
     expect(result.summary).toMatch(/^1 request\(s\) went to the API over plain HTTP/);
     expect(result.summary).toContain('the bearer token in the authorization header (1 request)');
     expect(requestSeqs(result.evidence)).toEqual([clear.seq]);
-    expect(result.evidence[0]).toMatchObject({ status: 403, note: 'plain HTTP: the bearer token in the authorization header sent in clear' });
+    expect(result.evidence[0]).toMatchObject({ status: 403, note: `plain HTTP: the bearer token in the authorization header sent in clear (${clear.tokenMasked})` });
+    expect(clear.tokenMasked).toMatch(/…/);
     expect(result.remediation).not.toBe('');
   });
 

@@ -22,6 +22,13 @@ function credentialsSent(plain: readonly JournalEntry[]): string[] {
   return [...counts].map(([words, n]) => `${words} (${n} request${n === 1 ? '' : 's'})`);
 }
 
+/** What one plain request carried: `plain HTTP: the bearer token in the authorization header sent in clear (eyJh…Q2x8)`. */
+function plainNote(e: JournalEntry): string {
+  if (e.sentInClear.length === 0) return 'plain HTTP, no credentials';
+  const credential = e.tokenMasked ? ` (${e.tokenMasked})` : '';
+  return `plain HTTP: ${[...new Set(e.sentInClear.map(credentialWords))].join(', ')} sent in clear${credential}`;
+}
+
 export default defineCheck({
   id: 'transport.https-only',
   title: 'The integration calls the API over HTTPS only',
@@ -40,11 +47,7 @@ export default defineCheck({
       return {
         verdict: 'fail',
         summary: `${plain.length} request(s) went to the API over plain HTTP (http://) instead of HTTPS${sent.length > 0 ? `, sending in clear ${sent.join(', ')}` : ', without credentials'}. golive answered each with 403.`,
-        evidence: firstOf(
-          plain.map((e) =>
-            requestEvidence(obs, e, `plain HTTP${e.sentInClear.length > 0 ? `: ${[...new Set(e.sentInClear.map(credentialWords))].join(', ')} sent in clear` : ', no credentials'}`),
-          ),
-        ),
+        evidence: firstOf(plain.map((e) => requestEvidence(obs, e, plainNote(e)))),
       };
     }
     if (traffic.length === 0) {
