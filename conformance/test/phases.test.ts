@@ -1,7 +1,6 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DomainEvent, type MockServer, createMockServer } from '../../mock-server/index.ts';
-import { tokenFor, trustingFetch } from '../../mock-server/test/client.ts';
+import { plainRequest, plainUrl, tokenFor, trustingFetch } from '../../mock-server/test/client.ts';
 import { runPhases } from '../runner/phases.ts';
 
 let mock: MockServer;
@@ -58,14 +57,7 @@ describe('the phase runner', () => {
       clientId: user.clientId,
       stop: new Promise(() => {}),
     });
-    const status = await new Promise<number | undefined>((resolve, reject) => {
-      const plain = request(`${mock.apiUrl.replace(/^https:/, 'http:')}/api/Stores`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      });
-      plain.on('error', reject);
-      plain.end();
-    });
+    const { status } = await plainRequest(plainUrl(mock.apiUrl, '/api/Stores'), { headers: { authorization: `Bearer ${token}` } });
     expect(status).toBe(403);
     const [record] = await running;
     expect(record!.endMono - record!.startMono).toBeGreaterThanOrEqual(1_500);

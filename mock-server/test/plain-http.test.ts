@@ -1,9 +1,9 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JournalEntry, refusedAsPlain } from '../journal/journal.ts';
 import { type MockServer, createMockServer } from '../server.ts';
-import { tokenFor, trustingFetch } from './client.ts';
+import { plainRequest as plain, plainUrl, tokenFor, trustingFetch } from './client.ts';
 
 let mock: MockServer;
 let call: ReturnType<typeof trustingFetch>;
@@ -18,28 +18,6 @@ afterAll(async () => {
   await mock.close();
 });
 
-/** The API's own URL with `http://` instead of `https://`: the same host and port. */
-const plainUrl = (server: MockServer, path: string) => `${server.apiUrl.replace(/^https:/, 'http:')}${path}`;
-
-interface PlainAnswer {
-  status: number;
-  body: string;
-}
-
-/** One plain-HTTP exchange with node:http (fetch would not be told the port speaks TLS too). */
-function plain(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; agent?: Agent } = {}): Promise<PlainAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
 const lastEntry = (): JournalEntry => mock.journal.since(0).at(-1)!;
 
 describe('plain HTTP on the port of an HTTPS API', () => {
@@ -47,7 +25,7 @@ describe('plain HTTP on the port of an HTTPS API', () => {
     const user = await mock.createApiUser({ name: 'ERP Order Export', roles: ['OrderRead'] });
     const token = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
 
-    const answer = await plain(plainUrl(mock, '/api/Orders/GetOrders?pageSize=2'), { headers: { authorization: `Bearer ${token}` } });
+    const answer = await plain(plainUrl(mock.apiUrl, '/api/Orders/GetOrders?pageSize=2'), { headers: { authorization: `Bearer ${token}` } });
 
     expect(answer).toEqual({ status: 403, body: '' });
     const entry = lastEntry();
@@ -71,7 +49,7 @@ describe('plain HTTP on the port of an HTTPS API', () => {
     const token = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
     const before = await mock.snapshot();
 
-    const answer = await plain(plainUrl(mock, '/api/Inventory/UpdateMany'), {
+    const answer = await plain(plainUrl(mock.apiUrl, '/api/Inventory/UpdateMany'), {
       method: 'PUT',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify([{ sku: 'SKU-1', warehouseCode: 'store-oslo', inventory: 999, reservedInventory: 0 }]),
@@ -87,7 +65,7 @@ describe('plain HTTP on the port of an HTTPS API', () => {
     const issued: string[] = [];
     const stop = mock.onTokenIssued((_token, clientId) => issued.push(clientId));
     try {
-      const answer = await plain(plainUrl(mock, '/api/token?returnAsJson=true'), {
+      const answer = await plain(plainUrl(mock.apiUrl, '/api/token?returnAsJson=true'), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: `clientId=${user.clientId}&clientSecret=${user.clientSecret}`,
@@ -105,7 +83,7 @@ describe('plain HTTP on the port of an HTTPS API', () => {
 
   it('names a secret in the query string of a plain request', async () => {
     const user = await mock.createApiUser({ name: 'ERP Order Export', roles: ['OrderRead'] });
-    await plain(plainUrl(mock, `/api/token?clientId=${user.clientId}&clientSecret=${user.clientSecret}`), { method: 'POST' });
+    await plain(plainUrl(mock.apiUrl, `/api/token?clientId=${user.clientId}&clientSecret=${user.clientSecret}`), { method: 'POST' });
     expect(lastEntry()).toMatchObject({
       transport: 'http',
       apiUser: user.clientId,
@@ -115,14 +93,14 @@ describe('plain HTTP on the port of an HTTPS API', () => {
   });
 
   it('records a plain request without credentials as plain, with none sent in clear', async () => {
-    expect(await plain(plainUrl(mock, '/api/Health'))).toEqual({ status: 403, body: '' });
+    expect(await plain(plainUrl(mock.apiUrl, '/api/Health'))).toEqual({ status: 403, body: '' });
     expect(lastEntry()).toMatchObject({ transport: 'http', apiUser: null, sentInClear: [], status: 403 });
   });
 
   it('answers every request of a kept-alive plain connection', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      const answers = [await plain(plainUrl(mock, '/api/Health'), { agent }), await plain(plainUrl(mock, '/api/Health?again=1'), { agent })];
+      const answers = [await plain(plainUrl(mock.apiUrl, '/api/Health'), { agent }), await plain(plainUrl(mock.apiUrl, '/api/Health?again=1'), { agent })];
       expect(answers.map((a) => a.status)).toEqual([403, 403]);
     } finally {
       agent.destroy();
@@ -148,7 +126,7 @@ describe('closing an API that answers plain HTTP too', () => {
     // Connections are accepted in order: once a later one is answered, the silent one is in.
     const agent = new Agent({ keepAlive: true, keepAliveMsecs: 60_000 });
     try {
-      expect((await plain(plainUrl(server, '/api/Health'), { agent })).status).toBe(403);
+      expect((await plain(plainUrl(server.apiUrl, '/api/Health'), { agent })).status).toBe(403);
       await server.close();
       await closed;
     } finally {
