@@ -18,7 +18,16 @@ export { bearerJwtScheme } from './auth/bearer-jwt.ts';
 export { apiKeyScheme, type ApiKeySchemeOptions } from './auth/api-key.ts';
 export { PROFILES, DEFAULT_PROFILE, getProfile } from './profiles/index.ts';
 export type { Role as OmniumRole } from './profiles/omnium/roles.ts';
-export { type Journal, type JournalEntry, type RequestIdentity, type SecretKind, requestKey } from './journal/journal.ts';
+export {
+  type ClearCredential,
+  type Journal,
+  type JournalEntry,
+  PLAIN_HTTP_REFUSED,
+  type RequestIdentity,
+  type SecretKind,
+  refusedAsPlain,
+  requestKey,
+} from './journal/journal.ts';
 export { createClock, createManualClock, type Clock } from './clock.ts';
 export { type DomainEvent, type EventFields, type DeliveryFailure, forgedCopy } from './domain/events.ts';
 export type { FaultRule, FaultRuleInput, FaultAction, FaultMatch, FaultRuleStatus } from './faults/rules.ts';

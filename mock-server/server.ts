@@ -248,6 +248,8 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
           ...(tls
             ? {
                 tls: tls.server,
+                // A client calling http:// is seen (journaled, refused with 403), not just unable to connect.
+                refusePlainHttp: true,
                 onTls: (event) => {
                   if (presented !== 'valid') tlsLog.push({ listener: `api:${presented}`, mono: performance.now(), ...event });
                 },

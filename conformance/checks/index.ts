@@ -17,6 +17,7 @@ import proactiveRenewal from './token.proactive-renewal.ts';
 import renewOnceOn401 from './token.renew-once-on-401.ts';
 import secretInBody from './token.secret-in-body.ts';
 import tlsVerified from './token.tls-verified.ts';
+import httpsOnly from './transport.https-only.ts';
 import webhooksHttps from './webhooks.https.ts';
 import webhooksIdempotent from './webhooks.idempotent.ts';
 import webhooksRespondsInTime from './webhooks.responds-in-time.ts';
@@ -46,6 +47,7 @@ export const CHECKS: readonly Check[] = [
   webhooksValidatesAuth,
   webhooksIdempotent,
   webhooksRespondsInTime,
+  httpsOnly,
 ];
 
 export { checkContext, runCheck, type Check, type CheckContext, type Finding, type PlatformFacts } from './check.ts';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type ApiUserView, type CreatedApiUser, type JournalEntry, type MockControl } from '../../mock-server/index.ts';
+import { type ApiUserView, type CreatedApiUser, type JournalEntry, type MockControl, refusedAsPlain } from '../../mock-server/index.ts';
 import type { PhaseRecord } from '../checks/observations.ts';
 import type { PhaseAction, PhaseSpec } from './plan.ts';
 
@@ -110,7 +110,8 @@ async function watchPhase(
   let watchUntil = Number.NEGATIVE_INFINITY;
   let wake = () => {};
   const unsubscribe = mock.journal.subscribe((entry) => {
-    if (entry.apiUser !== options.clientId) return;
+    // A call to http:// the mock refused is no answer of the API's: its 403 must not end the missing-role phase.
+    if (entry.apiUser !== options.clientId || refusedAsPlain(entry)) return;
     entries.push(entry);
     const when = phase.endWhen;
     if (when && ((when.requests !== undefined && entries.length >= when.requests) || (when.status !== undefined && entry.status === when.status))) met = true;

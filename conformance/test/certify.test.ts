@@ -49,6 +49,7 @@ describe('golive certify, end to end', () => {
     'webhooks.validates-auth',
     'webhooks.idempotent',
     'webhooks.responds-in-time',
+    'transport.https-only',
   ];
 
   /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DomainEvent, type MockServer, createMockServer } from '../../mock-server/index.ts';
-import { tokenFor, trustingFetch } from '../../mock-server/test/client.ts';
+import { plainRequest, plainUrl, tokenFor, trustingFetch } from '../../mock-server/test/client.ts';
 import { runPhases } from '../runner/phases.ts';
 
 let mock: MockServer;
@@ -48,6 +48,19 @@ describe('the phase runner', () => {
     expect(record!.completed).toBe(true);
     expect(record!.endMono - record!.startMono).toBeGreaterThanOrEqual(500);
     expect(record!.endMono - record!.startMono).toBeLessThan(10_000);
+  });
+
+  it('does not end on the 403 the mock gives a call to http://, which is no answer of the API', async () => {
+    const user = await mock.createApiUser({ name: 'ERP', roles: ['StoreRead'] });
+    const token = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
+    const running = runPhases(mock, [{ name: 'forbidden', description: '', durationMs: 1_500, endWhen: { status: 403 }, actions: [] }], {
+      clientId: user.clientId,
+      stop: new Promise(() => {}),
+    });
+    const { status } = await plainRequest(plainUrl(mock.apiUrl, '/api/Stores'), { headers: { authorization: `Bearer ${token}` } });
+    expect(status).toBe(403);
+    const [record] = await running;
+    expect(record!.endMono - record!.startMono).toBeGreaterThanOrEqual(1_500);
   });
 
   it('emits the domain events of a phase, within the API user\'s stores', async () => {

@@ -5,8 +5,8 @@ import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
 import type { EventFields } from '../domain/events.ts';
-import type { Journal, JournalEntry } from '../journal/journal.ts';
-import { type SecretIndex, redactBody, redactPath, redactQuery } from '../journal/redact.ts';
+import { type ClearCredential, type Journal, type JournalEntry, PLAIN_HTTP_REFUSED } from '../journal/journal.ts';
+import { type SecretIndex, redactBody, redactPath, redactQuery, secretCandidates } from '../journal/redact.ts';
 import { fingerprint } from '../secrets.ts';
 import type { ApiRequest, ApiResponse, Endpoint, ResolverContext, TokenIssuer } from './endpoint.ts';
 import type { EventBus } from './event-bus.ts';
@@ -40,6 +40,8 @@ export interface InboundRequest extends ApiRequest {
   /** The raw body text, for the journal (masked and cut there). */
   readonly rawBody: string | undefined;
   readonly listener: string;
+  /** Whether it came over TLS or in plain HTTP. */
+  readonly transport: 'https' | 'http';
 }
 
 /** The response to send, and the journal entry to complete (status, bytes, latency) and record. */
@@ -128,6 +130,49 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
   if (response.status === 429) entry.retryAfter = response.headers?.['retry-after'] ?? null;
   if (response.status < 300 && endpoint?.auth && rt.profile.touched) entry.touched = rt.profile.touched(response.body);
   return { response, entry, release };
+}
+
+/**
+ * A request that came in plain HTTP to a listener that serves HTTPS: journaled with the known
+ * secrets it carried in clear, and answered 403 with no body. It is never authorised nor
+ * resolved (no data, no fault, no rate-limit slot); the profile's credential scheme only reads
+ * whom its credential names, and a client secret is looked up, so the journal says whose
+ * credentials went out in clear.
+ */
+export async function refusePlain(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest): Promise<Handled> {
+  const entry = startEntry(rt, endpoint, req, performance.now());
+  const scheme = rt.profile.scheme;
+  if (req.headers[scheme.header]) {
+    const authenticating = scheme.authenticate(req.headers, rt, entry);
+    if (authenticating instanceof Promise) await authenticating;
+  }
+  entry.sentInClear = credentialsInClear(rt, req, entry);
+  if (entry.tokenRequest) {
+    const inQuery = entry.sentInClear.some((c) => c.kind === 'client-secret' && c.where === 'query');
+    const inBody = entry.sentInClear.some((c) => c.kind === 'client-secret' && c.where === 'body');
+    entry.credentialsIn = inQuery && inBody ? 'both' : inQuery ? 'query' : inBody ? 'body' : null;
+  }
+  entry.denied = PLAIN_HTTP_REFUSED;
+  entry.status = 403;
+  return { response: { status: 403 }, entry, release: NOTHING_TO_RELEASE };
+}
+
+/** The known secrets a request carries, where they are; the API user a client secret belongs to, when the journal has none yet. */
+function credentialsInClear(rt: Runtime, req: InboundRequest, entry: JournalEntry): ClearCredential[] {
+  const found: ClearCredential[] = entry.secretsInUrl.map((s) => ({ kind: s.kind, where: s.where, ...(s.param ? { name: s.param } : {}) }));
+  const look = (text: string, where: ClearCredential['where'], name?: string) => {
+    for (const candidate of secretCandidates(text)) {
+      const kind = rt.secrets.kindOf(candidate);
+      if (!kind) continue;
+      if (kind === 'client-secret' && !entry.apiUser) entry.apiUser = rt.users.bySecret(candidate)?.clientId ?? null;
+      if (!found.some((c) => c.kind === kind && c.where === where && c.name === name)) found.push({ kind, where, ...(name ? { name } : {}) });
+    }
+  };
+  // Node joins repeated headers, but `set-cookie` stays an array: String() joins it too.
+  for (const [name, value] of Object.entries(req.headers)) if (value) look(String(value), 'header', name);
+  for (const [name, value] of Object.entries(req.query)) look(String(value), 'query', name);
+  if (req.rawBody) look(req.rawBody, 'body');
+  return found;
 }
 
 async function authorised(
@@ -256,6 +301,7 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     tenant: rt.tenant,
     environment: rt.environment,
     listener: req.listener,
+    transport: req.transport,
     method: req.method,
     path: path.path,
     query: query.query,
@@ -273,6 +319,7 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     issued: null,
     touched: null,
     secretsInUrl: path.found.length + query.found.length === 0 ? [] : [...path.found, ...query.found],
+    sentInClear: [],
     requestBody: req.rawBody ? redactBody(req.rawBody, rt.secrets, rt.journal.maxBodyBytes) : null,
     bodyFingerprint: req.rawBody ? fingerprint(req.rawBody) : null,
     requestBytes: req.rawBody ? Buffer.byteLength(req.rawBody) : 0,

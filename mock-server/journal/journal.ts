@@ -10,6 +10,12 @@ export interface JournalEntry {
   environment: 'test' | 'production';
   /** Which listener: `api`, or a bad-TLS listener's name. */
   listener: string;
+  /**
+   * How the request came: over TLS, or in plain HTTP. A listener that serves HTTPS answers
+   * plain HTTP on the same port too, so that a client calling `http://` is seen: such a request
+   * is answered 403 with no body and never authorised or resolved.
+   */
+  transport: 'https' | 'http';
   method: string;
   path: string;
   /** Query parameters, secrets masked. */
@@ -40,6 +46,11 @@ export interface JournalEntry {
   touched: { stores: string[]; markets: string[] } | null;
   /** Known secrets (tokens, client secrets, webhook secrets) found in the URL, by kind. */
   secretsInUrl: { kind: SecretKind; where: 'path' | 'query'; param?: string }[];
+  /**
+   * Known secrets a plain-HTTP request to an HTTPS listener carried, so sent in clear: by kind,
+   * and where (the header, or the query parameter, they were in). Empty for every other request.
+   */
+  sentInClear: ClearCredential[];
   /** Request body, secrets masked, cut at the journal's per-entry limit. */
   requestBody: string | null;
   /**
@@ -86,7 +97,24 @@ export function requestKey(r: RequestIdentity): string {
   return `${r.method.toUpperCase()} ${r.path.toLowerCase()}?${query}#${r.bodyFingerprint ?? ''}`;
 }
 
+/** The journal's `denied` for a plain-HTTP request to a listener that serves HTTPS. */
+export const PLAIN_HTTP_REFUSED = 'plain HTTP to an HTTPS listener';
+
+/**
+ * Whether the mock refused `e` for coming in plain HTTP to its HTTPS port: a 403 that was never
+ * authorised nor resolved, unlike every request of a mock that serves plain HTTP (`--no-tls`).
+ */
+export const refusedAsPlain = (e: Pick<JournalEntry, 'transport' | 'denied'>): boolean => e.transport === 'http' && e.denied === PLAIN_HTTP_REFUSED;
+
 export type SecretKind = 'token' | 'client-secret' | 'webhook-secret' | 'admin-token';
+
+/** A known secret a request carried in clear, and where it was. */
+export interface ClearCredential {
+  kind: SecretKind;
+  where: 'header' | 'path' | 'query' | 'body';
+  /** The header or query parameter's name. */
+  name?: string;
+}
 
 export interface JournalOptions {
   /** Entries kept; the oldest go first. Default 100,000. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mask } from '../secrets.ts';
-import { SecretIndex, redactBody, redactPath, redactQuery } from './redact.ts';
+import { SecretIndex, redactBody, redactPath, redactQuery, secretCandidates } from './redact.ts';
 
 const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhYmMiLCJleHAiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg';
 const secret = '0123456789abcdef0123456789abcdef-fedcba9876543210fedcba9876543210';
@@ -23,6 +23,16 @@ describe('redaction', () => {
     expect(JSON.stringify(query)).not.toContain(secret);
     expect(JSON.stringify(query)).not.toContain(jwt);
     expect(query.page).toBe('2');
+  });
+
+  it('offers the secrets of a form body, a JSON body and a header to the index', () => {
+    const index = new SecretIndex();
+    index.add('client-secret', secret);
+    const kinds = (text: string) => [...secretCandidates(text)].flatMap((c) => index.kindOf(c) ?? []);
+    expect(kinds(`clientId=erp&clientSecret=${secret}`)).toEqual(['client-secret']);
+    expect(kinds(JSON.stringify({ clientSecret: secret }))).toEqual(['client-secret']);
+    expect(kinds(`Bearer ${jwt}`)).toContain('token');
+    expect(kinds('clientId=erp&page=2&note=nothing-secret-here-at-all')).toEqual([]);
   });
 
   it('masks a value by its parameter name even when the secret is unknown', () => {

@@ -104,6 +104,20 @@ export function redactPath(path: string, index: SecretIndex): { path: string; fo
   return { path: masked, found };
 }
 
+/**
+ * The runs of `text` that could be a secret, for `SecretIndex.kindOf`: every JWT, every run
+ * of the characters secrets are made of, and the value after each `=` in such a run (a form
+ * field `clientSecret=…`, a header `key=…`). Read, never kept.
+ */
+export function* secretCandidates(text: string): Generator<string> {
+  yield* text.match(JWT) ?? [];
+  for (const run of text.match(CANDIDATE) ?? []) {
+    yield run;
+    if (!run.includes('=')) continue;
+    for (const piece of run.split('=')) if (piece.length >= MIN_SECRET_LENGTH) yield piece;
+  }
+}
+
 /** A body for the journal: secrets masked, cut at `max` characters. */
 export function redactBody(body: string, index: SecretIndex, max: number): string {
   const cut = body.length > max ? `${body.slice(0, max)}…[${body.length - max} more]` : body;

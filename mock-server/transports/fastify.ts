@@ -1,8 +1,9 @@
-import type { Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as NetServer, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
-import { type Handled, type InboundRequest, type Runtime, handle } from '../handlers/pipeline.ts';
+import { type Handled, type InboundRequest, type Runtime, handle, refusePlain } from '../handlers/pipeline.ts';
 import { parseBody } from './http-parse.ts';
 import type { KeyPair } from './tls.ts';
 
@@ -18,6 +19,11 @@ export interface ApiListenerOptions {
   port: number;
   /** Serve HTTPS with this certificate; plain HTTP when absent. */
   tls?: KeyPair;
+  /**
+   * With `tls`: answer plain HTTP on the same port too, so a client that calls `http://` is
+   * seen rather than failing to connect. Its requests are journaled and refused (403, no body).
+   */
+  refusePlainHttp?: boolean;
   /** Name in the journal (`api`, or a bad-TLS listener's name). */
   name: string;
   /** Told of every TLS handshake, completed or not (the bad-TLS listeners record them). */
@@ -71,7 +77,7 @@ function payloadOf(response: ApiResponse): string | undefined {
   return body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-function inbound(request: FastifyRequest, name: string): InboundRequest {
+function inbound(request: FastifyRequest, name: string, transport: 'https' | 'http'): InboundRequest {
   const url = request.raw.url ?? '/';
   const q = url.indexOf('?');
   return {
@@ -83,7 +89,65 @@ function inbound(request: FastifyRequest, name: string): InboundRequest {
     body: request.body,
     rawBody: request.goliveRawBody,
     listener: name,
+    transport,
   };
+}
+
+/** The first byte of a TLS record that starts a handshake (content type 22, RFC 8446 §5.1). */
+const TLS_HANDSHAKE = 0x16;
+/** How long a connection may stay silent before its first byte: Node's own TLS handshake timeout. */
+const FIRST_BYTE_TIMEOUT_MS = 120_000;
+
+/**
+ * Makes an HTTPS listener answer plain HTTP on its port as well. Each new connection waits
+ * for its first byte: a TLS handshake (0x16) goes to the TLS server as before, anything else
+ * to a plain HTTP server that routes into the same fastify instance (its documented
+ * `routing`), where `answer` refuses it. The byte is read and put back (`unshift`), so
+ * neither server misses it. Connections still silent, and the plain ones, are destroyed when
+ * fastify closes (`forceCloseConnections`, as for the TLS ones).
+ */
+function answerPlainHttpToo(app: FastifyInstance): void {
+  // fastify types its server as plain HTTP; with TLS it is an https.Server.
+  const server = app.server as unknown as NetServer;
+  const startTls = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  const plain = createHttpServer((req, res) => app.routing(req, res));
+  // Connections still silent, and plain ones (a server that never listened tracks none of its own).
+  const open = new Set<Socket>();
+  let closing = false;
+
+  server.on('connection', (socket: Socket) => {
+    if (closing) return void socket.destroy();
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    // A reset before the first byte is the client's business: never an unhandled error.
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
+    const sniff = () => {
+      const first = socket.read(1) as Buffer | null;
+      if (first === null) {
+        if (!socket.destroyed) socket.once('readable', sniff);
+        return;
+      }
+      socket.setTimeout(0);
+      socket.unshift(first);
+      if (first[0] === TLS_HANDSHAKE) {
+        // The TLS server's own tracking (fastify's forceCloseConnections) takes it from here.
+        open.delete(socket);
+        for (const listener of startTls) listener.call(server, socket);
+      } else {
+        watchConnection(socket);
+        plain.emit('connection', socket);
+      }
+    };
+    sniff();
+  });
+
+  app.addHook('preClose', (done) => {
+    closing = true;
+    for (const socket of open) socket.destroy();
+    done();
+  });
 }
 
 /**
@@ -140,6 +204,7 @@ export async function createApiListener(
     forceCloseConnections: true,
   });
   app.server.on(options.tls ? 'secureConnection' : 'connection', watchConnection);
+  if (options.tls && options.refusePlainHttp) answerPlainHttpToo(app);
 
   app.decorateRequest('goliveRawBody', undefined);
   app.removeAllContentTypeParsers();
@@ -155,10 +220,14 @@ export async function createApiListener(
     const socket = request.raw.socket;
     const state = { handled: null as Handled | null, rt, settled: false };
     pending.set(socket, state);
-    const handled = await handle(rt, endpoint, inbound(request, options.name));
+    // Only a connection that completed a TLS handshake is encrypted.
+    const transport = (socket as Socket & { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    const refused = options.tls !== undefined && transport === 'http';
+    const inboundRequest = inbound(request, options.name, transport);
+    const handled = refused ? await refusePlain(rt, endpoint, inboundRequest) : await handle(rt, endpoint, inboundRequest);
     state.handled = handled;
     let response = handled.response;
-    if (status !== undefined) {
+    if (status !== undefined && !refused) {
       response = { status, body: message };
       handled.entry.status = status;
     }

@@ -113,6 +113,7 @@ export function createHandlers<Db extends ProfileData>(profile: Profile<Db>, opt
           body: parsed.ok ? parsed.body : undefined,
           rawBody: rawBody || undefined,
           listener: 'msw',
+          transport: u.protocol === 'http:' ? 'http' : 'https',
         });
         const { response, entry } = handled;
         const { release } = handled;

@@ -18,6 +18,8 @@ import { log } from './log.mjs';
 import { TokenRejectedError } from './token-provider.mjs';
 
 const MAX_429_ATTEMPTS = 6;
+/** The API's health route: only the transport.https-only break switch calls it. */
+export const HEALTH_PATH = '/api/Health';
 
 export class ApiError extends Error {
   constructor(message, { status, logged = false } = {}) {
@@ -43,9 +45,14 @@ export function createApiClient(settings, tokens, { signal }) {
   const forbiddenUntil = new Map(); // route → epoch ms: routes paused after a 403
   let lastRefused = null; // break switch token.renew-once-on-401: the token last answered 401
 
+  // Every URL is built on the HTTPS base URL we are given; the break switch builds the health
+  // check's on http:// (same host and port), so it and its token travel in clear.
+  const plainHealth = breaks.has('transport.https-only');
+
   // Guide: "Do not ... include them [tokens] in URLs": the token goes in the header only.
   function urlFor(path, token) {
-    const url = `${apiUrl}${path}`;
+    const base = plainHealth && path === HEALTH_PATH ? apiUrl.replace(/^https:/, 'http:') : apiUrl;
+    const url = `${base}${path}`;
     if (!breaks.has('token.not-in-url')) return url;
     return `${url}${url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
   }

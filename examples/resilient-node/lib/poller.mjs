@@ -5,12 +5,17 @@
 // Polls never overlap: the next one is scheduled when the previous one has finished, so a
 // slow or throttled API slows the poller down instead of piling up requests.
 
+import { HEALTH_PATH } from './api-client.mjs';
 import { sleep } from './backoff.mjs';
 import { log } from './log.mjs';
 import { AuthPausedError } from './token-provider.mjs';
 
+/** Break switch transport.https-only: a health check every this many polls, the first included. */
+const HEALTH_EVERY = 10;
+
 export function createPoller(settings, api, { signal }) {
   let turn = 0;
+  let polls = 0;
 
   // A delta sync asks for the orders modified up to now: each poll has its own window, and a
   // retry of one poll sends the very same body again.
@@ -40,6 +45,10 @@ export function createPoller(settings, api, { signal }) {
 
   async function run() {
     while (!signal.aborted) {
+      // Break switch only: now and then a health check, whose URL api-client builds on http://.
+      if (settings.breaks.has('transport.https-only') && polls++ % HEALTH_EVERY === 0) {
+        await api.get(HEALTH_PATH, { route: `GET ${HEALTH_PATH}` }).catch(report);
+      }
       await pollOnce().catch(report);
       await sleep(settings.pollIntervalMs, signal).catch(() => {});
     }

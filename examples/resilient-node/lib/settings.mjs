@@ -23,6 +23,7 @@ export const BREAK_SWITCHES = [
   'webhooks.idempotent',
   'webhooks.responds-in-time',
   'webhooks.https',
+  'transport.https-only',
 ];
 
 function required(env, name) {
