@@ -78,12 +78,17 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
       records.push(record);
       options.onPhase?.(phase, index, phases.slice(index).reduce((sum, p) => sum + p.durationMs, 0));
       const known = new Set(added);
+      const exited = stopped;
       for (const action of phase.actions) await apply(mock, action, { ...options, stop, initial, clients }, added, timers);
       // A restart may have brought an integration that had exited back.
       if (stopSignal() !== stop) {
         stop = stopSignal();
         stopped = false;
         follow(stop);
+      } else if (exited) {
+        // It could not be brought back (the run was aborted): this phase did not run.
+        records.pop();
+        break;
       }
       // A restart or a driver may have taken a while: the phase's own time begins now.
       record.startMono = performance.now();

@@ -111,6 +111,17 @@ describe('the phase runner', () => {
     ]);
   });
 
+  it('does not run a phase that starts a fresh instance when none can be started (the run was aborted)', async () => {
+    const user = await mock.createApiUser({ name: 'ERP', roles: ['StoreRead'] });
+    const aborted = Promise.resolve();
+    const phases = [
+      { name: 'stopped', description: '', durationMs: 300, actions: [] },
+      { name: 'fresh', description: '', durationMs: 300, actions: [{ kind: 'restart-integration' as const }] },
+    ];
+    const records = await runPhases(mock, phases, { clientId: user.clientId, stop: () => aborted, restart: async () => {} });
+    expect(records.map((r) => [r.name, r.completed])).toEqual([['stopped', false]]);
+  });
+
   it('emits the domain events of a phase, within the API user\'s stores', async () => {
     const user = await mock.createApiUser({ name: 'ERP', roles: ['OrderRead'], stores: ['store-bergen-mall'], markets: ['nor'] });
     const events: DomainEvent[] = [];
