@@ -97,6 +97,9 @@ export function runCheck(check: Check, obs: Observations, ctx: CheckContext): Ch
 
 // ---- Shared readings of the observations ----
 
+/** An output line that tells an operator something is wrong. */
+export const ERROR_LINE = /\b(error|fail(ed|ure)?|denied|reject(ed)?|unauthori[sz]ed|forbidden|401|403|deactivated|fatal|alert)\b/i;
+
 /** Seconds since the run started, to one decimal. */
 export function secondsAt(obs: Observations, mono: number): number {
   return Math.round((mono - obs.runStartMono) / 100) / 10;

@@ -28,6 +28,7 @@ const CHECKLIST_ORDER = [
   'webhooks.validates-auth',
   'webhooks.idempotent',
   'webhooks.responds-in-time',
+  'rotation.survives-secret-rotation',
   'transport.https-only',
 ];
 
@@ -35,7 +36,7 @@ const CHECKLIST_ORDER = [
 const ADVISORY = ['credentials.descriptive-name', 'credentials.store-market-scoping', 'token.secret-in-body', 'errors.jitter-on-429'];
 
 describe('the catalog of checks', () => {
-  it('lists the checks in checklist order', () => {
+  it('lists the checks of sections 1 to 4, then those of section 5 built so far, in checklist order', () => {
     expect(CHECKS.map((c) => c.id)).toEqual(CHECKLIST_ORDER);
   });
 
@@ -69,7 +70,7 @@ describe('the catalog of checks', () => {
     for (const c of CHECKS) {
       expect(c.title, c.id).not.toBe('');
       expect(c.remediation, c.id).not.toBe('');
-      const section = { credentials: 'Credentials', token: 'Token handling', errors: 'Error handling', webhooks: 'Webhooks', transport: 'Beyond the Omnium checklist' }[c.id.split('.')[0]!];
+      const section = { credentials: 'Credentials', token: 'Token handling', errors: 'Error handling', webhooks: 'Webhooks', rotation: 'Beyond the Omnium checklist', transport: 'Beyond the Omnium checklist' }[c.id.split('.')[0]!];
       expect(c.section, c.id).toBe(section);
     }
   });

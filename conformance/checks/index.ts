@@ -8,6 +8,7 @@ import backoffOn429 from './errors.backoff-on-429.ts';
 import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
 import noRetryOn403 from './errors.no-retry-on-403.ts';
+import survivesSecretRotation from './rotation.survives-secret-rotation.ts';
 import cachedAndReused from './token.cached-and-reused.ts';
 import noRetryLoop from './token.no-retry-loop.ts';
 import notInUrl from './token.not-in-url.ts';
@@ -47,6 +48,7 @@ export const CHECKS: readonly Check[] = [
   webhooksValidatesAuth,
   webhooksIdempotent,
   webhooksRespondsInTime,
+  survivesSecretRotation,
   httpsOnly,
 ];
 

@@ -46,6 +46,8 @@ export interface Observations {
   apiUser: { name: string; roles: readonly string[]; stores: ScopeList; markets: ScopeList };
   /** Client ids the harness created for each environment. */
   clients: { test: string; production: string | null };
+  /** The client id of the API user that replaced the test run's in the secret-rotation phase; `null` when no rotation happened. */
+  rotatedClient: string | null;
   journal: readonly JournalEntry[];
   phases: readonly PhaseRecord[];
   logs: readonly LogLine[];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import check, { ERROR_LINE } from './token.no-retry-loop.ts';
+import { ERROR_LINE } from './check.ts';
+import check from './token.no-retry-loop.ts';
 import { PHASES, journal, logLine, metric, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 
 const deactivated = PHASES['deactivated-user'];

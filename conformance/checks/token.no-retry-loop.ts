@@ -1,7 +1,4 @@
-import { defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, secondsAt, within } from './check.ts';
-
-/** An output line that tells an operator something is wrong. */
-export const ERROR_LINE = /\b(error|fail(ed|ure)?|denied|reject(ed)?|unauthori[sz]ed|forbidden|401|403|deactivated|fatal|alert)\b/i;
+import { ERROR_LINE, defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, secondsAt, within } from './check.ts';
 
 const LIMIT = 3;
 

@@ -9,6 +9,7 @@ import { checkContext } from '../checks/index.ts';
 import type { PhaseRecord } from '../checks/observations.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import { createSecretScanner } from '../observe/secrets.ts';
+import type { CreatedApiUser } from '../../mock-server/index.ts';
 import { integrationEnv } from './integration-env.ts';
 import { type InstanceProgress, createRuns } from './integration-runs.ts';
 import { createFrontendPhase } from './frontend-phase.ts';
@@ -82,7 +83,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       config,
       mock,
       scanner,
-      env: (apiUrl, user, port) => integrationEnv(config, mock, apiUrl, user, { ...credentials.webhook, port }),
+      stateDir: state,
+      env: (apiUrl, user, files, port) => integrationEnv(config, mock, apiUrl, user, files, { ...credentials.webhook, port }),
       aborted,
       progress,
     });
@@ -110,11 +112,18 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const frontend = config.frontend?.urls.length ? createFrontendPhase({ urls: config.frontend.urls, testRun, scanner }) : null;
 
     const phases: PhaseRecord[] = [];
+    let rotated: CreatedApiUser | null = null;
     if (!testRun.startError && !testRun.exit && !options.signal?.aborted) {
       phases.push(
         ...(await runPhases(mock, plan, {
           clientId: testUser.clientId,
-          stop: runs.stopped,
+          // Asked again after a restart, which may bring an integration that exited back.
+          stop: () => runs.stopped,
+          onRotated: async (user) => {
+            rotated = user;
+            scanner.add({ kind: 'client-secret', value: user.clientSecret, id: user.clientId });
+            await runs.rotate(testRun, user);
+          },
           drivers: { ...(webhook ? { webhooks: webhook.drive } : {}), ...(frontend ? { frontend: frontend.drive } : {}) },
           onPhase: (phase, index, remainingMs) => progress({ kind: 'phase', phase, index, count: plan.length, remainingMs }),
           restart: () => runs.restart(testRun, testUser.clientId),
@@ -125,7 +134,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     progress({ kind: 'judging' });
     await runs.stopAll();
 
-    const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, runs: runs.all, phases, webhook, frontend });
+    const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, rotated, runs: runs.all, phases, webhook, frontend });
     const results = judge(checks, obs, context, testRun.startError);
     return buildReport({ config, startedAt, runStartMono, plan, phases, runs: runs.all, checks: results });
   } finally {

@@ -1,6 +1,7 @@
 import type { CreatedApiUser, MockServer } from '../../mock-server/index.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import { resolveEnvNames } from '../config/env-names.ts';
+import type { CredentialFiles } from './run-credentials.ts';
 
 /** What a run's integration is given for its webhook endpoint: the secret, the port, the certificate and key files. */
 export interface WebhookEnv {
@@ -10,14 +11,23 @@ export interface WebhookEnv {
   keyPath: string;
 }
 
-/** The environment of contract.md, renamed per `integration.envNames`. */
-export function integrationEnv(config: GoliveConfig, mock: MockServer, apiUrl: string, user: CreatedApiUser, webhook: WebhookEnv): Record<string, string> {
+/** The environment of contract.md, renamed per `integration.envNames`; `files` hold the same credentials as `user`'s. */
+export function integrationEnv(
+  config: GoliveConfig,
+  mock: MockServer,
+  apiUrl: string,
+  user: CreatedApiUser,
+  files: CredentialFiles,
+  webhook: WebhookEnv,
+): Record<string, string> {
   const names = resolveEnvNames(mock.platform.env, config.integration.envNames);
   const ca = mock.caCertPath!;
   return {
     [names.apiUrl]: apiUrl,
     [names.clientId]: user.clientId,
     [names.clientSecret]: user.clientSecret,
+    [names.clientIdFile]: files.clientId,
+    [names.clientSecretFile]: files.clientSecret,
     [names.webhookPort]: String(webhook.port),
     [names.webhookPath]: config.webhook?.path ?? mock.platform.webhookPath,
     [names.webhookToken]: webhook.token,

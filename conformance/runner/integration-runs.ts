@@ -7,6 +7,7 @@ import type { SecretScanner } from '../observe/secrets.ts';
 import { type IntegrationHandle, startJobLoop } from './job-loop.ts';
 import { wait } from './phases.ts';
 import { startIntegration } from './process.ts';
+import { type CredentialFiles, credentialFilesFor, writeCredentialFiles } from './run-credentials.ts';
 
 /** Which run of the integration: against an environment, or against a listener with a bad certificate. */
 export type RunName = 'test' | 'production' | `tls:${BadTlsKind}`;
@@ -20,9 +21,15 @@ export interface Run {
   replaced: IntegrationHandle[];
   startError: string | null;
   exit: { code: number | null; signal: string | null; atMono: number } | null;
-  /** The environment it was started with, and its webhook port. */
+  /**
+   * The environment it was started with, and its webhook port. A rotation updates it in place:
+   * a job's next run, and a restarted instance, get the new credentials.
+   */
   env: Record<string, string>;
   webhookPort: number;
+  apiUrl: string;
+  /** The files holding its current credentials (in the run's own folder of the state dir). */
+  credentials: CredentialFiles;
 }
 
 /** What the terminal is told of an instance of the integration. */
@@ -34,8 +41,10 @@ export interface RunsOptions {
   config: GoliveConfig;
   mock: MockServer;
   scanner: SecretScanner;
-  /** The contract's environment for a run with this API URL, API user and webhook port. */
-  env: (apiUrl: string, user: CreatedApiUser, webhookPort: number) => Record<string, string>;
+  /** Where each run's private files go (its credential files). */
+  stateDir: string;
+  /** The contract's environment for a run with this API URL, API user (and the files holding its credentials) and webhook port. */
+  env: (apiUrl: string, user: CreatedApiUser, files: CredentialFiles, webhookPort: number) => Record<string, string>;
   /** Settles when the whole certify run is stopped early (Ctrl-C). */
   aborted: Promise<void>;
   progress: (p: InstanceProgress) => void;
@@ -45,7 +54,11 @@ export interface RunsOptions {
 export interface Runs {
   /** Every run launched, in launch order. */
   readonly all: readonly Run[];
-  /** Settles when the test run ends (its current instance exits; a restart's stop of the old one does not count), or on abort. */
+  /**
+   * Settles when the test run ends (its current instance exits; a restart's stop of the old one
+   * does not count), or on abort. A restart that starts a fresh instance after the last one
+   * exited brings the run back: read this again after a restart.
+   */
   readonly stopped: Promise<void>;
   /** Starts a run with its own webhook port and waits until it is ready; a failure to start is recorded in the run. */
   launch(name: RunName, user: CreatedApiUser, apiUrl: string): Promise<Run>;
@@ -53,9 +66,16 @@ export interface Runs {
    * A fresh instance of the integration in place of the running one (a service; a job starts
    * fresh on every run anyway): it is stopped, a new one started with the same environment, and
    * this resolves once the new one has made a call that worked (it holds a valid token), or
-   * after `timeouts.readyMs`.
+   * after `timeouts.readyMs`. An instance that has exited (one that stops on refused
+   * credentials, as it should) is replaced too, so no later phase is starved by it; never after
+   * an abort.
    */
   restart(run: Run, clientId: string): Promise<void>;
+  /**
+   * The run's credentials are now `user`'s (a secret rotation): its credential files are
+   * rewritten atomically, and its environment updated for a job's next run.
+   */
+  rotate(run: Run, user: CreatedApiUser): Promise<void>;
   stopAll(): Promise<void>;
 }
 
@@ -74,11 +94,20 @@ export function createRuns(options: RunsOptions): Runs {
   const { config, mock, scanner, progress } = options;
   const all: Run[] = [];
   let endTestRun = () => {};
-  const testEnded = new Promise<void>((resolve) => {
-    endTestRun = resolve;
+  let stopped: Promise<void> = Promise.resolve();
+  let aborted = false;
+  void options.aborted.then(() => {
+    aborted = true;
   });
-  // In job mode `exited` settles only when the loop is stopped, so it never ends the phases early.
-  const stopped = Promise.race([testEnded, options.aborted]);
+  /** A new end for the test run: at its start, and when a restart brings an exited run back. */
+  const arm = () => {
+    const testEnded = new Promise<void>((resolve) => {
+      endTestRun = resolve;
+    });
+    // In job mode `exited` settles only when the loop is stopped, so it never ends the phases early.
+    stopped = Promise.race([testEnded, options.aborted]);
+  };
+  arm();
 
   /** Starts an instance of the integration for `run` and waits until it is ready; a failure to start is recorded in `run`. */
   const startInstance = async (run: Run): Promise<void> => {
@@ -126,21 +155,34 @@ export function createRuns(options: RunsOptions): Runs {
 
   return {
     all,
-    stopped,
+    get stopped() {
+      return stopped;
+    },
     async launch(name, user, apiUrl) {
       const port = await freePort();
-      const run: Run = { environment: name, process: null, replaced: [], startError: null, exit: null, env: {}, webhookPort: port };
+      const credentials = await credentialFilesFor(options.stateDir, name);
+      await writeCredentialFiles(credentials, user);
+      const run: Run = { environment: name, process: null, replaced: [], startError: null, exit: null, env: {}, webhookPort: port, apiUrl, credentials };
       all.push(run);
-      run.env = options.env(apiUrl, user, port);
+      run.env = options.env(apiUrl, user, credentials, port);
       await startInstance(run);
       return run;
     },
+    async rotate(run, user) {
+      await writeCredentialFiles(run.credentials, user);
+      // In place: the job loop reads this object at every run it starts.
+      Object.assign(run.env, options.env(run.apiUrl, user, run.credentials, run.webhookPort));
+    },
     async restart(run, clientId) {
-      if (config.integration.mode === 'job' || !run.process || run.exit) return;
+      if (config.integration.mode === 'job' || !run.process || run.startError !== null || aborted) return;
       const old = run.process;
       run.replaced.push(old);
       run.process = null;
-      await old.stop();
+      if (run.exit) {
+        // It had exited: the run goes on with the fresh instance.
+        run.exit = null;
+        arm();
+      } else await old.stop();
       const since = performance.now();
       let working = () => {};
       const worked = new Promise<'worked'>((resolve) => {

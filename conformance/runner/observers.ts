@@ -17,6 +17,8 @@ export interface RunRecord {
   runStartMono: number;
   /** The API users created, by `RunUser.name`. */
   users: ReadonlyMap<string, CreatedApiUser>;
+  /** The API user a secret rotation created to replace the test run's, if one did. */
+  rotated: CreatedApiUser | null;
   runs: readonly Run[];
   phases: readonly PhaseRecord[];
   /** The webhook phase; `null` when the config has no webhook endpoint. */
@@ -43,6 +45,7 @@ export const OBSERVERS: Observers = {
   runStartMono: ({ runStartMono }) => runStartMono,
   apiUser: ({ config }) => config.apiUser,
   clients: ({ users }) => ({ test: users.get(TEST_USER.name)!.clientId, production: users.get(PRODUCTION_USER.name)?.clientId ?? null }),
+  rotatedClient: ({ rotated }) => rotated?.clientId ?? null,
   journal: ({ mock }) => mock.journal.since(0),
   phases: ({ phases }) => phases,
   endpoints: ({ mock }) => mock.platform.endpoints,

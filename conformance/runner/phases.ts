@@ -19,11 +19,19 @@ export async function wait(ms: number, stop: Promise<unknown>): Promise<'elapsed
 export interface PhaseRunOptions {
   /** The API user every action applies to. */
   clientId: string;
-  /** Settles when the run must end early (the integration exited, Ctrl-C). */
-  stop: Promise<unknown>;
+  /**
+   * Settles when the run must end early (the integration exited, Ctrl-C). A function when a
+   * restart can bring an exited integration back: it is asked again after each phase's actions,
+   * and the phase after the one the integration exited in still runs when it starts a fresh
+   * instance (`restart-integration`), as one may exit on purpose on refused credentials.
+   */
+  stop: Promise<unknown> | (() => Promise<unknown>);
   onPhase?: (phase: PhaseSpec, index: number, remainingMs: number) => void;
-  /** Told of an API user created by a rotation, with its secret (shown once). */
-  onRotated?: (user: CreatedApiUser) => void;
+  /**
+   * Told of an API user created by a rotation, with its secret (shown once), before the old one
+   * is deactivated: the new credentials are put where the integration reads them meanwhile.
+   */
+  onRotated?: (user: CreatedApiUser) => void | Promise<void>;
   environment?: 'test' | 'production';
   /**
    * What drives a phase with `drive`: resolves when its work is done. It keeps to the phase's
@@ -46,13 +54,19 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
   const added: string[] = [];
   const timers: NodeJS.Timeout[] = [];
   const initial = mock.getApiUser(options.clientId);
+  // The run's API users: the one it began with, then any a rotation created to replace it.
+  const clients = [options.clientId];
+  const stopSignal = () => (typeof options.stop === 'function' ? options.stop() : options.stop);
+  let stop = stopSignal();
   let stopped = false;
-  void options.stop.then(() => {
-    stopped = true;
-  });
+  const follow = (signal: Promise<unknown>) =>
+    void signal.then(() => {
+      if (signal === stop) stopped = true;
+    });
+  follow(stop);
   try {
     for (const [index, phase] of phases.entries()) {
-      if (stopped) break;
+      if (stopped && !phase.actions.some((a) => a.kind === 'restart-integration')) break;
       const record: PhaseRecord = {
         name: phase.name,
         environment: options.environment ?? 'test',
@@ -64,7 +78,18 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
       records.push(record);
       options.onPhase?.(phase, index, phases.slice(index).reduce((sum, p) => sum + p.durationMs, 0));
       const known = new Set(added);
-      for (const action of phase.actions) await apply(mock, action, { ...options, initial }, added, timers);
+      const exited = stopped;
+      for (const action of phase.actions) await apply(mock, action, { ...options, stop, initial, clients }, added, timers);
+      // A restart may have brought an integration that had exited back.
+      if (stopSignal() !== stop) {
+        stop = stopSignal();
+        stopped = false;
+        follow(stop);
+      } else if (exited) {
+        // It could not be brought back (the run was aborted): this phase did not run.
+        records.pop();
+        break;
+      }
       // A restart or a driver may have taken a while: the phase's own time begins now.
       record.startMono = performance.now();
       const ruleIds = new Set(added.filter((id) => !known.has(id)));
@@ -72,12 +97,12 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
       if (phase.drive) {
         const driver = options.drivers?.[phase.drive];
         const done = driver ? driver(phase).then(() => 'done' as const) : Promise.resolve('done' as const);
-        const outcome = await Promise.race([done, options.stop.then(() => 'stopped' as const)]);
+        const outcome = await Promise.race([done, stop.then(() => 'stopped' as const)]);
         record.completed = outcome === 'done' && !stopped;
         record.endMono = performance.now();
         continue;
       }
-      const outcome = await watchPhase(mock, phase, options, record.startMono, ruleIds);
+      const outcome = await watchPhase(mock, phase, { stop, clients }, record.startMono, ruleIds);
       // A phase that met its end condition has done its job: it is complete.
       record.completed = outcome !== 'stopped';
       record.endMono = performance.now();
@@ -101,7 +126,7 @@ const SETTLE_TICK_MS = 200;
 async function watchPhase(
   mock: MockControl,
   phase: PhaseSpec,
-  options: PhaseRunOptions,
+  options: { stop: Promise<unknown>; clients: readonly string[] },
   startMono: number,
   ruleIds: ReadonlySet<string>,
 ): Promise<'elapsed' | 'ended' | 'stopped'> {
@@ -111,7 +136,7 @@ async function watchPhase(
   let wake = () => {};
   const unsubscribe = mock.journal.subscribe((entry) => {
     // A call to http:// the mock refused is no answer of the API's: its 403 must not end the missing-role phase.
-    if (entry.apiUser !== options.clientId || refusedAsPlain(entry)) return;
+    if (entry.apiUser === null || !options.clients.includes(entry.apiUser) || refusedAsPlain(entry)) return;
     entries.push(entry);
     const when = phase.endWhen;
     if (when && ((when.requests !== undefined && entries.length >= when.requests) || (when.status !== undefined && entry.status === when.status))) met = true;
@@ -126,7 +151,13 @@ async function watchPhase(
       const now = performance.now();
       if (!met && phase.settledWhen) {
         const ordered = [...entries].sort((a, b) => a.seq - b.seq);
-        met = phase.settledWhen({ entries: ordered, startMono, faults: mock.faults.list().filter((r) => ruleIds.has(r.id)), nowMono: now });
+        met = phase.settledWhen({
+          entries: ordered,
+          clients: options.clients,
+          startMono,
+          faults: mock.faults.list().filter((r) => ruleIds.has(r.id)),
+          nowMono: now,
+        });
       }
       const watching = watchUntil > now;
       if (met && !watching) return 'ended';
@@ -170,7 +201,7 @@ export function scheduledRole(journal: readonly JournalEntry[], clientId: string
 async function apply(
   mock: MockControl,
   action: PhaseAction,
-  options: PhaseRunOptions & { initial: ApiUserView | undefined },
+  options: PhaseRunOptions & { stop: Promise<unknown>; initial: ApiUserView | undefined; clients: string[] },
   added: string[],
   timers: NodeJS.Timeout[],
 ): Promise<void> {
@@ -226,8 +257,12 @@ async function apply(
         tenant: old.tenant,
         tokenLifetimeSeconds: old.tokenLifetimeSeconds,
       });
-      options.onRotated?.(fresh);
-      timers.push(setTimeout(() => mock.patchApiUser(old.clientId, { active: false }), action.graceMs));
+      options.clients.push(fresh.clientId);
+      await options.onRotated?.(fresh);
+      const deactivate = () => mock.patchApiUser(old.clientId, { active: false });
+      // No grace: refused from now on, after the new credentials were put in place.
+      if (action.graceMs === 0) deactivate();
+      else timers.push(setTimeout(deactivate, action.graceMs));
       return;
     }
   }

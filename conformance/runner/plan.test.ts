@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultRuleStatus } from '../../mock-server/index.ts';
-import { ENDPOINTS, faulted, journal, monoAt } from '../checks/test/journal.ts';
-import { FULL_TIMINGS, MAX_NETWORK_ATTEMPTS, certifyPlan, networkSettled, refusedRequestRetried, steadySettled } from './plan.ts';
+import { ENDPOINTS, TEST_CLIENT, faulted, journal, monoAt } from '../checks/test/journal.ts';
+import { FULL_TIMINGS, MAX_NETWORK_ATTEMPTS, certifyPlan, networkSettled, refusedRequestRetried, rotatedClientWorked, steadySettled } from './plan.ts';
 import { scheduledRole } from './phases.ts';
 
 const rule = (id: string, pin: string, spent: boolean): FaultRuleStatus => ({ id, match: { pin }, action: { kind: 'status', status: 429 }, seen: 0, fired: 0, spent });
@@ -17,7 +17,7 @@ describe('refusedRequestRetried (the end of a 429 storm)', () => {
       faulted(j, 'status 429', { token, at, ...poll(1) }).fault!.id = 'f1';
     }
     j.apiCall({ token, at: 5.5, ...poll(2) });
-    const view = (nowAt: number) => ({ startMono: monoAt(1), entries: [...j.entries], faults: [rule('f1', 'storm', true)], nowMono: monoAt(nowAt) });
+    const view = (nowAt: number) => ({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: [...j.entries], faults: [rule('f1', 'storm', true)], nowMono: monoAt(nowAt) });
 
     expect(refusedRequestRetried(view(6))).toBe(false);
     j.apiCall({ token, at: 9, ...poll(1) });
@@ -30,7 +30,7 @@ describe('refusedRequestRetried (the end of a 429 storm)', () => {
     faulted(j, 'status 429', { token, at: 2, ...poll(1) }).fault!.id = 'f1';
     j.apiCall({ token, at: 3, ...poll(1) });
 
-    expect(refusedRequestRetried({ startMono: monoAt(1), entries: j.entries, faults: [rule('f1', 'storm', false)], nowMono: monoAt(4) })).toBe(false);
+    expect(refusedRequestRetried({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults: [rule('f1', 'storm', false)], nowMono: monoAt(4) })).toBe(false);
   });
 });
 
@@ -48,16 +48,16 @@ describe('networkSettled (the end of the network phase)', () => {
   it('ends at once when the failing request was attempted more often than allowed', () => {
     const { j } = failing(MAX_NETWORK_ATTEMPTS + 1, 0.2);
 
-    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(4.1) })).toBe(true);
+    expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(4.1) })).toBe(true);
   });
 
   it('waits for the hanging request, then for the failing one to stay quiet', () => {
     const { j, token } = failing(3, 1);
-    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(20) })).toBe(false);
+    expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(20) })).toBe(false);
     faulted(j, 'hang', { token, at: 5, ...poll(2), abortedAfter: 2 }).fault!.id = 'hang';
 
-    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(5.5) })).toBe(false);
-    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(7.1) })).toBe(true);
+    expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(5.5) })).toBe(false);
+    expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(7.1) })).toBe(true);
   });
 
   it('waits 2.5 times the last wait of a client that sends other requests between its attempts', () => {
@@ -68,8 +68,8 @@ describe('networkSettled (the end of the network phase)', () => {
     for (const at of [4, 8]) faulted(j, 'status 503', { token, at, ...poll(1) }).fault!.id = 'down';
     faulted(j, 'hang', { token, at: 8.5, ...poll(2), abortedAfter: 0.5 }).fault!.id = 'hang';
 
-    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(15) })).toBe(false);
-    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(18.1) })).toBe(true);
+    expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(15) })).toBe(false);
+    expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(18.1) })).toBe(true);
   });
 
   it('takes a one-request-at-a-time client that moved on as having given up after the quiet time', () => {
@@ -78,8 +78,8 @@ describe('networkSettled (the end of the network phase)', () => {
     for (const [i, at] of [2, 4, 8].entries()) faulted(j, i === 0 ? 'reset' : 'status 503', { token, at, ...poll(1) }).fault!.id = i === 0 ? 'reset' : 'down';
     faulted(j, 'hang', { token, at: 8.5, ...poll(2), abortedAfter: 0.5 }).fault!.id = 'hang';
 
-    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(10.9) })).toBe(false);
-    expect(settled({ startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(11.1) })).toBe(true);
+    expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(10.9) })).toBe(false);
+    expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(11.1) })).toBe(true);
   });
 });
 
@@ -89,12 +89,38 @@ describe('steadySettled (the end of the steady phase)', () => {
     const j = journal();
     const token = j.tokenRequest({ at: 1.1 });
     j.apiCalls(2, { from: 1.2, every: 3, token });
-    const view = (at: number) => ({ startMono: monoAt(1), entries: [...j.entries], faults: [], nowMono: monoAt(at) });
+    const view = (at: number) => ({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: [...j.entries], faults: [], nowMono: monoAt(at) });
 
     expect(settled(view(5))).toBe(false);
     j.apiCall({ at: 7.2, token });
     expect(settled(view(3.5))).toBe(false);
     expect(settled(view(7.3))).toBe(true);
+  });
+});
+
+describe('rotatedClientWorked (the end of the secret-rotation phase)', () => {
+  const NEW_CLIENT = 'client-erp-order-export-rotated';
+  const view = (entries: ReturnType<typeof journal>['entries']) => ({ clients: [TEST_CLIENT, NEW_CLIENT], startMono: monoAt(1), entries, faults: [], nowMono: monoAt(10) });
+
+  it('waits while only the old credentials are refused, and ends at the first call that worked as the new API user', () => {
+    const j = journal();
+    const old = j.tokenRequest({ at: 1 });
+    j.apiCall({ at: 2, token: old, status: 401, denied: 'deactivated' });
+    j.tokenRequest({ at: 2.1, status: 401 });
+    const fresh = j.tokenRequest({ at: 2.2, client: NEW_CLIENT });
+    expect(rotatedClientWorked(view(j.entries))).toBe(false);
+
+    j.apiCall({ at: 2.3, token: fresh });
+    expect(rotatedClientWorked(view(j.entries))).toBe(true);
+  });
+
+  it('does not take a call of the old API user, or a refused call of the new one, for a recovery', () => {
+    const j = journal();
+    const old = j.tokenRequest({ at: 1 });
+    j.apiCall({ at: 2, token: old });
+    j.apiCall({ at: 3, client: NEW_CLIENT, status: 401 });
+
+    expect(rotatedClientWorked(view(j.entries))).toBe(false);
   });
 });
 
@@ -118,14 +144,28 @@ describe('scheduledRole (the role missing-role withdraws)', () => {
 });
 
 describe('certifyPlan', () => {
-  it('puts the phases that disturb the integration last, the token phases, the withdrawn role and the deactivation on a fresh instance', () => {
+  it('puts the phases that disturb the integration last, the token phases, the withdrawn role, the deactivation and the rotation on a fresh instance', () => {
     const event = { className: 'Order', status: 'InProgress' };
     const plan = certifyPlan(FULL_TIMINGS, { webhook: true, event });
 
-    expect(plan.map((p) => p.name).slice(-4)).toEqual(['revoked-token', 'short-lived-tokens', 'missing-role', 'deactivated-user']);
-    expect(plan.filter((p) => p.actions.some((a) => a.kind === 'restart-integration')).map((p) => p.name)).toEqual(['revoked-token', 'missing-role', 'deactivated-user']);
-    // An event-driven integration gets an event while the role is withdrawn.
+    expect(plan.map((p) => p.name).slice(-5)).toEqual(['revoked-token', 'short-lived-tokens', 'missing-role', 'deactivated-user', 'secret-rotation']);
+    expect(plan.filter((p) => p.actions.some((a) => a.kind === 'restart-integration')).map((p) => p.name)).toEqual([
+      'revoked-token',
+      'missing-role',
+      'deactivated-user',
+      'secret-rotation',
+    ]);
+    // An event-driven integration gets an event while the role is withdrawn, and after the rotation.
     expect(plan.find((p) => p.name === 'missing-role')!.triggers).toEqual([event]);
+    expect(plan.find((p) => p.name === 'secret-rotation')!.triggers).toEqual([event]);
+  });
+
+  it('rotates the secret last, on a fresh instance of a restored API user, and refuses the old one at once', () => {
+    const rotation = certifyPlan(FULL_TIMINGS, { webhook: false }).at(-1)!;
+
+    expect(rotation.name).toBe('secret-rotation');
+    expect(rotation.actions).toEqual([{ kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'rotate-secret', graceMs: 0 }]);
+    expect(rotation.params).toEqual({ observeWindowMs: FULL_TIMINGS.rotationMs });
   });
 
   it('leaves the token phases out on a platform that issues no tokens, and the trigger out when it sends no events', () => {

@@ -37,7 +37,8 @@ export type PhaseAction =
   | { kind: 'shift-clock'; ms: number }
   /**
    * Secret rotation as the guide describes it: a new API user with the same roles and scope,
-   * and the old one deactivated after `graceMs`.
+   * its credentials put where the integration reads them (certify: its credential files, and a
+   * job's next run's environment), and the old one deactivated after `graceMs` (0: at once).
    */
   | { kind: 'rotate-secret'; graceMs: number };
 
@@ -78,8 +79,10 @@ export interface PhaseSpec {
 
 /** What a phase's `settledWhen` sees. */
 export interface PhaseView {
-  /** The API user's requests recorded since the phase began, by seq. */
+  /** The run's API users' requests recorded since the phase began, by seq. */
   entries: readonly JournalEntry[];
+  /** The run's API users: the one it began with, then any a rotation created to replace it. */
+  clients: readonly string[];
   /** When the phase began (monotonic ms). */
   startMono: number;
   /** The fault rules this phase added, with their counters. */
@@ -101,6 +104,8 @@ export interface Timings {
   shortLivedMs: number;
   /** Watching an integration whose API user was deactivated (checklist: 30 s). */
   observeWindowMs: number;
+  /** Longest the secret-rotation phase watches after the rotation; it ends once the new API user made a call that worked. */
+  rotationMs: number;
   /** The integration's separate run against the production environment. */
   productionMs: number;
   /** Retry-After of the 429 storms, in seconds. */
@@ -139,6 +144,7 @@ export const FULL_TIMINGS: Timings = {
   shortTokenSeconds: 12,
   shortLivedMs: 24_500,
   observeWindowMs: 30_000,
+  rotationMs: 30_000,
   productionMs: 6_000,
   retryAfterSeconds: 1,
   retryAfterStormMs: 12_000,
@@ -163,6 +169,7 @@ export const FAST_TIMINGS: Timings = {
   // Room for a client still in its backoff from the network phase: its first call may come late.
   shortLivedMs: 14_000,
   observeWindowMs: 5_000,
+  rotationMs: 5_000,
   productionMs: 3_000,
   retryAfterSeconds: 1,
   retryAfterStormMs: 8_000,
@@ -238,14 +245,22 @@ export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
   };
 }
 
+/** The secret-rotation phase is over once an API user that replaced the run's own made an API call that worked. */
+export function rotatedClientWorked(view: PhaseView): boolean {
+  const fresh = new Set(view.clients.slice(1));
+  return view.entries.some((e) => e.apiUser !== null && fresh.has(e.apiUser) && e.requiredRole !== null && e.status > 0 && e.status < 400);
+}
+
 /**
  * The phases of `golive certify`, in order. Each provokes the traffic it judges and runs
  * until it has seen it (within a bound). The webhook phase comes once the runs beside
  * `steady` are long over. The phases that leave an integration disturbed on purpose (a
- * withdrawn role, a deactivated user) come last; the token phases, the withdrawn role and the
- * deactivation each begin with a fresh instance of the integration, so a sensible cool-down
- * after an earlier phase (a circuit opened by the network faults, a route left alone after a
- * 403), or a token-handling bug, starves none of them.
+ * withdrawn role, a deactivated user, a rotated secret) come last; the token phases, the
+ * withdrawn role, the deactivation and the rotation each begin with a fresh instance of the
+ * integration (even when the last one exited, as it may on refused credentials), so a sensible
+ * cool-down after an earlier phase (a circuit opened by the network faults, a route left alone
+ * after a 403), or a token-handling bug, starves none of them. The rotation is last: the phases
+ * act on the run's own API user, which it deactivates for good.
  */
 export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false }): PhaseSpec[] {
   // Each storm refuses one request (pinned: the same method, path, query and body) until its
@@ -375,6 +390,19 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       watchAfter: { status: 401, ms: t.observeWindowMs + 500 },
       actions: [{ kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'patch-api-user', patch: { active: false } }],
       params: { observeWindowMs: t.observeWindowMs },
+    },
+    {
+      name: 'secret-rotation',
+      description: 'a fresh instance runs, then a new API user replaces its own (new credentials in its files), the old one deactivated: it must recover, or stop and log',
+      // Until the new API user made a call that worked, within the observation window.
+      durationMs: t.rotationMs,
+      settledWhen: rotatedClientWorked,
+      // The old user's state is restored first (the phase before left it deactivated); the new
+      // credentials are in place before the old ones are refused, which happens at once.
+      actions: [{ kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'rotate-secret', graceMs: 0 }],
+      // An integration that calls the API only when an event arrives gets one.
+      ...(options.webhook && options.event ? { triggers: [options.event] } : {}),
+      params: { observeWindowMs: t.rotationMs },
     },
   ];
 }

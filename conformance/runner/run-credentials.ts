@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { CreatedApiUser, EnvironmentName, MockServer } from '../../mock-server/index.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import type { SecretScanner } from '../observe/secrets.ts';
@@ -59,4 +59,34 @@ export async function prepareCredentials(options: {
   await writeFile(certPath, cert.cert);
   await writeFile(keyPath, cert.key, { mode: 0o600 });
   return { users, webhook: { token, otherTenantToken, certPath, keyPath } };
+}
+
+/** The files a run reads its current credentials from (the profile's `clientIdFile` and `clientSecretFile` variables). */
+export interface CredentialFiles {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The credential files of a run (`name`), in a folder of `stateDir` that only this run is given (mode 0700). */
+export async function credentialFilesFor(stateDir: string, name: string): Promise<CredentialFiles> {
+  // A run name may hold a colon (`tls:expired`): not every file system takes one.
+  const dir = join(stateDir, 'credentials', name.replace(/[^\w.-]/g, '-'));
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return { clientId: join(dir, 'client-id'), clientSecret: join(dir, 'client-secret') };
+}
+
+/**
+ * Writes `user`'s credentials into `files` (mode 0600), each the value alone with no newline,
+ * and each replaced atomically (a temporary file in the same folder, then a rename), so a
+ * reader never sees half a secret, even while a rotation rewrites them.
+ */
+export async function writeCredentialFiles(files: CredentialFiles, user: CreatedApiUser): Promise<void> {
+  await replaceFile(files.clientId, user.clientId);
+  await replaceFile(files.clientSecret, user.clientSecret);
+}
+
+async function replaceFile(path: string, value: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  await writeFile(temp, value, { mode: 0o600 });
+  await rename(temp, path);
 }

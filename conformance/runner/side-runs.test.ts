@@ -36,7 +36,17 @@ function launcher() {
       lines: () => [],
       outputTail: () => [],
     } as unknown as IntegrationHandle;
-    return { environment: name, process: handle, replaced: [], startError: null, exit: null, env: {}, webhookPort: 0 };
+    return {
+      environment: name,
+      process: handle,
+      replaced: [],
+      startError: null,
+      exit: null,
+      env: {},
+      webhookPort: 0,
+      apiUrl: 'https://127.0.0.1:1',
+      credentials: { clientId: '/state/client-id', clientSecret: '/state/client-secret' },
+    };
   };
   const options: SideRunOptions = {
     config: context().config,

@@ -49,6 +49,7 @@ describe('golive certify, end to end', () => {
     'webhooks.validates-auth',
     'webhooks.idempotent',
     'webhooks.responds-in-time',
+    'rotation.survives-secret-rotation',
     'transport.https-only',
   ];
 

@@ -21,6 +21,7 @@ export const TEST_TIMINGS: Timings = {
   shortTokenSeconds: 4,
   shortLivedMs: 9_000,
   observeWindowMs: 4_000,
+  rotationMs: 4_000,
   productionMs: 2_000,
   retryAfterSeconds: 1,
   retryAfterStormMs: 8_000,

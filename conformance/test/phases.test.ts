@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DomainEvent, type MockServer, createMockServer } from '../../mock-server/index.ts';
+import { type CreatedApiUser, type DomainEvent, type MockServer, createMockServer } from '../../mock-server/index.ts';
 import { plainRequest, plainUrl, tokenFor, trustingFetch } from '../../mock-server/test/client.ts';
+import { rotatedClientWorked } from '../runner/plan.ts';
 import { runPhases } from '../runner/phases.ts';
 
 let mock: MockServer;
@@ -61,6 +62,77 @@ describe('the phase runner', () => {
     expect(status).toBe(403);
     const [record] = await running;
     expect(record!.endMono - record!.startMono).toBeGreaterThanOrEqual(1_500);
+  });
+
+  it('rotates the secret: the new credentials are handed over before the old API user is refused, and its calls end the phase', async () => {
+    const user = await mock.createApiUser({ name: 'ERP', roles: ['StoreRead'] });
+    const seen: { clientId: string; oldActive: boolean | undefined }[] = [];
+    let handedOver = (_user: CreatedApiUser) => {};
+    const rotated = new Promise<CreatedApiUser>((resolve) => {
+      handedOver = resolve;
+    });
+    const started = performance.now();
+    const running = runPhases(
+      mock,
+      [{ name: 'rotation', description: '', durationMs: 20_000, settledWhen: rotatedClientWorked, actions: [{ kind: 'rotate-secret', graceMs: 0 }] }],
+      {
+        clientId: user.clientId,
+        stop: new Promise(() => {}),
+        onRotated: async (fresh) => {
+          seen.push({ clientId: fresh.clientId, oldActive: mock.getApiUser(user.clientId)?.active });
+          // Where the credentials are written: the old user stays usable until this is done.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          handedOver(fresh);
+        },
+      },
+    );
+    const fresh = await rotated;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const token = await tokenFor(call, mock.apiUrl, fresh.clientId, fresh.clientSecret);
+    await (await call(`${mock.apiUrl}/api/Stores`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer();
+    const [record] = await running;
+    expect(seen).toEqual([{ clientId: fresh.clientId, oldActive: true }]);
+    expect(fresh.clientId).not.toBe(user.clientId);
+    expect(mock.getApiUser(user.clientId)?.active).toBe(false);
+    expect(mock.getApiUser(fresh.clientId)).toMatchObject({ active: true, roles: ['StoreRead'] });
+    expect(record!.completed).toBe(true);
+    expect(performance.now() - started).toBeLessThan(15_000);
+  });
+
+  it('runs the phase after the integration exited when it starts a fresh instance, and stops at one that does not', async () => {
+    const user = await mock.createApiUser({ name: 'ERP', roles: ['StoreRead'] });
+    let exit = () => {};
+    let current = new Promise<void>((resolve) => {
+      exit = resolve;
+    });
+    const phase = (name: string, restart: boolean) => ({ name, description: '', durationMs: 300, actions: restart ? [{ kind: 'restart-integration' as const }] : [] });
+    setTimeout(() => exit(), 100);
+    const records = await runPhases(mock, [phase('exits', false), phase('fresh', true), phase('after', false), phase('exits-again', false), phase('never', false)], {
+      clientId: user.clientId,
+      stop: () => current,
+      restart: async () => {
+        current = new Promise<void>((resolve) => {
+          exit = resolve;
+        });
+        setTimeout(() => exit(), 450);
+      },
+    });
+    expect(records.map((r) => [r.name, r.completed])).toEqual([
+      ['exits', false],
+      ['fresh', true],
+      ['after', false],
+    ]);
+  });
+
+  it('does not run a phase that starts a fresh instance when none can be started (the run was aborted)', async () => {
+    const user = await mock.createApiUser({ name: 'ERP', roles: ['StoreRead'] });
+    const aborted = Promise.resolve();
+    const phases = [
+      { name: 'stopped', description: '', durationMs: 300, actions: [] },
+      { name: 'fresh', description: '', durationMs: 300, actions: [{ kind: 'restart-integration' as const }] },
+    ];
+    const records = await runPhases(mock, phases, { clientId: user.clientId, stop: () => aborted, restart: async () => {} });
+    expect(records.map((r) => [r.name, r.completed])).toEqual([['stopped', false]]);
   });
 
   it('emits the domain events of a phase, within the API user\'s stores', async () => {

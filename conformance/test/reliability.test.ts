@@ -85,6 +85,8 @@ describe('golive certify on the command line', () => {
       'credentials.least-privilege': 'fail',
       'credentials.secret-not-in-source': 'fail',
       'token.secret-in-body': 'warn',
+      // It asks for a token with the refused credentials again and again.
+      'rotation.survives-secret-rotation': 'fail',
     });
     // A security tool's report never carries a secret in full.
     const raw = await readFile(join(out, 'report.json'), 'utf8');
@@ -144,5 +146,15 @@ describe('integration.mode "job"', () => {
     expect(byId['token.secret-in-body']!.verdict).toBe('pass');
     expect(report.integration.exits.find((e) => e.environment === 'test')!.beforeEnd).toBe(false);
     expect(report.phases.every((p) => p.completed)).toBe(true);
+  });
+
+  it.concurrent('gives the next run the rotated credentials: it works as the new API user, no restart needed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-job-'));
+    const loaded = await loadConfig({ cwd: dir, commandOverride: ['node', join(FIXTURES, 'job.mjs')] });
+    const config = { ...loaded, integration: { ...loaded.integration, mode: 'job' as const, jobIntervalMs: 200 } };
+    const report = await certify({ config, timings: TEST_TIMINGS, only: ['rotation.survives-secret-rotation'] });
+    const check = report.checks.find((c) => c.id === 'rotation.survives-secret-rotation')!;
+    expect(check.verdict).toBe('pass');
+    expect(check.summary).toContain('succeeded as the new API user');
   });
 });

@@ -30,6 +30,8 @@ export const ENV_NAME_KEYS = [
   'apiUrl',
   'clientId',
   'clientSecret',
+  'clientIdFile',
+  'clientSecretFile',
   'tenants',
   'webhookPort',
   'webhookPath',

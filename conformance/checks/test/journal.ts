@@ -30,6 +30,8 @@ export const READY_AT = 1;
 
 export const TEST_CLIENT = 'client-erp-order-export-test';
 export const PRODUCTION_CLIENT = 'client-erp-order-export-prod';
+/** The API user a secret rotation created to replace `TEST_CLIENT`. */
+export const ROTATED_CLIENT = 'client-erp-order-export-rotated';
 
 const TEN_DAYS = 10 * 24 * 3600;
 
@@ -252,7 +254,8 @@ export type PhaseName =
   | 'flaky-network'
   | 'revoked-token'
   | 'short-lived-tokens'
-  | 'deactivated-user';
+  | 'deactivated-user'
+  | 'secret-rotation';
 
 /** Where each phase of the full-length certify plan lies, in seconds since the run started. */
 const PHASE_NAMES: PhaseName[] = [
@@ -266,6 +269,7 @@ const PHASE_NAMES: PhaseName[] = [
   'revoked-token',
   'short-lived-tokens',
   'deactivated-user',
+  'secret-rotation',
 ];
 
 export const PHASES: Record<PhaseName, { start: number; end: number; params: Record<string, number> }> = (() => {
@@ -319,14 +323,15 @@ export function storedSecret(file: string, options: Partial<SecretSighting> = {}
 }
 
 /**
- * A complete set of observations: a well-named, least-privileged API user, both clients,
- * every phase run to its end, and nothing else unless given.
+ * A complete set of observations: a well-named, least-privileged API user, both clients (and
+ * the one the rotation created), every phase run to its end, and nothing else unless given.
  */
 export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & { apiUser?: Partial<Observations['apiUser']> } = {}): Observations {
   const { apiUser, ...rest } = partial;
   return {
     runStartMono: RUN_START_MONO,
     clients: { test: TEST_CLIENT, production: PRODUCTION_CLIENT },
+    rotatedClient: ROTATED_CLIENT,
     journal: [],
     phases: allPhases(),
     logs: [],

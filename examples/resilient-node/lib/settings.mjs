@@ -23,6 +23,7 @@ export const BREAK_SWITCHES = [
   'webhooks.idempotent',
   'webhooks.responds-in-time',
   'webhooks.https',
+  'rotation.survives-secret-rotation',
   'transport.https-only',
 ];
 
@@ -59,6 +60,10 @@ export function loadSettings(env = process.env) {
     apiUrl: required(env, 'OMNIUM_API_URL').replace(/\/+$/, ''),
     clientId: required(env, 'OMNIUM_CLIENT_ID'),
     clientSecret: required(env, 'OMNIUM_CLIENT_SECRET'),
+    // Where the secret store puts the current credentials: read again when ours are refused
+    // (the secret was rotated). Without them, a refusal is final.
+    clientIdFile: env.OMNIUM_CLIENT_ID_FILE || undefined,
+    clientSecretFile: env.OMNIUM_CLIENT_SECRET_FILE || undefined,
     pollIntervalMs: integer(env, 'POLL_INTERVAL_MS', 2000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10_000),
     // The first wait of the backoff (429 without Retry-After, network errors); it doubles each retry.

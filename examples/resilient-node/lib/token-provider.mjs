@@ -4,6 +4,11 @@
 // Request a new one only when the current one is close to expiring or has been rejected
 // with 401 Unauthorized." and "Check expiry proactively. Decode the JWT and read the exp
 // claim ... or track the expiresIn value from the token response."
+//
+// Safe rotation: a new API user is created, its credentials placed in the secret store and
+// the old user deactivated. When the token endpoint refuses our credentials, we read the
+// secret store (OMNIUM_CLIENT_ID_FILE, OMNIUM_CLIENT_SECRET_FILE) once: new credentials
+// there are used at once, without a restart; the same ones mean the refusal is real.
 
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,7 +112,8 @@ function sharedCache(breaks) {
 }
 
 export function createTokenProvider(settings, { signal }) {
-  const { apiUrl, clientId, clientSecret, breaks } = settings;
+  const { apiUrl, breaks } = settings;
+  let { clientId, clientSecret } = settings; // the current credentials: a rotation replaces them
   const network = networkRetryPolicy(settings);
   const shared = sharedCache(breaks);
   let current = shared?.load() ?? null; // { value, renewAt, expiresAt } (epoch ms), in memory
@@ -147,9 +153,53 @@ export function createTokenProvider(settings, { signal }) {
     }
   }
 
+  /** The credentials the secret store holds now, or null when there is none to read. */
+  function storedCredentials() {
+    const { clientIdFile, clientSecretFile } = settings;
+    if (!clientIdFile || !clientSecretFile) return null;
+    try {
+      // Rewritten atomically on rotation (a new file renamed into place): never half a secret.
+      return { clientId: readFileSync(clientIdFile, 'utf8').trim(), clientSecret: readFileSync(clientSecretFile, 'utf8').trim() };
+    } catch (error) {
+      log.warn(`credential files not readable (${error.code ?? error.message})`);
+      return null;
+    }
+  }
+
+  /** After the token endpoint refused our credentials: takes new ones from the secret store, if it holds any. */
+  function takeRotatedCredentials() {
+    const stored = storedCredentials();
+    if (!stored) return false;
+    if (breaks.has('rotation.survives-secret-rotation')) {
+      // Break switch: only the secret is read again (the client id stays the one we started
+      // with), and any secret other than the one we started with counts as new, so every
+      // refusal tries again: a loop of refused token requests with the old API user.
+      if (stored.clientSecret === settings.clientSecret) return false;
+      clientSecret = stored.clientSecret;
+      return true;
+    }
+    if (stored.clientId === clientId && stored.clientSecret === clientSecret) return false;
+    ({ clientId, clientSecret } = stored);
+    log.info('credentials refused, and the secret store holds new ones (the secret was rotated): using them');
+    return true;
+  }
+
+  /** A token for the current credentials; when they are refused, once more with rotated ones. */
+  async function requestTokenOrRotate() {
+    const loop = breaks.has('rotation.survives-secret-rotation');
+    for (let rotations = 0; ; rotations += 1) {
+      try {
+        return await requestToken();
+      } catch (error) {
+        if (!(error instanceof TokenRejectedError) || (rotations > 0 && !loop) || !takeRotatedCredentials()) throw error;
+        if (loop) await sleep(200, signal); // break switch: try again in 200 ms
+      }
+    }
+  }
+
   async function fetchAndRemember() {
     const issuedAt = Date.now();
-    const { value, expiresIn } = await requestToken();
+    const { value, expiresIn } = await requestTokenOrRotate();
     const lifetime = usableSeconds(lifetimeSeconds(value, expiresIn));
     const renewAt = breaks.has('token.proactive-renewal') ? Infinity : issuedAt + renewAfterSeconds(lifetime) * 1000;
     current = { value, renewAt, expiresAt: issuedAt + lifetime * 1000 };

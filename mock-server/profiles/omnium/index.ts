@@ -58,6 +58,8 @@ export const omnium = defineProfile<Domain>({
     apiUrl: 'OMNIUM_API_URL',
     clientId: 'OMNIUM_CLIENT_ID',
     clientSecret: 'OMNIUM_CLIENT_SECRET',
+    clientIdFile: 'OMNIUM_CLIENT_ID_FILE',
+    clientSecretFile: 'OMNIUM_CLIENT_SECRET_FILE',
     tenants: 'OMNIUM_TENANTS',
     webhookPort: 'WEBHOOK_PORT',
     webhookPath: 'WEBHOOK_PATH',
