@@ -214,7 +214,7 @@ export function journal(): JournalBuilder {
         ...(options.at === undefined ? {} : { at: options.at }),
         environment: options.environment ?? token?.environment ?? 'test',
         method: endpoint.method,
-        path: options.path ?? endpoint.path.replace(/\{[^}]+\}/g, (param) => (param === '{id}' ? 'ORD-1001' : 'X-1')),
+        path: options.path ?? endpoint.path.replace(/\{[^}]+\}/g, (param) => (param === '{orderId}' ? 'ORD-1001' : 'X-1')),
         query: options.query ?? {},
         ...(options.body === undefined ? {} : { requestBody: options.body, bodyFingerprint: `body:${options.body}`, requestBytes: options.body.length }),
         routeId: endpoint.id,
