@@ -96,6 +96,7 @@ export function entry(partial: Partial<JournalEntry> = {}): JournalEntry {
     requestBody: null,
     bodyFingerprint: null,
     requestBytes: 0,
+    unaccepted: [],
     status: 200,
     latencyMs: 3,
     responseBytes: 2,
@@ -141,6 +142,8 @@ export interface ApiCallOptions {
   client?: string;
   touched?: { stores: string[]; markets: string[] };
   secretsInUrl?: JournalEntry['secretsInUrl'];
+  /** What the mock found the request sent that the endpoint does not accept (`body.customer`, `query.debug`). */
+  unaccepted?: string[] | null;
 }
 
 /** A journal in the making: every entry gets the next seq, and by default a time 0.1 s after the last. */
@@ -229,6 +232,7 @@ export function journal(): JournalBuilder {
         denied: options.denied ?? (options.expired ? 'expired' : status === 401 ? 'revoked' : null),
         touched: options.touched ?? null,
         secretsInUrl: options.secretsInUrl ?? [],
+        unaccepted: options.unaccepted === undefined ? [] : options.unaccepted,
         status,
       });
     },
