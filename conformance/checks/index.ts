@@ -4,6 +4,7 @@ import leastPrivilege from './credentials.least-privilege.ts';
 import secretNotInSource from './credentials.secret-not-in-source.ts';
 import storeMarketScoping from './credentials.store-market-scoping.ts';
 import testNotInProduction from './credentials.test-not-in-production.ts';
+import minimalPayloads from './data.minimal-payloads.ts';
 import backoffOn429 from './errors.backoff-on-429.ts';
 import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
@@ -44,6 +45,7 @@ export const CHECKS: readonly Check[] = [
   webhooksValidatesAuth,
   webhooksIdempotent,
   webhooksRespondsInTime,
+  minimalPayloads,
 ];
 
 export { checkContext, runCheck, type Check, type CheckContext, type Finding, type PlatformFacts } from './check.ts';
