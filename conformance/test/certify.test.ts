@@ -48,6 +48,7 @@ describe('golive certify, end to end', () => {
     'webhooks.validates-auth',
     'webhooks.idempotent',
     'webhooks.responds-in-time',
+    'data.minimal-payloads',
   ];
 
   /**

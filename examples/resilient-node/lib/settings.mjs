@@ -22,6 +22,7 @@ export const BREAK_SWITCHES = [
   'webhooks.idempotent',
   'webhooks.responds-in-time',
   'webhooks.https',
+  'data.minimal-payloads',
 ];
 
 function required(env, name) {
