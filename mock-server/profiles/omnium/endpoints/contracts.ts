@@ -5,6 +5,7 @@
  * entity models are loose, as Omnium keeps fields it does not model.
  */
 import { z } from 'zod';
+import { externalIdSchema } from '../domain/index.ts';
 import { SORT_ORDERS } from './search.ts';
 
 /** A date a filter takes: ISO 8601 (the resolvers take anything `Date` parses). */
@@ -12,6 +13,9 @@ export const dateTime = z.string().meta({ format: 'date-time' });
 
 /** A list of ids: a JSON array of strings (a single string is taken too). */
 export const idList = z.array(z.string());
+
+/** A search filter on external ids: their ids, or whole `{ providerName, id }` references. */
+export const externalIdFilter = z.array(z.union([z.string(), externalIdSchema]));
 
 /** Paging and order of a Search body: `take` ≤ 100, 0-based `page`. */
 export const pagingFields = {

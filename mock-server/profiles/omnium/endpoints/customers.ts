@@ -7,7 +7,6 @@ import { z } from 'zod';
 import type { Scope } from '../../../auth/scope.ts';
 import {
   businessCustomerSchema,
-  externalIdSchema,
   privateCustomerSchema,
   type BusinessCustomer,
   type Domain,
@@ -32,7 +31,7 @@ import {
   type Json,
 } from './search.ts';
 
-import { NOTHING, dateTime, idList, pagingFields, patchControls, searchResultOf, updateResultSchema } from './contracts.ts';
+import { NOTHING, dateTime, externalIdFilter, idList, pagingFields, patchControls, searchResultOf, updateResultSchema } from './contracts.ts';
 
 type Customer = PrivateCustomer | BusinessCustomer;
 
@@ -52,7 +51,7 @@ const customerSearchRequest = z
     createdFrom: dateTime.optional(),
     createdTo: dateTime.optional(),
     tags: idList.optional(),
-    externalIds: z.array(z.union([z.string(), externalIdSchema])).optional(),
+    externalIds: externalIdFilter.optional(),
     isCustomerClubMember: z.boolean().optional(),
     disableFacets: z.boolean().optional(),
   })

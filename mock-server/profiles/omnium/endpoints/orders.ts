@@ -30,7 +30,7 @@ import {
   within,
   type Json,
 } from './search.ts';
-import { NOTHING, dateTime, idList, patchControls, scrollResultOf, pagingFields as paging, searchResultOf, updateResultSchema } from './contracts.ts';
+import { NOTHING, dateTime, externalIdFilter, idList, patchControls, scrollResultOf, pagingFields as paging, searchResultOf, updateResultSchema } from './contracts.ts';
 
 /** `OmniumOrderSearchRequest`: what `searchFilter` reads, and `disableFacets` (A4). */
 const orderSearchRequest = z
@@ -46,7 +46,7 @@ const orderSearchRequest = z
     modifiedTo: dateTime.optional(),
     orderNumber: z.string().optional(),
     customerId: z.string().optional(),
-    externalIds: z.array(z.union([z.string(), externalIdSchema])).optional(),
+    externalIds: externalIdFilter.optional(),
     disableFacets: z.boolean().optional(),
   })
   .meta({ title: 'OmniumOrderSearchRequest' });
