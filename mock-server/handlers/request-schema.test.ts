@@ -62,6 +62,13 @@ describe('the fields a request schema does not accept', () => {
     expect(unacceptedFields(acceptanceOf(bulk), {}, Array.from({ length: 1000 }, (_, i) => ({ sku: `S${i}`, note: 'n' })))).toEqual(['body[].note']);
   });
 
+  it('follows a schema with an id into its definition', () => {
+    const line = z.object({ sku: z.string() }).meta({ id: 'TestLine' });
+    const bulk = { body: z.object({ lines: z.array(line) }) };
+
+    expect(unacceptedFields(acceptanceOf(bulk), {}, { lines: [{ sku: 'A', price: 1 }] })).toEqual(['body.lines[].price']);
+  });
+
   it('shows a name that is itself a secret as (secret)', () => {
     expect(unacceptedFields(acceptanceOf(search), { 'sec_abcdefghijklmnop': '' }, undefined, (n) => n.startsWith('sec_'))).toEqual(['query.(secret)']);
   });

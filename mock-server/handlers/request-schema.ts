@@ -17,6 +17,7 @@ const MAX_FIELDS_VISITED = 20_000;
  * sends (defaults make a field optional), `output` for what the API answers. A `z.object` (or
  * `z.strictObject`) accepts only its own fields (`additionalProperties: false`), a
  * `z.looseObject` any other too; what JSON Schema cannot say (a date, a transform) is left open.
+ * A schema with an `id` (`.meta({ id })`) is referenced (`#/$defs/<id>`) and defined in `$defs`.
  */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
@@ -46,19 +47,26 @@ const ANYTHING: Accepts = { fields: new Map(), object: false, open: true, items:
 /** Where a request may carry nothing: every field there is unaccepted. */
 const NOTHING: Accepts = { fields: new Map(), object: true, open: false, items: null, judges: true };
 
-function accepts(schema: unknown): Accepts {
+type Defs = Readonly<Record<string, unknown>>;
+
+function accepts(schema: unknown, defs: Defs, seen: ReadonlySet<string> = new Set()): Accepts {
   if (typeof schema !== 'object' || schema === null) return ANYTHING;
   const s = schema as JsonSchema;
+  if (typeof s.$ref === 'string' && s.$ref.startsWith('#/$defs/')) {
+    const id = s.$ref.slice('#/$defs/'.length);
+    // A schema that contains itself is taken as open below its first repeat.
+    return seen.has(id) ? ANYTHING : accepts(defs[id], defs, new Set([...seen, id]));
+  }
   const branches = [...(Array.isArray(s.anyOf) ? s.anyOf : []), ...(Array.isArray(s.oneOf) ? s.oneOf : []), ...(Array.isArray(s.allOf) ? s.allOf : [])];
   const types = Array.isArray(s.type) ? s.type : [s.type];
   const own: Accepts[] = [];
   if (types.includes('object') || s.properties !== undefined) {
     const fields = new Map<string, Accepts>();
-    for (const [name, sub] of Object.entries((s.properties ?? {}) as JsonSchema)) fields.set(name.toLowerCase(), accepts(sub));
+    for (const [name, sub] of Object.entries((s.properties ?? {}) as JsonSchema)) fields.set(name.toLowerCase(), accepts(sub, defs, seen));
     own.push(node(fields, true, s.additionalProperties !== false, null));
   }
-  if (types.includes('array') || s.items !== undefined) own.push(node(new Map(), false, true, accepts(s.items)));
-  const all = [...own, ...branches.map(accepts)];
+  if (types.includes('array') || s.items !== undefined) own.push(node(new Map(), false, true, accepts(s.items, defs, seen)));
+  const all = [...own, ...branches.map((b) => accepts(b, defs, seen))];
   // A value that may be an object or a string: its object form is judged. Nothing but scalars: nothing to judge.
   const shaped = all.filter((a) => a !== ANYTHING);
   if (shaped.length === 0) return ANYTHING;
@@ -92,13 +100,18 @@ export interface Acceptance {
 
 const compiled = new WeakMap<RequestSchemas, Acceptance>();
 
+function compile(schema: z.ZodType): Accepts {
+  const json = jsonSchemaOf(schema, 'input');
+  return accepts(json, (json.$defs ?? {}) as Defs);
+}
+
 /** The compiled form of an endpoint's request schemas, made on first use and kept. */
 export function acceptanceOf(request: RequestSchemas): Acceptance {
   let found = compiled.get(request);
   if (!found) {
     found = {
-      query: request.query ? accepts(jsonSchemaOf(request.query, 'input')) : NOTHING,
-      body: request.body ? accepts(jsonSchemaOf(request.body, 'input')) : NOTHING,
+      query: request.query ? compile(request.query) : NOTHING,
+      body: request.body ? compile(request.body) : NOTHING,
       hasBody: request.body !== undefined,
     };
     compiled.set(request, found);

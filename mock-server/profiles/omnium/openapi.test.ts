@@ -76,6 +76,8 @@ describe('the OpenAPI document', () => {
     expect(body.additionalProperties).toBe(false);
 
     expect(operation(doc, 'Orders_Get').responses['200']!.content!['application/json']!.schema.$ref).toBe('#/components/schemas/OmniumOrder');
+    const found = schemaOf(search.responses['200']!.content!['application/json']!.schema.$ref);
+    expect(found.properties!.result).toEqual({ type: 'array', items: { $ref: '#/components/schemas/OmniumOrder' } });
     expect(operation(doc, 'Orders_Add').responses['201']).toBeDefined();
     expect(operation(doc, 'Orders_AddMany').responses['204']).toBeDefined();
     expect(operation(doc, 'Orders_GetOrders').parameters!.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['storeId', 'status', 'marketId', 'orderType', 'changedSince', 'pageSize', 'page']);

@@ -38,7 +38,7 @@ const openApiEndpoint = defineEndpoint({
   tag: 'Docs',
   summary: 'OpenAPI 3.1 document of this API, with the role each operation requires',
   request: {},
-  response: z.looseObject({ openapi: z.string() }).meta({ title: 'OpenApiDocument' }),
+  response: z.looseObject({ openapi: z.string() }).meta({ id: 'OpenApiDocument' }),
   resolve: () => ({ status: 200, body: document }),
 });
 

@@ -25,12 +25,12 @@ export const pagingFields = {
 };
 
 /** `Omnium{T}OmniumSearchResult`. */
-export const searchResultOf = (item: z.ZodType, title: string) =>
-  z.object({ result: z.array(item), totalHits: z.int(), facets: z.array(z.unknown()), scrollId: z.null(), isValid: z.boolean() }).meta({ title });
+export const searchResultOf = (item: z.ZodType, id: string) =>
+  z.object({ result: z.array(item), totalHits: z.int(), facets: z.array(z.unknown()), scrollId: z.null(), isValid: z.boolean() }).meta({ id });
 
 /** A scroll's batch: `{ totalHits, result, scrollId }` (an empty `result` at the end). */
-export const scrollResultOf = (item: z.ZodType, title: string) =>
-  z.object({ totalHits: z.int(), result: z.array(item), scrollId: z.string().nullable() }).meta({ title });
+export const scrollResultOf = (item: z.ZodType, id: string) =>
+  z.object({ totalHits: z.int(), result: z.array(item), scrollId: z.string().nullable() }).meta({ id });
 
 /** Omnium's PATCH controls (A4), accepted beside the entity's own fields. */
 export const patchControls = {
@@ -51,7 +51,7 @@ export const updateResultSchema = z
     unchangedCount: z.int(),
     notFoundCount: z.int(),
   })
-  .meta({ title: 'OmniumUpdateResult' });
+  .meta({ id: 'OmniumUpdateResult' });
 
 /** An endpoint that reads no query and no body (path parameters only). */
 export const NOTHING = {} as const;

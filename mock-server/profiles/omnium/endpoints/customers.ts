@@ -55,7 +55,7 @@ const customerSearchRequest = z
     isCustomerClubMember: z.boolean().optional(),
     disableFacets: z.boolean().optional(),
   })
-  .meta({ title: 'OmniumCustomerSearchRequest' });
+  .meta({ id: 'OmniumCustomerSearchRequest' });
 
 const MODELS = { private: privateCustomerSchema, business: businessCustomerSchema } as const;
 
@@ -63,12 +63,12 @@ const MODELS = { private: privateCustomerSchema, business: businessCustomerSchem
 const privateRequest = privateCustomerSchema.partial().required({ customerId: true });
 const businessRequest = businessCustomerSchema.partial().required({ customerId: true });
 const requests = {
-  private: privateRequest.meta({ title: 'OmniumPrivateCustomerRequest' }),
-  business: businessRequest.meta({ title: 'OmniumBusinessCustomerRequest' }),
+  private: privateRequest.meta({ id: 'OmniumPrivateCustomerRequest' }),
+  business: businessRequest.meta({ id: 'OmniumBusinessCustomerRequest' }),
 };
 const patches = {
-  private: privateRequest.extend(patchControls).meta({ title: 'OmniumPrivateCustomerPatch' }),
-  business: businessRequest.extend(patchControls).meta({ title: 'OmniumBusinessCustomerPatch' }),
+  private: privateRequest.extend(patchControls).meta({ id: 'OmniumPrivateCustomerPatch' }),
+  business: businessRequest.extend(patchControls).meta({ id: 'OmniumBusinessCustomerPatch' }),
 };
 const searchResults = {
   private: searchResultOf(privateCustomerSchema, 'OmniumPrivateCustomerOmniumSearchResult'),

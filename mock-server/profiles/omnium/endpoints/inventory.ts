@@ -38,10 +38,10 @@ const inventorySearchRequest = z
     lastModified: dateTime.optional(),
     isBatchesExcluded: z.boolean().optional(),
   })
-  .meta({ title: 'OmniumInventorySearchRequest' });
+  .meta({ id: 'OmniumInventorySearchRequest' });
 
 /** One SKU in one warehouse as a client sends it: `sku`, `warehouseCode` and `inventory` required. */
-const inventoryRequest = inventorySchema.partial().required({ sku: true, warehouseCode: true, inventory: true }).meta({ title: 'OmniumInventoryItemRequest' });
+const inventoryRequest = inventorySchema.partial().required({ sku: true, warehouseCode: true, inventory: true }).meta({ id: 'OmniumInventoryItemRequest' });
 
 /** A warehouse's stock is visible when the warehouse (a store) is in scope. */
 function visible(db: Domain, scope: Scope, item: InventoryItem): boolean {
@@ -58,7 +58,7 @@ const getInventory = defineEndpoint({
   tag: 'Inventory',
   summary: 'Stock of one SKU in every warehouse (or those in warehouseIds)',
   request: { query: z.object({ warehouseIds: idList.optional() }) },
-  response: z.object({ totalHits: z.int(), result: z.array(inventorySchema) }).meta({ title: 'OmniumInventoryItemOmniumResult' }),
+  response: z.object({ totalHits: z.int(), result: z.array(inventorySchema) }).meta({ id: 'OmniumInventoryItemOmniumResult' }),
   resolve: (req, ctx) => {
     const warehouses = queryList(req, 'warehouseIds');
     const result = ctx.db.inventory
@@ -80,7 +80,7 @@ const searchInventory = defineEndpoint({
   tag: 'Inventory',
   summary: 'Search stock by SKUs, warehouses, market or stock state (at least one is required)',
   request: { body: inventorySearchRequest },
-  response: z.object({ totalHits: z.int(), result: z.array(inventorySchema), scrollId: z.null() }).meta({ title: 'OmniumInventoryItemOmniumSearchResult' }),
+  response: z.object({ totalHits: z.int(), result: z.array(inventorySchema), scrollId: z.null() }).meta({ id: 'OmniumInventoryItemOmniumSearchResult' }),
   resolve: (req, ctx) => {
     const body = bodyObject(req);
     const given = SEARCH_KEYS.filter((k) => {

@@ -49,7 +49,7 @@ const orderSearchRequest = z
     externalIds: externalIdFilter.optional(),
     disableFacets: z.boolean().optional(),
   })
-  .meta({ title: 'OmniumOrderSearchRequest' });
+  .meta({ id: 'OmniumOrderSearchRequest' });
 
 /** The `GetOrders` query: repeated `storeId`/`status`/`marketId`/`orderType`, and `changedSince`. */
 const getOrdersFilterQuery = {
@@ -61,8 +61,8 @@ const getOrdersFilterQuery = {
 };
 
 /** An order as a client sends it: the model's fields, the ones `normalizeOrder` fills in optional. */
-const newOrder = orderSchema.partial().required({ id: true, marketId: true, storeId: true, orderType: true, status: true }).meta({ title: 'OmniumOrderRequest' });
-const putOrderBody = orderSchema.partial().required({ marketId: true, storeId: true, orderType: true, status: true }).meta({ title: 'OmniumOrderPutRequest' });
+const newOrder = orderSchema.partial().required({ id: true, marketId: true, storeId: true, orderType: true, status: true }).meta({ id: 'OmniumOrderRequest' });
+const putOrderBody = orderSchema.partial().required({ marketId: true, storeId: true, orderType: true, status: true }).meta({ id: 'OmniumOrderPutRequest' });
 
 /** `OmniumUpdateStatusPatch` (A5 UpdateStatus). */
 const updateStatusRequest = z
@@ -87,7 +87,7 @@ const updateStatusRequest = z
     returnId: z.string().optional(),
     userId: z.string().optional(),
   })
-  .meta({ title: 'OmniumUpdateStatusPatch' });
+  .meta({ id: 'OmniumUpdateStatusPatch' });
 
 /** `OmniumOrderWorkflowExecutionResult`. */
 const workflowResult = z
@@ -105,7 +105,7 @@ const workflowResult = z
       }),
     ),
   })
-  .meta({ title: 'OmniumOrderWorkflowExecutionResult' });
+  .meta({ id: 'OmniumOrderWorkflowExecutionResult' });
 
 const orderSearchResult = searchResultOf(orderSchema, 'OmniumOrderOmniumSearchResult');
 const orderScrollResult = scrollResultOf(orderSchema, 'OmniumOrderOmniumScrollResult');
@@ -446,7 +446,7 @@ const patchOrder = defineEndpoint({
   role: 'OrderAdmin',
   tag: 'Orders',
   summary: 'Change only the supplied fields of an order (no workflow)',
-  request: { body: orderSchema.partial().extend(patchControls).meta({ title: 'OmniumOrderPatch' }) },
+  request: { body: orderSchema.partial().extend(patchControls).meta({ id: 'OmniumOrderPatch' }) },
   response: updateResultSchema,
   resolve: async (req, ctx) => {
     const order = orderInScope(req, ctx, 'orderId');

@@ -47,7 +47,7 @@ const productSearchRequest = z
     sortOrder2nd: paging.sortOrder,
     sortOrder3rd: paging.sortOrder,
   })
-  .meta({ title: 'OmniumProductSearchRequest' });
+  .meta({ id: 'OmniumProductSearchRequest' });
 
 /** `OmniumProductListItemViewModel` (`listItem`). */
 const productListItem = z
@@ -70,11 +70,11 @@ const productListItem = z
     created: z.string(),
     modified: z.string(),
   })
-  .meta({ title: 'OmniumProductListItemViewModel' });
+  .meta({ id: 'OmniumProductListItemViewModel' });
 
 const productScrollResult = scrollResultOf(productSchema, 'OmniumProductOmniumScrollResult');
 /** A product as a client sends it: `productId` required, the rest filled in by `normalizeProduct`. */
-const productRequest = productSchema.partial().required({ productId: true }).meta({ title: 'OmniumProductRequest' });
+const productRequest = productSchema.partial().required({ productId: true }).meta({ id: 'OmniumProductRequest' });
 
 type ProductEvent = Parameters<ResolverContext['emit']>[0];
 
@@ -287,7 +287,7 @@ const patchProduct = defineEndpoint({
   role: 'ProductAdmin',
   tag: 'Products',
   summary: 'Change only the supplied fields of a product',
-  request: { body: productSchema.partial().extend(patchControls).meta({ title: 'OmniumProductPatch' }) },
+  request: { body: productSchema.partial().extend(patchControls).meta({ id: 'OmniumProductPatch' }) },
   response: updateResultSchema,
   resolve: async (req, ctx) => {
     const product = ctx.db.products.get(req.params.productId as string);

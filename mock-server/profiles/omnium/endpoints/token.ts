@@ -35,14 +35,14 @@ export const tokenEndpoint: Endpoint = defineEndpoint({
   summary: 'Create a new token',
   request: {
     query: z.object(credentials),
-    body: z.object({ ...credentials, grant_type: z.string().optional() }).meta({ title: 'TokenForm' }),
+    body: z.object({ ...credentials, grant_type: z.string().optional() }).meta({ id: 'TokenForm' }),
     bodyType: 'application/x-www-form-urlencoded',
   },
   response: {
     'text/plain': z.string().meta({ description: 'The JWT itself (the default)' }),
     'application/json': z
       .object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.int() })
-      .meta({ title: 'OmniumTokenResponse', description: 'With returnAsJson=true' }),
+      .meta({ id: 'OmniumTokenResponse', description: 'With returnAsJson=true' }),
   },
   async resolve(req, ctx) {
     const fromQuery = { id: field(req.query, 'clientId'), secret: field(req.query, 'clientSecret') };
