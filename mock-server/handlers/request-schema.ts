@@ -147,7 +147,8 @@ export function unacceptedFields(
     for (const key in value) {
       if (budget-- <= 0 || out.size >= MAX_UNACCEPTED) return;
       const field = at.fields.get(key.toLowerCase());
-      if (field) walk(value[key], field, `${path}.${name(key)}`);
+      // A name the schema knows is no secret: only an unaccepted one is looked up.
+      if (field) walk(value[key], field, `${path}.${key}`);
       else if (!at.open) out.add(`${path}.${name(key)}`);
     }
   };
