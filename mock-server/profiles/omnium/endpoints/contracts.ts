@@ -14,6 +14,14 @@ export const dateTime = z.string().meta({ format: 'date-time' });
 /** A list of ids: a JSON array of strings (a single string is taken too). */
 export const idList = z.array(z.string());
 
+/** The time window of a search: created and modified, each bound inclusive. */
+export const dateWindowFields = {
+  createdFrom: dateTime.optional(),
+  createdTo: dateTime.optional(),
+  modifiedFrom: dateTime.optional(),
+  modifiedTo: dateTime.optional(),
+};
+
 /** A search filter on external ids: their ids, or whole `{ providerName, id }` references. */
 export const externalIdFilter = z.array(z.union([z.string(), externalIdSchema]));
 

@@ -31,7 +31,7 @@ import {
   type Json,
 } from './search.ts';
 
-import { NOTHING, dateTime, externalIdFilter, idList, pagingFields, patchControls, searchResultOf, updateResultSchema } from './contracts.ts';
+import { NOTHING, dateWindowFields, externalIdFilter, idList, pagingFields, patchControls, searchResultOf, updateResultSchema } from './contracts.ts';
 
 type Customer = PrivateCustomer | BusinessCustomer;
 
@@ -46,10 +46,7 @@ const customerSearchRequest = z
     query: z.string().optional(),
     storeIds: idList.optional(),
     marketIds: idList.optional(),
-    modifiedFrom: dateTime.optional(),
-    modifiedTo: dateTime.optional(),
-    createdFrom: dateTime.optional(),
-    createdTo: dateTime.optional(),
+    ...dateWindowFields,
     tags: idList.optional(),
     externalIds: externalIdFilter.optional(),
     isCustomerClubMember: z.boolean().optional(),

@@ -30,7 +30,7 @@ import {
   within,
   type Json,
 } from './search.ts';
-import { NOTHING, dateTime, externalIdFilter, idList, patchControls, scrollResultOf, pagingFields as paging, searchResultOf, updateResultSchema } from './contracts.ts';
+import { NOTHING, dateTime, dateWindowFields, externalIdFilter, idList, patchControls, scrollResultOf, pagingFields as paging, searchResultOf, updateResultSchema } from './contracts.ts';
 
 /** `OmniumOrderSearchRequest`: what `searchFilter` reads, and `disableFacets` (A4). */
 const orderSearchRequest = z
@@ -40,10 +40,7 @@ const orderSearchRequest = z
     selectedStores: idList.optional(),
     selectedMarkets: idList.optional(),
     selectedOrderTypes: idList.optional(),
-    createdFrom: dateTime.optional(),
-    createdTo: dateTime.optional(),
-    modifiedFrom: dateTime.optional(),
-    modifiedTo: dateTime.optional(),
+    ...dateWindowFields,
     orderNumber: z.string().optional(),
     customerId: z.string().optional(),
     externalIds: externalIdFilter.optional(),
