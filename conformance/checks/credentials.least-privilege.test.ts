@@ -31,7 +31,7 @@ describe('credentials.least-privilege', () => {
     expect(finding.evidence).toEqual([
       { kind: 'note', text: 'assigned: InventoryAdmin, OrderRead' },
       { kind: 'note', text: 'minimal role set for the calls made: InventoryAdmin, OrderRead' },
-      { kind: 'note', text: 'GET /api/Orders/{id} (×5) requires OrderRead' },
+      { kind: 'note', text: 'GET /api/Orders/{orderId} (×5) requires OrderRead' },
       { kind: 'note', text: 'PUT /api/Inventory/UpdateMany (×2) requires InventoryAdmin' },
     ]);
   });

@@ -4,6 +4,7 @@ import leastPrivilege from './credentials.least-privilege.ts';
 import secretNotInSource from './credentials.secret-not-in-source.ts';
 import storeMarketScoping from './credentials.store-market-scoping.ts';
 import testNotInProduction from './credentials.test-not-in-production.ts';
+import minimalPayloads from './data.minimal-payloads.ts';
 import backoffOn429 from './errors.backoff-on-429.ts';
 import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
@@ -50,6 +51,7 @@ export const CHECKS: readonly Check[] = [
   webhooksRespondsInTime,
   survivesSecretRotation,
   httpsOnly,
+  minimalPayloads,
 ];
 
 export { checkContext, runCheck, type Check, type CheckContext, type Finding, type PlatformFacts } from './check.ts';

@@ -51,6 +51,7 @@ describe('golive certify, end to end', () => {
     'webhooks.responds-in-time',
     'rotation.survives-secret-rotation',
     'transport.https-only',
+    'data.minimal-payloads',
   ];
 
   /**

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Scope } from '../auth/scope.ts';
 import type { RateLimitClass } from '../faults/rate-limit.ts';
 import type { EventFields } from '../domain/events.ts';
@@ -59,6 +60,24 @@ export interface ResolverContext<Db = unknown> {
 
 export type Resolver<Db = unknown> = (req: ApiRequest, ctx: ResolverContext<Db>) => ApiResponse | Promise<ApiResponse>;
 
+/**
+ * What an endpoint accepts besides its path parameters: its query parameters (one key each)
+ * and its body. The OpenAPI document publishes them, and the journal names the fields of a
+ * request that they do not accept. An object schema with `z.looseObject` accepts any other
+ * field; `z.object` accepts only its own (names match case-insensitively, as ASP.NET binds).
+ */
+export interface RequestSchemas {
+  /** Absent: the endpoint reads no query parameter. */
+  readonly query?: z.ZodObject;
+  /** Absent: the endpoint reads no body. */
+  readonly body?: z.ZodType;
+  /** The body's media type; default `application/json`. */
+  readonly bodyType?: string;
+}
+
+/** The body of a 2xx answer: one schema (JSON), or one per media type (`text/plain` for a bare string). */
+export type ResponseSchema = z.ZodType | Readonly<Record<string, z.ZodType>>;
+
 /** One endpoint of the simulated API, declared once: routing, enforcement and OpenAPI read it. */
 export interface Endpoint<Db = unknown> {
   /** Stable id, used in the journal and as the OpenAPI operationId (`Orders_Get`). */
@@ -82,18 +101,25 @@ export interface Endpoint<Db = unknown> {
   /** Swagger tag and one-line summary. */
   readonly tag: string;
   readonly summary: string;
+  /** What the endpoint accepts; `null`: not declared (the journal then judges none of its fields). */
+  readonly request: RequestSchemas | null;
+  /** The body of a 2xx answer; `null`: none (an empty answer, or not declared). */
+  readonly response: ResponseSchema | null;
+  /** The status of a successful answer (`201` for a create, `204` for an empty one); default 200. */
+  readonly okStatus: number;
   /** Method syntax on purpose: an endpoint of a profile's own data model is still an `Endpoint` to the engine. */
   resolve(req: ApiRequest, ctx: ResolverContext<Db>): ApiResponse | Promise<ApiResponse>;
 }
 
+type Defaulted = 'auth' | 'limit' | 'issuesToken' | 'writes' | 'request' | 'response' | 'okStatus';
+
 /**
  * Declares an endpoint with defaults: `auth: true`, `limit: 'default'`, `issuesToken: false`,
- * and `writes` for every method but GET, unless it says otherwise (a search sent as a POST).
+ * `writes` for every method but GET, unless it says otherwise (a search sent as a POST), no
+ * request or response schema, and 200 for success.
  */
-export function defineEndpoint<Db>(
-  e: Omit<Endpoint<Db>, 'auth' | 'limit' | 'issuesToken' | 'writes'> & Partial<Pick<Endpoint<Db>, 'auth' | 'limit' | 'issuesToken' | 'writes'>>,
-): Endpoint<Db> {
-  return { auth: true, limit: 'default', issuesToken: false, writes: e.method !== 'GET', ...e };
+export function defineEndpoint<Db>(e: Omit<Endpoint<Db>, Defaulted> & Partial<Pick<Endpoint<Db>, Defaulted>>): Endpoint<Db> {
+  return { auth: true, limit: 'default', issuesToken: false, writes: e.method !== 'GET', request: null, response: null, okStatus: 200, ...e };
 }
 
 /** Helpers for the shapes the real API answers with (omnium-api.md A6). */

@@ -10,6 +10,7 @@ import { type SecretIndex, redactBody, redactPath, redactQuery, secretCandidates
 import { fingerprint } from '../secrets.ts';
 import type { ApiRequest, ApiResponse, Endpoint, ResolverContext, TokenIssuer } from './endpoint.ts';
 import type { EventBus } from './event-bus.ts';
+import { acceptanceOf, unacceptedFields } from './request-schema.ts';
 import type { Profile, ProfileData } from './profile.ts';
 import type { RateLimiter } from '../faults/rate-limit.ts';
 import { type FaultMatcher, type RegisteredFaultRule, retryAfterHeader } from '../faults/rules.ts';
@@ -291,6 +292,13 @@ function isoTime(ms: number): string {
   return isoText;
 }
 
+/** What the request sent that its endpoint does not accept; walked only when it carried a query or a body. */
+function unaccepted(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest): string[] | null {
+  if (!endpoint?.request) return null;
+  if (req.body === undefined && !hasKeys(req.query)) return [];
+  return unacceptedFields(acceptanceOf(endpoint.request), req.query, req.body, (name) => rt.secrets.kindOf(name) !== undefined);
+}
+
 function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest, startMono: number): JournalEntry {
   const query = hasKeys(req.query) ? redactQuery(req.query, rt.secrets) : NO_QUERY;
   const path = redactPath(req.path, rt.secrets);
@@ -323,6 +331,7 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     requestBody: req.rawBody ? redactBody(req.rawBody, rt.secrets, rt.journal.maxBodyBytes) : null,
     bodyFingerprint: req.rawBody ? fingerprint(req.rawBody) : null,
     requestBytes: req.rawBody ? Buffer.byteLength(req.rawBody) : 0,
+    unaccepted: unaccepted(rt, endpoint, req),
     status: 0,
     latencyMs: 0,
     responseBytes: 0,

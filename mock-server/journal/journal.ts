@@ -60,6 +60,12 @@ export interface JournalEntry {
    */
   bodyFingerprint: string | null;
   requestBytes: number;
+  /**
+   * Query parameters (`query.debug`) and body fields (`body.customer.email`; array items as
+   * `[]`) that the endpoint's request schema does not accept, names only and at most 20; `null`
+   * when no route matched or the endpoint declares no request schema.
+   */
+  unaccepted: string[] | null;
   status: number;
   latencyMs: number;
   responseBytes: number;

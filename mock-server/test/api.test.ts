@@ -220,6 +220,21 @@ describe('the journal', () => {
     expect(entry!.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('names the query parameters and body fields the endpoint does not accept, never their values', async () => {
+    const u = await user(['OrderRead']);
+    const before = mock.journal.lastSeq;
+    const search = { take: 5, selectedStores: ['oslo-online'], customer: { customerId: 'C-1', email: 'kari.nordmann@example.com' } };
+    await (await call(`${mock.apiUrl}/api/Orders/Search?debug=1`, { method: 'POST', headers: { ...bearer(u.token), 'content-type': 'application/json' }, body: JSON.stringify(search) })).arrayBuffer();
+    await (await call(`${mock.apiUrl}/api/orders/search`, { method: 'POST', headers: { ...bearer(u.token), 'content-type': 'application/json' }, body: '{"Take":5,"SelectedStores":["oslo-online"]}' })).arrayBuffer();
+    await (await call(`${mock.apiUrl}/api/Orders/GetOrders?pageSize=2`, { headers: bearer(u.token) })).arrayBuffer();
+    await call(`${mock.apiUrl}/api/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', clientId: u.clientId, clientSecret: u.clientSecret }) });
+
+    const entries = mock.journal.since(before);
+
+    expect(entries.map((e) => e.unaccepted)).toEqual([['query.debug', 'body.customer'], [], [], []]);
+    expect(JSON.stringify(entries.map((e) => e.unaccepted))).not.toContain('kari');
+  });
+
   it('never holds a full token or secret, wherever the client put them', async () => {
     const u = await user(['OrderRead']);
     await call(`${mock.apiUrl}/api/token?clientId=${u.clientId}&clientSecret=${u.clientSecret}`, { method: 'POST' });

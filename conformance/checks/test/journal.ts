@@ -100,6 +100,7 @@ export function entry(partial: Partial<JournalEntry> = {}): JournalEntry {
     requestBody: null,
     bodyFingerprint: null,
     requestBytes: 0,
+    unaccepted: [],
     status: 200,
     latencyMs: 3,
     responseBytes: 2,
@@ -145,6 +146,8 @@ export interface ApiCallOptions {
   client?: string;
   touched?: { stores: string[]; markets: string[] };
   secretsInUrl?: JournalEntry['secretsInUrl'];
+  /** What the mock found the request sent that the endpoint does not accept (`body.customer`, `query.debug`). */
+  unaccepted?: string[] | null;
 }
 
 /** A journal in the making: every entry gets the next seq, and by default a time 0.1 s after the last. */
@@ -218,7 +221,7 @@ export function journal(): JournalBuilder {
         ...(options.at === undefined ? {} : { at: options.at }),
         environment: options.environment ?? token?.environment ?? 'test',
         method: endpoint.method,
-        path: options.path ?? endpoint.path.replace(/\{[^}]+\}/g, (param) => (param === '{id}' ? 'ORD-1001' : 'X-1')),
+        path: options.path ?? endpoint.path.replace(/\{[^}]+\}/g, (param) => (param === '{orderId}' ? 'ORD-1001' : 'X-1')),
         query: options.query ?? {},
         ...(options.body === undefined ? {} : { requestBody: options.body, bodyFingerprint: `body:${options.body}`, requestBytes: options.body.length }),
         routeId: endpoint.id,
@@ -233,6 +236,7 @@ export function journal(): JournalBuilder {
         denied: options.denied ?? (options.expired ? 'expired' : status === 401 ? 'revoked' : null),
         touched: options.touched ?? null,
         secretsInUrl: options.secretsInUrl ?? [],
+        unaccepted: options.unaccepted === undefined ? [] : options.unaccepted,
         status,
       });
     },

@@ -12,6 +12,8 @@ import { AuthPausedError } from './token-provider.mjs';
 
 /** Break switch transport.https-only: a health check every this many polls, the first included. */
 const HEALTH_EVERY = 10;
+/** A customer record as the ERP holds it (made up), for the `data.minimal-payloads` break switch. */
+const ERP_CUSTOMER = { customerId: 'ERP-C-10001', firstName: 'Kari', lastName: 'Nordmann', email: 'kari.nordmann@example.com', phone: '+47 912 34 567' };
 
 export function createPoller(settings, api, { signal }) {
   let turn = 0;
@@ -22,11 +24,11 @@ export function createPoller(settings, api, { signal }) {
   const since = new Date(Date.now() - 365 * 24 * 3600 * 1000).toISOString();
 
   async function pollOnce() {
-    const search = await api.post(
-      '/api/Orders/Search',
-      { take: 20, page: 0, selectedStores: settings.storeIds, modifiedFrom: since, modifiedTo: new Date().toISOString(), disableFacets: true },
-      { route: 'POST /api/Orders/Search' },
-    );
+    const filter = { take: 20, page: 0, selectedStores: settings.storeIds, modifiedFrom: since, modifiedTo: new Date().toISOString(), disableFacets: true };
+    // Break switch: the ERP's whole customer record rides along with every search, which
+    // takes a customerId at most (data minimisation: send ids, not records).
+    const body = settings.breaks.has('data.minimal-payloads') ? { ...filter, customer: ERP_CUSTOMER } : filter;
+    const search = await api.post('/api/Orders/Search', body, { route: 'POST /api/Orders/Search' });
     const orders = search?.result ?? [];
     if (orders.length === 0) return log.info('poll: no orders found');
     const pick = orders[turn++ % orders.length]; // a different order each time

@@ -25,6 +25,7 @@ export const BREAK_SWITCHES = [
   'webhooks.https',
   'rotation.survives-secret-rotation',
   'transport.https-only',
+  'data.minimal-payloads',
 ];
 
 function required(env, name) {

@@ -9,5 +9,11 @@ export type ResolverContext = engine.ResolverContext<Domain>;
 
 type Spec = Parameters<typeof engine.defineEndpoint<Domain>>[0];
 
-/** An Omnium endpoint: `role` is one of Omnium's roles (the minimum, inheritance applied). */
-export const defineEndpoint = (e: Omit<Spec, 'role'> & { role: Role | null }): Endpoint => engine.defineEndpoint<Domain>(e);
+/**
+ * An Omnium endpoint: `role` is one of Omnium's roles (the minimum, inheritance applied), and
+ * every endpoint declares what it accepts (`request`: `{}` when it reads no query and no body)
+ * and what a 2xx answer carries (`response`: `null` for an empty answer).
+ */
+export const defineEndpoint = (
+  e: Omit<Spec, 'role' | 'request' | 'response'> & { role: Role | null; request: engine.RequestSchemas; response: engine.ResponseSchema | null },
+): Endpoint => engine.defineEndpoint<Domain>(e);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { cartEndpoints } from './endpoints/carts.ts';
 import { customerEndpoints } from './endpoints/customers.ts';
 import { type Endpoint, defineEndpoint } from './endpoint.ts';
@@ -19,7 +20,12 @@ const apiEndpoints: readonly Endpoint[] = [
   ...storeEndpoints,
 ];
 
-const document = openApiDocument('Omnium OMS', apiEndpoints);
+/** Relative: the listener that serves the document (each environment has its own). Then the real API's hosts (A1). */
+const document = openApiDocument('Omnium OMS', apiEndpoints, [
+  { url: '/', description: 'This simulation (wherever it serves this document)' },
+  { url: 'https://api.omnium.no', description: 'Omnium production' },
+  { url: 'https://apitest.omnium.no', description: 'Omnium test' },
+]);
 
 /** The OpenAPI document of the simulated API, at the path of the real one. */
 const openApiEndpoint = defineEndpoint({
@@ -30,7 +36,9 @@ const openApiEndpoint = defineEndpoint({
   auth: false,
   limit: 'none',
   tag: 'Docs',
-  summary: 'OpenAPI 3 document of this API, with the role each operation requires',
+  summary: 'OpenAPI 3.1 document of this API, with the role each operation requires',
+  request: {},
+  response: z.looseObject({ openapi: z.string() }).meta({ id: 'OpenApiDocument' }),
   resolve: () => ({ status: 200, body: document }),
 });
 

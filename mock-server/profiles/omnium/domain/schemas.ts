@@ -95,7 +95,7 @@ const orderShape = {
 };
 
 /** `OmniumOrder`. */
-export const orderSchema = z.looseObject(orderShape);
+export const orderSchema = z.looseObject(orderShape).meta({ id: 'OmniumOrder' });
 
 /** `OmniumCart`: the cart model inherits the order model; it has no status or type yet. */
 export const cartSchema = z.looseObject({
@@ -104,7 +104,7 @@ export const cartSchema = z.looseObject({
   status: text,
   orderType: text,
   name: text,
-});
+}).meta({ id: 'OmniumCart' });
 
 /** `OmniumStore`. */
 export const storeSchema = z.looseObject({
@@ -120,7 +120,7 @@ export const storeSchema = z.looseObject({
   storeRoleIds: z.array(z.string()).default([]),
   created: z.string(),
   modified: z.string(),
-});
+}).meta({ id: 'OmniumStore' });
 
 /** `OmniumMarket`: settings, not an entity of its own in Omnium (omnium-api.md A5). */
 export const marketSchema = z.looseObject({
@@ -134,7 +134,7 @@ export const marketSchema = z.looseObject({
   marketGroupId: text,
   defaultTaxRate: z.number(),
   isTaxExcluded: z.boolean(),
-});
+}).meta({ id: 'OmniumMarket' });
 
 export const priceSchema = z.looseObject({
   marketId: z.string(),
@@ -174,7 +174,7 @@ export const productSchema = z.looseObject({
   properties: z.array(propertySchema).default([]),
   created: z.string(),
   modified: z.string(),
-});
+}).meta({ id: 'OmniumProduct' });
 
 /** `OmniumInventoryItem`: the stock of one SKU in one warehouse. */
 export const inventorySchema = z.looseObject({
@@ -186,7 +186,7 @@ export const inventorySchema = z.looseObject({
   properties: z.array(propertySchema).default([]),
   created: z.string(),
   modified: z.string(),
-});
+}).meta({ id: 'OmniumInventoryItem' });
 
 const customerShape = {
   customerId: z.string().min(1),
@@ -212,7 +212,7 @@ export const privateCustomerSchema = z.looseObject({
   fullName: text,
   consents: z.array(z.unknown()).default([]),
   isCustomerClubMember: z.boolean().default(false),
-});
+}).meta({ id: 'OmniumPrivateCustomer' });
 
 /** `OmniumBusinessCustomer` (B2B). */
 export const businessCustomerSchema = z.looseObject({
@@ -220,7 +220,7 @@ export const businessCustomerSchema = z.looseObject({
   name: z.string(),
   organizationNumber: text,
   contactPersons: z.array(z.unknown()).default([]),
-});
+}).meta({ id: 'OmniumBusinessCustomer' });
 
 export type Property = z.infer<typeof propertySchema>;
 export type ExternalId = z.infer<typeof externalIdSchema>;

@@ -2,8 +2,10 @@
  * `/api/Cart` (singular, as in Omnium): add an item (creating the cart), read a cart, and
  * turn it into an order (omnium-api.md A5 Carts, C1). The cart model inherits the order's.
  */
+import { z } from 'zod';
 import { cartSchema, orderSchema, type Cart, type LineItem, type Order } from '../domain/index.ts';
 import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from '../endpoint.ts';
+import { NOTHING } from './contracts.ts';
 import { isResponse, queryString, schemaMessage } from './search.ts';
 
 const NOT_FOUND = 'Cart was not found';
@@ -32,6 +34,17 @@ const addItemToCart = defineEndpoint({
   role: 'CartAdmin',
   tag: 'Cart',
   summary: 'Add a SKU to a cart, creating the cart when no cartId is given',
+  request: {
+    query: z.object({
+      cartId: z.string().optional(),
+      skuId: z.string(),
+      quantity: z.int().min(1).optional(),
+      marketId: z.string().optional(),
+      storeId: z.string().optional(),
+      customerId: z.string().optional(),
+    }),
+  },
+  response: cartSchema,
   resolve: async (req, ctx) => {
     const skuId = queryString(req, 'skuId');
     if (!skuId) return reply.text('The SkuId field is required.', 400);
@@ -126,6 +139,8 @@ const getCart = defineEndpoint({
   role: 'CartRead',
   tag: 'Cart',
   summary: 'Get a cart by id',
+  request: NOTHING,
+  response: cartSchema,
   resolve: (req, ctx) => {
     const cart = cartInScope(ctx, req.params.cartId as string);
     return isResponse(cart) ? cart : { status: 200, body: cart };
@@ -139,6 +154,8 @@ const createOrderFromCart = defineEndpoint({
   role: 'CartAdmin',
   tag: 'Cart',
   summary: 'Turn a cart into a new order (status New); the cart is removed',
+  request: { query: z.object({ orderType: z.string().optional() }) },
+  response: orderSchema,
   resolve: async (req, ctx) => {
     const cart = cartInScope(ctx, req.params.cartId as string);
     if (isResponse(cart)) return cart;

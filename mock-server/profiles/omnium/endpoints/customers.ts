@@ -3,6 +3,7 @@
  * patch (omnium-api.md A5 Customers, C1). Customers are store-scoped only when the tenant
  * setting `RequireStoreIdsForAccess` is on (A3); then their `storeIds` must meet the scope.
  */
+import { z } from 'zod';
 import type { Scope } from '../../../auth/scope.ts';
 import {
   businessCustomerSchema,
@@ -30,7 +31,46 @@ import {
   type Json,
 } from './search.ts';
 
+import { NOTHING, dateWindowFields, externalIdFilter, idList, pagingFields, patchControls, searchResultOf, updateResultSchema } from './contracts.ts';
+
 type Customer = PrivateCustomer | BusinessCustomer;
+
+/** `OmniumCustomerSearchRequest`: what `searchCustomers` reads, and the fields A5 documents besides. */
+const customerSearchRequest = z
+  .object({
+    ...pagingFields,
+    customerId: z.string().optional(),
+    customerIds: idList.optional(),
+    email: z.string().optional(),
+    phone: z.string().optional(),
+    query: z.string().optional(),
+    storeIds: idList.optional(),
+    marketIds: idList.optional(),
+    ...dateWindowFields,
+    tags: idList.optional(),
+    externalIds: externalIdFilter.optional(),
+    isCustomerClubMember: z.boolean().optional(),
+    disableFacets: z.boolean().optional(),
+  })
+  .meta({ id: 'OmniumCustomerSearchRequest' });
+
+const MODELS = { private: privateCustomerSchema, business: businessCustomerSchema } as const;
+
+/** A customer as a client sends it: `customerId` required, the rest optional. */
+const privateRequest = privateCustomerSchema.partial().required({ customerId: true });
+const businessRequest = businessCustomerSchema.partial().required({ customerId: true });
+const requests = {
+  private: privateRequest.meta({ id: 'OmniumPrivateCustomerRequest' }),
+  business: businessRequest.meta({ id: 'OmniumBusinessCustomerRequest' }),
+};
+const patches = {
+  private: privateRequest.extend(patchControls).meta({ id: 'OmniumPrivateCustomerPatch' }),
+  business: businessRequest.extend(patchControls).meta({ id: 'OmniumBusinessCustomerPatch' }),
+};
+const searchResults = {
+  private: searchResultOf(privateCustomerSchema, 'OmniumPrivateCustomerOmniumSearchResult'),
+  business: searchResultOf(businessCustomerSchema, 'OmniumBusinessCustomerOmniumSearchResult'),
+};
 type Kind = 'private' | 'business';
 
 const NOT_FOUND = 'Customer was not found';
@@ -121,6 +161,8 @@ function getEndpoint(kind: Kind, param: string): Endpoint {
     role: 'CustomerRead',
     tag: prefix(kind),
     summary: `Get a ${kind} customer by id`,
+    request: NOTHING,
+    response: MODELS[kind],
     resolve: (req, ctx) => {
       const customer = table(ctx.db, kind).get(req.params[param] as string);
       if (customer === undefined) return notFound();
@@ -139,6 +181,8 @@ function searchEndpoint(kind: Kind): Endpoint {
     role: 'CustomerRead',
     tag: prefix(kind),
     summary: `Search ${kind} customers (take ≤ 100, 0-based page)`,
+    request: { body: customerSearchRequest },
+    response: searchResults[kind],
     resolve: (req, ctx) => {
       const body = bodyObject(req);
       const paging = searchPaging(body.take, body.page);
@@ -158,6 +202,8 @@ function addEndpoint(kind: Kind): Endpoint {
     role: 'CustomerAdmin',
     tag: prefix(kind),
     summary: `Create a ${kind} customer (customerId required)`,
+    request: { body: requests[kind] },
+    response: MODELS[kind],
     resolve: async (req, ctx) => {
       const body = bodyObject(req);
       if (typeof body.customerId !== 'string' || body.customerId.trim() === '') return reply.text('The CustomerId field is required.', 400);
@@ -191,6 +237,8 @@ function patchEndpoint(kind: Kind): Endpoint {
     role: 'CustomerAdmin',
     tag: prefix(kind),
     summary: `Change only the supplied fields of a ${kind} customer (customerId in the body)`,
+    request: { body: patches[kind] },
+    response: updateResultSchema,
     resolve: async (req, ctx) => {
       const body = bodyObject(req);
       if (typeof body.customerId !== 'string' || body.customerId.trim() === '') return reply.text('The CustomerId field is required.', 400);

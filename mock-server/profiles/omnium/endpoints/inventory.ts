@@ -2,6 +2,7 @@
  * `/api/Inventory`: stock of a SKU per warehouse, search, and the continuous bulk update
  * (omnium-api.md A5 Inventory, C1). Warehouses are stores with `isWarehouse`.
  */
+import { z } from 'zod';
 import type { Scope } from '../../../auth/scope.ts';
 import { inventoryKey, inventorySchema, type Domain, type InventoryItem, type Store } from '../domain/index.ts';
 import { defineEndpoint, reply, type Endpoint } from '../endpoint.ts';
@@ -21,6 +22,27 @@ import {
   type Json,
 } from './search.ts';
 
+import { dateTime, idList, pagingFields, updateResultSchema } from './contracts.ts';
+
+/** `OmniumInventorySearchRequest`: `SEARCH_KEYS`, paging, and `isBatchesExcluded` (A5). */
+const inventorySearchRequest = z
+  .object({
+    take: pagingFields.take,
+    page: pagingFields.page,
+    productCodes: idList.optional(),
+    warehouseCodes: idList.optional(),
+    marketId: z.string().optional(),
+    marketGroupId: z.string().optional(),
+    isWebWarehouse: z.boolean().optional(),
+    isInStock: z.boolean().optional(),
+    lastModified: dateTime.optional(),
+    isBatchesExcluded: z.boolean().optional(),
+  })
+  .meta({ id: 'OmniumInventorySearchRequest' });
+
+/** One SKU in one warehouse as a client sends it: `sku`, `warehouseCode` and `inventory` required. */
+const inventoryRequest = inventorySchema.partial().required({ sku: true, warehouseCode: true, inventory: true }).meta({ id: 'OmniumInventoryItemRequest' });
+
 /** A warehouse's stock is visible when the warehouse (a store) is in scope. */
 function visible(db: Domain, scope: Scope, item: InventoryItem): boolean {
   const store = db.stores.get(item.warehouseCode);
@@ -35,6 +57,8 @@ const getInventory = defineEndpoint({
   limit: 'high-traffic',
   tag: 'Inventory',
   summary: 'Stock of one SKU in every warehouse (or those in warehouseIds)',
+  request: { query: z.object({ warehouseIds: idList.optional() }) },
+  response: z.object({ totalHits: z.int(), result: z.array(inventorySchema) }).meta({ id: 'OmniumInventoryItemOmniumResult' }),
   resolve: (req, ctx) => {
     const warehouses = queryList(req, 'warehouseIds');
     const result = ctx.db.inventory
@@ -55,6 +79,8 @@ const searchInventory = defineEndpoint({
   limit: 'high-traffic',
   tag: 'Inventory',
   summary: 'Search stock by SKUs, warehouses, market or stock state (at least one is required)',
+  request: { body: inventorySearchRequest },
+  response: z.object({ totalHits: z.int(), result: z.array(inventorySchema), scrollId: z.null() }).meta({ id: 'OmniumInventoryItemOmniumSearchResult' }),
   resolve: (req, ctx) => {
     const body = bodyObject(req);
     const given = SEARCH_KEYS.filter((k) => {
@@ -97,6 +123,8 @@ const updateMany = defineEndpoint({
   limit: 'batch',
   tag: 'Inventory',
   summary: 'Set the stock of up to 1,000 SKU/warehouse pairs; unchanged ones are skipped',
+  request: { query: z.object({ isReservedInventoryOverwritten: z.boolean().optional() }), body: z.array(inventoryRequest).max(MAX_BATCH) },
+  response: updateResultSchema,
   resolve: async (req, ctx) => {
     if (!Array.isArray(req.body)) return reply.text('The request body must be a list of inventory items.', 400);
     if (req.body.length > MAX_BATCH) return reply.text(`At most ${MAX_BATCH} inventory items per request.`, 400);

@@ -42,7 +42,7 @@ describe('the order endpoints', () => {
     const table = orderEndpoints.map((e) => `${e.method} ${e.path} ${e.role}`);
     expect(table).toEqual(
       expect.arrayContaining([
-        'GET /api/Orders/{id} OrderRead',
+        'GET /api/Orders/{orderId} OrderRead',
         'POST /api/Orders/Search OrderRead',
         'POST /api/Orders/Scroll OrderRead',
         'GET /api/Orders/Scroll/{scrollId} OrderRead',
@@ -60,33 +60,33 @@ describe('the order endpoints', () => {
   });
 });
 
-describe('GET /api/Orders/{id}', () => {
+describe('GET /api/Orders/{orderId}', () => {
   it('answers the stored order itself', async () => {
-    const res = await call('Orders_Get', testContext(db), { params: { id: 'ORD-100001' } });
+    const res = await call('Orders_Get', testContext(db), { params: { orderId: 'ORD-100001' } });
     expect(res.status).toBe(200);
     expect(res.body).toBe(db.orders.get('ORD-100001'));
     expect(res.body).toMatchObject({ id: 'ORD-100001', orderForm: { lineItems: expect.any(Array) } });
   });
 
   it('answers 404 with the plain text "Order was not found"', async () => {
-    const res = await call('Orders_Get', testContext(db), { params: { id: 'ORD-999' } });
+    const res = await call('Orders_Get', testContext(db), { params: { orderId: 'ORD-999' } });
     expect(res).toEqual({ status: 404, body: 'Order was not found' });
   });
 
   it('treats order ids as case-sensitive', async () => {
-    const res = await call('Orders_Get', testContext(db), { params: { id: 'ord-100001' } });
+    const res = await call('Orders_Get', testContext(db), { params: { orderId: 'ord-100001' } });
     expect(res.status).toBe(404);
   });
 
   it('answers 403 to an order of a store outside the scope', async () => {
     const order = orderIn('store-bergen-mall');
-    const res = await call('Orders_Get', testContext(db, { stores: ['oslo-online'] }), { params: { id: order.id } });
+    const res = await call('Orders_Get', testContext(db, { stores: ['oslo-online'] }), { params: { orderId: order.id } });
     expect(res).toEqual({ status: 403 });
   });
 
   it('answers 403 to an order of a market outside the scope', async () => {
     const order = db.orders.all().find((o) => o.marketId === 'swe') as Order;
-    const res = await call('Orders_Get', testContext(db, { markets: ['nor'] }), { params: { id: order.id } });
+    const res = await call('Orders_Get', testContext(db, { markets: ['nor'] }), { params: { orderId: order.id } });
     expect(res.status).toBe(403);
   });
 });

@@ -2,8 +2,9 @@
  * `/api/Orders`: reads, searches, scrolls, creates, patches, status updates, deletes and
  * bulk adds (omnium-api.md A5 Orders, C1). Order errors are plain text (A6).
  */
+import { z } from 'zod';
 import type { Scope } from '../../../auth/scope.ts';
-import { DELETED_STATUS, orderSchema, type Domain, type Order } from '../domain/index.ts';
+import { DELETED_STATUS, externalIdSchema, orderSchema, propertySchema, type Domain, type Order } from '../domain/index.ts';
 import { defineEndpoint, reply, type ApiRequest, type ApiResponse, type Endpoint, type ResolverContext } from '../endpoint.ts';
 import {
   MAX_BATCH,
@@ -29,6 +30,82 @@ import {
   within,
   type Json,
 } from './search.ts';
+import { NOTHING, dateTime, dateWindowFields, externalIdFilter, idList, patchControls, scrollResultOf, pagingFields as paging, searchResultOf, updateResultSchema } from './contracts.ts';
+
+/** `OmniumOrderSearchRequest`: what `searchFilter` reads, and `disableFacets` (A4). */
+const orderSearchRequest = z
+  .object({
+    ...paging,
+    selectedStatuses: idList.optional(),
+    selectedStores: idList.optional(),
+    selectedMarkets: idList.optional(),
+    selectedOrderTypes: idList.optional(),
+    ...dateWindowFields,
+    orderNumber: z.string().optional(),
+    customerId: z.string().optional(),
+    externalIds: externalIdFilter.optional(),
+    disableFacets: z.boolean().optional(),
+  })
+  .meta({ id: 'OmniumOrderSearchRequest' });
+
+/** The `GetOrders` query: repeated `storeId`/`status`/`marketId`/`orderType`, and `changedSince`. */
+const getOrdersFilterQuery = {
+  storeId: idList.optional(),
+  status: idList.optional(),
+  marketId: idList.optional(),
+  orderType: idList.optional(),
+  changedSince: dateTime.optional(),
+};
+
+/** An order as a client sends it: the model's fields, the ones `normalizeOrder` fills in optional. */
+const newOrder = orderSchema.partial().required({ id: true, marketId: true, storeId: true, orderType: true, status: true }).meta({ id: 'OmniumOrderRequest' });
+const putOrderBody = orderSchema.partial().required({ marketId: true, storeId: true, orderType: true, status: true }).meta({ id: 'OmniumOrderPutRequest' });
+
+/** `OmniumUpdateStatusPatch` (A5 UpdateStatus). */
+const updateStatusRequest = z
+  .object({
+    status: z.string(),
+    shipmentInfo: z
+      .looseObject({
+        shipmentId: z.union([z.string(), z.number()]).optional(),
+        trackingNumber: z.string().optional(),
+        trackingUrl: z.string().optional(),
+        shipmentMethodName: z.string().optional(),
+        warehouseCode: z.string().optional(),
+        labelLink: z.string().optional(),
+        packages: z.array(z.unknown()).optional(),
+        comment: z.string().optional(),
+        externalIds: z.array(externalIdSchema).optional(),
+        properties: z.array(propertySchema).optional(),
+        orderStatus: z.string().optional(),
+      })
+      .optional(),
+    skipRunWorkflow: z.boolean().optional(),
+    returnId: z.string().optional(),
+    userId: z.string().optional(),
+  })
+  .meta({ id: 'OmniumUpdateStatusPatch' });
+
+/** `OmniumOrderWorkflowExecutionResult`. */
+const workflowResult = z
+  .object({
+    isAborted: z.boolean(),
+    order: orderSchema,
+    orderActionExecutionResults: z.array(
+      z.object({
+        actionStatus: z.enum(['Success', 'Warning', 'Error']),
+        actionType: z.string(),
+        cancelWorkflow: z.boolean(),
+        errorReason: z.string().nullable(),
+        isInvisible: z.boolean(),
+        translateKey: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'OmniumOrderWorkflowExecutionResult' });
+
+const orderSearchResult = searchResultOf(orderSchema, 'OmniumOrderOmniumSearchResult');
+const orderScrollResult = scrollResultOf(orderSchema, 'OmniumOrderOmniumScrollResult');
 
 const NOT_FOUND = 'Order was not found';
 const notFound = (): ApiResponse => reply.text(NOT_FOUND, 404);
@@ -184,13 +261,15 @@ function getOrdersFilter(req: ApiRequest): OrderFilter | ApiResponse {
 const getOrder = defineEndpoint({
   id: 'Orders_Get',
   method: 'GET',
-  path: '/api/Orders/{id}',
+  path: '/api/Orders/{orderId}',
   role: 'OrderRead',
   tag: 'Orders',
   summary: 'Get an order by id',
+  request: NOTHING,
+  response: orderSchema,
   // The hot path: one Map lookup, the stored record as it is (the transport serialises it).
   resolve: (req, ctx) => {
-    const order = ctx.db.orders.get(req.params.id as string);
+    const order = ctx.db.orders.get(req.params.orderId as string);
     if (order === undefined) return notFound();
     if (!ctx.scope.allows(order)) return reply.forbidden();
     return { status: 200, body: order };
@@ -205,6 +284,8 @@ const searchOrders = defineEndpoint({
   role: 'OrderRead',
   tag: 'Orders',
   summary: 'Search orders (take ≤ 100, 0-based page)',
+  request: { body: orderSearchRequest },
+  response: orderSearchResult,
   resolve: (req, ctx) => {
     const body = bodyObject(req);
     const paging = searchPaging(body.take, body.page);
@@ -224,6 +305,8 @@ const scrollOrders = defineEndpoint({
   role: 'OrderRead',
   tag: 'Orders',
   summary: 'Start a scroll over an order search (batches of up to 1,000)',
+  request: { body: orderSearchRequest },
+  response: orderScrollResult,
   resolve: (req, ctx) => {
     const body = bodyObject(req);
     const batch = scrollBatch(body.take);
@@ -248,6 +331,8 @@ const scrollOrdersNext = defineEndpoint({
   role: 'OrderRead',
   tag: 'Orders',
   summary: 'Next batch of an order scroll (empty at the end)',
+  request: NOTHING,
+  response: orderScrollResult,
   resolve: (req, ctx) => {
     const page = ctx.db.scrolls.next<string>('orders', req.params.scrollId as string);
     if (!page) return reply.text('Scroll was not found or has expired', 404);
@@ -262,6 +347,8 @@ const getOrders = defineEndpoint({
   role: 'OrderRead',
   tag: 'Orders',
   summary: 'Orders by store, status and changedSince (1-based page, pageSize ≤ 100)',
+  request: { query: z.object({ ...getOrdersFilterQuery, pageSize: z.int().min(1).max(100).optional(), page: z.int().min(1).optional() }) },
+  response: orderSearchResult,
   resolve: (req, ctx) => {
     const paging = pagePaging(queryString(req, 'pageSize'), queryString(req, 'page'));
     if (isResponse(paging)) return paging;
@@ -280,6 +367,8 @@ const countOrders = defineEndpoint({
   role: 'OrderRead',
   tag: 'Orders',
   summary: 'Number of orders GetOrders would find (a bare integer)',
+  request: { query: z.object(getOrdersFilterQuery) },
+  response: z.int(),
   resolve: (req, ctx) => {
     const filter = getOrdersFilter(req);
     if (isResponse(filter)) return filter;
@@ -294,6 +383,9 @@ const addOrder = defineEndpoint({
   role: 'OrderAdmin',
   tag: 'Orders',
   summary: 'Create an order with its own id (unique across markets)',
+  request: { body: newOrder },
+  response: orderSchema,
+  okStatus: 201,
   resolve: async (req, ctx) => {
     const body = bodyObject(req);
     const missing = missingField(body, REQUIRED_FOR_POST);
@@ -316,6 +408,8 @@ const putOrder = defineEndpoint({
   role: 'OrderAdmin',
   tag: 'Orders',
   summary: 'Create an order with a generated order number, or replace one',
+  request: { body: putOrderBody },
+  response: orderSchema,
   resolve: async (req, ctx) => {
     const body = bodyObject(req);
     const missing = missingField(body, REQUIRED_FOR_PUT);
@@ -349,6 +443,8 @@ const patchOrder = defineEndpoint({
   role: 'OrderAdmin',
   tag: 'Orders',
   summary: 'Change only the supplied fields of an order (no workflow)',
+  request: { body: orderSchema.partial().extend(patchControls).meta({ id: 'OmniumOrderPatch' }) },
+  response: updateResultSchema,
   resolve: async (req, ctx) => {
     const order = orderInScope(req, ctx, 'orderId');
     if (isResponse(order)) return order;
@@ -385,6 +481,8 @@ const updateStatus = defineEndpoint({
   role: 'OrderAdmin',
   tag: 'Orders',
   summary: 'Set the status of an order or one shipment, running the workflow unless skipped',
+  request: { body: updateStatusRequest },
+  response: workflowResult,
   resolve: async (req, ctx) => {
     const body = bodyObject(req);
     const order = orderInScope(req, ctx, 'orderId');
@@ -442,6 +540,8 @@ const deleteOrder = defineEndpoint({
   role: 'OrderAdmin',
   tag: 'Orders',
   summary: 'Delete an order: soft (status Deleted) unless deletePermanently=true',
+  request: { query: z.object({ deletePermanently: z.boolean().optional() }) },
+  response: null,
   resolve: async (req, ctx) => {
     const order = orderInScope(req, ctx, 'orderId');
     if (isResponse(order)) return order;
@@ -477,6 +577,9 @@ const addMany = defineEndpoint({
   limit: 'batch',
   tag: 'Orders',
   summary: 'Add or update up to 1,000 orders; unchanged ones are skipped',
+  request: { body: z.array(newOrder).max(MAX_BATCH) },
+  response: null,
+  okStatus: 204,
   resolve: async (req, ctx) => {
     if (!Array.isArray(req.body)) return reply.text('The request body must be a list of orders.', 400);
     if (req.body.length > MAX_BATCH) return reply.text(`At most ${MAX_BATCH} orders per request.`, 400);

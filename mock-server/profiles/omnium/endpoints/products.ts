@@ -2,6 +2,7 @@
  * `/api/Products`: get by product or SKU id, search (list items), scroll, create,
  * create-or-replace and patch (omnium-api.md A5 Products, C1). A 404 is ProblemDetails (A6).
  */
+import { z } from 'zod';
 import type { Scope } from '../../../auth/scope.ts';
 import { productSchema, type Domain, type Product } from '../domain/index.ts';
 import { defineEndpoint, reply, type ApiResponse, type Endpoint, type ResolverContext } from '../endpoint.ts';
@@ -23,7 +24,57 @@ import {
   type Json,
 } from './search.ts';
 
+import { NOTHING, dateTime, idList, patchControls, scrollResultOf, pagingFields as paging, searchResultOf, updateResultSchema } from './contracts.ts';
+
 const notFound = (): ApiResponse => reply.problem(404, 'Not Found');
+
+/** `OmniumProductSearchRequest`: what `searchProducts` reads, and the fields A5 documents besides. */
+const productSearchRequest = z
+  .object({
+    ...paging,
+    marketId: z.string().optional(),
+    storeId: z.string().optional(),
+    customerId: z.string().optional(),
+    productIds: idList.optional(),
+    productCategoryIds: idList.optional(),
+    isActive: z.boolean().optional(),
+    isInStock: z.boolean().optional(),
+    modifiedFrom: dateTime.optional(),
+    isFacetsDisabled: z.boolean().optional(),
+    excludedFields: idList.optional(),
+    includedFields: idList.optional(),
+    language: z.string().optional(),
+    sortOrder2nd: paging.sortOrder,
+    sortOrder3rd: paging.sortOrder,
+  })
+  .meta({ id: 'OmniumProductSearchRequest' });
+
+/** `OmniumProductListItemViewModel` (`listItem`). */
+const productListItem = z
+  .object({
+    id: z.string(),
+    productId: z.string(),
+    skuId: z.string().nullable(),
+    name: z.string(),
+    language: z.string().nullable(),
+    brand: z.string().nullable(),
+    productCategoryIds: idList,
+    marketIds: idList,
+    storeIds: idList,
+    isActive: z.boolean(),
+    isInStock: z.boolean(),
+    availableInventory: z.number(),
+    skuIds: idList,
+    price: z.number().nullable(),
+    currencyCode: z.string().nullable(),
+    created: z.string(),
+    modified: z.string(),
+  })
+  .meta({ id: 'OmniumProductListItemViewModel' });
+
+const productScrollResult = scrollResultOf(productSchema, 'OmniumProductOmniumScrollResult');
+/** A product as a client sends it: `productId` required, the rest filled in by `normalizeProduct`. */
+const productRequest = productSchema.partial().required({ productId: true }).meta({ id: 'OmniumProductRequest' });
 
 type ProductEvent = Parameters<ResolverContext['emit']>[0];
 
@@ -105,6 +156,8 @@ const getProduct = defineEndpoint({
   limit: 'high-traffic',
   tag: 'Products',
   summary: 'Get a product by product id or SKU id, with all valid prices',
+  request: NOTHING,
+  response: productSchema,
   resolve: (req, ctx) => {
     const product = ctx.db.products.get(req.params.productId as string);
     if (product === undefined) return notFound();
@@ -122,6 +175,8 @@ const searchProductsEndpoint = defineEndpoint({
   limit: 'high-traffic',
   tag: 'Products',
   summary: 'Search products (list items; take ≤ 100, 0-based page)',
+  request: { body: productSearchRequest },
+  response: searchResultOf(productListItem, 'OmniumProductListItemViewModelOmniumSearchResult'),
   resolve: (req, ctx) => {
     const body = bodyObject(req);
     const paging = searchPaging(body.take, body.page);
@@ -141,6 +196,8 @@ const scrollProducts = defineEndpoint({
   role: 'ProductRead',
   tag: 'Products',
   summary: 'Start a scroll over a product search',
+  request: { body: productSearchRequest },
+  response: productScrollResult,
   resolve: (req, ctx) => {
     const body = bodyObject(req);
     const batch = scrollBatch(body.take);
@@ -164,6 +221,8 @@ const scrollProductsNext = defineEndpoint({
   limit: 'high-traffic',
   tag: 'Products',
   summary: 'Next batch of a product scroll (empty at the end)',
+  request: NOTHING,
+  response: productScrollResult,
   resolve: (req, ctx) => {
     const page = ctx.db.scrolls.next<string>('products', req.params.scrollId as string);
     if (!page) return reply.text('Scroll was not found or has expired', 404);
@@ -178,6 +237,8 @@ const addProduct = defineEndpoint({
   role: 'ProductAdmin',
   tag: 'Products',
   summary: 'Create a product',
+  request: { body: productRequest },
+  response: productSchema,
   resolve: async (req, ctx) => {
     const body = bodyObject(req);
     if (!writeInScope(ctx.scope, body)) return reply.forbidden();
@@ -197,6 +258,8 @@ const putProduct = defineEndpoint({
   role: 'ProductAdmin',
   tag: 'Products',
   summary: 'Create or replace a product',
+  request: { body: productRequest },
+  response: productSchema,
   resolve: async (req, ctx) => {
     const body = bodyObject(req);
     if (!writeInScope(ctx.scope, body)) return reply.forbidden();
@@ -224,6 +287,8 @@ const patchProduct = defineEndpoint({
   role: 'ProductAdmin',
   tag: 'Products',
   summary: 'Change only the supplied fields of a product',
+  request: { body: productSchema.partial().extend(patchControls).meta({ id: 'OmniumProductPatch' }) },
+  response: updateResultSchema,
   resolve: async (req, ctx) => {
     const product = ctx.db.products.get(req.params.productId as string);
     if (product === undefined) return notFound();

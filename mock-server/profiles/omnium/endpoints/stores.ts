@@ -2,7 +2,10 @@
  * `/api/Stores` and `/api/Markets`: the tenant's stores (warehouses included) and markets
  * (omnium-api.md A5 Stores and markets, C1). A store 404 is ProblemDetails (A6).
  */
+import { z } from 'zod';
+import { marketSchema, storeSchema } from '../domain/index.ts';
 import { defineEndpoint, reply, type Endpoint } from '../endpoint.ts';
+import { NOTHING, searchResultOf } from './contracts.ts';
 import { queryBoolean, queryString, storeInScope } from './search.ts';
 
 const listStores = defineEndpoint({
@@ -12,6 +15,8 @@ const listStores = defineEndpoint({
   role: 'StoreRead',
   tag: 'Stores',
   summary: 'Every store in scope (filterPublicVisible=true: only public ones)',
+  request: { query: z.object({ filterPublicVisible: z.boolean().optional() }) },
+  response: searchResultOf(storeSchema, 'OmniumStoreOmniumSearchResult'),
   resolve: (req, ctx) => {
     const publicOnly = queryBoolean(req, 'filterPublicVisible') === true;
     const result = ctx.db.stores.all().filter((s) => storeInScope(ctx.scope, s) && (!publicOnly || s.isPublicVisible));
@@ -27,6 +32,8 @@ const getStore = defineEndpoint({
   role: 'StoreRead',
   tag: 'Stores',
   summary: 'Get a store by id',
+  request: NOTHING,
+  response: storeSchema,
   resolve: (req, ctx) => {
     const store = ctx.db.stores.get(req.params.storeId as string);
     if (store === undefined) return reply.problem(404, 'Not Found');
@@ -42,6 +49,8 @@ const getByExternalId = defineEndpoint({
   role: 'StoreRead',
   tag: 'Stores',
   summary: 'Get a store by one of its external ids',
+  request: { query: z.object({ id: z.string() }) },
+  response: storeSchema,
   resolve: (req, ctx) => {
     const id = queryString(req, 'id');
     const store = id ? ctx.db.stores.all().find((s) => s.externalIds.some((e) => e.id === id)) : undefined;
@@ -59,6 +68,8 @@ const listMarkets = defineEndpoint({
   role: 'SettingsRead',
   tag: 'Markets',
   summary: 'The markets in scope (OmniumMarket[])',
+  request: NOTHING,
+  response: z.array(marketSchema),
   resolve: (_req, ctx) => reply.json(ctx.db.markets.all().filter((m) => ctx.scope.allowsMarket(m.marketId))),
 });
 

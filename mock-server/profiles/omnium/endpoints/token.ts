@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { fingerprint } from '../../../secrets.ts';
 import { type Endpoint, defineEndpoint } from '../endpoint.ts';
 
@@ -9,6 +10,13 @@ function field(source: unknown, name: string): string | undefined {
   const one = Array.isArray(value) ? value[0] : value;
   return typeof one === 'string' ? one : undefined;
 }
+
+/** The credentials, in the query (as Swagger declares) or a form body (as the Get Access page posts, with `grant_type`, ignored). */
+const credentials = {
+  clientId: z.string().optional(),
+  clientSecret: z.string().optional(),
+  returnAsJson: z.boolean().optional(),
+};
 
 /**
  * `POST /api/token` (omnium-api.md A2): credentials in the query string or a form body,
@@ -25,6 +33,17 @@ export const tokenEndpoint: Endpoint = defineEndpoint({
   limit: 'none',
   tag: 'Tokens',
   summary: 'Create a new token',
+  request: {
+    query: z.object(credentials),
+    body: z.object({ ...credentials, grant_type: z.string().optional() }).meta({ id: 'TokenForm' }),
+    bodyType: 'application/x-www-form-urlencoded',
+  },
+  response: {
+    'text/plain': z.string().meta({ description: 'The JWT itself (the default)' }),
+    'application/json': z
+      .object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.int() })
+      .meta({ id: 'OmniumTokenResponse', description: 'With returnAsJson=true' }),
+  },
   async resolve(req, ctx) {
     const fromQuery = { id: field(req.query, 'clientId'), secret: field(req.query, 'clientSecret') };
     const fromBody = { id: field(req.body, 'clientId'), secret: field(req.body, 'clientSecret') };
@@ -57,5 +76,7 @@ export const healthEndpoint: Endpoint = defineEndpoint({
   limit: 'none',
   tag: 'Health',
   summary: 'Will return 200 when Omnium services are healthy',
+  request: {},
+  response: { 'text/plain': z.literal('Healthy') },
   resolve: () => ({ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Healthy' }),
 });
