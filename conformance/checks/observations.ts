@@ -63,6 +63,8 @@ export interface Observations {
   tls: readonly TlsConnectionRecord[];
   /** The bad certificates the integration was run against. */
   tlsRuns: readonly BadTlsKind[];
+  /** `integration.mode: "job"`: whether golive handed the job a token cache folder, and when each of its test runs started; `null` for a service. */
+  job: { tokenCache: boolean; starts: readonly number[] } | null;
   /** The front-end pages as a real browser saw them; `null` when the config has none (`frontend.urls`). */
   browser: BrowserObservations | null;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from './token.cached-and-reused.ts';
-import { PHASES, PRODUCTION_CLIENT, journal, metric, observations, phaseRecord, requestSeqs } from './test/journal.ts';
+import { PHASES, PRODUCTION_CLIENT, journal, metric, monoAt, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 
 const { start, end } = PHASES.steady;
 
@@ -137,5 +137,53 @@ describe('token.cached-and-reused', () => {
 
     expect(finding.verdict).toBe('inconclusive');
     expect(finding.summary).toContain('"steady" phase ended early');
+  });
+
+  describe('in job mode', () => {
+    /** Four runs of a job, 2 s apart, each asking for a token and making two calls. */
+    function fourRuns() {
+      const j = journal();
+      const starts: number[] = [];
+      for (let run = 0; run < 4; run++) {
+        const at = start + run * 2;
+        starts.push(monoAt(at));
+        const token = j.tokenRequest({ at: at + 0.1 });
+        j.apiCalls(2, { from: at + 0.3, every: 0.2, token });
+      }
+      return { j, starts };
+    }
+
+    it('allows one token per run of a job that keeps no state between runs (integration.tokenCache: false)', () => {
+      const { j, starts } = fourRuns();
+      const finding = check.judge(observations({ journal: j.entries, job: { tokenCache: false, starts } }));
+      expect(finding.verdict).toBe('pass');
+      expect(finding.summary).toBe('4 token request(s) served 8 API calls in the steady phase across 4 run(s) of the job (it keeps no state between runs: one token per run is allowed).');
+      expect(metric(finding.evidence, 'job runs')).toBe(4);
+    });
+
+    it('fails a job that asks once per run although golive handed it a token cache folder', () => {
+      const { j, starts } = fourRuns();
+      const finding = check.judge(observations({ journal: j.entries, job: { tokenCache: true, starts } }));
+      expect(finding.verdict).toBe('fail');
+      expect(finding.summary).toBe('4 token requests for 8 API calls in the steady phase (4 job run(s)), although golive handed the job a token cache folder (GOLIVE_TOKEN_CACHE_DIR) to keep its token in between runs.');
+    });
+
+    it('passes a job that reuses the cached token across its runs', () => {
+      const j = journal();
+      const token = j.tokenRequest({ at: start + 0.1 });
+      const starts = [0, 1, 2, 3].map((run) => monoAt(start + run * 2));
+      for (let run = 0; run < 4; run++) j.apiCalls(2, { from: start + run * 2 + 0.3, every: 0.2, token });
+      const finding = check.judge(observations({ journal: j.entries, job: { tokenCache: true, starts } }));
+      expect(finding.verdict).toBe('pass');
+      expect(finding.summary).toContain('across 4 run(s) of the job, with the token cache folder golive handed it');
+    });
+
+    it('does not let a stateless job ask twice in one run', () => {
+      const { j, starts } = fourRuns();
+      j.tokenRequest({ at: start + 0.2 });
+      const finding = check.judge(observations({ journal: j.entries, job: { tokenCache: false, starts } }));
+      expect(finding.verdict).toBe('fail');
+      expect(finding.summary).toContain('more than one per run of the job');
+    });
   });
 });

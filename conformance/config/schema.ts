@@ -71,6 +71,12 @@ const integration = z.strictObject({
   mode: z.enum(['service', 'job']).default('service'),
   /** Job mode: the pause between the end of one run and the next trigger. */
   jobIntervalMs: z.number().int().min(0).default(1_000),
+  /**
+   * Job mode: each run is handed a token cache folder (`GOLIVE_TOKEN_CACHE_DIR`, outside the
+   * workspace, standing in for a secret store) and must reuse its token across runs; `false`
+   * says the job can keep no state between runs, and one token per run is then allowed.
+   */
+  tokenCache: z.boolean().default(true),
   env: z.record(z.string(), z.string()).default({}),
   /** Default (absent): the webhook port accepts connections, or 2 s; the runner decides. */
   readyWhen: readyWhen.optional(),

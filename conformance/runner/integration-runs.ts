@@ -7,7 +7,7 @@ import type { SecretScanner } from '../observe/secrets.ts';
 import { type IntegrationHandle, startJobLoop } from './job-loop.ts';
 import { wait } from './phases.ts';
 import { startIntegration } from './process.ts';
-import { type CredentialFiles, credentialFilesFor, writeCredentialFiles } from './run-credentials.ts';
+import { type CredentialFiles, credentialFilesFor, tokenCacheFor, writeCredentialFiles } from './run-credentials.ts';
 
 /** Which run of the integration: against an environment, or against a listener with a bad certificate. */
 export type RunName = 'test' | 'production' | `tls:${BadTlsKind}`;
@@ -26,6 +26,8 @@ export interface Run {
    * a job's next run, and a restarted instance, get the new credentials.
    */
   env: Record<string, string>;
+  /** Job mode: when each run of the job started (monotonic ms). */
+  jobStarts: number[];
   webhookPort: number;
   apiUrl: string;
   /** The files holding its current credentials (in the run's own folder of the state dir). */
@@ -128,7 +130,12 @@ export function createRuns(options: RunsOptions): Runs {
       };
       if (config.integration.mode === 'job') {
         // A job ends by design: its exits are not the end of the run.
-        run.process = startJobLoop({ ...common, timeoutMs: config.timeouts.jobMs, intervalMs: config.integration.jobIntervalMs });
+        run.process = startJobLoop({
+          ...common,
+          timeoutMs: config.timeouts.jobMs,
+          intervalMs: config.integration.jobIntervalMs,
+          onStart: (mono) => run.jobStarts.push(mono),
+        });
         run.process.exited.then((exit) => {
           run.exit = exit;
           if (run.environment === 'test') endTestRun();
@@ -162,9 +169,11 @@ export function createRuns(options: RunsOptions): Runs {
       const port = await freePort();
       const credentials = await credentialFilesFor(options.stateDir, name);
       await writeCredentialFiles(credentials, user);
-      const run: Run = { environment: name, process: null, replaced: [], startError: null, exit: null, env: {}, webhookPort: port, apiUrl, credentials };
+      const run: Run = { environment: name, process: null, replaced: [], startError: null, exit: null, env: {}, jobStarts: [], webhookPort: port, apiUrl, credentials };
       all.push(run);
       run.env = options.env(apiUrl, user, credentials, port);
+      // A job's stand-in for a secret store: its own folder per run, outside the scanned workspace.
+      if (config.integration.mode === 'job' && config.integration.tokenCache) run.env.GOLIVE_TOKEN_CACHE_DIR = await tokenCacheFor(options.stateDir, name);
       await startInstance(run);
       return run;
     },

@@ -9,7 +9,7 @@ export type IntegrationHandle = Pick<IntegrationProcess, 'ready' | 'exited' | 's
  * (a trigger every `intervalMs` after the previous run ended) until stopped. Output and
  * findings of every run are kept together; a run that fails is recorded, not fatal.
  */
-export function startJobLoop(options: JobOptions & { intervalMs: number }): IntegrationHandle & { runs(): number } {
+export function startJobLoop(options: JobOptions & { intervalMs: number; onStart?: (mono: number) => void }): IntegrationHandle & { runs(): number } {
   const runs: IntegrationProcess[] = [];
   let stopping = false;
   let wake = () => {};
@@ -24,6 +24,7 @@ export function startJobLoop(options: JobOptions & { intervalMs: number }): Inte
 
   const loop = (async (): Promise<ExitInfo> => {
     while (!stopping) {
+      options.onStart?.(performance.now());
       const result = await runJob(options);
       runs.push(result.process);
       last = result;

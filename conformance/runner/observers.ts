@@ -54,6 +54,8 @@ export const OBSERVERS: Observers = {
   tls: ({ mock }) => mock.tlsConnections(),
   tlsRuns: ({ runs }) => runs.flatMap((r) => (r.environment.startsWith('tls:') ? [r.environment.slice(4) as BadTlsKind] : [])),
   browser: ({ frontend }) => frontend?.observations() ?? null,
+  job: ({ config, runs }) =>
+    config.integration.mode === 'job' ? { tokenCache: config.integration.tokenCache, starts: runs.find((r) => r.environment === 'test')?.jobStarts ?? [] } : null,
 };
 
 /** Every piece of the observations, each from its observer, in the observers' order. */

@@ -67,12 +67,23 @@ export interface CredentialFiles {
   clientSecret: string;
 }
 
-/** The credential files of a run (`name`), in a folder of `stateDir` that only this run is given (mode 0700). */
-export async function credentialFilesFor(stateDir: string, name: string): Promise<CredentialFiles> {
+/** A folder of `stateDir` that only the run `name` is given (mode 0700), under `kind`. */
+async function runFolder(stateDir: string, kind: string, name: string): Promise<string> {
   // A run name may hold a colon (`tls:expired`): not every file system takes one.
-  const dir = join(stateDir, 'credentials', name.replace(/[^\w.-]/g, '-'));
+  const dir = join(stateDir, kind, name.replace(/[^\w.-]/g, '-'));
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** The credential files of a run (`name`), in a folder only this run is given. */
+export async function credentialFilesFor(stateDir: string, name: string): Promise<CredentialFiles> {
+  const dir = await runFolder(stateDir, 'credentials', name);
   return { clientId: join(dir, 'client-id'), clientSecret: join(dir, 'client-secret') };
+}
+
+/** The token cache folder of a job run (`name`), in `stateDir` (mode 0700): `GOLIVE_TOKEN_CACHE_DIR`. */
+export function tokenCacheFor(stateDir: string, name: string): Promise<string> {
+  return runFolder(stateDir, 'token-cache', name);
 }
 
 /**

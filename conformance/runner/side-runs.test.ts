@@ -40,6 +40,7 @@ function launcher() {
       environment: name,
       process: handle,
       replaced: [],
+      jobStarts: [],
       startError: null,
       exit: null,
       env: {},

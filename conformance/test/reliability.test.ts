@@ -140,12 +140,23 @@ describe('integration.mode "job"', () => {
     const config = { ...loaded, integration: { ...loaded.integration, mode: 'job' as const, jobIntervalMs: 200 } };
     const report = await certify({ config, timings: TEST_TIMINGS });
     const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
-    // Each run asks for a token: several token requests in the steady phase.
-    expect(byId['token.cached-and-reused']!.verdict).toBe('fail');
+    // The token golive's cache folder holds is reused by the runs that follow.
+    expect(byId['token.cached-and-reused']).toMatchObject({ verdict: 'pass', summary: expect.stringContaining('with the token cache folder golive handed it') });
     expect(byId['token.not-in-url']!.verdict).toBe('pass');
     expect(byId['token.secret-in-body']!.verdict).toBe('pass');
     expect(report.integration.exits.find((e) => e.environment === 'test')!.beforeEnd).toBe(false);
     expect(report.phases.every((p) => p.completed)).toBe(true);
+  });
+
+  it.concurrent.each([
+    [true, 'fail', 'although golive handed the job a token cache folder'],
+    [false, 'pass', 'it keeps no state between runs: one token per run is allowed'],
+  ])('judges a job that asks for a token every run by whether it was handed a token cache (tokenCache: %s)', async (tokenCache, verdict, words) => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-job-'));
+    const loaded = await loadConfig({ cwd: dir, commandOverride: ['node', join(FIXTURES, 'job.mjs')] });
+    const config = { ...loaded, integration: { ...loaded.integration, mode: 'job' as const, jobIntervalMs: 200, tokenCache, env: { IGNORE_TOKEN_CACHE: '1' } } };
+    const report = await certify({ config, timings: TEST_TIMINGS, only: ['token.cached-and-reused'] });
+    expect(report.checks[0]).toMatchObject({ id: 'token.cached-and-reused', verdict, summary: expect.stringContaining(words) });
   });
 
   it.concurrent('gives the next run the rotated credentials: it works as the new API user, no restart needed', async () => {

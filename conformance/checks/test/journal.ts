@@ -347,6 +347,7 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
     tls: [],
     tlsRuns: [],
     browser: null,
+    job: null,
     ...rest,
     apiUser: { name: 'ERP Order Export', roles: ['OrderRead'], stores: '*', markets: '*', ...apiUser },
   };
