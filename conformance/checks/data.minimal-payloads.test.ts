@@ -43,6 +43,22 @@ describe('data.minimal-payloads', () => {
     expect(result.remediation).toContain('an id where the endpoint takes an id');
   });
 
+  it('leaves a secret sent in the query string to token.not-in-url: it is no data-minimisation finding', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    j.apiCalls(2, {
+      from: 2,
+      every: 1,
+      token,
+      endpoint: ENDPOINTS.getOrder,
+      query: { access_token: 'eyJh…Q2x8' },
+      secretsInUrl: [{ kind: 'token', where: 'query', param: 'access_token' }],
+      unaccepted: ['query.access_token'],
+    });
+
+    expect(check.judge(observations({ journal: j.entries })).verdict).toBe('pass');
+  });
+
   it('judges only the test client in the test environment', () => {
     const j = journal();
     const token = j.tokenRequest({ at: 1 });

@@ -1,6 +1,16 @@
 import type { JournalEntry } from '../../mock-server/index.ts';
 import { defineCheck, firstOf, inconclusive, isApiCall, requestEvidence } from './check.ts';
 
+/**
+ * What a call sent that its endpoint does not accept, but a secret in the URL: that is
+ * token.not-in-url's finding (a token or key sent as `?access_token=`), not a matter of
+ * data minimisation.
+ */
+function unaccepted(e: JournalEntry): string[] {
+  const secretParams = new Set(e.secretsInUrl.flatMap((s) => (s.where === 'query' && s.param ? [`query.${s.param}`.toLowerCase()] : [])));
+  return (e.unaccepted ?? []).filter((name) => !secretParams.has(name.toLowerCase()));
+}
+
 /** The call sent something besides its path: a body, or query parameters. */
 const sendsFields = (e: JournalEntry): boolean => e.bodyFingerprint !== null || Object.keys(e.query).length > 0;
 
@@ -27,7 +37,7 @@ export default defineCheck({
       const routes = new Set(withFields.map((e) => e.routeId));
       return inconclusive(`The platform declares no request schema for the ${routes.size} endpoint(s) called with a body or query parameters, so what they accept is unknown.`);
     }
-    const offending = judged.filter((e) => e.unaccepted!.length > 0);
+    const offending = judged.filter((e) => unaccepted(e).length > 0);
     if (offending.length === 0) {
       return { verdict: 'pass', summary: `All ${judged.length} API call(s) with a body or query parameters sent only fields their endpoint accepts.`, evidence: [] };
     }
@@ -35,7 +45,7 @@ export default defineCheck({
     for (const e of offending) {
       const route = byRoute.get(e.routeId!) ?? { calls: [], names: new Set<string>() };
       route.calls.push(e);
-      for (const name of e.unaccepted!) route.names.add(name);
+      for (const name of unaccepted(e)) route.names.add(name);
       byRoute.set(e.routeId!, route);
     }
     const names = new Set([...byRoute.values()].flatMap((r) => [...r.names]));
@@ -45,7 +55,7 @@ export default defineCheck({
       const route = endpoint ? `${endpoint.method} ${endpoint.path}` : routeId;
       return [
         { kind: 'note' as const, text: `${route} (×${r.calls.length}): ${[...r.names].join(', ')}` },
-        ...firstOf(r.calls.map((e) => requestEvidence(obs, e, `not accepted: ${e.unaccepted!.join(', ')}`)), 3),
+        ...firstOf(r.calls.map((e) => requestEvidence(obs, e, `not accepted: ${unaccepted(e).join(', ')}`)), 3),
       ];
     });
     return {
