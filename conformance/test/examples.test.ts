@@ -60,6 +60,9 @@ const EXAMPLES: Record<string, Example> = {
   },
   'php-curl': {
     env: { POLL_INTERVAL_MS: '500', REQUEST_TIMEOUT_MS: '2000', BACKOFF_BASE_MS: '250', NETWORK_COOLDOWN_MS: '10000' },
+    // A quarter of each step random, as in the resilient example: three matching waits all
+    // within 5 % of each other happen by chance in about 3 runs of 100.
+    byChance: ['errors.jitter-on-429'],
     breaks: {
       'token.secret-in-body': [],
       'errors.no-retry-on-403': [],
