@@ -91,6 +91,7 @@ export function entry(partial: Partial<JournalEntry> = {}): JournalEntry {
     tokenFingerprint: null,
     tokenMasked: null,
     tokenExpired: false,
+    tokenIssuedBy: null,
     denied: null,
     credentialsIn: null,
     issued: null,
