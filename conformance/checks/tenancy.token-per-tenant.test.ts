@@ -33,7 +33,7 @@ describe('tenancy.token-per-tenant', () => {
 
     expect(finding.verdict).toBe('pass');
     expect(finding.summary).toBe(
-      'Each of the 2 tenants got only its own tokens (8 requests with a token, none to another tenant); after the tokens of tenant-b were revoked, it went on with a new token of its own 0.4 s later, and the others with theirs.',
+      'Each of the 2 tenants got only its own tokens (8 requests with a token, none to another tenant); after the tokens of tenant-b were revoked, it went on with a new token of its own 0.4 s later, and the others with theirs after that.',
     );
     expect(requestSeqs(finding.evidence)).toEqual([recovered.seq]);
   });
@@ -78,7 +78,17 @@ describe('tenancy.token-per-tenant', () => {
     const finding = check.judge(observations({ journal: j.entries, tenancy: tenancy() }));
 
     expect(finding.verdict).toBe('inconclusive');
-    expect(finding.summary).toBe('After the tokens of tenant-b were revoked, tenant-b made no call that worked, so where the new token went could not be observed.');
+    expect(finding.summary).toBe('After the tokens of tenant-b were revoked, it made no call that worked, so where its new token went could not be observed.');
+  });
+
+  it('is inconclusive when another tenant made no call that worked after the revoked one renewed', () => {
+    const { j, recovered } = servedApart();
+    const entries = j.entries.filter((e) => !(e.apiUser === A.clientId && e.mono > recovered.mono));
+
+    const finding = check.judge(observations({ journal: entries, tenancy: tenancy() }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toBe('After tenant-b renewed its revoked tokens, tenant-a made no call that worked, so whether the renewal left its tokens alone could not be observed.');
   });
 
   it('is inconclusive when the tenants phase did not run', () => {

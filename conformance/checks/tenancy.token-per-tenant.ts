@@ -45,18 +45,22 @@ export default defineCheck({
     }
     const revoked = tenancy.revoked;
     if (!revoked) return inconclusive('The tenants phase ended before a tenant\'s tokens were revoked, so the renewal that shows a wrongly keyed cache could not be observed.');
-    const late = tenancy.tenants.filter((t) => !obs.journal.some((e) => e.mono >= revoked.mono && workedFor(t, e)));
+    const revokedTenant = tenancy.tenants.find((t) => t.id === revoked.tenant)!;
+    const recovered = obs.journal.find((e) => e.mono >= revoked.mono && workedFor(revokedTenant, e));
+    if (!recovered) {
+      return inconclusive(`After the tokens of ${revoked.tenant} were revoked, it made no call that worked, so where its new token went could not be observed.`);
+    }
+    // A renewal that stomps on another tenant's cache shows at that tenant's next call.
+    const late = tenancy.tenants.filter((t) => t !== revokedTenant && !obs.journal.some((e) => e.mono >= recovered.mono && workedFor(t, e)));
     if (late.length > 0) {
       return inconclusive(
-        `After the tokens of ${revoked.tenant} were revoked, ${late.map((t) => t.id).join(', ')} made no call that worked, so where the new token went could not be observed.`,
+        `After ${revoked.tenant} renewed its revoked tokens, ${late.map((t) => t.id).join(', ')} made no call that worked, so whether the renewal left ${late.length === 1 ? 'its' : 'their'} tokens alone could not be observed.`,
       );
     }
-    const revokedTenant = tenancy.tenants.find((t) => t.id === revoked.tenant)!;
-    const recovered = obs.journal.find((e) => e.mono >= revoked.mono && workedFor(revokedTenant, e))!;
     const presented = obs.journal.filter((e) => e.tokenIssuedBy !== null).length;
     return {
       verdict: 'pass',
-      summary: `Each of the ${tenancy.tenants.length} tenants got only its own tokens (${presented} requests with a token, none to another tenant); after the tokens of ${revoked.tenant} were revoked, it went on with a new token of its own ${Math.round((recovered.mono - revoked.mono) / 100) / 10} s later, and the others with theirs.`,
+      summary: `Each of the ${tenancy.tenants.length} tenants got only its own tokens (${presented} requests with a token, none to another tenant); after the tokens of ${revoked.tenant} were revoked, it went on with a new token of its own ${Math.round((recovered.mono - revoked.mono) / 10) / 100} s later, and the others with theirs after that.`,
       evidence: [requestEvidence(obs, recovered, `first call of ${revoked.tenant} that worked after its tokens were revoked`)],
     };
   },

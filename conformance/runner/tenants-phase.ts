@@ -24,24 +24,32 @@ const workedFor = (tenant: TenantClient, e: JournalEntry): boolean =>
 
 /**
  * Watches every tenant's API user make a call that worked (their traffic interleaves), then
- * revokes the tokens of one tenant (the second: the first is the one every other phase acts on)
- * and watches until every tenant has made a call that worked after that, all within the phase's
- * `durationMs`. A cache that is not keyed by tenant shows then: the revoked tenant's new token,
- * or another tenant's, goes to the wrong tenant.
+ * revokes the tokens of one tenant (the second: the first is the one every other phase acts on),
+ * watches until that tenant has made a call that worked again (it renewed), and then until every
+ * other tenant has too, all within the phase's `durationMs`. A cache that is not keyed by tenant
+ * shows then: the renewal takes another tenant's token, or its new token reaches another tenant.
  */
 export function createTenantsPhase(options: TenantsPhaseOptions): TenantsPhase {
   const { mock, tenants } = options;
   let revoked: TenancyObservations['revoked'] = null;
 
-  /** Resolves once every tenant has made a call that worked at or after `fromMono`, or when `deadline` (monotonic ms) passes. */
-  async function everyTenantWorked(fromMono: number, deadline: number): Promise<boolean> {
-    const waiting = new Set(tenants.map((t) => t.id));
+  /**
+   * Once each of `these` tenants has made a call that worked at or after `fromMono`: when the last
+   * of them did (monotonic ms), or `null` once `deadline` (monotonic ms) passed first.
+   */
+  async function allWorked(these: readonly TenantClient[], fromMono: number, deadline: number): Promise<number | null> {
+    const waiting = new Set(these.map((t) => t.id));
+    let last = fromMono;
     const see = (e: JournalEntry) => {
       if (e.mono < fromMono) return;
-      for (const t of tenants) if (waiting.has(t.id) && workedFor(t, e)) waiting.delete(t.id);
+      for (const t of these) {
+        if (!waiting.has(t.id) || !workedFor(t, e)) continue;
+        waiting.delete(t.id);
+        last = Math.max(last, e.mono);
+      }
     };
     for (const e of mock.journal.since(0)) see(e);
-    if (waiting.size === 0) return true;
+    if (waiting.size === 0) return last;
     let done = () => {};
     const settled = new Promise<void>((resolve) => {
       done = resolve;
@@ -52,7 +60,7 @@ export function createTenantsPhase(options: TenantsPhaseOptions): TenantsPhase {
     });
     try {
       await wait(Math.max(0, deadline - performance.now()), settled);
-      return waiting.size === 0;
+      return waiting.size === 0 ? last : null;
     } finally {
       unsubscribe();
     }
@@ -63,10 +71,11 @@ export function createTenantsPhase(options: TenantsPhaseOptions): TenantsPhase {
       const start = performance.now();
       const deadline = start + phase.durationMs;
       const target = tenants[1];
-      if (!target || !(await everyTenantWorked(start, deadline))) return;
+      if (!target || (await allWorked(tenants, start, deadline)) === null) return;
       mock.revokeTokens(target.clientId);
       revoked = { tenant: target.id, mono: performance.now() };
-      await everyTenantWorked(revoked.mono, deadline);
+      const renewed = await allWorked([target], revoked.mono, deadline);
+      if (renewed !== null) await allWorked(tenants.filter((t) => t !== target), renewed, deadline);
     },
     observations: () => ({ tenants, revoked }),
   };
