@@ -86,14 +86,12 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const others = tenantUsers(tenants ?? []);
     const credentials = await prepareCredentials({ config, mock, scanner, stateDir: state, users: [TEST_USER, ...others, ...sideRunUsers(SIDE_RUNS)] });
     const testUser = credentials.users.get(TEST_USER.name)!;
-    const otherTenants = others.map((u) => ({ user: credentials.users.get(u.name)!, tenant: mock.tenants.find((t) => t.id === u.tenant)! }));
+    // The tenants after the first, each with its test API URL and API user.
+    const otherTenants = others.map((u) => ({ id: u.tenant!, apiUrl: mock.tenants.find((t) => t.id === u.tenant)!.environments.test.apiUrl, user: credentials.users.get(u.name)! }));
     // Only the test run serves every tenant; the first is its own (after a rotation, its new API user).
     const tenantsEnv = (user: CreatedApiUser) =>
       tenants
-        ? [
-            { id: mock.tenants[0]!.id, apiUrl: mock.apiUrl, clientId: user.clientId, clientSecret: user.clientSecret },
-            ...otherTenants.map(({ user: u, tenant }) => ({ id: tenant.id, apiUrl: tenant.environments.test.apiUrl, clientId: u.clientId, clientSecret: u.clientSecret })),
-          ]
+        ? [{ id: mock.tenants[0]!.id, apiUrl: mock.apiUrl, user }, ...otherTenants].map((t) => ({ id: t.id, apiUrl: t.apiUrl, clientId: t.user.clientId, clientSecret: t.user.clientSecret }))
         : undefined;
     const runs = createRuns({
       config,
@@ -128,7 +126,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       : null;
     const frontend = config.frontend?.urls.length ? createFrontendPhase({ urls: config.frontend.urls, testRun, scanner }) : null;
     const tenancy = tenants
-      ? createTenantsPhase({ mock, tenants: [{ id: mock.tenants[0]!.id, clientId: testUser.clientId }, ...otherTenants.map(({ user, tenant }) => ({ id: tenant.id, clientId: user.clientId }))] })
+      ? createTenantsPhase({ mock, tenants: (tenantsEnv(testUser) ?? []).map(({ id, clientId }) => ({ id, clientId })) })
       : null;
 
     const phases: PhaseRecord[] = [];
