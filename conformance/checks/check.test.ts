@@ -115,11 +115,11 @@ describe('checkContext', () => {
   it('makes the checks about tokens (and scopes) not-applicable on a platform that has none, and only those', () => {
     const ctx = context();
     const noTokens = { ...ctx, facts: { ...ctx.facts, issuesTokens: false, scoped: false } };
-    // No webhook endpoint and no front end in this context either: those checks are not-applicable for that.
+    // No webhook endpoint, no front end and one tenant in this context either: those checks are not-applicable for that.
     const WEBHOOK_CHECKS = CHECKS.filter((c) => c.id.startsWith('webhooks.')).map((c) => c.id);
     const notApplicable = CHECKS.filter((c) => runCheck(c, observations(), noTokens).verdict === 'not-applicable').map((c) => c.id);
 
-    expect(notApplicable.sort()).toEqual(['token.cached-and-reused', 'token.proactive-renewal', 'token.renew-once-on-401', 'token.secret-in-body', 'credentials.store-market-scoping', 'token.not-in-browser', ...WEBHOOK_CHECKS].sort());
+    expect(notApplicable.sort()).toEqual(['token.cached-and-reused', 'token.proactive-renewal', 'token.renew-once-on-401', 'token.secret-in-body', 'credentials.store-market-scoping', 'token.not-in-browser', 'tenancy.token-per-tenant', ...WEBHOOK_CHECKS].sort());
     expect(runCheck(CHECKS.find((c) => c.id === 'token.secret-in-body')!, observations(), noTokens).summary).toMatch(/issues no tokens/);
   });
 });

@@ -28,6 +28,7 @@ const CHECKLIST_ORDER = [
   'webhooks.validates-auth',
   'webhooks.idempotent',
   'webhooks.responds-in-time',
+  'tenancy.token-per-tenant',
   'rotation.survives-secret-rotation',
   'transport.https-only',
   'data.minimal-payloads',
@@ -56,7 +57,7 @@ describe('the catalog of checks', () => {
   });
 
   it('names only phases of the certify plan as the phases a check needs', () => {
-    const names = new Set(certifyPlan(FULL_TIMINGS, { webhook: true, frontend: true }).map((p) => p.name));
+    const names = new Set(certifyPlan(FULL_TIMINGS, { webhook: true, frontend: true, tenants: 2 }).map((p) => p.name));
     for (const c of CHECKS) for (const p of c.phases) expect(names.has(p), `${c.id}: ${p}`).toBe(true);
   });
 

@@ -10,6 +10,7 @@ import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
 import noRetryOn403 from './errors.no-retry-on-403.ts';
 import survivesSecretRotation from './rotation.survives-secret-rotation.ts';
+import tokenPerTenant from './tenancy.token-per-tenant.ts';
 import cachedAndReused from './token.cached-and-reused.ts';
 import noRetryLoop from './token.no-retry-loop.ts';
 import notInUrl from './token.not-in-url.ts';
@@ -49,6 +50,7 @@ export const CHECKS: readonly Check[] = [
   webhooksValidatesAuth,
   webhooksIdempotent,
   webhooksRespondsInTime,
+  tokenPerTenant,
   survivesSecretRotation,
   httpsOnly,
   minimalPayloads,

@@ -67,6 +67,23 @@ export interface Observations {
   job: { tokenCache: boolean; starts: readonly number[] } | null;
   /** The front-end pages as a real browser saw them; `null` when the config has none (`frontend.urls`). */
   browser: BrowserObservations | null;
+  /** The tenants phase as it ran; `null` with one tenant (config `tenants`), or when the phase did not run. */
+  tenancy: TenancyObservations | null;
+}
+
+/** One tenant the integration serves, and the API user it was given there. */
+export interface TenantClient {
+  /** The tenant's id, as the journal's `tenant` names it. */
+  id: string;
+  clientId: string;
+}
+
+/** The tenants phase: every tenant served, and which one's tokens were revoked, when. */
+export interface TenancyObservations {
+  /** Every tenant the integration was given, in the order it was given them (the test run's own first). */
+  tenants: readonly TenantClient[];
+  /** The tenant whose tokens were revoked mid-phase and when (monotonic ms); `null` when the phase ended before (a tenant made no call that worked). */
+  revoked: { tenant: string; mono: number } | null;
 }
 
 /** One difference between two states: a record (or a probe's value) added, removed or changed at `field`. */

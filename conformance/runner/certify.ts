@@ -18,7 +18,8 @@ import { OBSERVERS, observe } from './observers.ts';
 import { type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
 import { runPhases } from './phases.ts';
 import { buildReport } from './report-build.ts';
-import { TEST_USER, prepareCredentials } from './run-credentials.ts';
+import { TEST_USER, prepareCredentials, tenantIds, tenantUsers } from './run-credentials.ts';
+import { createTenantsPhase } from './tenants-phase.ts';
 import { SIDE_RUNS, runSideRuns, sideRunUsers } from './side-runs.ts';
 import { createWebhookPhase } from './webhook-phase.ts';
 
@@ -63,12 +64,17 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const startedAt = new Date();
   const runStartMono = performance.now();
   const state = await mkdtemp(join(tmpdir(), 'golive-certify-'));
-  const mock = await createMockServer({ stateDir: state, demoUser: false, profile: options.profile ?? config.profile });
+  // Each tenant its own listeners, signing keys and API users; the side runs and the webhooks stay on the first.
+  const tenants = tenantIds(config.tenants);
+  const mock = await createMockServer({ stateDir: state, demoUser: false, profile: options.profile ?? config.profile, ...(tenants ? { tenants } : {}) });
   const scanner = createSecretScanner();
   const stopTokenWatch = mock.onTokenIssued((token) => scanner.add({ kind: 'token', value: token }));
   const context = checkContext(config, mock.platform);
   const checks = selectChecks(options.only);
-  const plan = planFor(certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent, frontend: Boolean(config.frontend?.urls.length) }), options.only ? checks : null);
+  const plan = planFor(
+    certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent, frontend: Boolean(config.frontend?.urls.length), tenants: config.tenants }),
+    options.only ? checks : null,
+  );
   const progress = options.onProgress ?? (() => {});
   const aborted = abortedBy(options.signal);
   let stopRuns = async (): Promise<void> => {};
@@ -77,14 +83,23 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     if (config.webhook && !mock.platform.sampleEvent) {
       throw new GoliveError('GOLIVE_ERR_CONFIG_INVALID', `webhook: ${mock.platform.title} sends no events, so there is nothing to deliver to a webhook endpoint (remove the webhook section)`);
     }
-    const credentials = await prepareCredentials({ config, mock, scanner, stateDir: state, users: [TEST_USER, ...sideRunUsers(SIDE_RUNS)] });
+    const others = tenantUsers(tenants ?? []);
+    const credentials = await prepareCredentials({ config, mock, scanner, stateDir: state, users: [TEST_USER, ...others, ...sideRunUsers(SIDE_RUNS)] });
     const testUser = credentials.users.get(TEST_USER.name)!;
+    // The tenants after the first, each with its test API URL and API user.
+    const otherTenants = others.map((u) => ({ id: u.tenant!, apiUrl: mock.tenants.find((t) => t.id === u.tenant)!.environments.test.apiUrl, user: credentials.users.get(u.name)! }));
+    // Only the test run serves every tenant; the first is its own (after a rotation, its new API user).
+    const tenantsEnv = (user: CreatedApiUser) =>
+      tenants
+        ? [{ id: mock.tenants[0]!.id, apiUrl: mock.apiUrl, user }, ...otherTenants].map((t) => ({ id: t.id, apiUrl: t.apiUrl, clientId: t.user.clientId, clientSecret: t.user.clientSecret }))
+        : undefined;
     const runs = createRuns({
       config,
       mock,
       scanner,
       stateDir: state,
-      env: (apiUrl, user, files, port) => integrationEnv(config, mock, apiUrl, user, files, { ...credentials.webhook, port }),
+      env: (name, apiUrl, user, files, port) =>
+        integrationEnv(config, mock, apiUrl, user, files, { ...credentials.webhook, port }, name === 'test' ? tenantsEnv(user) : undefined),
       aborted,
       progress,
     });
@@ -110,6 +125,9 @@ export async function certify(options: CertifyOptions): Promise<Report> {
         })
       : null;
     const frontend = config.frontend?.urls.length ? createFrontendPhase({ urls: config.frontend.urls, testRun, scanner }) : null;
+    const tenancy = tenants
+      ? createTenantsPhase({ mock, tenants: (tenantsEnv(testUser) ?? []).map(({ id, clientId }) => ({ id, clientId })) })
+      : null;
 
     const phases: PhaseRecord[] = [];
     let rotated: CreatedApiUser | null = null;
@@ -124,7 +142,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
             scanner.add({ kind: 'client-secret', value: user.clientSecret, id: user.clientId });
             await runs.rotate(testRun, user);
           },
-          drivers: { ...(webhook ? { webhooks: webhook.drive } : {}), ...(frontend ? { frontend: frontend.drive } : {}) },
+          drivers: { ...(webhook ? { webhooks: webhook.drive } : {}), ...(frontend ? { frontend: frontend.drive } : {}), ...(tenancy ? { tenants: tenancy.drive } : {}) },
           onPhase: (phase, index, remainingMs) => progress({ kind: 'phase', phase, index, count: plan.length, remainingMs }),
           restart: () => runs.restart(testRun, testUser.clientId),
         })),
@@ -134,7 +152,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     progress({ kind: 'judging' });
     await runs.stopAll();
 
-    const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, rotated, runs: runs.all, phases, webhook, frontend });
+    const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, rotated, runs: runs.all, phases, webhook, frontend, tenants: tenancy });
     const results = judge(checks, obs, context, testRun.startError);
     return buildReport({ config, startedAt, runStartMono, plan, phases, runs: runs.all, checks: results });
   } finally {

@@ -11,7 +11,19 @@ export interface WebhookEnv {
   keyPath: string;
 }
 
-/** The environment of contract.md, renamed per `integration.envNames`; `files` hold the same credentials as `user`'s. */
+/** One tenant the integration serves, as the tenants variable lists it (contract.md: `{ id, apiUrl, clientId, clientSecret }`). */
+export interface TenantEnv {
+  id: string;
+  apiUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * The environment of contract.md, renamed per `integration.envNames`; `files` hold the same
+ * credentials as `user`'s. With `tenants` (two or more: the first is `user`'s own, at `apiUrl`),
+ * the tenants variable lists them all as JSON; the other variables stay the first tenant's.
+ */
 export function integrationEnv(
   config: GoliveConfig,
   mock: MockServer,
@@ -19,10 +31,12 @@ export function integrationEnv(
   user: CreatedApiUser,
   files: CredentialFiles,
   webhook: WebhookEnv,
+  tenants?: readonly TenantEnv[],
 ): Record<string, string> {
   const names = resolveEnvNames(mock.platform.env, config.integration.envNames);
   const ca = mock.caCertPath!;
   return {
+    ...(tenants && tenants.length >= 2 ? { [names.tenants]: JSON.stringify(tenants) } : {}),
     [names.apiUrl]: apiUrl,
     [names.clientId]: user.clientId,
     [names.clientSecret]: user.clientSecret,

@@ -45,8 +45,8 @@ export interface RunsOptions {
   scanner: SecretScanner;
   /** Where each run's private files go (its credential files). */
   stateDir: string;
-  /** The contract's environment for a run with this API URL, API user (and the files holding its credentials) and webhook port. */
-  env: (apiUrl: string, user: CreatedApiUser, files: CredentialFiles, webhookPort: number) => Record<string, string>;
+  /** The contract's environment for run `name` with this API URL, API user (and the files holding its credentials) and webhook port. */
+  env: (name: RunName, apiUrl: string, user: CreatedApiUser, files: CredentialFiles, webhookPort: number) => Record<string, string>;
   /** Settles when the whole certify run is stopped early (Ctrl-C). */
   aborted: Promise<void>;
   progress: (p: InstanceProgress) => void;
@@ -171,7 +171,7 @@ export function createRuns(options: RunsOptions): Runs {
       await writeCredentialFiles(credentials, user);
       const run: Run = { environment: name, process: null, replaced: [], startError: null, exit: null, env: {}, jobStarts: [], webhookPort: port, apiUrl, credentials };
       all.push(run);
-      run.env = options.env(apiUrl, user, credentials, port);
+      run.env = options.env(name, apiUrl, user, credentials, port);
       // A job's stand-in for a secret store: its own folder per run, outside the scanned workspace.
       if (config.integration.mode === 'job' && config.integration.tokenCache) run.env.GOLIVE_TOKEN_CACHE_DIR = await tokenCacheFor(options.stateDir, name);
       await startInstance(run);
@@ -180,7 +180,7 @@ export function createRuns(options: RunsOptions): Runs {
     async rotate(run, user) {
       await writeCredentialFiles(run.credentials, user);
       // In place: the job loop reads this object at every run it starts.
-      Object.assign(run.env, options.env(run.apiUrl, user, run.credentials, run.webhookPort));
+      Object.assign(run.env, options.env(run.environment, run.apiUrl, user, run.credentials, run.webhookPort));
     },
     async restart(run, clientId) {
       if (config.integration.mode === 'job' || !run.process || run.startError !== null || aborted) return;

@@ -7,6 +7,7 @@ import { type Run, instancesOf } from './integration-runs.ts';
 import { TEST_USER } from './run-credentials.ts';
 import { PRODUCTION_USER } from './side-runs.ts';
 import type { FrontendPhase } from './frontend-phase.ts';
+import type { TenantsPhase } from './tenants-phase.ts';
 import type { WebhookPhase } from './webhook-phase.ts';
 
 /** What a certify run leaves for the observers to read, once every instance of the integration has stopped. */
@@ -25,6 +26,8 @@ export interface RunRecord {
   webhook: WebhookPhase | null;
   /** The front-end phase; `null` when the config has no front-end pages. */
   frontend: FrontendPhase | null;
+  /** The tenants phase; `null` with one tenant. */
+  tenants: TenantsPhase | null;
 }
 
 /** Reads one piece of the observations from what the run left. */
@@ -56,6 +59,7 @@ export const OBSERVERS: Observers = {
   browser: ({ frontend }) => frontend?.observations() ?? null,
   job: ({ config, runs }) =>
     config.integration.mode === 'job' ? { tokenCache: config.integration.tokenCache, starts: runs.find((r) => r.environment === 'test')?.jobStarts ?? [] } : null,
+  tenancy: ({ tenants, phases }) => (tenants && phases.some((p) => p.name === 'tenants') ? tenants.observations() : null),
 };
 
 /** Every piece of the observations, each from its observer, in the observers' order. */

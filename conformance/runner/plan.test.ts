@@ -168,6 +168,16 @@ describe('certifyPlan', () => {
     expect(rotation.params).toEqual({ observeWindowMs: FULL_TIMINGS.rotationMs });
   });
 
+  it('runs the tenants phase only for two tenants or more, on a fresh instance, just before the rotation', () => {
+    expect(certifyPlan(FULL_TIMINGS, { webhook: false }).map((p) => p.name)).not.toContain('tenants');
+    const plan = certifyPlan(FULL_TIMINGS, { webhook: false, tenants: 2 });
+    const tenants = plan.at(-2)!;
+
+    expect(tenants).toMatchObject({ name: 'tenants', durationMs: FULL_TIMINGS.tenantsMs, drive: 'tenants' });
+    expect(tenants.actions).toEqual([{ kind: 'clear-faults' }, { kind: 'restore-api-user' }, { kind: 'restart-integration' }]);
+    expect(certifyPlan(FULL_TIMINGS, { webhook: false, tenants: 2, issuesTokens: false }).map((p) => p.name)).not.toContain('tenants');
+  });
+
   it('leaves the token phases out on a platform that issues no tokens, and the trigger out when it sends no events', () => {
     const plan = certifyPlan(FULL_TIMINGS, { webhook: true, issuesTokens: false, event: null });
 

@@ -74,7 +74,7 @@ export interface PhaseSpec {
    * The harness drives this phase itself: the named driver (given to `runPhases`) runs after
    * the actions, and the phase ends when it returns (it keeps to `durationMs` of its own work).
    */
-  drive?: 'webhooks' | 'frontend';
+  drive?: 'webhooks' | 'frontend' | 'tenants';
 }
 
 /** What a phase's `settledWhen` sees. */
@@ -106,6 +106,11 @@ export interface Timings {
   observeWindowMs: number;
   /** Longest the secret-rotation phase watches after the rotation; it ends once the new API user made a call that worked. */
   rotationMs: number;
+  /**
+   * Longest the tenants phase may last (config `tenants` ≥ 2): until every tenant's API user has
+   * made a call that worked, then, after one tenant's tokens were revoked, once more.
+   */
+  tenantsMs: number;
   /** The integration's separate run against the production environment. */
   productionMs: number;
   /** Retry-After of the 429 storms, in seconds. */
@@ -145,6 +150,7 @@ export const FULL_TIMINGS: Timings = {
   shortLivedMs: 24_500,
   observeWindowMs: 30_000,
   rotationMs: 30_000,
+  tenantsMs: 20_000,
   productionMs: 6_000,
   retryAfterSeconds: 1,
   retryAfterStormMs: 12_000,
@@ -170,6 +176,7 @@ export const FAST_TIMINGS: Timings = {
   shortLivedMs: 14_000,
   observeWindowMs: 5_000,
   rotationMs: 5_000,
+  tenantsMs: 10_000,
   productionMs: 3_000,
   retryAfterSeconds: 1,
   retryAfterStormMs: 8_000,
@@ -194,6 +201,8 @@ export interface PlanOptions {
   issuesTokens?: boolean;
   /** The platform's sample change (`MockControl.platform.sampleEvent`): what sets off an event-driven integration's calls. */
   event?: EventSpec | null;
+  /** How many tenants the integration serves (config `tenants`, default 1): from 2 on, the tenants phase runs. */
+  tenants?: number;
 }
 
 /** The attempts of one request the mock answers before its fault gives out: more than the checks allow. */
@@ -391,6 +400,19 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       actions: [{ kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'patch-api-user', patch: { active: false } }],
       params: { observeWindowMs: t.observeWindowMs },
     },
+    // Only with several tenants, and tokens to revoke; on a fresh instance, so that what the
+    // revocation leaves behind (a tenant's token cache gone wrong) starves none of the others.
+    ...((options.tenants ?? 1) >= 2 && options.issuesTokens !== false
+      ? [
+          {
+            name: 'tenants',
+            description: "a fresh instance serves every tenant, then one tenant's tokens are revoked: each tenant must go on with its own tokens",
+            durationMs: t.tenantsMs,
+            actions: [{ kind: 'clear-faults' }, { kind: 'restore-api-user' }, { kind: 'restart-integration' }],
+            drive: 'tenants',
+          } satisfies PhaseSpec,
+        ]
+      : []),
     {
       name: 'secret-rotation',
       description: 'a fresh instance runs, then a new API user replaces its own (new credentials in its files), the old one deactivated: it must recover, or stop and log',

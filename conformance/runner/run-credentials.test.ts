@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CreatedApiUser } from '../../mock-server/index.ts';
-import { credentialFilesFor, writeCredentialFiles } from './run-credentials.ts';
+import { credentialFilesFor, tenantIds, tenantUsers, writeCredentialFiles } from './run-credentials.ts';
 
 const user = (clientId: string, clientSecret: string) => ({ clientId, clientSecret }) as CreatedApiUser;
 const mode = async (path: string) => (await stat(path)).mode & 0o777;
@@ -43,5 +43,20 @@ describe('the credential files of a run', () => {
     expect((await stat(files.clientSecret)).ino).not.toBe(before.ino);
     expect(await mode(files.clientSecret)).toBe(0o600);
     expect((await readdir(dirname(files.clientId))).sort()).toEqual(['client-id', 'client-secret']);
+  });
+});
+
+describe('the tenants of a run (config tenants)', () => {
+  it('keeps the mock default for one tenant, and names two or more tenant-a, tenant-b…', () => {
+    expect(tenantIds(1)).toBeUndefined();
+    expect(tenantIds(3)).toEqual(['tenant-a', 'tenant-b', 'tenant-c']);
+    expect(tenantIds(28)!.slice(-3)).toEqual(['tenant-z', 'tenant-aa', 'tenant-ab']);
+  });
+
+  it('gives every tenant after the first a test API user of its own', () => {
+    expect(tenantUsers(['tenant-a', 'tenant-b', 'tenant-c'])).toEqual([
+      { name: 'tenant:tenant-b', environment: 'test', tenant: 'tenant-b' },
+      { name: 'tenant:tenant-c', environment: 'test', tenant: 'tenant-c' },
+    ]);
   });
 });

@@ -10,10 +10,27 @@ export interface RunUser {
   /** What the runs call it. */
   name: string;
   environment: EnvironmentName;
+  /** The tenant it belongs to; default the mock's first. */
+  tenant?: string;
 }
 
 /** The test run's API user: the one the phases act on. */
 export const TEST_USER: RunUser = { name: 'test', environment: 'test' };
+
+/**
+ * The tenant ids of a mock for an integration that serves `count` tenants: the mock's default
+ * for one, else `tenant-a`, `tenant-b`… (`tenant-aa` after `tenant-z`).
+ */
+export function tenantIds(count: number): string[] | undefined {
+  if (count < 2) return undefined;
+  const letters = (i: number): string => (i < 26 ? '' : letters(Math.floor(i / 26) - 1)) + String.fromCharCode(97 + (i % 26));
+  return Array.from({ length: count }, (_, i) => `tenant-${letters(i)}`);
+}
+
+/** The test API users of the tenants after the first (whose user is `TEST_USER`), one each. */
+export function tenantUsers(tenants: readonly string[]): RunUser[] {
+  return tenants.slice(1).map((tenant) => ({ name: `tenant:${tenant}`, environment: 'test', tenant }));
+}
 
 /** What a run is given besides its API user: the webhook secrets and the webhook endpoint's certificate. */
 export interface WebhookSecrets {
@@ -46,7 +63,7 @@ export async function prepareCredentials(options: {
   const { config, mock, scanner, stateDir } = options;
   const spec = { name: config.apiUser.name, roles: config.apiUser.roles, stores: config.apiUser.stores, markets: config.apiUser.markets };
   const users = new Map<string, CreatedApiUser>();
-  for (const u of options.users) users.set(u.name, await mock.createApiUser({ ...spec, environment: u.environment }));
+  for (const u of options.users) users.set(u.name, await mock.createApiUser({ ...spec, environment: u.environment, ...(u.tenant ? { tenant: u.tenant } : {}) }));
   const token = `whk_${randomBytes(24).toString('base64url')}`;
   for (const u of users.values()) scanner.add({ kind: 'client-secret', value: u.clientSecret, id: u.clientId });
   // Masked like the integration's own secret if it logs what it was sent.

@@ -22,6 +22,7 @@ export const TEST_TIMINGS: Timings = {
   shortLivedMs: 9_000,
   observeWindowMs: 4_000,
   rotationMs: 4_000,
+  tenantsMs: 8_000,
   productionMs: 2_000,
   retryAfterSeconds: 1,
   retryAfterStormMs: 8_000,

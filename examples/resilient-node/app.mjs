@@ -27,6 +27,14 @@ const { signal } = shutdown;
 const tokens = createTokenProvider(settings, { signal });
 const api = createApiClient(settings, tokens, { signal });
 const poller = createPoller(settings, api, { signal });
+// The other tenants in OMNIUM_TENANTS (the first is the one above, which also has the webhook
+// endpoint and the storefront): each its own token provider, so its own token cache, and poller.
+const renewalCache = settings.breaks.has('tenancy.token-per-tenant') ? tokens : null; // break switch only
+const otherTenants = (settings.tenants ?? []).slice(1).map((tenant) => {
+  const own = { ...settings, ...tenant, clientIdFile: undefined, clientSecretFile: undefined };
+  const tenantTokens = createTokenProvider(own, { signal, renewalCache });
+  return { tokens: tenantTokens, poller: createPoller(own, createApiClient(own, tenantTokens, { signal }), { signal }) };
+});
 
 // How often each event was processed. With deduplication every count stays at 1; the
 // webhooks.idempotent break switch shows what a redelivery does without it.
@@ -86,7 +94,7 @@ async function stop(signalName) {
   log.info(`${signalName}: stopping`);
   shutdown.abort(); // ends sleeps and in-flight requests
   await webhook?.close();
-  tokens.close();
+  for (const t of [{ tokens }, ...otherTenants]) t.tokens.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => stop('SIGTERM')); // on, not once: golive signals the group and the process, and stop() runs once
@@ -105,4 +113,4 @@ if (settings.breaks.has('credentials.test-not-in-production')) {
   await tokens.get().catch(() => {});
 }
 console.log('ready'); // the harness waits for this line (golive.config.json, readyWhen)
-await poller.run();
+await Promise.all([poller, ...otherTenants.map((t) => t.poller)].map((p) => p.run()));

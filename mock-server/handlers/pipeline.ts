@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ApiUserRecord, ApiUserRegistry, EnvironmentName } from '../auth/api-users.ts';
 import { refused } from '../auth/scheme.ts';
 import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
+import type { TokenOrigins } from '../auth/token-origins.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
 import type { EventFields } from '../domain/events.ts';
@@ -34,6 +35,8 @@ export interface Runtime {
   readonly limits: RateLimiter;
   /** Told of every token issued, in clear, so an in-process harness can look for it in logs. Never stored. */
   readonly tokenListeners: Set<(token: string, clientId: string) => void>;
+  /** Where every token of the mock was issued, shared by every runtime: a token presented to the wrong tenant is told apart. */
+  readonly tokenOrigins: TokenOrigins;
 }
 
 /** A request as a transport hands it over, with what the journal needs besides the parsed form. */
@@ -96,6 +99,7 @@ function tokenIssuer(rt: Runtime): TokenIssuer {
       if (!user || !user.active) return null;
       const { token, claims } = await rt.tokens.issue(user);
       rt.secrets.add('token', token);
+      rt.tokenOrigins.record(fingerprint(token), { tenant: rt.tenant, environment: rt.environment });
       for (const listener of rt.tokenListeners) listener(token, user.clientId);
       return { token, expiresIn: user.tokenLifetimeSeconds, tokenId: claims.jti, exp: claims.exp };
     },
@@ -125,6 +129,7 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
     const outcome = await authorised(rt, endpoint, req, entry);
     response = outcome.response;
     release = outcome.release;
+    if (entry.tokenFingerprint !== null) entry.tokenIssuedBy = rt.tokenOrigins.of(entry.tokenFingerprint);
   }
   if (response.journal) Object.assign(entry, response.journal);
   entry.status = response.status;
@@ -146,6 +151,7 @@ export async function refusePlain(rt: Runtime, endpoint: Endpoint | null, req: I
   if (req.headers[scheme.header]) {
     const authenticating = scheme.authenticate(req.headers, rt, entry);
     if (authenticating instanceof Promise) await authenticating;
+    if (entry.tokenFingerprint !== null) entry.tokenIssuedBy = rt.tokenOrigins.of(entry.tokenFingerprint);
   }
   entry.sentInClear = credentialsInClear(rt, req, entry);
   if (entry.tokenRequest) {
@@ -322,6 +328,7 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     tokenFingerprint: null,
     tokenMasked: null,
     tokenExpired: false,
+    tokenIssuedBy: null,
     denied: null,
     credentialsIn: null,
     issued: null,

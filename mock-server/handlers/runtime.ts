@@ -1,4 +1,5 @@
 import { ApiUserRegistry, type EnvironmentName } from '../auth/api-users.ts';
+import { TokenOrigins } from '../auth/token-origins.ts';
 import { TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
 import { type RateLimitSettings, RateLimiter } from '../faults/rate-limit.ts';
@@ -9,8 +10,8 @@ import { createEventBus } from './event-bus.ts';
 import type { Runtime } from './pipeline.ts';
 import type { Profile } from './profile.ts';
 
-/** What every runtime of one mock shares: the profile, one clock, journal, secret index, fault rules, rate limits and token listeners. */
-export type SharedRuntimeParts = Pick<Runtime, 'profile' | 'clock' | 'journal' | 'secrets' | 'faults' | 'limits' | 'tokenListeners'>;
+/** What every runtime of one mock shares: the profile, one clock, journal, secret index, fault rules, rate limits, token listeners and origins. */
+export type SharedRuntimeParts = Pick<Runtime, 'profile' | 'clock' | 'journal' | 'secrets' | 'faults' | 'limits' | 'tokenListeners' | 'tokenOrigins'>;
 
 export interface SharedRuntimeOptions {
   /** The platform every runtime of the mock simulates. */
@@ -41,6 +42,7 @@ export function createSharedRuntimeParts(options: SharedRuntimeOptions): SharedR
     faults: new FaultMatcher({ seed: options.seed ?? 1, now }),
     limits: new RateLimiter(limits, now),
     tokenListeners: new Set(),
+    tokenOrigins: new TokenOrigins(),
   };
 }
 

@@ -36,6 +36,11 @@ export interface JournalEntry {
   tokenMasked: string | null;
   /** The token had expired when it was presented (it was still answered 401). */
   tokenExpired: boolean;
+  /**
+   * Where the bearer token sent was issued (tenant and environment), when it is one this mock
+   * issued: a token of another tenant shows here with that tenant, whatever the answer.
+   */
+  tokenIssuedBy: { tenant: string; environment: 'test' | 'production' } | null;
   /** Why a request was answered 401/403, in words (`expired`, `deactivated`, `missing role OrderAdmin`…). */
   denied: string | null;
   /** Where the credentials of a token request came from. */

@@ -130,6 +130,16 @@ describe('every API request', () => {
     expect((await call(`${globex}/api/Orders/GetOrders`, { headers: bearer(u.token) })).status).toBe(401);
   });
 
+  it('journals where a token sent to another tenant was issued', async () => {
+    const u = await user(['OrderRead']);
+    const globex = mock.tenants[1]!.environments.test.apiUrl;
+    expect((await call(`${mock.apiUrl}/api/Orders/GetOrders`, { headers: bearer(u.token) })).status).toBe(200);
+    expect((await call(`${globex}/api/Orders/GetOrders`, { headers: bearer(u.token) })).status).toBe(401);
+    const [own, foreign] = mock.journal.since(0).slice(-2);
+    expect(own).toMatchObject({ tenant: 'acme', status: 200, tokenIssuedBy: { tenant: 'acme', environment: 'test' } });
+    expect(foreign).toMatchObject({ tenant: 'globex', status: 401, denied: 'token signature', apiUser: u.clientId, tokenIssuedBy: { tenant: 'acme', environment: 'test' } });
+  });
+
   it('keeps production API users apart: test credentials get no token there', async () => {
     const u = await mock.createApiUser({ name: 'ERP', roles: ['OrderRead'] });
     const res = await call(`${mock.environments.production.apiUrl}/api/token?clientId=${u.clientId}&clientSecret=${u.clientSecret}`, {

@@ -91,6 +91,7 @@ export function entry(partial: Partial<JournalEntry> = {}): JournalEntry {
     tokenFingerprint: null,
     tokenMasked: null,
     tokenExpired: false,
+    tokenIssuedBy: null,
     denied: null,
     credentialsIn: null,
     issued: null,
@@ -117,6 +118,8 @@ export interface TokenRequestOptions {
   at?: number;
   client?: string;
   environment?: 'test' | 'production';
+  /** The tenant whose token endpoint was asked; default `golive`. */
+  tenant?: string;
   /** 200 issues a token; 401 is a refused request (deactivated user, wrong secret). */
   status?: number;
   /** Lifetime of the issued token; default 10 days, like Omnium's. */
@@ -142,6 +145,8 @@ export interface ApiCallOptions {
   expired?: boolean;
   denied?: string;
   environment?: 'test' | 'production';
+  /** The tenant the call was sent to; default the token's (the mock journals where the token was issued besides). */
+  tenant?: string;
   /** The API user the call was made as; default the token's. */
   client?: string;
   touched?: { stores: string[]; markets: string[] };
@@ -190,6 +195,7 @@ export function journal(): JournalBuilder {
       return add({
         at,
         environment: options.environment ?? 'test',
+        ...(options.tenant ? { tenant: options.tenant } : {}),
         method: 'POST',
         path: '/api/Token',
         routeId: 'Token_Post',
@@ -220,6 +226,7 @@ export function journal(): JournalBuilder {
       return add({
         ...(options.at === undefined ? {} : { at: options.at }),
         environment: options.environment ?? token?.environment ?? 'test',
+        tenant: options.tenant ?? token?.tenant ?? 'golive',
         method: endpoint.method,
         path: options.path ?? endpoint.path.replace(/\{[^}]+\}/g, (param) => (param === '{orderId}' ? 'ORD-1001' : 'X-1')),
         query: options.query ?? {},
@@ -232,6 +239,7 @@ export function journal(): JournalBuilder {
         tokenId: issued?.tokenId ?? null,
         tokenFingerprint: issued?.fingerprint ?? null,
         tokenMasked: issued ? `eyJhbG…${issued.fingerprint.slice(-4)}` : null,
+        tokenIssuedBy: issued ? { tenant: token!.tenant, environment: token!.environment } : null,
         tokenExpired: options.expired ?? false,
         denied: options.denied ?? (options.expired ? 'expired' : status === 401 ? 'revoked' : null),
         touched: options.touched ?? null,
@@ -259,6 +267,7 @@ export type PhaseName =
   | 'revoked-token'
   | 'short-lived-tokens'
   | 'deactivated-user'
+  | 'tenants'
   | 'secret-rotation';
 
 /** Where each phase of the full-length certify plan lies, in seconds since the run started. */
@@ -273,13 +282,14 @@ const PHASE_NAMES: PhaseName[] = [
   'revoked-token',
   'short-lived-tokens',
   'deactivated-user',
+  'tenants',
   'secret-rotation',
 ];
 
 export const PHASES: Record<PhaseName, { start: number; end: number; params: Record<string, number> }> = (() => {
   const out: Record<string, { start: number; end: number; params: Record<string, number> }> = {};
   let start = READY_AT;
-  for (const spec of certifyPlan(FULL_TIMINGS)) {
+  for (const spec of certifyPlan(FULL_TIMINGS, { webhook: false, tenants: 2 })) {
     out[spec.name] = { start, end: start + spec.durationMs / 1000, params: spec.params ?? {} };
     start += spec.durationMs / 1000;
   }
@@ -348,6 +358,7 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
     tlsRuns: [],
     browser: null,
     job: null,
+    tenancy: null,
     ...rest,
     apiUser: { name: 'ERP Order Export', roles: ['OrderRead'], stores: '*', markets: '*', ...apiUser },
   };
@@ -355,10 +366,10 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
 
 /**
  * What `runCheck` decides applicability on: a config with all defaults (and a webhook
- * endpoint when `webhook`), and the facts of it and of `ENDPOINTS`.
+ * endpoint when `webhook`, that many tenants with `tenants`), and the facts of it and of `ENDPOINTS`.
  */
-export function context(options: { webhook?: boolean } = {}): CheckContext {
-  const parsed = configSchema.parse(options.webhook ? { webhook: {} } : {});
+export function context(options: { webhook?: boolean; tenants?: number } = {}): CheckContext {
+  const parsed = configSchema.parse({ ...(options.webhook ? { webhook: {} } : {}), ...(options.tenants ? { tenants: options.tenants } : {}) });
   const config: GoliveConfig = { ...parsed, integration: { ...parsed.integration, command: 'node integration.js', cwd: '/integration' }, workspace: '/integration' };
   return checkContext(config, { endpoints: Object.values(ENDPOINTS), scoped: true });
 }

@@ -26,6 +26,7 @@ export const BREAK_SWITCHES = [
   'rotation.survives-secret-rotation',
   'transport.https-only',
   'data.minimal-payloads',
+  'tenancy.token-per-tenant',
 ];
 
 function required(env, name) {
@@ -47,6 +48,26 @@ function list(raw) {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/**
+ * OMNIUM_TENANTS, when the integration serves several tenants: a JSON array of
+ * `{ id, apiUrl, clientId, clientSecret }`, the first being the tenant of OMNIUM_API_URL and
+ * OMNIUM_CLIENT_ID. `null` without it.
+ */
+function tenantList(raw) {
+  if (!raw) return null;
+  let tenants;
+  try {
+    tenants = JSON.parse(raw);
+  } catch {
+    throw new Error('OMNIUM_TENANTS is not JSON');
+  }
+  const fields = ['id', 'apiUrl', 'clientId', 'clientSecret'];
+  if (!Array.isArray(tenants) || tenants.some((t) => fields.some((f) => typeof t?.[f] !== 'string' || t[f] === ''))) {
+    throw new Error(`OMNIUM_TENANTS must be an array of { ${fields.join(', ')} }`);
+  }
+  return tenants.map((t) => ({ id: t.id, apiUrl: t.apiUrl.replace(/\/+$/, ''), clientId: t.clientId, clientSecret: t.clientSecret }));
 }
 
 /** Reads and checks every setting once, at start-up. */
@@ -75,6 +96,8 @@ export function loadSettings(env = process.env) {
     forbiddenCooldownMs: integer(env, 'FORBIDDEN_COOLDOWN_MS', 60_000),
     // The stores this sync serves; the API user is scoped to the same ones.
     storeIds: list(env.SYNC_STORE_IDS ?? 'oslo-online,store-oslo-downtown'),
+    // Every tenant served, the first being the one above; null when only that one is.
+    tenants: tenantList(env.OMNIUM_TENANTS),
     webhook: {
       port: webhookPort,
       path: env.WEBHOOK_PATH || '/webhooks/omnium',

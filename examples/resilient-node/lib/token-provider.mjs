@@ -111,7 +111,12 @@ function sharedCache(breaks) {
   };
 }
 
-export function createTokenProvider(settings, { signal }) {
+/**
+ * `renewalCache`: break switch `tenancy.token-per-tenant` only, another tenant's provider. Its
+ * cache stands in for the one cache every tenant shares: a renewal after a 401 looks there for
+ * the token "already replaced", and so takes that tenant's token.
+ */
+export function createTokenProvider(settings, { signal, renewalCache = null }) {
   const { apiUrl, breaks } = settings;
   let { clientId, clientSecret } = settings; // the current credentials: a rotation replaces them
   const network = networkRetryPolicy(settings);
@@ -218,7 +223,9 @@ export function createTokenProvider(settings, { signal }) {
    * replaced that token gets the replacement instead of a second request.
    */
   function renew(rejected) {
-    if (rejected && current && current.value !== rejected && !breaks.has('token.cached-and-reused')) {
+    const latest = renewalCache?.peek() ?? current;
+    if (rejected && latest && latest.value !== rejected && !breaks.has('token.cached-and-reused')) {
+      current = latest;
       return Promise.resolve(current);
     }
     inflight ??= fetchAndRemember().finally(() => {
@@ -269,5 +276,5 @@ export function createTokenProvider(settings, { signal }) {
     shared?.remove();
   }
 
-  return { get, renew, reject, close };
+  return { get, renew, reject, close, peek: () => current };
 }
