@@ -44,7 +44,9 @@ describe('certify on a throwaway profile', () => {
   it('judges every check that applies on the traffic of a well-behaved API-key integration, and skips the token phases', async () => {
     const report = await certifyPoller();
     const v = verdicts(report);
-    const failing = report.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'not-applicable').map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
+    // errors.jitter-on-429 is advisory and its two-storm comparison can warn by chance (see certify.test.ts).
+    const byChance = (c: { id: string; verdict: string }) => c.id === 'errors.jitter-on-429' && c.verdict === 'warn';
+    const failing = report.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'not-applicable' && !byChance(c)).map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
     expect(failing).toEqual([]);
     expect(Object.keys(v).filter((id) => v[id] === 'not-applicable').sort()).toEqual([...NOT_FOR_A_KEY, ...NO_SCOPES_FRONT_END_OR_WEBHOOKS, ...ONE_TENANT].sort());
     expect(report.phases.map((p) => p.name)).not.toContain('revoked-token');
