@@ -62,3 +62,34 @@ export function gaveUp(traffic: readonly JournalEntry[], attempts: readonly Jour
   if (movedOn && !between) return true;
   return quiet >= 2.5 * Math.max(0, ...gaps(attempts));
 }
+
+/** Waits this short compare as equal, whatever their ratio: timer and scheduling noise. */
+const NOISE_MS = 100;
+/** How many waits after a restart must repeat the first waits for it to count as one. */
+const RESTART_ECHO = 2;
+
+const alike = (a: number, b: number): boolean => Math.max(a, b) < NOISE_MS || Math.max(a, b) <= 2 * Math.min(a, b);
+
+/**
+ * The first try of a failing request, and whether the client started it over. A poller that
+ * gives a request up sends the same request again on its next round, and its backoff starts
+ * from the beginning: a wait shorter than half the longest before it, followed by waits that
+ * repeat the first ones (each within a factor of two). A client that retries without a limit
+ * never starts over: its waits grow, or stay level, and random jitter alone does not repeat
+ * the opening waits. Until the waits after a drop are seen, nothing counts as a restart. (Full
+ * jitter, a random wait anywhere below a growing cap, can mimic one by chance: a client that
+ * retries without a limit that way may be taken for one that starts over.)
+ */
+export function firstTry(attempts: readonly JournalEntry[]): { attempts: JournalEntry[]; restarted: boolean } {
+  const waits = gaps(attempts);
+  // The restart is the wait after attempt i; a first try has at least three attempts (two waits) to repeat.
+  for (let i = 2; i + RESTART_ECHO < waits.length; i++) {
+    const longest = Math.max(...waits.slice(0, i));
+    const drop = waits[i]!;
+    const echo = waits.slice(i + 1, i + 1 + RESTART_ECHO);
+    if (drop < longest / 2 && echo.length === RESTART_ECHO && echo.every((w, k) => alike(w, waits[k]!))) {
+      return { attempts: attempts.slice(0, i + 1), restarted: true };
+    }
+  }
+  return { attempts: [...attempts], restarted: false };
+}

@@ -150,6 +150,58 @@ describe('errors.network-retry-bounded', () => {
     expect(finding.summary).toMatch(/was still being retried \(6 attempts/);
   });
 
+  /** A poller seen on CI: five attempts (the third hangs until its 2 s timeout), given up, and the same search sent on its next round. */
+  function restartingPoller(afterRestart: readonly number[]) {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    const firstTry = [
+      faulted(j, 'reset', { token, at: flaky.start + 0.5, ...poll(2) }),
+      faulted(j, 'status 503', { token, at: flaky.start + 1.47, ...poll(2) }),
+      faulted(j, 'hang', { token, at: flaky.start + 2.98, ...poll(2), abortedAfter: 2 }),
+      faulted(j, 'status 503', { token, at: flaky.start + 8.81, ...poll(2) }),
+      faulted(j, 'status 503', { token, at: flaky.start + 14.94, ...poll(2) }),
+    ];
+    let at = flaky.start + 14.94;
+    for (const wait of afterRestart) faulted(j, 'status 503', { token, at: (at += wait), ...poll(2) });
+    return { j, firstTry, end: at + 4.3 };
+  }
+
+  it('passes a poller that gives the failing request up and sends it again on its next round, its waits starting over', () => {
+    const { j, firstTry, end } = restartingPoller([0.25, 0.97, 1.52, 3.8]);
+
+    const finding = judge(j, endingAt(end));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe(
+      'Resets and 5xx were retried (5 attempts of POST /api/Orders/Search, at most 10), then given up; the hanging request was abandoned by the client after 2 s (at most 120 s).',
+    );
+    expect(requestSeqs(finding.evidence)).toEqual(firstTry.map((e) => e.seq));
+    expect(finding.evidence).toContainEqual({ kind: 'note', text: 'then the client sent POST /api/Orders/Search again with its waits starting over: a new try (a poll), not one more retry' });
+  });
+
+  it('does not take a short wait for a new try until the waits after it repeat the first ones', () => {
+    // One wait after the drop: it could still be jitter.
+    expect(judge(restartingPoller([0.25, 0.97]).j, endingAt(restartingPoller([0.25, 0.97]).end)).verdict).toBe('inconclusive');
+    // A jittered retrier whose wait fell once, then went on growing: not a new try.
+    const { j, end } = restartingPoller([2.1, 7, 9]);
+    const finding = judge(j, endingAt(end));
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toMatch(/^POST \/api\/Orders\/Search was still being retried \(8 attempts/);
+  });
+
+  it('still fails a client whose first try alone goes past the limit', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    let at = flaky.start;
+    for (let i = 0; i < 11; i++) faulted(j, i === 0 ? 'reset' : 'status 503', { token, at: (at += 0.3), ...poll(2) });
+    for (const wait of [0.05, 0.3, 0.3]) faulted(j, 'status 503', { token, at: (at += wait), ...poll(2) });
+
+    const finding = judge(j, endingAt(at + 3));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toMatch(/attempted 1[0-9] times while it kept failing/);
+  });
+
   it('fails when the hanging request is abandoned only after more than 120 s', () => {
     const { j, phases } = flakyNetwork({ hangSeconds: 130 });
 

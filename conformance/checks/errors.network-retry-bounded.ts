@@ -1,7 +1,7 @@
 import type { Evidence } from '../../reports/model.ts';
 import { defineCheck, inconclusive, phase, phaseMissing, requestEvidence } from './check.ts';
 import { MAX_NETWORK_ATTEMPTS } from '../runner/plan.ts';
-import { answeredAt, attemptsOf, gaps, gaveUp, round, userTraffic } from './error-traffic.ts';
+import { answeredAt, attemptsOf, firstTry, gaps, gaveUp, round, userTraffic } from './error-traffic.ts';
 
 const MAX_ATTEMPTS = MAX_NETWORK_ATTEMPTS;
 const HANG_LIMIT_MS = 120_000;
@@ -29,17 +29,19 @@ export default defineCheck({
     let retried = 'Resets and 5xx were retried';
     let abandoned = '';
 
-    // The first failing request keeps failing on every attempt (the mock pins it) until the client gives it up.
+    // The first failing request keeps failing on every attempt (the mock pins it) until the client
+    // gives it up; a poller may send it again on its next round, starting its backoff over.
     const first = faulted.find((e) => e.fault!.kind !== 'hang');
     if (first) {
-      const attempts = attemptsOf(traffic, first);
+      const { attempts, restarted } = firstTry(attemptsOf(traffic, first));
       const last = attempts.at(-1)!;
-      const given = gaveUp(traffic, attempts, p.endMono, p.params.networkQuietMs ?? QUIET_MS);
+      const given = restarted || gaveUp(traffic, attempts, p.endMono, p.params.networkQuietMs ?? QUIET_MS);
       const what = `${first.method} ${first.path}`;
       evidence.push({ kind: 'metric', name: `attempts of ${what}`, value: attempts.length, limit: MAX_ATTEMPTS });
       evidence.push(...attempts.slice(0, 6).map((e) => requestEvidence(obs, e, e.fault ? e.fault.kind : undefined)));
       const waits = gaps(attempts);
       if (waits.length) evidence.push({ kind: 'note', text: `waits between attempts: ${waits.map((g) => `${round(g / 1000)} s`).join(', ')}` });
+      if (restarted) evidence.push({ kind: 'note', text: `then the client sent ${what} again with its waits starting over: a new try (a poll), not one more retry` });
       retried += ` (${attempts.length} attempts of ${what}, at most ${MAX_ATTEMPTS})`;
       if (attempts.length > MAX_ATTEMPTS) {
         problems.push(`${what} was attempted ${attempts.length} times while it kept failing (at most ${MAX_ATTEMPTS}): the retries have no limit`);

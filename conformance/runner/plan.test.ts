@@ -81,6 +81,18 @@ describe('networkSettled (the end of the network phase)', () => {
     expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(10.9) })).toBe(false);
     expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(11.1) })).toBe(true);
   });
+
+  it('ends once a one-request-at-a-time poller started the failing request over (its waits repeat the first ones)', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    for (const [i, at] of [2, 3, 5, 9, 9.3, 10.3].entries()) faulted(j, i === 0 ? 'reset' : 'status 503', { token, at, ...poll(1) }).fault!.id = i === 0 ? 'reset' : 'down';
+    faulted(j, 'hang', { token, at: 10.5, ...poll(2), abortedAfter: 0.5 }).fault!.id = 'hang';
+    const view = (nowAt: number) => ({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: [...j.entries], faults, nowMono: monoAt(nowAt) });
+
+    expect(settled(view(11.5))).toBe(false);
+    faulted(j, 'status 503', { token, at: 12.3, ...poll(1) }).fault!.id = 'down';
+    expect(settled(view(12.4))).toBe(true);
+  });
 });
 
 describe('steadySettled (the end of the steady phase)', () => {

@@ -1,5 +1,5 @@
 import { type ApiUserPatch, type EventSpec, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, requestKey } from '../../mock-server/index.ts';
-import { gaveUp } from '../checks/error-traffic.ts';
+import { firstTry, gaveUp } from '../checks/error-traffic.ts';
 
 /**
  * What a phase does to the mock when it starts. Data, so that scenarios (fault rules,
@@ -238,7 +238,7 @@ export function refusedRequestRetried(view: PhaseView): boolean {
 /**
  * The network phase is over when its failing request (pinned: it keeps failing) has been
  * attempted more often than allowed, or when the client left a hanging response and gave
- * the failing request up (see `gaveUp`).
+ * the failing request up (see `gaveUp`), or started it over (see `firstTry`).
  */
 export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
   return (view) => {
@@ -246,11 +246,11 @@ export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
     const first = pinned[0];
     if (!first) return false;
     const key = requestKey(first);
-    const attempts = view.entries.filter((e) => requestKey(e) === key);
+    const { attempts, restarted } = firstTry(view.entries.filter((e) => requestKey(e) === key));
     if (attempts.length > MAX_NETWORK_ATTEMPTS) return true;
     // The hanging request is journalled once the client (or golive, at the end) closed it.
     if (!view.entries.some((e) => e.fault?.kind === 'hang')) return false;
-    return gaveUp(view.entries, attempts, view.nowMono, quietMs);
+    return restarted || gaveUp(view.entries, attempts, view.nowMono, quietMs);
   };
 }
 
@@ -387,7 +387,9 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       durationMs: t.forbiddenWaitMs,
       endWhen: { status: 403 },
       watchAfter: { status: 403, ms: t.forbiddenMs },
-      actions: [{ kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'withdraw-used-role' }],
+      // The faults of the network phase go first: without token phases in between, its pinned
+      // 503s would still answer the fresh instance's first request.
+      actions: [{ kind: 'clear-faults' }, { kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'withdraw-used-role' }],
       // An integration that calls some routes only when an event arrives gets one.
       ...(options.webhook && options.event ? { triggers: [options.event] } : {}),
       params: { observeWindowMs: t.forbiddenMs },

@@ -54,6 +54,13 @@ describe('certify on a throwaway profile', () => {
     expect(JSON.stringify(report)).not.toMatch(/nk_[A-Za-z0-9_-]{20,}/);
   }, 240_000);
 
+  it('takes a poller that sends a given-up request again on its next round for one that gave it up (errors.network-retry-bounded)', async () => {
+    const report = await certifyPoller({ ONE_PAGE: '1' });
+    const check = report.checks.find((c) => c.id === 'errors.network-retry-bounded')!;
+    expect(`${check.verdict}: ${check.summary}`).toMatch(/^pass: Resets and 5xx were retried \(4 attempts of GET \/v1\/notes, at most 10\)/);
+    expect(check.evidence).toContainEqual(expect.objectContaining({ kind: 'note', text: expect.stringMatching(/again with its waits starting over/) }));
+  }, 240_000);
+
   it('refuses a webhook section for a platform that sends no events, before starting anything', async () => {
     await expect(certifyPoller({}, true)).rejects.toThrow('webhook: Notes sends no events');
   });
