@@ -10,11 +10,12 @@ export type { ApiUserSpec, ApiUserView, ApiUserPatch, CreatedApiUser, Environmen
 export { mask, fingerprint } from './secrets.ts';
 export type { ScopeList, Scope } from './auth/scope.ts';
 // The profile seam: what a platform is made of (see README, "How to add a profile").
-export { defineProfile, endpointInfo, ENV_NAME_KEYS, type Profile, type ProfileData, type ProfileEvents, type DataOptions, type EndpointInfo, type EnvNameKey } from './handlers/profile.ts';
-export { defineEndpoint, reply, type Endpoint, type ApiRequest, type ApiResponse, type ResolverContext, type HttpMethod } from './handlers/endpoint.ts';
+export { defineProfile, endpointInfo, ENV_NAME_KEYS, type Profile, type ProfileData, type ProfileEvents, type DataOptions, type EndpointInfo, type EnvNameKey, type Refusals } from './handlers/profile.ts';
+export { defineEndpoint, reply, type Endpoint, type ApiRequest, type ApiResponse, type ResolverContext, type HttpMethod, type TokenIssuer, type IssuedToken } from './handlers/endpoint.ts';
+export type { IssueOptions } from './auth/tokens.ts';
 export { definePermissions, type Permissions, type PermissionSpec } from './auth/permissions.ts';
-export type { CredentialScheme, Refusal } from './auth/scheme.ts';
-export { bearerJwtScheme } from './auth/bearer-jwt.ts';
+export { type CredentialScheme, type CredentialTarget, type Admission, type Grant, type Refusal, isGrant } from './auth/scheme.ts';
+export { bearerJwt, bearerJwtScheme, type BearerJwtOptions } from './auth/bearer-jwt.ts';
 export { apiKeyScheme, type ApiKeySchemeOptions } from './auth/api-key.ts';
 export { PROFILES, DEFAULT_PROFILE, getProfile } from './profiles/index.ts';
 export type { Role as OmniumRole } from './profiles/omnium/roles.ts';

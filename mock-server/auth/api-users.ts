@@ -83,11 +83,24 @@ const article = (word: string) => (/^[aeiou]/i.test(word) ? 'an' : 'a');
 /** Omnium's shape, two 32-hex groups joined by "-" (omnium-api.md A2): a fine default for any platform. */
 export const defaultSecret = (): string => `${randomBytes(16).toString('hex')}-${randomBytes(16).toString('hex')}`;
 
-function checkLifetime(seconds: number): number {
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30 * 86_400) {
-    throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'tokenLifetimeSeconds: expected a whole number from 1 to 2592000');
+/** The longest token lifetime an API user may have by default: 30 days. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
+
+function checkLifetime(seconds: number, max: number): number {
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > max) {
+    throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', `tokenLifetimeSeconds: expected a whole number from 1 to ${max}`);
   }
   return seconds;
+}
+
+/** How a platform's API users differ from the defaults. */
+export interface RegistryOptions {
+  /** How a generated secret looks (default: `defaultSecret`). */
+  newSecret?: () => string;
+  /** The lifetime of a new user's tokens (default 10 days, Omnium's). */
+  tokenLifetimeSeconds?: number;
+  /** The longest lifetime a user's tokens may be given (default 30 days). */
+  maxTokenLifetimeSeconds?: number;
 }
 
 function slug(name: string): string {
@@ -107,16 +120,19 @@ export class ApiUserRegistry {
     now: () => number,
     /** The platform's permission vocabulary: roles outside it are refused. */
     readonly permissions: Permissions,
-    /** How a generated secret looks. */
-    private readonly newSecret: () => string = defaultSecret,
+    private readonly options: RegistryOptions = {},
   ) {
     this.#now = now;
+  }
+
+  #lifetime(seconds: number): number {
+    return checkLifetime(seconds, this.options.maxTokenLifetimeSeconds ?? MAX_TOKEN_LIFETIME_SECONDS);
   }
 
   create(spec: ApiUserSpec): CreatedApiUser {
     const clientId = spec.clientId ?? `${slug(spec.name)}-${randomUUID()}`;
     if (this.#users.has(clientId)) throw new GoliveError('GOLIVE_ERR_CONFLICT', `API user ${clientId} exists already`);
-    const clientSecret = spec.clientSecret ?? this.newSecret();
+    const clientSecret = spec.clientSecret ?? (this.options.newSecret ?? defaultSecret)();
     const record: ApiUserRecord = {
       clientId,
       name: spec.name,
@@ -126,7 +142,7 @@ export class ApiUserRegistry {
       environment: this.environment,
       tenant: this.tenant,
       active: true,
-      tokenLifetimeSeconds: checkLifetime(spec.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
+      tokenLifetimeSeconds: this.#lifetime(spec.tokenLifetimeSeconds ?? this.options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS),
       tokenGeneration: 0,
       secretHash: sha256(clientSecret),
       clientSecretMasked: mask(clientSecret),
@@ -161,7 +177,7 @@ export class ApiUserRegistry {
     // Copies: the caller keeps its arrays, and a new list is a new object (the pipeline keeps each user's scope until then).
     if (patch.stores !== undefined) user.stores = patch.stores === '*' ? '*' : [...patch.stores];
     if (patch.markets !== undefined) user.markets = patch.markets === '*' ? '*' : [...patch.markets];
-    if (patch.tokenLifetimeSeconds !== undefined) user.tokenLifetimeSeconds = checkLifetime(patch.tokenLifetimeSeconds);
+    if (patch.tokenLifetimeSeconds !== undefined) user.tokenLifetimeSeconds = this.#lifetime(patch.tokenLifetimeSeconds);
     return view(user);
   }
 

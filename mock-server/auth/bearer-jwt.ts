@@ -2,20 +2,32 @@
  * Bearer JWTs (RFC 6750): `Authorization: Bearer <jwt>`, signed by the environment's
  * `TokenService`. A token names its API user (`sub`) and the generation of revocation it
  * was issued in (`gen`); the user is looked up on every request, so deactivation and role
- * changes apply at once.
+ * changes apply at once. A token may carry scopes narrower than its user's roles, be of
+ * another kind than the platform's main one (a customer's ID token, which speaks for a
+ * `subject`), and be revoked on its own; an endpoint takes one kind only.
  */
 import type { ApiUserRecord } from './api-users.ts';
-import { type Admission, type AuthEntry, type CredentialScheme, type Refusal, type SchemeParts, inactive } from './scheme.ts';
-import { type VerifyFailure, type VerifyResult, peekClaims } from './tokens.ts';
+import { type Admission, type AuthEntry, type CredentialScheme, type CredentialTarget, type Refusal, type SchemeParts, inactive } from './scheme.ts';
+import { type TokenClaims, type VerifyFailure, type VerifyResult, peekClaims } from './tokens.ts';
 
-const MISSING: Refusal = { status: 401, headers: { 'www-authenticate': 'Bearer' } };
+export interface BearerJwtOptions {
+  /** The body of every 401 (Laravel's `{"message":"Unauthenticated."}`); none by default. */
+  refusalBody?: unknown;
+}
 
-function invalidToken(reason: VerifyFailure, expClaim: number | undefined): Refusal {
-  const description =
-    reason === 'expired' && expClaim
-      ? `, error_description="The token expired at '${new Date(expClaim * 1000).toUTCString()}'"`
-      : '';
-  return { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token"${description}` } };
+type Refuse = (reason: VerifyFailure | null, expClaim?: number) => Refusal;
+
+function refusals(options: BearerJwtOptions): Refuse {
+  const body = options.refusalBody === undefined ? {} : { body: options.refusalBody };
+  const missing: Refusal = { status: 401, headers: { 'www-authenticate': 'Bearer' }, ...body };
+  return (reason, expClaim) => {
+    if (reason === null) return missing;
+    const description =
+      reason === 'expired' && expClaim
+        ? `, error_description="The token expired at '${new Date(expClaim * 1000).toUTCString()}'"`
+        : '';
+    return { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token"${description}` }, ...body };
+  };
 }
 
 function bearerOf(header: string | undefined): string | undefined {
@@ -25,7 +37,7 @@ function bearerOf(header: string | undefined): string | undefined {
 }
 
 /** Journals what the token says and looks its API user up. */
-function admit(parts: SchemeParts, token: string, result: VerifyResult, entry: AuthEntry): Admission {
+function admit(parts: SchemeParts, token: string, result: VerifyResult, entry: AuthEntry, target: CredentialTarget, invalid: Refuse): Admission {
   entry.tokenFingerprint = result.print.fingerprint;
   entry.tokenMasked = result.print.masked;
   const claims = result.ok ? result.claims : (result.claims ?? peekClaims(token));
@@ -34,35 +46,52 @@ function admit(parts: SchemeParts, token: string, result: VerifyResult, entry: A
   if (!result.ok) {
     entry.tokenExpired = result.reason === 'expired';
     entry.denied = `token ${result.reason}`;
-    return invalidToken(result.reason, typeof claims?.exp === 'number' ? claims.exp : undefined);
+    return invalid(result.reason, typeof claims?.exp === 'number' ? claims.exp : undefined);
   }
   const user = parts.users.get(result.claims.sub);
-  const refusal = refuse(user, result.claims.gen);
+  const refusal = refuse(user, result.claims, parts, target);
   if (refusal || !user) {
     entry.denied = refusal ?? 'unknown API user';
-    return invalidToken('claims', undefined);
+    return invalid('claims');
   }
-  return user;
+  const { scope, kind, subject } = result.claims;
+  // The main kind without scopes is the common case: the user itself, no new object.
+  if (!scope && kind === undefined) return user;
+  return { user, granted: scope ?? user.roles, subject: subject ?? null };
 }
 
-function refuse(user: ApiUserRecord | undefined, generation: number): string | null {
+function refuse(user: ApiUserRecord | undefined, claims: TokenClaims, parts: SchemeParts, target: CredentialTarget): string | null {
   const why = inactive(user);
   if (why) return why;
-  if (generation < user!.tokenGeneration) return 'token revoked';
+  if (claims.gen < user!.tokenGeneration || parts.tokens.isRevoked(claims.jti)) return 'token revoked';
+  if (claims.kind !== target.credential) return `${claims.kind ?? 'API'} token where ${target.credential ?? 'an API'} token is taken`;
   return null;
 }
 
-/** The scheme of platforms that issue their own JWTs from a token endpoint (Omnium). */
-export const bearerJwtScheme: CredentialScheme = {
-  name: 'bearer-jwt',
-  header: 'authorization',
-  authenticate(headers, parts, entry) {
-    const token = bearerOf(headers.authorization);
-    if (!token) {
-      entry.denied = headers.authorization ? 'malformed Authorization header' : 'no bearer token';
-      return MISSING;
-    }
-    const verifying = parts.tokens.verify(token);
-    return verifying instanceof Promise ? verifying.then((result) => admit(parts, token, result, entry)) : admit(parts, token, verifying, entry);
-  },
-};
+/**
+ * The scheme of platforms that issue their own JWTs from a token endpoint.
+ *
+ * @example
+ * const scheme = bearerJwt({ refusalBody: { message: 'Unauthenticated.' } });
+ */
+export function bearerJwt(options: BearerJwtOptions = {}): CredentialScheme {
+  const invalid = refusals(options);
+  return {
+    name: 'bearer-jwt',
+    header: 'authorization',
+    authenticate(headers, parts, entry, target) {
+      const token = bearerOf(headers.authorization);
+      if (!token) {
+        entry.denied = headers.authorization ? 'malformed Authorization header' : 'no bearer token';
+        return invalid(null);
+      }
+      const verifying = parts.tokens.verify(token);
+      return verifying instanceof Promise
+        ? verifying.then((result) => admit(parts, token, result, entry, target, invalid))
+        : admit(parts, token, verifying, entry, target, invalid);
+    },
+  };
+}
+
+/** Omnium's: an empty 401 body. */
+export const bearerJwtScheme: CredentialScheme = bearerJwt();

@@ -16,7 +16,26 @@ export interface Refusal {
   body?: unknown;
 }
 
-export type Admission = ApiUserRecord | Refusal;
+/**
+ * A caller whose credential carries less than its API user holds, or speaks for someone:
+ * an OAuth token's scopes, a customer's ID token. A plain `ApiUserRecord` admission means
+ * the user's own roles, as they stand.
+ */
+export interface Grant {
+  user: ApiUserRecord;
+  /** The permissions the credential carries (the pipeline checks the endpoint's against these). */
+  granted: readonly string[];
+  /** The customer the credential speaks for, or `null`. */
+  subject: string | null;
+}
+
+export type Admission = ApiUserRecord | Grant | Refusal;
+
+/** What a scheme may know of the endpoint called: which kind of credential it takes. */
+export interface CredentialTarget {
+  /** Absent: the platform's main credential (see `Endpoint.credential`). */
+  readonly credential?: string;
+}
 
 /** What a scheme may use of one environment. */
 export interface SchemeParts {
@@ -33,11 +52,14 @@ export interface CredentialScheme {
   /** The header the credential travels in (lower case). */
   readonly header: string;
   /** The caller, or the 401 to answer; synchronous whenever it can be (a token verified before). */
-  authenticate(headers: Readonly<Record<string, string | undefined>>, parts: SchemeParts, entry: AuthEntry): Admission | Promise<Admission>;
+  authenticate(headers: Readonly<Record<string, string | undefined>>, parts: SchemeParts, entry: AuthEntry, target: CredentialTarget): Admission | Promise<Admission>;
 }
 
 /** Whether an admission is a refusal. */
 export const refused = (a: Admission): a is Refusal => 'status' in a;
+
+/** Whether an admission narrows its user's permissions or speaks for a customer. */
+export const isGrant = (a: ApiUserRecord | Grant): a is Grant => 'granted' in a;
 
 /** Why an API user may not call, whatever its credential: `null` when it may. */
 export function inactive(user: ApiUserRecord | undefined): string | null {

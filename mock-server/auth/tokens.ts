@@ -15,6 +15,22 @@ export interface TokenClaims extends JWTPayload {
   role: string[];
   /** Revocation generation of the user when issued. */
   gen: number;
+  /** The permissions the token carries, when narrower than its user's (OAuth scopes); absent: the user's, as they stand. */
+  scope?: string[];
+  /** Which kind of credential it is, when the platform has several (Omneo: `id`, a customer's); absent: the main one. */
+  kind?: string;
+  /** The customer the token speaks for (a `kind` of token that has one). */
+  subject?: string;
+}
+
+/** How a token differs from the default: its user's roles, the user's lifetime, the main kind. */
+export interface IssueOptions {
+  scope?: readonly string[];
+  kind?: string;
+  subject?: string;
+  lifetimeSeconds?: number;
+  /** Further claims in the platform's own names (Omneo's ID token: `pid`); golive's own claims win. */
+  claims?: Readonly<Record<string, string | number>>;
 }
 
 export type VerifyFailure = 'malformed' | 'signature' | 'expired' | 'not-yet-valid' | 'wrong-issuer' | 'claims';
@@ -42,6 +58,8 @@ export interface TokenServiceOptions {
   secret?: Uint8Array;
   /** Verified tokens kept in the cache (default 10,000). */
   cacheSize?: number;
+  /** The longest lifetime a token may claim (default 30 days): a platform with long-lived API tokens raises it. */
+  maxLifetimeSeconds?: number;
 }
 
 const TIMES_OK = { ok: true } as const;
@@ -49,7 +67,7 @@ const TIMES_OK = { ok: true } as const;
 /** The JWS signature part of a compact token (the whole string when it has no dot). */
 const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1);
 
-/** The longest lifetime any token may claim (`exp - iat`), whatever the user's setting. */
+/** The longest lifetime a token may claim (`exp - iat`) by default, whatever the user's setting. */
 const MAX_TOKEN_AGE_SECONDS = 30 * 86_400;
 
 /**
@@ -71,6 +89,8 @@ export class TokenService {
    */
   readonly #cache = new Map<string, { token: string; claims: TokenClaims; print: TokenPrint; valid: VerifyResult }>();
   readonly #cacheSize: number;
+  /** Tokens revoked one by one (`jti`), besides the per-user generations. */
+  readonly #revoked = new Set<string>();
 
   constructor(readonly options: TokenServiceOptions) {
     const platform = options.platform ?? 'platform';
@@ -81,20 +101,25 @@ export class TokenService {
     this.#cacheSize = options.cacheSize ?? 10_000;
   }
 
-  /** A new token for `user`, valid for the user's current token lifetime. */
-  async issue(user: ApiUserRecord): Promise<{ token: string; claims: TokenClaims }> {
+  /** A new token for `user`, valid for the user's current token lifetime unless `options` say otherwise. */
+  async issue(user: ApiUserRecord, options: IssueOptions = {}): Promise<{ token: string; claims: TokenClaims }> {
     const iat = Math.floor(this.#now() / 1000);
-    // jti first: the payload's first characters then differ from token to token.
+    // jti first (after the platform's own claims, which the same kind of token shares): the
+    // payload's first characters then differ from token to token.
     const claims: TokenClaims = {
+      ...options.claims,
       jti: randomUUID(),
       sub: user.clientId,
       iat,
       nbf: iat,
-      exp: iat + user.tokenLifetimeSeconds,
+      exp: iat + (options.lifetimeSeconds ?? user.tokenLifetimeSeconds),
       tenant: user.tenant,
       env: user.environment,
       role: [...user.roles],
       gen: user.tokenGeneration,
+      ...(options.scope ? { scope: [...options.scope] } : {}),
+      ...(options.kind ? { kind: options.kind } : {}),
+      ...(options.subject !== undefined ? { subject: options.subject } : {}),
     };
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -102,6 +127,15 @@ export class TokenService {
       .setAudience(this.audience)
       .sign(this.#secret);
     return { token, claims };
+  }
+
+  /** Refuses one token from now on, by its `jti`, whoever holds it. */
+  revoke(tokenId: string): void {
+    this.#revoked.add(tokenId);
+  }
+
+  isRevoked(tokenId: string): boolean {
+    return this.#revoked.size > 0 && this.#revoked.has(tokenId);
   }
 
   /** Verifies `token`; cached per token string (synchronous then), time claims always re-checked. */
@@ -124,7 +158,7 @@ export class TokenService {
         issuer: this.issuer,
         audience: this.audience,
         requiredClaims: ['exp', 'iat', 'nbf', 'sub', 'jti', 'tenant', 'env', 'gen'],
-        maxTokenAge: MAX_TOKEN_AGE_SECONDS,
+        maxTokenAge: this.options.maxLifetimeSeconds ?? MAX_TOKEN_AGE_SECONDS,
         currentDate: new Date(this.#now()),
       });
       if (payload.tenant !== this.options.tenant || payload.env !== this.options.environment) {

@@ -3,6 +3,7 @@ import type { Scope } from '../auth/scope.ts';
 import type { RateLimitClass } from '../faults/rate-limit.ts';
 import type { EventFields } from '../domain/events.ts';
 import type { JournalEntry } from '../journal/journal.ts';
+import type { IssueOptions } from '../auth/tokens.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -35,13 +36,24 @@ export interface ApiResponse {
   journal?: Partial<Pick<JournalEntry, 'apiUser' | 'credentialsIn' | 'issued'>>;
 }
 
-/** Issuing tokens, for the token endpoint (the one resolver that sees credentials). */
+/** A token just signed: what a token endpoint answers and journals. */
+export interface IssuedToken {
+  token: string;
+  /** Seconds it lives. */
+  expiresIn: number;
+  tokenId: string;
+  /** Its `exp` claim, in epoch seconds. */
+  exp: number;
+}
+
+/** Issuing tokens, for the endpoints that hand them out (the only resolvers that see credentials). */
 export interface TokenIssuer {
   /** A signed token for these credentials, or `null` when they are wrong or the user is deactivated. */
-  issue(
-    clientId: string,
-    clientSecret: string,
-  ): Promise<{ token: string; expiresIn: number; tokenId: string; exp: number } | null>;
+  issue(clientId: string, clientSecret: string, options?: IssueOptions): Promise<IssuedToken | null>;
+  /** A token for an API user already authenticated another way (a token made with a token, a customer's ID token); `null` when it is gone or deactivated. */
+  mint(clientId: string, options: IssueOptions): Promise<IssuedToken | null>;
+  /** Refuses one token (by its id) from now on. */
+  revoke(tokenId: string): void;
 }
 
 /** What a resolver may use besides the request; `Db` is the profile's data model. */
@@ -51,6 +63,10 @@ export interface ResolverContext<Db = unknown> {
   readonly scope: Scope;
   /** The calling API user's client id (`null` on open endpoints). */
   readonly clientId: string | null;
+  /** The permissions the caller's credential carries: a token's scopes, else its user's roles. */
+  readonly granted: readonly string[];
+  /** The customer the credential speaks for (a customer's ID token), else `null`. */
+  readonly subject: string | null;
   readonly tokens: TokenIssuer;
   /** Current time of the mock's clock. */
   now(): Date;
@@ -92,6 +108,8 @@ export interface Endpoint<Db = unknown> {
   readonly role: string | null;
   /** Whether the endpoint needs a valid token at all (the token endpoint does not). */
   readonly auth: boolean;
+  /** Which kind of credential it takes, when the platform has several (Omneo's ID API: `id`); absent: the main one. */
+  readonly credential?: string;
   /** The endpoint exchanges credentials for a token: its requests are token requests, not API calls. */
   readonly issuesToken: boolean;
   /** The endpoint changes data (a search sent as a POST does not). */

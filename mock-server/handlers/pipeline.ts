@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { ApiUserRecord, ApiUserRegistry, EnvironmentName } from '../auth/api-users.ts';
-import { refused } from '../auth/scheme.ts';
+import { type CredentialTarget, type Grant, isGrant, refused } from '../auth/scheme.ts';
 import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
 import type { TokenOrigins } from '../auth/token-origins.ts';
-import type { TokenService } from '../auth/tokens.ts';
+import type { IssueOptions, TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
 import type { EventFields } from '../domain/events.ts';
 import { type ClearCredential, type Journal, type JournalEntry, PLAIN_HTTP_REFUSED } from '../journal/journal.ts';
@@ -79,8 +79,9 @@ async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: strin
       }
       const retryAfter = retryAfterHeader(action, rt.clock.now());
       if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
-      const body = action.status >= 500 ? 'Internal server error' : undefined;
-      return { status: action.status, headers, ...(body ? { body } : {}) };
+      const own = action.status === 401 || action.status === 403 || action.status === 429 ? refusalOf(rt, action.status) : null;
+      const text = action.status >= 500 ? 'Internal server error' : undefined;
+      return { status: action.status, headers: { ...own?.headers, ...headers }, ...(own?.body !== undefined ? { body: own.body } : text ? { body: text } : {}) };
     }
     case 'empty':
       return { status: 200, headers: JSON_TYPE, body: '' };
@@ -93,15 +94,26 @@ async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: strin
 
 /** Creates the token issuer a runtime gives the token endpoint. */
 function tokenIssuer(rt: Runtime): TokenIssuer {
+  const sign = async (user: ApiUserRecord, options: IssueOptions) => {
+    const { token, claims } = await rt.tokens.issue(user, options);
+    rt.secrets.add('token', token);
+    rt.tokenOrigins.record(fingerprint(token), { tenant: rt.tenant, environment: rt.environment });
+    for (const listener of rt.tokenListeners) listener(token, user.clientId);
+    return { token, expiresIn: claims.exp - claims.iat, tokenId: claims.jti, exp: claims.exp };
+  };
   return {
-    async issue(clientId, clientSecret) {
+    async issue(clientId, clientSecret, options = {}) {
       const user = rt.users.authenticate(clientId, clientSecret);
       if (!user || !user.active) return null;
-      const { token, claims } = await rt.tokens.issue(user);
-      rt.secrets.add('token', token);
-      rt.tokenOrigins.record(fingerprint(token), { tenant: rt.tenant, environment: rt.environment });
-      for (const listener of rt.tokenListeners) listener(token, user.clientId);
-      return { token, expiresIn: user.tokenLifetimeSeconds, tokenId: claims.jti, exp: claims.exp };
+      return sign(user, options);
+    },
+    async mint(clientId, options) {
+      const user = rt.users.get(clientId);
+      if (!user || !user.active) return null;
+      return sign(user, options);
+    },
+    revoke(tokenId) {
+      rt.tokens.revoke(tokenId);
     },
   };
 }
@@ -149,7 +161,7 @@ export async function refusePlain(rt: Runtime, endpoint: Endpoint | null, req: I
   const entry = startEntry(rt, endpoint, req, performance.now());
   const scheme = rt.profile.scheme;
   if (req.headers[scheme.header]) {
-    const authenticating = scheme.authenticate(req.headers, rt, entry);
+    const authenticating = scheme.authenticate(req.headers, rt, entry, endpoint ?? NO_TARGET);
     if (authenticating instanceof Promise) await authenticating;
     if (entry.tokenFingerprint !== null) entry.tokenIssuedBy = rt.tokenOrigins.of(entry.tokenFingerprint);
   }
@@ -190,32 +202,36 @@ async function authorised(
 ): Promise<{ response: ApiResponse; release: () => void }> {
   // authenticate and most resolvers answer synchronously; awaiting a plain value would still
   // cost a turn of the microtask queue, so only a promise is awaited.
-  const authenticating = rt.profile.scheme.authenticate(req.headers, rt, entry);
+  const authenticating = rt.profile.scheme.authenticate(req.headers, rt, entry, endpoint);
   const admission = authenticating instanceof Promise ? await authenticating : authenticating;
   if (refused(admission)) return { response: admission, release: NOTHING_TO_RELEASE };
-  const user = admission;
+  const grant = isGrant(admission) ? admission : null;
+  const user = grant ? grant.user : (admission as ApiUserRecord);
   const rule = rt.faults.match({ apiUser: user.clientId, environment: rt.environment, method: req.method, path: req.path, identity: entry });
   const faulted = rule ? await playFault(rt, rule, user.clientId, entry) : undefined;
   if (faulted) return { response: faulted, release: NOTHING_TO_RELEASE };
-  const grant = rt.limits.acquire({ clientId: user.clientId, tenant: rt.tenant, limit: endpoint.limit });
+  const slot = rt.limits.acquire({ clientId: user.clientId, tenant: rt.tenant, limit: endpoint.limit });
   const limitHeaders = rt.limits.settings.headers ? rt.limits.headers(user.clientId) : null;
-  if (!grant.ok) {
-    entry.denied = `rate limit (${grant.reason})`;
-    return { response: { status: 429, headers: { ...limitHeaders, 'retry-after': String(grant.retryAfterSeconds) } }, release: NOTHING_TO_RELEASE };
+  if (!slot.ok) {
+    entry.denied = `rate limit (${slot.reason})`;
+    const refusal = rt.profile.refusals?.tooMany;
+    return { response: { status: 429, headers: { ...refusal?.headers, ...limitHeaders, 'retry-after': String(slot.retryAfterSeconds) }, ...body(refusal) }, release: NOTHING_TO_RELEASE };
   }
   try {
-    if (!rt.profile.permissions.grants(user.roles, endpoint.role)) {
-      entry.denied = `missing ${rt.profile.permissions.noun} ${endpoint.role}`;
-      grant.release();
-      return { response: { status: 403 }, release: NOTHING_TO_RELEASE };
+    // A credential's own permissions (a token's scopes) within its user's, as they stand now.
+    const permissions = rt.profile.permissions;
+    if (!permissions.grants(user.roles, endpoint.role) || (grant && !permissions.grants(grant.granted, endpoint.role))) {
+      entry.denied = `missing ${permissions.noun} ${endpoint.role}`;
+      slot.release();
+      return { response: refusalOf(rt, 403), release: NOTHING_TO_RELEASE };
     }
-    const resolving = endpoint.resolve(req, context(rt, user, req));
+    const resolving = endpoint.resolve(req, context(rt, user, req, grant));
     const answer = resolving instanceof Promise ? await resolving : resolving;
     if (answer.status === 403 && !entry.denied) entry.denied = 'store or market out of scope';
     if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
-    return { response: answer, release: () => grant.release() };
+    return { response: answer, release: () => slot.release() };
   } catch (err) {
-    grant.release();
+    slot.release();
     throw err;
   }
 }
@@ -229,16 +245,21 @@ class RequestContext implements ResolverContext<ProfileData> {
   readonly scope: Scope;
   readonly clientId: string | null;
   readonly tokens: TokenIssuer;
+  readonly granted: readonly string[];
+  readonly subject: string | null;
 
   constructor(
     private readonly rt: Runtime,
     private readonly user: ApiUserRecord | null,
     private readonly req: InboundRequest,
+    grant: Grant | null,
   ) {
     this.db = rt.db;
     this.scope = user ? scopeOf(user) : UNSCOPED;
     this.clientId = user?.clientId ?? null;
     this.tokens = issuerOf(rt);
+    this.granted = grant ? grant.granted : (user?.roles ?? NO_PERMISSIONS);
+    this.subject = grant ? grant.subject : null;
   }
 
   now(): Date {
@@ -260,6 +281,8 @@ function issuerOf(rt: Runtime): TokenIssuer {
   return tokens;
 }
 
+const NO_PERMISSIONS: readonly string[] = [];
+
 const scopes = new WeakMap<ApiUserRecord, Scope>();
 
 /**
@@ -275,8 +298,20 @@ function scopeOf(user: ApiUserRecord): Scope {
   return scope;
 }
 
-function context(rt: Runtime, user: ApiUserRecord | null, req: InboundRequest): ResolverContext<ProfileData> {
-  return new RequestContext(rt, user, req);
+function context(rt: Runtime, user: ApiUserRecord | null, req: InboundRequest, grant: Grant | null = null): ResolverContext<ProfileData> {
+  return new RequestContext(rt, user, req, grant);
+}
+
+/** The open endpoints' and unknown paths' target: the platform's main credential. */
+const NO_TARGET: CredentialTarget = {};
+
+/** A refusal's body, when the platform's has one. */
+const body = (refusal: { body?: unknown } | undefined): { body?: unknown } => (refusal?.body === undefined ? {} : { body: refusal.body });
+
+/** The platform's answer to a refused call (401, 403, 429), or a bare status when it has none of its own. */
+function refusalOf(rt: Runtime, status: 401 | 403 | 429): ApiResponse {
+  const own = rt.profile.refusals?.[status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'tooMany'];
+  return own ? { status, ...(own.headers ? { headers: { ...own.headers } } : {}), ...body(own) } : { status };
 }
 
 const NO_QUERY = { query: {}, found: [] };

@@ -4,12 +4,13 @@
  * through this interface; the pipeline, journal, faults, limits, webhooks, transports,
  * admin and the harness name no platform.
  */
+import type { ApiUserSpec } from '../auth/api-users.ts';
 import type { Permissions } from '../auth/permissions.ts';
 import type { CredentialScheme } from '../auth/scheme.ts';
 import type { Scope, ScopeList } from '../auth/scope.ts';
 import type { DeliveryFailure, DomainEvent, EventFields } from '../domain/events.ts';
 import type { RateLimitSettings } from '../faults/rate-limit.ts';
-import type { Endpoint } from './endpoint.ts';
+import type { ApiResponse, Endpoint } from './endpoint.ts';
 
 /** What the engine needs of a profile's data model: back to the seed, and a copy to compare. */
 export interface ProfileData {
@@ -100,6 +101,24 @@ export interface Profile<Db extends ProfileData = ProfileData> {
   universe?(db: Db): { stores: string[]; markets: string[] };
   /** Data changes that raise webhook events; absent when the platform sends none. */
   readonly events?: ProfileEvents<Db>;
+  /** The platform's own answers to refused calls, where they have a body or headers (Laravel's JSON messages); a bare status when absent. */
+  readonly refusals?: Refusals;
+  /**
+   * API users the platform has built in, in every environment: whom the tokens of its open
+   * flows belong to (Omneo's Shopify storefront). Each needs a fixed `clientId`.
+   */
+  readonly principals?: readonly (ApiUserSpec & { clientId: string })[];
+  /** The lifetime of a new API user's tokens, where the platform's differs from Omnium's 10 days. */
+  readonly tokenLifetimeSeconds?: number;
+  /** The longest lifetime a token may claim, where the platform issues long-lived ones (default 30 days). */
+  readonly maxTokenLifetimeSeconds?: number;
+}
+
+/** Answers to a refused call: no valid credential (401), a missing permission (403), too many requests (429). */
+export interface Refusals {
+  readonly unauthenticated?: Omit<ApiResponse, 'status'>;
+  readonly forbidden?: Omit<ApiResponse, 'status'>;
+  readonly tooMany?: Omit<ApiResponse, 'status'>;
 }
 
 /** Checks a profile's shape at the type level and hands it back. */

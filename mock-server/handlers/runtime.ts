@@ -73,7 +73,7 @@ export async function createRuntime(shared: SharedRuntimeParts, options: Runtime
     tenant,
     environment,
     users: options.users ?? createUserRegistry(shared.profile, tenant, environment, now),
-    tokens: new TokenService({ platform: shared.profile.name, tenant, environment, now }),
+    tokens: new TokenService({ platform: shared.profile.name, tenant, environment, now, maxLifetimeSeconds: shared.profile.maxTokenLifetimeSeconds }),
     db: await shared.profile.createData({ seed: options.seed ?? 1, scale: options.dataScale, now }),
     events: createEventBus(),
   };
@@ -81,5 +81,11 @@ export async function createRuntime(shared: SharedRuntimeParts, options: Runtime
 
 /** An environment's API users, in the profile's permission vocabulary and secret shape. */
 export function createUserRegistry(profile: Profile, tenant: string, environment: EnvironmentName, now: () => number): ApiUserRegistry {
-  return new ApiUserRegistry(tenant, environment, now, profile.permissions, profile.newSecret);
+  const users = new ApiUserRegistry(tenant, environment, now, profile.permissions, {
+    newSecret: profile.newSecret,
+    tokenLifetimeSeconds: profile.tokenLifetimeSeconds,
+    maxTokenLifetimeSeconds: profile.maxTokenLifetimeSeconds,
+  });
+  for (const principal of profile.principals ?? []) users.create(principal);
+  return users;
 }

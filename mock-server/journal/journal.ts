@@ -43,8 +43,8 @@ export interface JournalEntry {
   tokenIssuedBy: { tenant: string; environment: 'test' | 'production' } | null;
   /** Why a request was answered 401/403, in words (`expired`, `deactivated`, `missing role OrderAdmin`…). */
   denied: string | null;
-  /** Where the credentials of a token request came from. */
-  credentialsIn: 'query' | 'body' | 'both' | null;
+  /** Where the credentials of a token request came from (`header`: an `Authorization: Basic` login). */
+  credentialsIn: 'query' | 'body' | 'both' | 'header' | null;
   /** The token a token request was answered with: its id, fingerprint and expiry (epoch seconds). */
   issued: { tokenId: string; fingerprint: string; exp: number } | null;
   /** Stores and markets of the entities the response carried (for the scoping check). */

@@ -28,7 +28,9 @@ export function testContext(
     db,
     scope: createScope(options.stores ?? '*', options.markets ?? '*'),
     clientId: options.clientId ?? 'test-client',
-    tokens: { issue: async () => null },
+    granted: [],
+    subject: null,
+    tokens: { issue: async () => null, mint: async () => null, revoke: () => undefined },
     now: () => new Date(now()),
     emit: (event) => {
       events.push(event);
