@@ -2,16 +2,17 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { endpointInfo, getProfile } from './mock-server/index.ts';
+import { PROFILES, endpointInfo, getProfile } from './mock-server/index.ts';
 
 // The profile seam holds only while the engine (pipeline, journal, faults, webhooks, runner,
 // checks, reports, scenarios) names no platform: a platform is one folder under
-// mock-server/profiles/. This fails on any Omnium name in the code (comments aside) of a
-// shipped file outside that folder, so the next profile never has to edit the engine.
+// mock-server/profiles/. This fails on any platform's name in the code (comments aside) of a
+// shipped file outside the profile folders, and on one profile's names inside another's, so
+// the next profile never has to edit the engine, nor borrow from a sibling.
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const SHIPPED = ['index.ts', 'mock-server', 'conformance', 'reports', 'scenarios'];
-const OMNIUM_FOLDER = 'mock-server/profiles/omnium/';
+const PROFILES_FOLDER = 'mock-server/profiles/';
 
 /** Where the profiles are plugged in, and may name them. */
 const REGISTRIES: Record<string, string> = {
@@ -22,22 +23,51 @@ const REGISTRIES: Record<string, string> = {
   'conformance/cli/main.ts': 'the --profile help names the default profile',
 };
 
-const omnium = getProfile('omnium');
-const quoted = (names: readonly string[]) => new RegExp(`['"\`](${names.join('|')})['"\`]`);
-const FORBIDDEN: [string, RegExp][] = [
-  ['the platform by name', /omnium/i],
-  ['an Omnium role', quoted(omnium.permissions.all)],
-  ['an Omnium endpoint id', quoted(endpointInfo(omnium).map((e) => e.id))],
-  ['an Omnium event class', quoted(omnium.events?.classNames ?? [])],
-];
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const quoted = (names: readonly string[]) => new RegExp(`['"\`](${names.map(escape).join('|')})['"\`]`);
+/** Names worth looking for: not `*`, nor a plain word any code may quote (Omneo's `return` scope). */
+const distinctive = (names: readonly string[]) => names.filter((n) => /[-_:A-Z]/.test(n));
 
-/** The shipped TypeScript files outside the Omnium profile: no tests, no test helpers. */
-function engineFiles(): string[] {
+/** What would give a profile away, by profile; `except`: names two profiles share (a `Health_Get`). */
+function namesOf(name: string, except: ReadonlySet<string> = new Set()): [string, RegExp][] {
+  const p = getProfile(name);
+  const keep = (names: readonly string[]) => distinctive(names).filter((n) => !except.has(n));
+  return [
+    [`the platform ${p.title} by name`, new RegExp(p.name, 'i')],
+    [`a ${p.title} ${p.permissions.noun}`, quoted(keep(p.permissions.all))],
+    [`a ${p.title} endpoint id`, quoted(keep(endpointInfo(p).map((e) => e.id)))],
+    ...(p.events ? ([[`a ${p.title} event class`, quoted(keep(p.events.classNames))]] as [string, RegExp][]) : []),
+  ];
+}
+
+const FORBIDDEN: [string, RegExp][] = Object.keys(PROFILES).flatMap((name) => namesOf(name));
+
+/** Every name of every profile but `name`, less what `name` itself also has. */
+function othersThan(name: string): [string, RegExp][] {
+  const own = getProfile(name);
+  const shared = new Set([...own.permissions.all, ...endpointInfo(own).map((e) => e.id), ...(own.events?.classNames ?? [])]);
+  return Object.keys(PROFILES)
+    .filter((n) => n !== name)
+    .flatMap((n) => namesOf(n, shared));
+}
+
+/** The shipped TypeScript files: no tests, no test helpers. */
+function shippedFiles(): string[] {
   return SHIPPED.flatMap((entry) =>
     entry.endsWith('.ts') ? [entry] : readdirSync(join(ROOT, entry), { recursive: true, encoding: 'utf8' }).map((f) => join(entry, f)),
   )
     .map((f) => relative(ROOT, join(ROOT, f)).split('\\').join('/'))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.includes('/test/') && !f.startsWith(OMNIUM_FOLDER) && !(f in REGISTRIES));
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.includes('/test/') && !(f in REGISTRIES));
+}
+
+/** The profile a file belongs to, or `null` for the engine. */
+const profileOf = (file: string): string | null => (file.startsWith(PROFILES_FOLDER) ? (file.slice(PROFILES_FOLDER.length).split('/')[0] ?? null) : null);
+
+function findings(files: readonly string[], patterns: (file: string) => [string, RegExp][]): string[] {
+  return files.flatMap((file) => {
+    const forbidden = patterns(file);
+    return code(file).flatMap((line, i) => forbidden.filter(([, re]) => re.test(line)).map(([what]) => `${file}:${i + 1}: ${what}: ${line.trim()}`));
+  });
 }
 
 /** Names that are the checklist's own words, not the platform's: `checklist.md` titles its section 5 so. */
@@ -54,17 +84,23 @@ function code(file: string): string[] {
 
 describe('the engine', () => {
   it('names no platform outside mock-server/profiles/<name>/ and the registries', () => {
-    const files = engineFiles();
+    const files = shippedFiles().filter((f) => profileOf(f) === null);
     expect(files.length).toBeGreaterThan(100);
-    const found = files.flatMap((file) =>
-      code(file).flatMap((line, i) => FORBIDDEN.filter(([, re]) => re.test(line)).map(([what]) => `${file}:${i + 1}: ${what}: ${line.trim()}`)),
-    );
-    expect(found).toEqual([]);
+    expect(findings(files, () => FORBIDDEN)).toEqual([]);
+  });
+
+  it("has no profile naming another's platform, permissions, endpoints or events", () => {
+    const files = shippedFiles().filter((f) => profileOf(f) !== null && profileOf(f) !== 'index.ts');
+    expect(new Set(files.map(profileOf))).toEqual(new Set(Object.keys(PROFILES)));
+    expect(findings(files, (file) => othersThan(profileOf(file)!))).toEqual([]);
   });
 
   it('has a gate that would see a name', () => {
     expect(FORBIDDEN.some(([, re]) => re.test("roles: ['OrderRead']"))).toBe(true);
     expect(FORBIDDEN.some(([, re]) => re.test("if (e.routeId === 'Token_Post')"))).toBe(true);
     expect(FORBIDDEN.some(([, re]) => re.test("const prefix = 'OMNIUM_';"))).toBe(true);
+    expect(FORBIDDEN.some(([, re]) => re.test("scope: 'read-profiles'"))).toBe(true);
+    expect(othersThan('omneo').some(([, re]) => re.test("import { createTable } from '../../omnium/domain/table.ts';"))).toBe(true);
+    expect(othersThan('omneo').some(([, re]) => re.test("id: 'Health_Get'"))).toBe(false);
   });
 });

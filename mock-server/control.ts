@@ -48,6 +48,8 @@ export interface PlatformFacts {
   readonly sampleEvent: EventSpec | null;
   /** API users are scoped to stores and markets. */
   readonly scoped: boolean;
+  /** The names of the platform's own secrets (`platformSecret`), besides API users'. */
+  readonly secrets: readonly string[];
 }
 
 /** Which environment a query is about: the first tenant's test environment by default. */
@@ -82,6 +84,8 @@ export interface MockControl {
   onTokenIssued(listener: (token: string, clientId: string) => void): () => void;
   /** A copy of one environment's data, records by key per table: to compare before and after. */
   snapshot(where?: Where): object;
+  /** One of the platform's own secrets (see `Profile.secrets`) in one environment, in clear: for the integration's environment only. */
+  platformSecret(name: string, where?: Where): string;
   /** Every store and market of one environment's data, when the platform scopes API users to them. */
   universe(where?: Where): { stores: string[]; markets: string[] } | null;
   /** The records a delivery about `objectId` may rightly change, as `table key` (empty when the platform sends no events). */

@@ -114,6 +114,7 @@ function factsOf(profile: Profile): PlatformFacts {
     eventClasses: profile.events?.classNames ?? [],
     sampleEvent: profile.events?.sample ?? null,
     scoped: profile.universe !== undefined,
+    secrets: Object.keys(profile.secrets ?? {}),
   };
 }
 
@@ -171,6 +172,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const badCerts = tls ? await createBadCertificates(tls.ca) : null;
   let presented: BadTlsKind | 'valid' = 'valid';
   for (const rt of runtimes) rt.events.subscribe((event) => webhooks.publish(event));
+  for (const rt of runtimes) for (const secret of Object.values(profile.secrets ?? {})) secrets.add('platform-secret', secret.read(rt.db));
   const control: MockControl = {
     webhooks,
     webhookFailures: () => [...webhookFailures],
@@ -191,6 +193,11 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     },
     platform: factsOf(profile),
     snapshot: (where) => runtime(where).db.snapshot(),
+    platformSecret(name, where) {
+      const secret = profile.secrets?.[name];
+      if (!secret) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `${profile.title} has no secret "${name}" (it has: ${Object.keys(profile.secrets ?? {}).join(', ') || 'none'})`);
+      return secret.read(runtime(where).db);
+    },
     universe: (where) => (profile.universe ? profile.universe(runtime(where).db) : null),
     eventFootprint: (objectId, where) => profile.events?.footprint(runtime(where).db, objectId) ?? [],
     anotherSubject: (objectId, stores, where) => profile.events?.another(runtime(where).db, objectId, stores),

@@ -6,6 +6,7 @@ const KIND_WORDS: Record<SecretKind, string> = {
   'client-secret': 'the client secret',
   'webhook-secret': 'the webhook secret',
   'admin-token': "golive's admin token",
+  'platform-secret': "a secret of the platform's own",
 };
 
 /** `the bearer token in the authorization header`, `the client secret in the body`… */

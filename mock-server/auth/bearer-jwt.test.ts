@@ -38,7 +38,7 @@ describe('bearer JWT scheme', () => {
     const { admission } = await admit(parts, (await tokens.issue(user, { scope: ['read-things'] })).token);
     expect(refused(admission)).toBe(false);
     expect(isGrant(admission as never)).toBe(true);
-    expect(admission).toEqual({ user, granted: ['read-things'], subject: null });
+    expect(admission).toEqual({ user, granted: ['read-things'], subject: null, bounded: true });
   });
 
   it('takes a token of another kind only where the endpoint takes that kind, and gives its customer', async () => {
@@ -50,7 +50,7 @@ describe('bearer JWT scheme', () => {
     expect(elsewhere.entry.denied).toBe('id token where an API token is taken');
 
     const there = await admit(parts, token, { credential: 'id' });
-    expect(there.admission).toEqual({ user, granted: ['own-thing'], subject: 'customer-7' });
+    expect(there.admission).toEqual({ user, granted: ['own-thing'], subject: 'customer-7', bounded: false });
 
     const main = await admit(parts, (await tokens.issue(user)).token, { credential: 'id' });
     expect(main.admission).toMatchObject({ status: 401 });

@@ -57,7 +57,7 @@ function admit(parts: SchemeParts, token: string, result: VerifyResult, entry: A
   const { scope, kind, subject } = result.claims;
   // The main kind without scopes is the common case: the user itself, no new object.
   if (!scope && kind === undefined) return user;
-  return { user, granted: scope ?? user.roles, subject: subject ?? null };
+  return { user, granted: scope ?? user.roles, subject: subject ?? null, bounded: kind === undefined };
 }
 
 function refuse(user: ApiUserRecord | undefined, claims: TokenClaims, parts: SchemeParts, target: CredentialTarget): string | null {

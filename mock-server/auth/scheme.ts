@@ -27,6 +27,11 @@ export interface Grant {
   granted: readonly string[];
   /** The customer the credential speaks for, or `null`. */
   subject: string | null;
+  /**
+   * Whether the user's own roles bound the credential too (a token with scopes); `false` for a
+   * credential that stands on its own once issued (a customer's ID token, vouched for then).
+   */
+  bounded: boolean;
 }
 
 export type Admission = ApiUserRecord | Grant | Refusal;

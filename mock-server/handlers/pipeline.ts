@@ -218,9 +218,11 @@ async function authorised(
     return { response: { status: 429, headers: { ...refusal?.headers, ...limitHeaders, 'retry-after': String(slot.retryAfterSeconds) }, ...body(refusal) }, release: NOTHING_TO_RELEASE };
   }
   try {
-    // A credential's own permissions (a token's scopes) within its user's, as they stand now.
+    // A credential's own permissions (a token's scopes) within its user's, as they stand now,
+    // unless it stands on its own (a customer's ID token).
     const permissions = rt.profile.permissions;
-    if (!permissions.grants(user.roles, endpoint.role) || (grant && !permissions.grants(grant.granted, endpoint.role))) {
+    const byUser = !grant || grant.bounded ? permissions.grants(user.roles, endpoint.role) : true;
+    if (!byUser || (grant && !permissions.grants(grant.granted, endpoint.role))) {
       entry.denied = `missing ${permissions.noun} ${endpoint.role}`;
       slot.release();
       return { response: refusalOf(rt, 403), release: NOTHING_TO_RELEASE };

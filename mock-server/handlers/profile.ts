@@ -108,10 +108,21 @@ export interface Profile<Db extends ProfileData = ProfileData> {
    * flows belong to (Omneo's Shopify storefront). Each needs a fixed `clientId`.
    */
   readonly principals?: readonly (ApiUserSpec & { clientId: string })[];
+  /**
+   * Secrets the platform gives integrators besides API users' (a shop's id secret), by name:
+   * read from one environment's data, masked in the journal and every report.
+   */
+  readonly secrets?: Readonly<Record<string, PlatformSecret<Db>>>;
   /** The lifetime of a new API user's tokens, where the platform's differs from Omnium's 10 days. */
   readonly tokenLifetimeSeconds?: number;
   /** The longest lifetime a token may claim, where the platform issues long-lived ones (default 30 days). */
   readonly maxTokenLifetimeSeconds?: number;
+}
+
+/** One of a platform's own secrets. */
+export interface PlatformSecret<Db> {
+  /** Its value in one environment's data. */
+  read(db: Db): string;
 }
 
 /** Answers to a refused call: no valid credential (401), a missing permission (403), too many requests (429). */

@@ -117,7 +117,8 @@ export const PLAIN_HTTP_REFUSED = 'plain HTTP to an HTTPS listener';
  */
 export const refusedAsPlain = (e: Pick<JournalEntry, 'transport' | 'denied'>): boolean => e.transport === 'http' && e.denied === PLAIN_HTTP_REFUSED;
 
-export type SecretKind = 'token' | 'client-secret' | 'webhook-secret' | 'admin-token';
+/** `platform-secret`: one the platform gives integrators besides API users' (a shop's id secret). */
+export type SecretKind = 'token' | 'client-secret' | 'webhook-secret' | 'admin-token' | 'platform-secret';
 
 /** A known secret a request carried in clear, and where it was. */
 export interface ClearCredential {

@@ -1,9 +1,10 @@
 /** Every platform the mock can be, by the name `--profile` and the config's `profile` key use. */
 import { GoliveError } from '../../errors.ts';
 import type { Profile } from '../handlers/profile.ts';
+import { omneo } from './omneo/index.ts';
 import { omnium } from './omnium/index.ts';
 
-export const PROFILES: Readonly<Record<string, Profile>> = { omnium };
+export const PROFILES: Readonly<Record<string, Profile>> = { omnium, omneo };
 
 export const DEFAULT_PROFILE = 'omnium';
 

@@ -69,6 +69,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
       adminToken: mock.adminToken,
       caCert: mock.caCertPath,
       apiUser: { clientId: user.clientId, clientSecret: user.clientSecret, name: user.name, roles: user.roles, stores: user.stores, markets: user.markets },
+      platformSecrets: Object.fromEntries(mock.platform.secrets.map((name) => [name, mock.platformSecret(name)])),
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
@@ -81,6 +82,8 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
   if (mock.caCertPath) say(`  CA certificate    ${mock.caCertPath}  (export NODE_EXTRA_CA_CERTS / SSL_CERT_FILE to trust it)`);
   say(`  demo API user     ${user.name}: clientId ${user.clientId}`);
   say(`                    clientSecret ${user.clientSecret}`);
+  // The platform's own secrets (Omneo's Shopify id secret), for the test environment: like the demo secret, for the user's own use.
+  for (const name of mock.platform.secrets) say(`  ${name.padEnd(17)} ${mock.platformSecret(name)}  (test environment)`);
   if (flags.rateLimits === false) say('  rate limits       off');
   say(pc.dim('Press Ctrl-C to stop.'));
   if (scenarioToRun) {

@@ -4,7 +4,7 @@
  */
 import { generateSeed, FIRST_ORDER_NUMBER, type SeedData } from './seed.ts';
 import { createScrolls, type Scrolls } from './scroll.ts';
-import { createTable, type Table } from './table.ts';
+import { createTable, type Table } from '../../../domain/table.ts';
 import {
   businessCustomerSchema,
   cartSchema,
@@ -25,7 +25,7 @@ import {
 } from './schemas.ts';
 
 export * from './schemas.ts';
-export type { Table } from './table.ts';
+export type { Table } from '../../../domain/table.ts';
 export type { Scrolls, ScrollPage } from './scroll.ts';
 
 export interface DomainOptions {

@@ -1,0 +1,240 @@
+import { createHmac } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { setupServer } from 'msw/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MockServer, createMockServer, endpointInfo } from '../index.ts';
+import { createHandlers } from '../msw.ts';
+import { FIRST_PROFILE } from '../profiles/omneo/domain/index.ts';
+import { omneo } from '../profiles/omneo/index.ts';
+import { trustingFetch } from './client.ts';
+
+// The Omneo profile served by the engine over HTTPS (and in-process): OAuth tokens with
+// scopes, Laravel's refusals, ID tokens for one customer, the Shopify signature, and the
+// partner proxy's Basic login (omnium-api.md Part B, C2).
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const JSON_TYPE = { 'content-type': 'application/json', accept: 'application/json' };
+const SHOPIFY_ID = FIRST_PROFILE.identities.find((i) => i.handle === 'shopify')?.identifier;
+
+describe('the Omneo profile over HTTPS', () => {
+  let mock: MockServer;
+  let call: ReturnType<typeof trustingFetch>;
+  let machine: { clientId: string; clientSecret: string };
+
+  const tokenRequest = (fields: Record<string, string>) =>
+    call(`${mock.apiUrl}/api/v3/auth/token`, { method: 'POST', headers: FORM, body: new URLSearchParams(fields).toString() });
+
+  async function token(scope?: string): Promise<string> {
+    const res = await tokenRequest({ grant_type: 'client_credentials', client_id: machine.clientId, client_secret: machine.clientSecret, ...(scope === undefined ? {} : { scope }) });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  const api = (path: string, bearer: string | null, init: { method?: string; body?: unknown } = {}) =>
+    call(`${mock.apiUrl}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { ...JSON_TYPE, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+
+  beforeAll(async () => {
+    mock = await createMockServer({ profile: omneo, demoUser: false });
+    call = trustingFetch(mock.caCertPath!);
+    machine = await mock.createApiUser({ name: 'Loyalty Sync (machine user)', roles: ['*'] });
+  });
+  afterAll(async () => {
+    await call.close();
+    await mock.close();
+  });
+
+  it('issues an OAuth token with the scopes asked for, not to be cached by anyone in between', async () => {
+    const res = await tokenRequest({ grant_type: 'client_credentials', client_id: machine.clientId, client_secret: machine.clientSecret, scope: 'read-profiles update-profiles' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 365 * 86_400 });
+    expect(decodeJwt(body.access_token as string)).toMatchObject({ sub: machine.clientId, scope: ['read-profiles', 'update-profiles'] });
+    expect(mock.journal.since(0).at(-1)).toMatchObject({ routeId: 'Auth_Token', tokenRequest: true, credentialsIn: 'body', apiUser: machine.clientId, status: 200 });
+  });
+
+  it("answers OAuth's errors in Passport's shape", async () => {
+    const bad = async (fields: Record<string, string>) => {
+      const res = await tokenRequest(fields);
+      return { status: res.status, body: (await res.json()) as { error: string; message: string } };
+    };
+    const client = { client_id: machine.clientId, client_secret: machine.clientSecret };
+    expect(await bad({ grant_type: 'client_credentials', client_id: machine.clientId, client_secret: 'wrong' })).toMatchObject({ status: 401, body: { error: 'invalid_client', message: 'Client authentication failed' } });
+    expect(await bad({ grant_type: 'authorization_code', ...client })).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
+    expect(await bad({ ...client })).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
+    expect(await bad({ grant_type: 'client_credentials', ...client, scope: 'read-profiles read-everything' })).toMatchObject({ status: 400, body: { error: 'invalid_scope' } });
+    expect(await bad({ grant_type: 'password', ...client, username: 'someone', password: 'else' })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    const password = await tokenRequest({ grant_type: 'password', ...client, username: machine.clientId, password: machine.clientSecret, scope: '*' });
+    expect(password.status).toBe(200);
+  });
+
+  it('refuses a scope the machine user does not hold, even when the token asks for it', async () => {
+    const reader = await mock.createApiUser({ name: 'Profile Reader', roles: ['read-profiles'] });
+    const res = await tokenRequest({ grant_type: 'client_credentials', client_id: reader.clientId, client_secret: reader.clientSecret, scope: '*' });
+    const wide = ((await res.json()) as { access_token: string }).access_token;
+    expect((await api('/api/v3/profiles', wide)).status).toBe(200);
+    const create = await api('/api/v3/profiles', wide, { method: 'POST', body: { first_name: 'Kim', email: 'kim@example.com' } });
+    expect(create.status).toBe(403);
+    expect(await create.json()).toEqual({ message: 'Invalid scope(s) provided.' });
+  });
+
+  it("answers Laravel's 401 and 403 bodies, and holds a token to its own scopes", async () => {
+    const none = await api('/api/v3/profiles', null);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toEqual({ message: 'Unauthenticated.' });
+    expect(await (await api('/api/v3/profiles', 'not.a.jwt')).json()).toEqual({ message: 'Unauthenticated.' });
+
+    const reading = await token('read-profiles');
+    expect((await api(`/api/v3/profiles/${FIRST_PROFILE.id}`, reading)).status).toBe(200);
+    const write = await api(`/api/v3/profiles/${FIRST_PROFILE.id}`, reading, { method: 'PUT', body: { last_name: 'Doe' } });
+    expect(write.status).toBe(403);
+    expect(await write.json()).toEqual({ message: 'Invalid scope(s) provided.' });
+    expect(mock.journal.since(0).at(-1)).toMatchObject({ routeId: 'Profiles_Update', status: 403, denied: 'missing scope update-profiles' });
+  });
+
+  it("gives a request copied from the guide's example (`scope:` with a colon) a token without scopes, and journals the field it sent", async () => {
+    const copied = await call(`${mock.apiUrl}/api/v3/auth/token`, {
+      method: 'POST',
+      headers: FORM,
+      body: `grant_type=client_credentials&client_id=${machine.clientId}&client_secret=${machine.clientSecret}&username:=${machine.clientId}&password:=x&scope:=*`,
+    });
+    expect(copied.status).toBe(200);
+    expect(mock.journal.since(0).at(-1)!.unaccepted).toEqual(expect.arrayContaining(['body.scope:', 'body.username:', 'body.password:']));
+    const scopeless = ((await copied.json()) as { access_token: string }).access_token;
+    expect(decodeJwt(scopeless).scope).toEqual([]);
+    expect((await api('/api/v3/profiles', scopeless)).status).toBe(403);
+    expect((await api('/api/v3/auth/verify', scopeless)).status).toBe(200);
+  });
+
+  it('requires each endpoint\'s scope: a token with exactly that scope passes, one with every other scope is refused', async () => {
+    const scoped = endpointInfo(omneo).filter((e) => e.auth && e.role && e.role !== '*' && e.role !== 'id-profile');
+    expect(scoped.length).toBeGreaterThanOrEqual(14);
+    const others = (role: string) => [...new Set(scoped.map((e) => e.role!))].filter((r) => r !== role).join(' ');
+    for (const e of scoped) {
+      const path = e.path.replace('{id}', FIRST_PROFILE.id).replace('{handle}', 'shopify');
+      const only = await api(path, await token(e.role!), { method: e.method, body: e.method === 'GET' || e.method === 'DELETE' ? undefined : {} });
+      expect([e.id, only.status === 403]).toEqual([e.id, false]);
+      const without = await api(path, await token(others(e.role!)), { method: e.method, body: e.method === 'GET' || e.method === 'DELETE' ? undefined : {} });
+      expect([e.id, without.status, await without.json()]).toEqual([e.id, 403, { message: 'Invalid scope(s) provided.' }]);
+    }
+    // The deletes and the purge went through: the seeded profiles again for the tests after.
+    await mock.reset();
+  });
+
+  it("makes, lists and revokes API tokens with chosen scopes, for a token with every scope only", async () => {
+    const admin = await token('*');
+    const made = await api('/api/v3/auth/api-tokens', admin, { method: 'POST', body: { name: 'ERP profile export', scopes: ['read-profiles'] } });
+    expect(made.status).toBe(200);
+    const { accessToken, token: record } = (await made.json()) as { accessToken: string; token: { id: string; scopes: string[]; revoked: boolean; expires_at: string } };
+    expect(record).toMatchObject({ scopes: ['read-profiles'], revoked: false });
+    expect(record.expires_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect((await api('/api/v3/profiles', accessToken)).status).toBe(200);
+    expect((await api('/api/v3/profiles', accessToken, { method: 'POST', body: { first_name: 'X' } })).status).toBe(403);
+
+    const list = (await (await api('/api/v3/auth/access-tokens?type=current', admin)).json()) as { id: string }[];
+    expect(list.map((t) => t.id)).toContain(record.id);
+    expect((await api('/api/v3/auth/access-tokens', accessToken)).status).toBe(403);
+
+    expect((await api(`/api/v3/auth/api-tokens/${record.id}`, admin, { method: 'DELETE' })).status).toBe(204);
+    const revoked = await api('/api/v3/auth/verify', accessToken);
+    expect(revoked.status).toBe(401);
+    expect(await revoked.json()).toEqual({ message: 'Unauthenticated.' });
+    expect((await api('/api/v3/auth/verify', admin)).status).toBe(200);
+    expect((await api(`/api/v3/auth/api-tokens/${record.id}-nope`, admin, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it("issues a customer's ID token that works on the ID API for that customer only, never on /api/v3", async () => {
+    const server = await token('read-profiles');
+    const res = await api('/id/api/v1/auth/token', server, { method: 'POST', body: { id: FIRST_PROFILE.id } });
+    expect(res.status).toBe(200);
+    const { data } = (await res.json()) as { data: { token: string; exp: number } };
+    expect(decodeJwt(data.token)).toMatchObject({ pid: FIRST_PROFILE.id, exp: data.exp });
+
+    const me = await api('/id/api/v1/profiles/me', data.token);
+    expect([me.status, mock.journal.since(0).at(-1)!.denied]).toEqual([200, null]);
+    expect(((await me.json()) as { data: { id: string; email: string } }).data).toMatchObject({ id: FIRST_PROFILE.id, email: FIRST_PROFILE.email });
+    expect((await api('/api/v3/profiles', data.token)).status).toBe(401);
+    expect((await api('/id/api/v1/profiles/me', server)).status).toBe(401);
+
+    const byHandle = await api('/id/api/v1/auth/token', server, { method: 'POST', body: { id: SHOPIFY_ID, id_handle: 'shopify' } });
+    expect(decodeJwt(((await byHandle.json()) as { data: { token: string } }).data.token).pid).toBe(FIRST_PROFILE.id);
+    const anonymous = await api('/id/api/v1/auth/token', server, { method: 'POST', body: { id: '' } });
+    const anonymousToken = ((await anonymous.json()) as { data: { token: string } }).data.token;
+    expect(decodeJwt(anonymousToken).pid).toBe('null');
+    expect((await api('/id/api/v1/profiles/me', anonymousToken)).status).toBe(404);
+    expect((await api('/id/api/v1/auth/token', server, { method: 'POST', body: { id: 'no-such-profile' } })).status).toBe(404);
+  });
+
+  it('gives a Shopify page that signed the customer id a token for that customer, and refuses any other signature', async () => {
+    const secret = mock.platformSecret('idSecret');
+    const sign = (id: string) => createHmac('sha256', secret).update(id).digest('hex');
+    const shopify = (body: unknown) => api('/shopify/api/v1/auth/token', null, { method: 'POST', body });
+
+    const good = await shopify({ id: SHOPIFY_ID, signature: sign(SHOPIFY_ID!) });
+    expect(good.status).toBe(200);
+    const { token: customerToken } = (await good.json()) as { token: string };
+    expect(decodeJwt(customerToken).pid).toBe(FIRST_PROFILE.id);
+    expect((await api('/id/api/v1/profiles/me', customerToken)).status).toBe(200);
+
+    const other = String(Number(SHOPIFY_ID) + 1);
+    for (const body of [
+      { id: SHOPIFY_ID, signature: sign(other) },
+      { id: SHOPIFY_ID, signature: sign(SHOPIFY_ID!).slice(0, 62) },
+      { id: SHOPIFY_ID, signature: '' },
+      { id: SHOPIFY_ID },
+      { id: other, signature: sign(SHOPIFY_ID!) },
+    ]) {
+      const refused = await shopify(body);
+      expect([body, refused.status]).toEqual([body, 401]);
+    }
+    // The secret itself is never journalled.
+    expect(JSON.stringify(mock.journal.since(0))).not.toContain(secret);
+  });
+
+  it("logs a partner proxy in with Basic credentials", async () => {
+    const basic = Buffer.from(`${machine.clientId}:${machine.clientSecret}`).toString('base64');
+    const res = await call(`${mock.apiUrl}/login`, { method: 'POST', headers: { authorization: `Basic ${basic}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { token: string; expiry: number };
+    expect(body.expiry).toBe(decodeJwt(body.token).exp);
+    expect((await api('/api/v3/profiles', body.token)).status).toBe(200);
+    expect(mock.journal.since(0).at(-1)).toMatchObject({ routeId: 'Profiles_List', status: 200 });
+    const wrong = Buffer.from(`${machine.clientId}:nope`).toString('base64');
+    expect((await call(`${mock.apiUrl}/login`, { method: 'POST', headers: { authorization: `Basic ${wrong}` } })).status).toBe(401);
+  });
+
+  it('stops honouring every token of a deactivated machine user', async () => {
+    const user = await mock.createApiUser({ name: 'Short-lived Sync', roles: ['read-profiles'] });
+    const res = await tokenRequest({ grant_type: 'client_credentials', client_id: user.clientId, client_secret: user.clientSecret, scope: 'read-profiles' });
+    const bearer = ((await res.json()) as { access_token: string }).access_token;
+    expect((await api('/api/v3/profiles', bearer)).status).toBe(200);
+    mock.patchApiUser(user.clientId, { active: false });
+    expect((await api('/api/v3/profiles', bearer)).status).toBe(401);
+  });
+});
+
+describe('the Omneo profile in-process (msw)', () => {
+  const handlers = createHandlers(omneo, { apiUsers: [{ name: 'msw machine', roles: ['read-profiles'], clientId: 'machine', clientSecret: 'machine-secret' }] });
+  const server = setupServer(...handlers.handlers);
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterAll(() => server.close());
+
+  it('serves the same endpoints on the real host', async () => {
+    const res = await fetch('https://api.demo.getomneo.com/api/v3/auth/token', {
+      method: 'POST',
+      headers: FORM,
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'machine', client_secret: 'machine-secret', scope: 'read-profiles' }).toString(),
+    });
+    const { access_token } = (await res.json()) as { access_token: string };
+    const list = await fetch('https://api.demo.getomneo.com/api/v3/profiles?page[size]=5', { headers: { authorization: `Bearer ${access_token}`, accept: 'application/json' } });
+    expect(list.status).toBe(200);
+    const page = (await list.json()) as { data: unknown[]; meta: { per_page: number } };
+    expect(page.data).toHaveLength(5);
+    expect(page.meta.per_page).toBe(5);
+  });
+});
