@@ -77,7 +77,7 @@ describe('loadConfig', () => {
     const dir = folder({ 'golive.config.json': json({ profile: 'shopify', integration: { command: 'x' } }) });
     const err = await failure(loadConfig({ cwd: dir }));
     expect(err.code).toBe('GOLIVE_ERR_CONFIG_INVALID');
-    expect(err.message).toBe('golive.config.json: profile: expected one of "omnium", got "shopify"');
+    expect(err.message).toBe('golive.config.json: profile: expected one of "omnium", "omneo", got "shopify"');
   });
 
   it('uses X-API-KEY as the default header of api-key webhooks', async () => {

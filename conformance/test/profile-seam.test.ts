@@ -41,7 +41,7 @@ const NO_SCOPES_FRONT_END_OR_WEBHOOKS = ['credentials.store-market-scoping', 'to
 const ONE_TENANT = ['tenancy.token-per-tenant'];
 
 describe('certify on a throwaway profile', () => {
-  it('judges every check that applies on the traffic of a well-behaved API-key integration, and skips the token phases', async () => {
+  it.concurrent('judges every check that applies on the traffic of a well-behaved API-key integration, and skips the token phases', async () => {
     const report = await certifyPoller();
     const v = verdicts(report);
     // errors.jitter-on-429 is advisory and its two-storm comparison can warn by chance (see certify.test.ts).
@@ -54,18 +54,18 @@ describe('certify on a throwaway profile', () => {
     expect(JSON.stringify(report)).not.toMatch(/nk_[A-Za-z0-9_-]{20,}/);
   }, 240_000);
 
-  it('takes a poller that sends a given-up request again on its next round for one that gave it up (errors.network-retry-bounded)', async () => {
+  it.concurrent('takes a poller that sends a given-up request again on its next round for one that gave it up (errors.network-retry-bounded)', async () => {
     const report = await certifyPoller({ ONE_PAGE: '1' });
     const check = report.checks.find((c) => c.id === 'errors.network-retry-bounded')!;
     expect(`${check.verdict}: ${check.summary}`).toMatch(/^pass: Resets and 5xx were retried \(4 attempts of GET \/v1\/notes, at most 10\)/);
     expect(check.evidence).toContainEqual(expect.objectContaining({ kind: 'note', text: expect.stringMatching(/again with its waits starting over/) }));
   }, 240_000);
 
-  it('refuses a webhook section for a platform that sends no events, before starting anything', async () => {
+  it.concurrent('refuses a webhook section for a platform that sends no events, before starting anything', async () => {
     await expect(certifyPoller({}, true)).rejects.toThrow('webhook: Notes sends no events');
   });
 
-  it('fails errors.no-retry-on-403, and only that check, when the integration repeats a refused request', async () => {
+  it.concurrent('fails errors.no-retry-on-403, and only that check, when the integration repeats a refused request', async () => {
     const report = await certifyPoller({ BREAK: 'retry-403' });
     const failing = report.checks.filter((c) => c.verdict === 'fail').map((c) => c.id);
     expect(failing).toEqual(['errors.no-retry-on-403']);
