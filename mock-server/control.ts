@@ -48,8 +48,8 @@ export interface PlatformFacts {
   readonly sampleEvent: EventSpec | null;
   /** API users are scoped to stores and markets. */
   readonly scoped: boolean;
-  /** The names of the platform's own secrets (`platformSecret`), besides API users'. */
-  readonly secrets: readonly string[];
+  /** The platform's own secrets (`platformSecret`), besides API users', and the variable each is given to the integration in. */
+  readonly secrets: readonly { name: string; env: string }[];
 }
 
 /** Which environment a query is about: the first tenant's test environment by default. */

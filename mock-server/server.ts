@@ -114,7 +114,7 @@ function factsOf(profile: Profile): PlatformFacts {
     eventClasses: profile.events?.classNames ?? [],
     sampleEvent: profile.events?.sample ?? null,
     scoped: profile.universe !== undefined,
-    secrets: Object.keys(profile.secrets ?? {}),
+    secrets: Object.entries(profile.secrets ?? {}).map(([name, s]) => ({ name, env: s.env })),
   };
 }
 

@@ -4,7 +4,7 @@ import { mask } from '../../mock-server/index.ts';
  * the integration's output, its files, its git history. Secrets are held in memory only.
  */
 
-export type SecretKind = 'client-secret' | 'token' | 'webhook-secret';
+export type SecretKind = 'client-secret' | 'token' | 'webhook-secret' | 'platform-secret';
 
 /** How a secret appeared: whole, as a leading part, or base64-encoded. */
 export type SecretHow = 'full' | 'prefix' | 'base64';

@@ -47,6 +47,8 @@ export function integrationEnv(
     [names.webhookToken]: webhook.token,
     [names.webhookTlsCert]: webhook.certPath,
     [names.webhookTlsKey]: webhook.keyPath,
+    // The platform's own secrets (a shop's id secret), of the user's environment.
+    ...Object.fromEntries(mock.platform.secrets.map(({ name, env }) => [env, mock.platformSecret(name, { tenant: user.tenant, environment: user.environment })])),
     NODE_EXTRA_CA_CERTS: ca,
     SSL_CERT_FILE: ca,
     REQUESTS_CA_BUNDLE: ca,

@@ -65,7 +65,10 @@ export async function prepareCredentials(options: {
   const users = new Map<string, CreatedApiUser>();
   for (const u of options.users) users.set(u.name, await mock.createApiUser({ ...spec, environment: u.environment, ...(u.tenant ? { tenant: u.tenant } : {}) }));
   const token = `whk_${randomBytes(24).toString('base64url')}`;
-  for (const u of users.values()) scanner.add({ kind: 'client-secret', value: u.clientSecret, id: u.clientId });
+  for (const u of users.values()) {
+    scanner.add({ kind: 'client-secret', value: u.clientSecret, id: u.clientId });
+    for (const { name } of mock.platform.secrets) scanner.add({ kind: 'platform-secret', value: mock.platformSecret(name, { tenant: u.tenant, environment: u.environment }) });
+  }
   // Masked like the integration's own secret if it logs what it was sent.
   const otherTenantToken = `whk_${randomBytes(24).toString('base64url')}`;
   scanner.add({ kind: 'webhook-secret', value: token });

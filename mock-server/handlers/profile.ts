@@ -121,6 +121,8 @@ export interface Profile<Db extends ProfileData = ProfileData> {
 
 /** One of a platform's own secrets. */
 export interface PlatformSecret<Db> {
+  /** The variable the integration is given it in (`OMNEO_ID_SECRET`). */
+  readonly env: string;
   /** Its value in one environment's data. */
   read(db: Db): string;
 }

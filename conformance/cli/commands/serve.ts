@@ -69,7 +69,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
       adminToken: mock.adminToken,
       caCert: mock.caCertPath,
       apiUser: { clientId: user.clientId, clientSecret: user.clientSecret, name: user.name, roles: user.roles, stores: user.stores, markets: user.markets },
-      platformSecrets: Object.fromEntries(mock.platform.secrets.map((name) => [name, mock.platformSecret(name)])),
+      platformSecrets: Object.fromEntries(mock.platform.secrets.map(({ name }) => [name, mock.platformSecret(name)])),
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
@@ -83,7 +83,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
   say(`  demo API user     ${user.name}: clientId ${user.clientId}`);
   say(`                    clientSecret ${user.clientSecret}`);
   // The platform's own secrets (Omneo's Shopify id secret), for the test environment: like the demo secret, for the user's own use.
-  for (const name of mock.platform.secrets) say(`  ${name.padEnd(17)} ${mock.platformSecret(name)}  (test environment)`);
+  for (const { name } of mock.platform.secrets) say(`  ${name.padEnd(17)} ${mock.platformSecret(name)}  (test environment)`);
   if (flags.rateLimits === false) say('  rate limits       off');
   say(pc.dim('Press Ctrl-C to stop.'));
   if (scenarioToRun) {

@@ -55,7 +55,7 @@ export const omneo = defineProfile<OmneoData>({
   },
   principals: [SHOPIFY_PRINCIPAL],
   // The Shopify app's `omneo.id_secret` metafield: the storefront's server signs customer ids with it.
-  secrets: { idSecret: { read: (db) => db.auth.idSecret } },
+  secrets: { idSecret: { env: 'OMNEO_ID_SECRET', read: (db) => db.auth.idSecret } },
   tokenLifetimeSeconds: OMNEO_TOKEN_LIFETIME_SECONDS,
   maxTokenLifetimeSeconds: 2 * 365 * 86_400,
 });
