@@ -20,6 +20,8 @@ export interface ApiRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** JSON-parsed body, the fields of a form body, or `undefined`. */
   readonly body: unknown;
+  /** Whether it came over TLS or in plain HTTP (for a resolver that writes absolute URLs, as Laravel's paginators do). */
+  readonly transport: 'https' | 'http';
 }
 
 /**

@@ -44,8 +44,6 @@ export interface InboundRequest extends ApiRequest {
   /** The raw body text, for the journal (masked and cut there). */
   readonly rawBody: string | undefined;
   readonly listener: string;
-  /** Whether it came over TLS or in plain HTTP. */
-  readonly transport: 'https' | 'http';
 }
 
 /** The response to send, and the journal entry to complete (status, bytes, latency) and record. */

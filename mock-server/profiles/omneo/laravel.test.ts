@@ -73,10 +73,10 @@ describe('paginate', () => {
     expect(page.links).toEqual({ first: pageUrl(1), last: pageUrl(1), prev: null, next: null });
   });
 
-  it('writes relative links without a host, and plain http without a proxy header or transport', () => {
+  it("writes relative links without a host, and the transport's scheme without a proxy header", () => {
     expect(paginate(items, listRequest({}, {}), '/api/v3/profiles').meta.path).toBe('/api/v3/profiles');
     expect(paginate(items, listRequest({}, { host: 'localhost:4010' }), '/api/v3/profiles').meta.path).toBe('http://localhost:4010/api/v3/profiles');
-    const overTls = { ...listRequest({}, { host: 'localhost:4010' }), transport: 'https' };
+    const overTls = { ...listRequest({}, { host: 'localhost:4010' }), transport: 'https' as const };
     expect(paginate(items, overTls, '/api/v3/profiles').meta.path).toBe('https://localhost:4010/api/v3/profiles');
   });
 

@@ -116,14 +116,13 @@ function header(req: ApiRequest, name: string): string | undefined {
 
 /**
  * `scheme://host` the client used, for the absolute URLs Laravel writes; empty (relative
- * links) when the request names no host. The pipeline hands resolvers its own request, which
- * also says whether it came over TLS (`transport`); a proxy's `x-forwarded-*` win.
+ * links) when the request names no host; the scheme is the request's `transport`, unless a
+ * proxy's `x-forwarded-*` say otherwise.
  */
 function originOf(req: ApiRequest): string {
   const host = header(req, 'x-forwarded-host') ?? header(req, 'host');
   if (host === undefined) return '';
-  const transport = (req as ApiRequest & { transport?: string }).transport;
-  return `${header(req, 'x-forwarded-proto') ?? transport ?? 'http'}://${host}`;
+  return `${header(req, 'x-forwarded-proto') ?? req.transport}://${host}`;
 }
 
 /** The query of the request minus `page[number]`: Laravel's links keep the filters, sort and size. */

@@ -45,7 +45,7 @@ export function testContext(db: OmneoData, options: { subject?: string | null; n
 export function testRequest(
   method: HttpMethod,
   path: string,
-  parts: { params?: Record<string, string>; query?: Record<string, string | string[]>; body?: unknown; headers?: Record<string, string> } = {},
+  parts: { params?: Record<string, string>; query?: Record<string, string | string[]>; body?: unknown; headers?: Record<string, string>; transport?: 'https' | 'http' } = {},
 ): ApiRequest {
-  return { method, path, params: parts.params ?? {}, query: parts.query ?? {}, headers: parts.headers ?? {}, body: parts.body };
+  return { method, path, params: parts.params ?? {}, query: parts.query ?? {}, headers: parts.headers ?? {}, body: parts.body, transport: parts.transport ?? 'http' };
 }

@@ -52,5 +52,6 @@ export function testRequest(
     query: parts.query ?? {},
     headers: parts.headers ?? {},
     body: parts.body,
+    transport: 'https',
   };
 }
