@@ -17,7 +17,7 @@ export default defineCheck({
     const p = phase(obs, 'missing-role');
     if (!p) return phaseMissing('missing-role', p);
     const traffic = userTraffic(obs, p.startMono, p.endMono);
-    // `missing role OrderAdmin`, `missing scope …`: the mock names the platform's word for it.
+    // `missing <noun> <name>` (a role, a scope…): the mock names the platform's word for it.
     const first = traffic.find((e) => e.status === 403 && (e.denied ?? '').startsWith('missing '));
     if (!first) return inconclusive('No call of the integration was refused after a role it uses was withdrawn, so its reaction to a 403 could not be observed.');
     const after = traffic.filter((e) => e.seq > first.seq);

@@ -4,9 +4,9 @@ export { ENV_NAME_KEYS, type EnvNameKey };
 
 /**
  * The variable name to use for each value (contract.md, "What the integration is given"):
- * the platform's standard names (its profile declares them: `OMNIUM_API_URL`…) after the
+ * the platform's standard names (its profile declares them: `<PLATFORM>_API_URL`…) after the
  * config's renames (`integration.envNames`).
- * @example resolveEnvNames(omnium.env, { apiUrl: 'OMNIUM_BASE_URL' }).apiUrl // 'OMNIUM_BASE_URL'
+ * @example resolveEnvNames(profile.env, { apiUrl: 'SHOP_BASE_URL' }).apiUrl // 'SHOP_BASE_URL'
  */
 export function resolveEnvNames(standard: Readonly<Record<EnvNameKey, string>>, renames: Partial<Record<EnvNameKey, string>> = {}): Record<EnvNameKey, string> {
   const out = {} as Record<EnvNameKey, string>;

@@ -76,7 +76,7 @@ export interface AdminRoutesOptions {
  * bearer token. Trainers, CI scripts and the console drive the mock through it.
  *
  * @example
- * await app.register(adminRoutes, { control: mock, token, endpoints: OMNIUM_ENDPOINTS });
+ * await app.register(adminRoutes, { control: mock, token, endpoints: profile.endpoints });
  */
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
   const { control } = options;

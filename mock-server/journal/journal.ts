@@ -41,7 +41,7 @@ export interface JournalEntry {
    * issued: a token of another tenant shows here with that tenant, whatever the answer.
    */
   tokenIssuedBy: { tenant: string; environment: 'test' | 'production' } | null;
-  /** Why a request was answered 401/403, in words (`expired`, `deactivated`, `missing role OrderAdmin`…). */
+  /** Why a request was answered 401/403, in words (`expired`, `deactivated`, `missing <noun> <name>`…). */
   denied: string | null;
   /** Where the credentials of a token request came from (`header`: an `Authorization: Basic` login). */
   credentialsIn: 'query' | 'body' | 'both' | 'header' | null;
