@@ -32,11 +32,14 @@ const distinctive = (names: readonly string[]) => names.filter((n) => /[-_:A-Z]/
 function namesOf(name: string, except: ReadonlySet<string> = new Set()): [string, RegExp][] {
   const p = getProfile(name);
   const keep = (names: readonly string[]) => distinctive(names).filter((n) => !except.has(n));
+  // A list with nothing distinctive left (Omneo's event classes are plain words) looks for nothing:
+  // an empty alternation would match every pair of empty quotes.
+  const any = (what: string, names: readonly string[]): [string, RegExp][] => (keep(names).length ? [[what, quoted(keep(names))]] : []);
   return [
     [`the platform ${p.title} by name`, new RegExp(p.name, 'i')],
-    [`a ${p.title} ${p.permissions.noun}`, quoted(keep(p.permissions.all))],
-    [`a ${p.title} endpoint id`, quoted(keep(endpointInfo(p).map((e) => e.id)))],
-    ...(p.events ? ([[`a ${p.title} event class`, quoted(keep(p.events.classNames))]] as [string, RegExp][]) : []),
+    ...any(`a ${p.title} ${p.permissions.noun}`, p.permissions.all),
+    ...any(`a ${p.title} endpoint id`, endpointInfo(p).map((e) => e.id)),
+    ...any(`a ${p.title} event class`, p.events?.classNames ?? []),
   ];
 }
 

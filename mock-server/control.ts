@@ -8,7 +8,7 @@ import type { ScopeList } from './auth/scope.ts';
 import type { Clock } from './clock.ts';
 import type { DomainEvent, EventFields } from './domain/events.ts';
 import type { FaultRules } from './faults/rules.ts';
-import type { EndpointInfo, EnvNameKey, EventSpec } from './handlers/profile.ts';
+import type { EndpointInfo, EnvNameKey, EventSpec, WebhookAuthStyle } from './handlers/profile.ts';
 import type { Journal } from './journal/journal.ts';
 import type { BadTlsKind } from './transports/tls.ts';
 import type { RegisteredSubscription, SubscriptionInput, WebhookSender } from './webhooks/index.ts';
@@ -48,6 +48,10 @@ export interface PlatformFacts {
   readonly sampleEvent: EventSpec | null;
   /** API users are scoped to stores and markets. */
   readonly scoped: boolean;
+  /** How deliveries authenticate: a header configured on the subscription, or a signature of the body. */
+  readonly webhookAuth: WebhookAuthStyle;
+  /** Events an API user's own calls raise are not delivered back to its subscriptions. */
+  readonly eventsNotBackToCauser: boolean;
   /** The platform's own secrets (`platformSecret`), besides API users', and the variable each is given to the integration in. */
   readonly secrets: readonly { name: string; env: string }[];
 }

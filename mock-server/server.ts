@@ -114,6 +114,8 @@ function factsOf(profile: Profile): PlatformFacts {
     eventClasses: profile.events?.classNames ?? [],
     sampleEvent: profile.events?.sample ?? null,
     scoped: profile.universe !== undefined,
+    webhookAuth: profile.webhookAuth ?? { kind: 'header' },
+    eventsNotBackToCauser: profile.events?.notBackToCauser === true,
     secrets: Object.entries(profile.secrets ?? {}).map(([name, s]) => ({ name, env: s.env })),
   };
 }
@@ -147,6 +149,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
     // Omnium logs a delivery that failed for good as event 290100; so does the mock.
     onFailure: (failure) => webhookFailures.push(failureEvent(failure)),
+    ...(profile.events?.wire ? { wire: profile.events.wire } : {}),
   });
 
   const runtimes: Runtime[] = [];

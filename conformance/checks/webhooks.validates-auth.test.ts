@@ -17,6 +17,26 @@ describe('webhooks.validates-auth', () => {
     expect(finding.evidence.filter((e) => e.kind === 'delivery')).toHaveLength(4);
   });
 
+  it('judges signed deliveries by their signature probes: passes when all four are refused', () => {
+    const finding = judge(webhookRun({ signed: true, probes: { status: 401 } }));
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe(
+      "Deliveries with no signature (401), a signature made with a wrong secret (401), a body changed after signing (401), a signature made with another tenant's secret (401) were refused and changed nothing; the one with the right secret got 202.",
+    );
+  });
+
+  it('fails a receiver that checks a signature is present but not that it matches the body it got', () => {
+    const finding = judge(webhookRun({ signed: true, probes: [{ status: 401 }, { status: 401 }, { status: 202 }, { status: 401 }] }));
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toMatch(/^a body changed after signing got 202: deliveries were accepted without the right secret/);
+  });
+
+  it('fails a receiver that takes any signature (or none)', () => {
+    const finding = judge(webhookRun({ signed: true, probes: { status: 200 } }));
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toMatch(/^no signature got 200, a signature made with a wrong secret got 200, a body changed after signing got 200, a signature made with another tenant's secret got 200/);
+  });
+
   it('fails an endpoint that accepts a delivery without the right secret', () => {
     const finding = judge(webhookRun({ probes: [{ status: 202 }, { status: 401 }, { status: 202 }] }));
     expect(finding.verdict).toBe('fail');

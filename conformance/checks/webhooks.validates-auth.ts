@@ -1,9 +1,19 @@
 import type { Evidence } from '../../reports/model.ts';
+import type { DeliveryRecord } from '../../mock-server/index.ts';
 import type { DataChange } from './observations.ts';
 import { defineCheck, firstOf, inconclusive } from './check.ts';
 import { changeEvidence, deliveryEvidence, hasWebhookEndpoint, isFinding, isSuccess, outcome, recordsOf, summarizeChanges, webhookPhase } from './webhook-traffic.ts';
 
-const PROBE_WORDS = { 'no-auth': 'no auth header', 'wrong-token': 'a wrong token', 'other-tenant': "another tenant's token" } as const;
+const PROBE_WORDS = {
+  'no-auth': 'no auth header',
+  'wrong-token': 'a wrong token',
+  'other-tenant': "another tenant's token",
+  'no-signature': 'no signature',
+  'wrong-signature': 'a signature made with a wrong secret',
+  'tampered-body': 'a body changed after signing',
+} as const;
+/** What a probe sent, in words: on a signed subscription without auth, the other tenant's secret signed the body. */
+const words = (r: DeliveryRecord): string => (r.probe === 'other-tenant' && r.authSent === null ? "a signature made with another tenant's secret" : PROBE_WORDS[r.probe!]);
 const rejected = (status: number | null) => status === 401 || status === 403;
 
 export default defineCheck({
@@ -14,7 +24,7 @@ export default defineCheck({
   phases: ['webhooks'],
   appliesTo: hasWebhookEndpoint,
   remediation:
-    'Check the Authorization (or API-key) header of every delivery against the secret configured on the event subscription, in constant time, before doing anything with the body; answer 401 when it is missing or wrong, and do no work for it.',
+    "Check every delivery's credential before doing anything with it: the Authorization (or API-key) header against the secret configured on the event subscription, or, where the platform signs its deliveries, the signature against the HMAC of the raw body bytes with the shared secret; compare in constant time, answer 401 when it is missing or wrong, and do no work for it.",
   judge(obs) {
     const w = webhookPhase(obs);
     if (isFinding(w)) return w;
@@ -24,7 +34,7 @@ export default defineCheck({
     const accepted = probes.filter((r) => isSuccess(r));
     const wrongStatus = probes.filter((r) => r.status !== null && !isSuccess(r) && !rejected(r.status));
     const unanswered = probes.filter((r) => r.status === null);
-    const evidence: Evidence[] = probes.map((r) => deliveryEvidence(obs, r, `probe with ${PROBE_WORDS[r.probe!]}: ${outcome(r)}`));
+    const evidence: Evidence[] = probes.map((r) => deliveryEvidence(obs, r, `probe with ${words(r)}: ${outcome(r)}`));
 
     const firstRecords = recordsOf(w, w.first?.seqs ?? []).filter((r) => r.kind === 'delivery' || r.kind === 'retry');
     const good = firstRecords.find((r) => isSuccess(r));
@@ -45,8 +55,8 @@ export default defineCheck({
       });
     }
     const problems: string[] = [];
-    if (accepted.length > 0) problems.push(`${accepted.map((r) => `${PROBE_WORDS[r.probe!]} got ${r.status}`).join(', ')}: deliveries were accepted without the right secret`);
-    if (wrongStatus.length > 0) problems.push(`${wrongStatus.map((r) => `${PROBE_WORDS[r.probe!]} got ${r.status}`).join(', ')}: a delivery with bad auth should get 401 (or 403)`);
+    if (accepted.length > 0) problems.push(`${accepted.map((r) => `${words(r)} got ${r.status}`).join(', ')}: deliveries were accepted without the right secret`);
+    if (wrongStatus.length > 0) problems.push(`${wrongStatus.map((r) => `${words(r)} got ${r.status}`).join(', ')}: a delivery with bad auth should get 401 (or 403)`);
     if (effects.length > 0) problems.push(`the probes changed data (${summarizeChanges(effects)})`);
     if (refused && !good) problems.push(`the delivery with the right secret was refused too (${refused.status})`);
     if (problems.length > 0) {
@@ -61,7 +71,7 @@ export default defineCheck({
       };
     }
     if (unanswered.length > 0) {
-      return inconclusive(`${unanswered.map((r) => `${PROBE_WORDS[r.probe!]}: ${outcome(r)}`).join(', ')}: the endpoint did not answer every probe.`, evidence);
+      return inconclusive(`${unanswered.map((r) => `${words(r)}: ${outcome(r)}`).join(', ')}: the endpoint did not answer every probe.`, evidence);
     }
     if (!good) {
       const first = firstRecords[0];
@@ -72,7 +82,7 @@ export default defineCheck({
     }
     return {
       verdict: 'pass',
-      summary: `Deliveries with ${probes.map((r) => `${PROBE_WORDS[r.probe!]} (${r.status})`).join(', ')} were refused and changed nothing${w.probes.settled ? '' : ' that golive saw before the phase ended'}; the one with the right secret got ${good.status}.`,
+      summary: `Deliveries with ${probes.map((r) => `${words(r)} (${r.status})`).join(', ')} were refused and changed nothing${w.probes.settled ? '' : ' that golive saw before the phase ended'}; the one with the right secret got ${good.status}.`,
       evidence: [...evidence, deliveryEvidence(obs, good, 'the right secret')],
     };
   },

@@ -80,6 +80,17 @@ describe('loadConfig', () => {
     expect(err.message).toBe('golive.config.json: profile: expected one of "omnium", "omneo", got "shopify"');
   });
 
+  it('refuses webhook.auth and webhook.header for a platform that signs its deliveries, and takes the section without them', async () => {
+    const dir = folder({ 'golive.config.json': json({ profile: 'omneo', integration: { command: 'x' }, apiUser: { roles: ['read-profiles'] }, webhook: { auth: 'api-key' } }) });
+    const err = await failure(loadConfig({ cwd: dir }));
+    expect(err.code).toBe('GOLIVE_ERR_CONFIG_INVALID');
+    expect(err.message).toBe(
+      'golive.config.json: webhook.auth: expected no auth (Omneo signs its deliveries with the webhook secret, in X-Omneo-Hmac-SHA256; there is no header to configure), got "api-key"',
+    );
+    const ok = folder({ 'golive.config.json': json({ profile: 'omneo', integration: { command: 'x' }, apiUser: { roles: ['read-profiles'] }, webhook: {} }) });
+    expect((await loadConfig({ cwd: ok })).webhook?.path).toBe('/webhooks/omneo');
+  });
+
   it('uses X-API-KEY as the default header of api-key webhooks', async () => {
     const dir = folder({ 'golive.config.json': json({ integration: { command: 'x' }, webhook: { auth: 'api-key' } }) });
     expect((await loadConfig({ cwd: dir })).webhook?.header).toBe('X-API-KEY');

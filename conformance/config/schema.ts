@@ -95,7 +95,8 @@ const webhook = z
   .strictObject({
     /** Default: the platform's (Omnium: `/webhooks/omnium`). */
     path: z.string().startsWith('/', { error: 'a path starting with /' }).optional(),
-    auth: z.enum(['bearer', 'api-key']).default('bearer'),
+    /** Default `bearer`. Not for a platform that signs its deliveries (Omneo): the secret is the signing key. */
+    auth: z.enum(['bearer', 'api-key']).optional(),
     /** The header that carries the secret: default `Authorization` (bearer) or `X-API-KEY` (api-key). */
     header: nonEmpty.optional(),
     /** Event class names to subscribe to (e.g. "Order"); absent: all. */
@@ -107,8 +108,13 @@ const webhook = z
      * database, files): read before and after the duplicate deliveries (webhooks.idempotent).
      */
     idempotencyProbe: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a command string or an argv array' }).optional(),
-  })
-  .transform((w) => ({ ...w, header: w.header ?? (w.auth === 'bearer' ? 'Authorization' : 'X-API-KEY') }));
+  });
+
+/** The header and auth defaults of a webhook section. */
+function webhookDefaults(w: z.output<typeof webhook>, path: string) {
+  const auth = w.auth ?? 'bearer';
+  return { ...w, auth, header: w.header ?? (auth === 'bearer' ? 'Authorization' : 'X-API-KEY'), path: w.path ?? path };
+}
 
 /** `${WEBHOOK_PORT}` and the like: filled in from the integration's environment when the page is opened. */
 const PLACEHOLDER = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/g;
@@ -159,16 +165,20 @@ export const configSchema = z
     if (config.webhook && !profile.events) {
       ctx.issues.push({ code: 'custom', path: ['webhook'], message: `no webhook section (${profile.title} sends no events)`, input: config.webhook });
     }
+    const signs = profile.webhookAuth?.kind === 'signature' ? profile.webhookAuth.header : null;
+    for (const key of ['auth', 'header'] as const) {
+      if (signs && config.webhook?.[key] !== undefined) {
+        const message = `no ${key} (${profile.title} signs its deliveries with the webhook secret, in ${signs}; there is no header to configure)`;
+        ctx.issues.push({ code: 'custom', path: ['webhook', key], message, input: config.webhook[key] });
+      }
+    }
     const p = profile.permissions;
     const roles = config.apiUser.roles ?? [...p.owner];
     roles.forEach((role, i) => {
       if (!p.has(role)) ctx.issues.push({ code: 'custom', path: ['apiUser', 'roles', i], message: `${article(p.platform)} ${p.platform} ${p.noun} (${p.all.join(', ')})`, input: role });
     });
-    return {
-      ...config,
-      apiUser: { ...config.apiUser, roles },
-      ...(config.webhook ? { webhook: { ...config.webhook, path: config.webhook.path ?? profile.webhookPath } } : {}),
-    };
+    const { webhook: w, ...rest } = config;
+    return { ...rest, apiUser: { ...config.apiUser, roles }, ...(w ? { webhook: webhookDefaults(w, profile.webhookPath) } : {}) };
   });
 
 const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');

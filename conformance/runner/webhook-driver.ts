@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type DomainEvent, type MockControl, type SubscriptionInput, forgedCopy } from '../../mock-server/index.ts';
+import { AUTH_PROBES, type DomainEvent, type MockControl, SIGNATURE_PROBES, type SubscriptionInput, forgedCopy } from '../../mock-server/index.ts';
 import type { DataChange, WebhookObservations, WebhookStep } from '../checks/observations.ts';
 import { type Tables, diffProbeOutput, diffTables } from '../observe/data-diff.ts';
 import type { ProbeReading } from '../observe/side-effect-probe.ts';
@@ -18,8 +18,8 @@ export interface WebhookDriverOptions {
   mock: MockControl;
   /** The run's API user: the object the event is about is one it may see; its writes are the effects watched. */
   clientId: string;
-  /** The subscription: the integration's endpoint over HTTPS, its auth, event classes and timeout. */
-  subscription: Pick<SubscriptionInput, 'url' | 'auth' | 'classNames' | 'timeoutMs'> & { url: string; timeoutMs: number };
+  /** The subscription: the integration's endpoint over HTTPS, its auth or signing, event classes and timeout. */
+  subscription: Pick<SubscriptionInput, 'url' | 'auth' | 'signing' | 'skipEventsBy' | 'classNames' | 'timeoutMs'> & { url: string; timeoutMs: number };
   /** A secret of another tenant, for the other-tenant probe. */
   otherTenantToken: string;
   settle: SettleTimings;
@@ -39,8 +39,7 @@ interface State {
 
 /**
  * The webhook phase (checklist section 4): subscribes the integration's endpoint, emits a real
- * order event, probes with no auth, a wrong token and another tenant's token (a copy of the
- * event under a new id), then sends the same event again at once and after a simulated
+ * event, probes with bad auth or bad signatures (a copy of the event under a new id), then sends the same event again at once and after a simulated
  * timeout. Before and after each step it takes the mock's data (and the side-effect probe's
  * output), once the integration has settled, so the checks can see what each step changed.
  */
@@ -120,18 +119,20 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
       return obs;
     }
 
-    // 2. A forged copy (a new event id) with no auth, a wrong token, another tenant's token,
-    // about another order of the user's (with other products) when there is one: what a probe
-    // sets off is then told apart from the right delivery's own work, even when that work is
-    // still going on (a slow endpoint).
+    // 2. A forged copy (a new event id) with no auth, a wrong token, another tenant's token (or,
+    // when the platform signs deliveries, no signature, a wrong one, the real event's signature
+    // on the copy's body, one with another tenant's secret), about another object of the user's
+    // that shares no record with the first when there is one: what a probe sets off is then told
+    // apart from the right delivery's own work, even when that work is still going on (a slow
+    // endpoint).
     if (stopped || remaining() <= 0) return obs;
     const scope = user?.stores ?? '*';
     obs.accepted = { objectId: event.objectId, keys: mock.eventFootprint(event.objectId, where) };
     const forged = { ...forgedCopy(event), ...mock.anotherSubject(event.objectId, scope, where) };
     obs.probes = await step(await state(), () => forged.id, true, () =>
       Promise.all(
-        (['no-auth', 'wrong-token', 'other-tenant'] as const).map((probe) =>
-          mock.webhooks.deliver(sub.id, forged, { probe, otherTenantToken: options.otherTenantToken, note: `probe: ${probe}` }),
+        (sub.signing ? SIGNATURE_PROBES : AUTH_PROBES).map((probe) =>
+          mock.webhooks.deliver(sub.id, forged, { probe, otherTenantToken: options.otherTenantToken, signedAs: event!, note: `probe: ${probe}` }),
         ),
       ),
     );

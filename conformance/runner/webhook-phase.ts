@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { MockServer } from '../../mock-server/index.ts';
+import type { MockServer, PlatformFacts, SubscriptionInput } from '../../mock-server/index.ts';
 import type { WebhookObservations } from '../checks/observations.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import type { SecretScanner } from '../observe/secrets.ts';
@@ -35,11 +35,16 @@ export interface WebhookPhaseOptions {
   stopped: Promise<unknown>;
 }
 
-/** How deliveries authenticate, per config `webhook.auth` and `webhook.header`. */
-function webhookAuth(webhook: WebhookConfig, token: string) {
-  if (webhook.auth === 'api-key') return { type: 'header' as const, name: webhook.header, value: token };
-  if (webhook.header.toLowerCase() === 'authorization') return { type: 'bearer' as const, token };
-  return { type: 'header' as const, name: webhook.header, value: `Bearer ${token}` };
+/**
+ * How deliveries authenticate: signed with the secret where the platform signs them, else the
+ * secret in the header config `webhook.auth` and `webhook.header` say.
+ */
+function webhookCredential(platform: PlatformFacts, webhook: WebhookConfig, token: string): Pick<SubscriptionInput, 'auth' | 'signing'> {
+  const style = platform.webhookAuth;
+  if (style.kind === 'signature') return { signing: { type: 'hmac-sha256-hex', header: style.header, secret: token } };
+  if (webhook.auth === 'api-key') return { auth: { type: 'header', name: webhook.header, value: token } };
+  if (webhook.header.toLowerCase() === 'authorization') return { auth: { type: 'bearer', token } };
+  return { auth: { type: 'header', name: webhook.header, value: `Bearer ${token}` } };
 }
 
 /** The observations of a webhook phase that never ran (the integration stopped first). */
@@ -63,7 +68,9 @@ export function createWebhookPhase(options: WebhookPhaseOptions): WebhookPhase {
         clientId: options.clientId,
         subscription: {
           url,
-          auth: webhookAuth(webhook, options.secrets.token),
+          ...webhookCredential(options.mock.platform, webhook, options.secrets.token),
+          // The integration's own writes are not delivered back where the platform says so.
+          ...(options.mock.platform.eventsNotBackToCauser ? { skipEventsBy: [options.clientId] } : {}),
           ...(webhook.events ? { classNames: webhook.events } : {}),
           timeoutMs: webhook.timeoutMs,
         },

@@ -16,6 +16,8 @@ export interface EventFields {
   isError?: boolean;
   storeId?: string;
   market?: string;
+  /** The API user whose call raised it (absent for changes made through the admin API). */
+  userId?: string;
   /** The rest of the platform's envelope. */
   [field: string]: unknown;
 }

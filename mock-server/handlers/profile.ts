@@ -9,6 +9,7 @@ import type { Permissions } from '../auth/permissions.ts';
 import type { CredentialScheme } from '../auth/scheme.ts';
 import type { Scope, ScopeList } from '../auth/scope.ts';
 import type { DeliveryFailure, DomainEvent, EventFields } from '../domain/events.ts';
+import type { EventWire } from '../webhooks/sent-events.ts';
 import type { RateLimitSettings } from '../faults/rate-limit.ts';
 import type { ApiResponse, Endpoint } from './endpoint.ts';
 
@@ -70,7 +71,21 @@ export interface ProfileEvents<Db> {
   another(db: Db, objectId: string, stores: ScopeList): Partial<EventFields> | undefined;
   /** How the platform logs a delivery that failed for good (Omnium: event 290100); a plain record when absent. */
   failure?(f: DeliveryFailure): DomainEvent;
+  /** The body and headers a delivery carries, where they are not the whole event as JSON (Omneo: the changed resource, `X-Omneo-Event`). */
+  readonly wire?: EventWire;
+  /**
+   * Events an API user's own calls raise are not delivered back to its subscriptions (Omneo's
+   * namespaces), so an integration that writes back what it was told does not loop.
+   */
+  readonly notBackToCauser?: boolean;
 }
+
+/**
+ * How the platform proves a delivery is its own: a secret configured on the subscription, sent
+ * in a header (Omnium: bearer, basic or an API-key header), or a signature of the raw body with
+ * a shared secret (Omneo: the lowercase hex HMAC-SHA256 in `X-Omneo-Hmac-SHA256`).
+ */
+export type WebhookAuthStyle = { readonly kind: 'header' } | { readonly kind: 'signature'; readonly header: string };
 
 export interface Profile<Db extends ProfileData = ProfileData> {
   /** The registry key and `--profile` value: `omnium`. */
@@ -101,6 +116,8 @@ export interface Profile<Db extends ProfileData = ProfileData> {
   universe?(db: Db): { stores: string[]; markets: string[] };
   /** Data changes that raise webhook events; absent when the platform sends none. */
   readonly events?: ProfileEvents<Db>;
+  /** How its deliveries authenticate (default: a header configured on the subscription). */
+  readonly webhookAuth?: WebhookAuthStyle;
   /** The platform's own answers to refused calls, where they have a body or headers (Laravel's JSON messages); a bare status when absent. */
   readonly refusals?: Refusals;
   /**

@@ -2,7 +2,7 @@
 export { DEFAULT_LOG_SIZE, type DeliveryKind, type DeliveryRecord } from './delivery-log.ts';
 export { defaultFailureEvent, deliveryFailure, failureReason } from './failure.ts';
 export { createHostGuard, type HostGuard } from './hosts.ts';
-export type { Probe } from './probes.ts';
+export { AUTH_PROBES, type Probe, SIGNATURE_PROBES } from './probes.ts';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './request.ts';
 export { DEFAULT_RETRY_DELAYS_MS, isRetryable, isSuccess, RETRY_EXEMPT_STATUSES } from './retry.ts';
 export { createManualScheduler, type ManualScheduler, realScheduler, type Scheduler } from './scheduler.ts';
@@ -13,7 +13,8 @@ export {
   WebhookSender,
   type WebhookSenderOptions,
 } from './sender.ts';
-export { sign, signingKey } from './signature.ts';
+export { hexBodySignature, sign, signingKey } from './signature.ts';
+export type { EventWire } from './sent-events.ts';
 export {
   matches,
   parseSubscription,
@@ -23,4 +24,5 @@ export {
   type SubscriptionView,
   viewSubscription,
   type WebhookAuth,
+  type WebhookSigning,
 } from './subscriptions.ts';

@@ -3,7 +3,7 @@ import type { DomainEvent } from '../domain/events.ts';
 import { type AuthHeader, authHeader } from './auth-header.ts';
 import { createHostGuard, type HostGuard } from './hosts.ts';
 import type { Endpoint, OriginQueues } from './queue.ts';
-import { signingKey } from './signature.ts';
+import { type CompiledSigning, compileSigning } from './signature.ts';
 import {
   matches,
   parseSubscription,
@@ -24,7 +24,7 @@ export interface Target {
   /** content-type and the custom headers. */
   readonly headers: Readonly<Record<string, string>>;
   readonly auth: AuthHeader | null;
-  readonly signKey: Buffer | null;
+  readonly signing: CompiledSigning | null;
 }
 
 /**
@@ -114,7 +114,7 @@ export class SubscriptionRegistry {
       fallback: primary === 'https' ? this.#queues.endpoint(url, 'http') : null,
       headers: { 'content-type': CONTENT_TYPE, ...sub.headers },
       auth: sub.auth ? authHeader(sub.auth) : null,
-      signKey: sub.signing ? signingKey(sub.signing.secret) : null,
+      signing: sub.signing ? compileSigning(sub.signing) : null,
     };
   }
 }

@@ -75,6 +75,77 @@ describe('delivery', () => {
   });
 });
 
+describe('body signatures and the platform wire', () => {
+  const SECRET = 'omneo-shared-secret-0123456789';
+  const hex = (body: string, key = SECRET) => createHmac('sha256', key).update(body, 'utf8').digest('hex');
+
+  it('puts the lowercase hex HMAC-SHA256 of the raw body in the named header', async ({ sender, receiver }) => {
+    sender.subscribe({ url: `${receiver.origin}/`, signing: { type: 'hmac-sha256-hex', header: 'X-Omneo-Hmac-SHA256', secret: SECRET } });
+    sender.publish(orderEvent());
+    await sender.idle();
+    const [req] = receiver.requests;
+    // Computed here from the spec (PHP's hash_hmac('sha256', $body, $secret)), independently of signature.ts.
+    expect(req?.headers['x-omneo-hmac-sha256']).toBe(hex(req!.body));
+    expect(req?.headers['x-omneo-hmac-sha256']).toMatch(/^[0-9a-f]{64}$/);
+    expect(req?.headers['webhook-signature']).toBeUndefined();
+  });
+
+  it("sends the platform's body and headers for an event when it has a wire", async ({ newSender, receiver }) => {
+    const sender = newSender({ wire: { body: (e) => e.context, headers: (e) => ({ 'X-Omneo-Event': String(e.trigger) }) } });
+    sender.subscribe({ url: `${receiver.origin}/`, signing: { type: 'hmac-sha256-hex', header: 'X-Omneo-Hmac-SHA256', secret: SECRET } });
+    sender.publish(orderEvent({ trigger: 'profile.updated', context: { id: 'p-1', first_name: 'Ada' } }));
+    await sender.idle();
+    const [req] = receiver.requests;
+    expect(JSON.parse(req!.body)).toEqual({ id: 'p-1', first_name: 'Ada' });
+    expect(req?.headers['x-omneo-event']).toBe('profile.updated');
+    expect(req?.headers['x-omneo-hmac-sha256']).toBe(hex(req!.body));
+  });
+
+  it('leaves out events raised by the API users in skipEventsBy', async ({ sender, receiver }) => {
+    sender.subscribe({ url: `${receiver.origin}/`, skipEventsBy: ['integration-1'] });
+    sender.publish(orderEvent({ userId: 'integration-1' }));
+    sender.publish(orderEvent({ userId: 'someone-else' }));
+    sender.publish(orderEvent());
+    await sender.idle();
+    expect(receiver.requests).toHaveLength(2);
+  });
+
+  it('probes a signed subscription: no signature, a wrong secret, a changed body, another tenant; each one wrong in that way only', async ({ sender, receiver }) => {
+    sender.subscribe({ url: `${receiver.origin}/`, signing: { type: 'hmac-sha256-hex', header: 'X-Sig', secret: SECRET } });
+    const real = orderEvent();
+    sender.publish(real);
+    await sender.idle();
+    const realBody = receiver.requests[0]!.body;
+    const forged = { ...orderEvent(), objectId: 'ORD-OTHER' };
+    const other = 'tenant-b-secret-0123456789abcdef';
+    for (const probe of ['no-signature', 'wrong-signature', 'tampered-body', 'other-tenant'] as const) {
+      const record = await sender.deliver('s1', forged, { probe, otherTenantToken: other, signedAs: real });
+      expect(record).toMatchObject({ kind: 'probe', probe, attempt: 1 });
+    }
+    const [none, wrong, tampered, otherTenant] = receiver.requests.slice(1);
+    const forgedBody = JSON.stringify(forged);
+    for (const r of [none, wrong, tampered, otherTenant]) expect(r?.body).toBe(forgedBody);
+    expect(none?.headers['x-sig']).toBeUndefined();
+    expect(wrong?.headers['x-sig']).toMatch(/^[0-9a-f]{64}$/);
+    expect(wrong?.headers['x-sig']).not.toBe(hex(forgedBody));
+    // A valid signature, of the body the real event was delivered with.
+    expect(tampered?.headers['x-sig']).toBe(hex(realBody));
+    expect(otherTenant?.headers['x-sig']).toBe(hex(forgedBody, other));
+  });
+
+  it('refuses a signature probe on a subscription that is not signed, and a tampered-body probe without the signed event', async ({ sender, receiver }) => {
+    sender.subscribe({ url: `${receiver.origin}/`, auth: { type: 'bearer', token: TOKEN } });
+    await expect(sender.deliver('s1', orderEvent(), { probe: 'no-signature' })).rejects.toThrow('probe: subscription s1 is not signed, so no-signature cannot be sent');
+    sender.subscribe({ id: 'signed', url: `${receiver.origin}/`, signing: { type: 'hmac-sha256-hex', header: 'X-Sig', secret: SECRET } });
+    await expect(sender.deliver('signed', orderEvent(), { probe: 'tampered-body' })).rejects.toThrow('signedAs: required for the tampered-body probe');
+  });
+
+  it('masks the signing secret when listing', ({ sender, receiver }) => {
+    sender.subscribe({ url: `${receiver.origin}/`, signing: { type: 'hmac-sha256-hex', header: 'X-Sig', secret: SECRET } });
+    expect(sender.list()[0]?.signing).toEqual({ type: 'hmac-sha256-hex', header: 'X-Sig', secret: expect.not.stringContaining(SECRET) });
+  });
+});
+
 describe('deliberate misbehaviour', () => {
   it('sends a duplicate with the same event id', async ({ sender, receiver }) => {
     sender.subscribe({ url: `${receiver.origin}/` });

@@ -5,14 +5,14 @@ import { Activity } from './activity.ts';
 import type { AuthHeader } from './auth-header.ts';
 import { type DeliveryKind, DeliveryLog, type DeliveryRecord } from './delivery-log.ts';
 import { deliveryFailure } from './failure.ts';
-import { type Probe, probeAuth } from './probes.ts';
+import { type Probe, type SignOverride, probeSend } from './probes.ts';
 import { type Endpoint, OriginQueues } from './queue.ts';
 import { SubscriptionRegistry, type Target } from './registry.ts';
 import { Requester } from './request.ts';
 import { createRetryPolicy, type RetryPolicy } from './retry.ts';
 import { type Scheduler, realScheduler } from './scheduler.ts';
-import { type SentEvent, SentEvents } from './sent-events.ts';
-import { sign } from './signature.ts';
+import { type EventWire, type SentEvent, SentEvents } from './sent-events.ts';
+import { signatureHeaders } from './signature.ts';
 import type { RegisteredSubscription, SubscriptionInput, SubscriptionView } from './subscriptions.ts';
 
 /** The timeout of the first attempt of `redeliver(id, { afterTimeout: true })`. */
@@ -37,12 +37,16 @@ export interface WebhookSenderOptions {
   onLog?: (record: DeliveryRecord) => void;
   /** Every delivery that failed for good (after its retries, or at once when not retried). */
   onFailure?: (failure: DeliveryFailure) => void;
+  /** The platform's body and headers for an event (default: the whole event as JSON, no headers). */
+  wire?: EventWire;
 }
 
 export interface DeliverOptions {
   probe?: Probe;
-  /** The other tenant's secret, for `probe: 'other-tenant'`; sent in this subscription's auth scheme. */
+  /** The other tenant's secret, for `probe: 'other-tenant'`; sent in this subscription's auth scheme, or signed with. */
   otherTenantToken?: string;
+  /** For `probe: 'tampered-body'`: the event whose body the signature is made over (this event's body is sent). */
+  signedAs?: DomainEvent;
   /** This attempt's timeout (default the subscription's). */
   timeoutMs?: number;
   /** Follow the retry policy after a failure (default false: one attempt). Probes are never retried. */
@@ -72,6 +76,8 @@ interface Send {
   readonly probe?: Probe;
   readonly note?: string;
   readonly auth: AuthHeader | null;
+  /** How it is signed, when not as the subscription says (a probe). */
+  readonly sign?: SignOverride;
   readonly timeoutMs: number;
   /** Follow the retry policy and report a final failure. */
   readonly retry: boolean;
@@ -112,7 +118,7 @@ export class WebhookSender {
     this.#retry = createRetryPolicy(options.retryDelaysMs);
     this.#requests = new Requester(options.clock, options.maxResponseBytes);
     this.#log = new DeliveryLog(options.logSize, options.onLog);
-    this.#sent = new SentEvents(this.#log.size);
+    this.#sent = new SentEvents(this.#log.size, options.wire);
     this.#queues = new OriginQueues(options.ca);
     this.#subscriptions = new SubscriptionRegistry(options.allowHosts, this.#queues);
     this.#activity = new Activity(options.scheduler ?? realScheduler);
@@ -160,10 +166,9 @@ export class WebhookSender {
     const target = this.#subscriptions.get(subscriptionId);
     const timeoutMs = options.timeoutMs ?? target.sub.timeoutMs;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'timeoutMs: expected milliseconds > 0');
-    const auth = options.probe === undefined ? target.auth : probeAuth(target.sub, options.probe, options.otherTenantToken);
-    // The very event sent before is not serialised again; a changed one under the same id is.
-    const known = this.#sent.get(event.id);
-    const entry = known?.event === event ? known : this.#sent.remember(event);
+    const signedBody = options.signedAs ? this.#remembered(options.signedAs).body : undefined;
+    const probe = options.probe === undefined ? { auth: target.auth } : probeSend(target.sub, options.probe, options.otherTenantToken, signedBody);
+    const entry = this.#remembered(event);
     const kind: DeliveryKind = options.probe ? 'probe' : entry.sentTo.has(subscriptionId) ? 'duplicate' : 'delivery';
     if (!options.probe) entry.sentTo.add(subscriptionId);
     return this.#attempt({
@@ -171,7 +176,8 @@ export class WebhookSender {
       entry,
       attempt: 1,
       kind,
-      auth,
+      auth: probe.auth,
+      ...(probe.sign === undefined ? {} : { sign: probe.sign }),
       timeoutMs,
       retry: options.probe === undefined && options.retry === true,
       ...(options.probe ? { probe: options.probe } : {}),
@@ -257,6 +263,12 @@ export class WebhookSender {
     this.#queues.destroy();
   }
 
+  /** The very event sent before is not serialised again; a changed one under the same id is. */
+  #remembered(event: DomainEvent): SentEvent {
+    const known = this.#sent.get(event.id);
+    return known?.event === event ? known : this.#sent.remember(event);
+  }
+
   #open(): void {
     if (this.#closed) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'the webhook sender is closed');
   }
@@ -315,13 +327,11 @@ export class WebhookSender {
   /** One HTTP request, recorded. */
   async #exchange(send: Send, endpoint: Endpoint, viaFallback: boolean): Promise<DeliveryRecord> {
     const { entry, target } = send;
-    const headers: Record<string, string> = { ...target.headers, 'content-length': entry.contentLength };
+    const headers: Record<string, string> = { ...entry.headers, ...target.headers, 'content-length': entry.contentLength };
     if (send.auth) headers[send.auth.name] = send.auth.value;
-    if (target.signKey) {
-      const timestamp = Math.floor(this.#clock.now() / 1000);
-      headers['webhook-id'] = entry.event.id;
-      headers['webhook-timestamp'] = String(timestamp);
-      headers['webhook-signature'] = sign(target.signKey, entry.event.id, timestamp, entry.body);
+    if (target.signing && send.sign !== null) {
+      const { key, body } = send.sign ?? { key: target.signing.key };
+      Object.assign(headers, signatureHeaders(target.signing, key, entry.event.id, this.#clock.now(), body ?? entry.body));
     }
     const verb = target.sub.verb;
     let outcome = await this.#requests.send(endpoint, verb, headers, entry.body, send.timeoutMs);

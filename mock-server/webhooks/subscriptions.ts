@@ -37,9 +37,21 @@ export interface Subscription {
   timeoutMs: number;
   /** When an https:// receiver turns out to speak plain HTTP, send the same attempt again over http://. */
   fallbackToHttp?: boolean;
-  /** Standard Webhooks signatures (not something Omnium does, C1: opt-in). */
-  signing?: { type: 'standard-webhooks'; secret: string };
+  /** Signatures of each delivery (some platforms sign their webhooks instead of sending a configured secret). */
+  signing?: WebhookSigning;
+  /**
+   * Events caused by these API users (their `userId`) are not sent here: a platform that keeps
+   * an integration's own changes from coming back to it (a namespace) has this.
+   */
+  skipEventsBy?: string[];
 }
+
+/**
+ * How deliveries are signed: Standard Webhooks (`webhook-id`, `webhook-timestamp`,
+ * `webhook-signature`), or the lowercase hex HMAC-SHA256 of the raw body in one header (the
+ * Shopify style, which Omneo uses with `X-Omneo-Hmac-SHA256`).
+ */
+export type WebhookSigning = { type: 'standard-webhooks'; secret: string } | { type: 'hmac-sha256-hex'; header: string; secret: string };
 
 /** A subscription the sender holds: it has an id. */
 export type RegisteredSubscription = Subscription & { id: string };
@@ -136,16 +148,21 @@ const subscriptionSchema = z
       timeoutMs: z.number({ error: TIMEOUT }).int({ error: TIMEOUT }).min(1, { error: TIMEOUT }).max(600_000, { error: TIMEOUT }).default(10_000),
       fallbackToHttp: z.boolean({ error: 'expected true or false' }).optional(),
       signing: z
-        .strictObject(
-          {
-            type: z.literal('standard-webhooks', { error: 'expected "standard-webhooks"' }),
-            secret: z.string({ error: SECRET }).refine((s) => (s.startsWith('whsec_') ? /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s) : s.length > 0), {
-              error: SECRET,
+        .discriminatedUnion(
+          'type',
+          [
+            z.strictObject({
+              type: z.literal('standard-webhooks'),
+              secret: z.string({ error: SECRET }).refine((s) => (s.startsWith('whsec_') ? /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s) : s.length > 0), {
+                error: SECRET,
+              }),
             }),
-          },
-          { error: 'expected { type: "standard-webhooks", secret }' },
+            z.strictObject({ type: z.literal('hmac-sha256-hex'), header: headerName, secret: nonEmpty }),
+          ],
+          { error: 'expected { type: "standard-webhooks", secret } or { type: "hmac-sha256-hex", header, secret }' },
         )
         .optional(),
+      skipEventsBy: list('API user ids').optional(),
     },
     { error: 'expected an object' },
   )
@@ -160,7 +177,8 @@ const subscriptionSchema = z
       ctx.addIssue({ code: 'custom', path: ['headers', authHeader], message: 'is set by auth; give it in one place' });
     }
     if (sub.signing) {
-      for (const n of SIGNATURE_HEADERS) {
+      const signatureHeaders = sub.signing.type === 'standard-webhooks' ? SIGNATURE_HEADERS : [sub.signing.header.toLowerCase()];
+      for (const n of signatureHeaders) {
         if (names.includes(n) || authHeader === n) ctx.addIssue({ code: 'custom', path: ['headers', n], message: 'is set by signing' });
       }
     }
@@ -202,6 +220,7 @@ function includesIgnoreCase(list: readonly string[], value: string | undefined):
  * field a filter looks at (no `status`, no `storeId`) does not match that filter.
  */
 export function matches(sub: Subscription, event: DomainEvent): boolean {
+  if (sub.skipEventsBy && typeof event.userId === 'string' && sub.skipEventsBy.includes(event.userId)) return false;
   if (sub.errorsOnly && !event.isError) return false;
   if (sub.classNames && !sub.classNames.includes(event.className)) return false;
   if (sub.categories && (event.category === undefined || !sub.categories.includes(event.category))) return false;
@@ -220,7 +239,7 @@ export function viewSubscription(sub: RegisteredSubscription): SubscriptionView 
   if (sub.auth?.type === 'bearer') view.auth = { type: 'bearer', token: mask(sub.auth.token) };
   else if (sub.auth?.type === 'basic') view.auth = { type: 'basic', username: sub.auth.username, password: mask(sub.auth.password) };
   else if (sub.auth?.type === 'header') view.auth = { type: 'header', name: sub.auth.name, value: mask(sub.auth.value) };
-  if (sub.signing) view.signing = { type: sub.signing.type, secret: mask(sub.signing.secret) };
+  if (sub.signing) view.signing = { ...sub.signing, secret: mask(sub.signing.secret) };
   if (sub.headers) view.headers = Object.fromEntries(Object.entries(sub.headers).map(([k, v]) => [k, mask(v)]));
   return view;
 }

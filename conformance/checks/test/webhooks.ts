@@ -57,8 +57,10 @@ export const FIRST_EFFECTS: DataChange[] = [
 export interface WebhookRunOptions {
   /** The first delivery's outcome (default 202 in 12 ms). */
   first?: Partial<DeliveryRecord>;
-  /** Every probe's outcome (default 401), or one per probe: no-auth, wrong-token, other-tenant. */
-  probes?: Partial<DeliveryRecord> | [Partial<DeliveryRecord>, Partial<DeliveryRecord>, Partial<DeliveryRecord>];
+  /** Every probe's outcome (default 401), or one per probe: no-auth, wrong-token, other-tenant (signed: no-signature, wrong-signature, tampered-body, other-tenant). */
+  probes?: Partial<DeliveryRecord> | Partial<DeliveryRecord>[];
+  /** The platform signs deliveries: no auth header is sent, and the probes are the signature ones. */
+  signed?: boolean;
   /** Each duplicate's outcome: at once, the simulated timeout's retry (default 202). */
   duplicates?: Partial<DeliveryRecord>;
   firstChanges?: DataChange[];
@@ -75,10 +77,23 @@ export interface WebhookRunOptions {
  * duplicates: one at once (5), one cut short after 50 ms (6, a simulated timeout) and its retry (7).
  */
 export function webhookRun(options: WebhookRunOptions = {}): WebhookObservations {
-  const probeOutcomes = Array.isArray(options.probes) ? options.probes : [options.probes, options.probes, options.probes];
-  const first = delivery({ seq: 1, at: 8, ...options.first });
-  const probes = (['no-auth', 'wrong-token', 'other-tenant'] as const).map((probe, i) =>
-    delivery({ seq: 2 + i, at: 10, eventId: FORGED_ID, kind: 'probe', probe, note: `probe: ${probe}`, status: 401, authSent: probe === 'no-auth' ? null : 'Bearer whk_…zzzz', ...probeOutcomes[i] }),
+  const names = options.signed ? (['no-signature', 'wrong-signature', 'tampered-body', 'other-tenant'] as const) : (['no-auth', 'wrong-token', 'other-tenant'] as const);
+  const one = options.probes as Partial<DeliveryRecord> | undefined;
+  const probeOutcomes: (Partial<DeliveryRecord> | undefined)[] = Array.isArray(options.probes) ? options.probes : names.map(() => one);
+  const first = delivery({ seq: 1, at: 8, ...(options.signed ? { authSent: null } : {}), ...options.first });
+  // Signed: a fourth probe between seqs 4 and 5.
+  const probes = names.map((probe, i) =>
+    delivery({
+      seq: i < 3 ? 2 + i : 4.5,
+      at: 10,
+      eventId: FORGED_ID,
+      kind: 'probe',
+      probe,
+      note: `probe: ${probe}`,
+      status: 401,
+      authSent: probe === 'no-auth' || options.signed ? null : 'Bearer whk_…zzzz',
+      ...probeOutcomes[i],
+    }),
   );
   const dup = { eventId: EVENT_ID, kind: 'duplicate' as const, ...options.duplicates };
   const duplicates = [

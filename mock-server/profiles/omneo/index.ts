@@ -11,6 +11,7 @@ import { apiTokenEndpoints } from './auth/api-tokens.ts';
 import { SHOPIFY_PRINCIPAL, idEndpoints } from './auth/id.ts';
 import { oauthEndpoints } from './auth/oauth.ts';
 import { type OmneoData, createOmneoData } from './domain/index.ts';
+import { OMNEO_SIGNATURE_HEADER, omneoEvents } from './events.ts';
 import { omneoResourceEndpoints } from './endpoints/index.ts';
 import { OMNEO_SCOPES } from './scopes.ts';
 
@@ -43,6 +44,9 @@ export const omneo = defineProfile<OmneoData>({
   },
   // The official starter app receives them at /api/{tenant}/webhooks/omneo (B7).
   webhookPath: '/webhooks/omneo',
+  events: omneoEvents,
+  // Deliveries carry the hex HMAC-SHA256 of the raw body with the tenant's shared secret (B5).
+  webhookAuth: { kind: 'signature', header: OMNEO_SIGNATURE_HEADER },
   mswBaseUrl: 'https://api.demo.getomneo.com',
   // Passport client secrets: 40 random characters.
   newSecret: () => randomBytes(30).toString('base64url'),

@@ -57,7 +57,7 @@ describe('POST /api/v3/profiles/{id}/identities', () => {
         data: { id: next, profile_id: id, handle: 'email', identifier: 'jane@example.org', is_primary: false, is_active: true, merged_from: null, created_at: NOW_TEXT, updated_at: NOW_TEXT },
       },
     });
-    expect(ctx.events).toEqual([{ className: 'identity', objectId: String(next), trigger: 'identity.created', status: 'created' }]);
+    expect(ctx.events).toEqual([{ className: 'identity', objectId: String(next), trigger: 'identity.created', status: 'created', context: expect.objectContaining({ id: next }) }]);
     expect(identitiesOf(db, id).map((i) => i.handle)).toEqual(['shopify', 'magento_id', 'email']);
     expect(profileByIdentity(db, 'email', 'jane@example.org')?.id).toBe(id);
   });

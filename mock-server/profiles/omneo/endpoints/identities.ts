@@ -124,7 +124,7 @@ const createEndpoint = defineEndpoint<OmneoData>({
     if (hasErrors(errors)) return invalid(errors);
     const stored = await ctx.db.identities.insert(newIdentity(ctx, profile.id, body));
     if (stored.is_primary) await demoteOthers(ctx.db, profile.id, stored.id);
-    ctx.emit({ className: 'identity', objectId: String(stored.id), trigger: 'identity.created', status: 'created' });
+    ctx.emit({ className: 'identity', objectId: String(stored.id), trigger: 'identity.created', status: 'created', context: stored });
     return data(stored, 201);
   },
 });

@@ -178,7 +178,7 @@ describe('POST /api/v3/profiles', () => {
       deleted_at: null,
     });
     expect(p.attributes.comms).toMatchObject({ profile_id: p.id, email_promo: false, email_optout: false });
-    expect(ctx.events).toEqual([{ className: 'profile', objectId: p.id, trigger: 'profile.created', status: 'created' }]);
+    expect(ctx.events).toEqual([{ className: 'profile', objectId: p.id, trigger: 'profile.created', status: 'created', context: expect.objectContaining({ id: p.id, flattened_tags: [] }) }]);
     expect(dataOf(await get(p.id)).email).toBe(NEW.email);
     expect((await list()).meta.total).toBe(49);
   });
@@ -243,7 +243,7 @@ describe('PUT /api/v3/profiles/{id}', () => {
       updated_at: '2026-02-01 08:30:15',
       external_id: '7000000000001',
     });
-    expect(later.events).toEqual([{ className: 'profile', objectId: FIRST_PROFILE.id, trigger: 'profile.updated', status: 'updated' }]);
+    expect(later.events).toEqual([{ className: 'profile', objectId: FIRST_PROFILE.id, trigger: 'profile.updated', status: 'updated', context: expect.objectContaining({ id: FIRST_PROFILE.id, identities: expect.any(Array) }) }]);
   });
 
   it('keeps its own email and phone but refuses those of another profile', async () => {
@@ -284,7 +284,7 @@ describe('DELETE /api/v3/profiles/{id}', () => {
     expect((await list({ 'filter[email]': FIRST_PROFILE.email })).meta.total).toBe(0);
     expect(await get('7000000000001', { 'identity[handle]': 'shopify' })).toEqual(NOT_FOUND);
     expect(identitiesOf(db, FIRST_PROFILE.id)).toHaveLength(2);
-    expect(ctx.events).toEqual([{ className: 'profile', objectId: FIRST_PROFILE.id, trigger: 'profile.deleted', status: 'deleted' }]);
+    expect(ctx.events).toEqual([{ className: 'profile', objectId: FIRST_PROFILE.id, trigger: 'profile.deleted', status: 'deleted', context: expect.objectContaining({ profile_type: 'deleted' }) }]);
   });
 
   it('answers 404 to a second delete', async () => {

@@ -4,6 +4,7 @@
  * (`../laravel.ts`); soft-deleted profiles are gone for every read but purge.
  */
 import { z } from 'zod';
+import { profileEventFields } from '../events.ts';
 import { defineEndpoint, type ApiRequest, type ApiResponse, type Endpoint, type ResolverContext } from '../../../handlers/endpoint.ts';
 import {
   deriveFields,
@@ -211,7 +212,8 @@ function updatedProfile(current: ProfileRecord, body: Record<string, unknown>, a
 const nowText = (ctx: Ctx): string => omneoTime(ctx.now().getTime());
 
 function profileEvent(ctx: Ctx, id: string, action: 'created' | 'updated' | 'deleted'): void {
-  ctx.emit({ className: 'profile', objectId: id, trigger: `profile.${action}`, status: action });
+  const stored = ctx.db.profiles.get(id);
+  if (stored) ctx.emit(profileEventFields(ctx.db, stored, action));
 }
 
 // ---------------------------------------------------------------------------------------
