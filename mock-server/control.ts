@@ -9,6 +9,7 @@ import type { Clock } from './clock.ts';
 import type { DomainEvent, EventFields } from './domain/events.ts';
 import type { FaultRules } from './faults/rules.ts';
 import type { EndpointInfo, EnvNameKey, EventSpec, WebhookAuthStyle } from './handlers/profile.ts';
+import type { TokenListener } from './handlers/pipeline.ts';
 import type { Journal } from './journal/journal.ts';
 import type { BadTlsKind } from './transports/tls.ts';
 import type { RegisteredSubscription, SubscriptionInput, WebhookSender } from './webhooks/index.ts';
@@ -85,7 +86,7 @@ export interface MockControl {
   /** Back to the seeded data; users and the journal are kept. */
   reset(): Promise<void>;
   /** Told of every token issued, in clear (for a harness scanning logs); never stored. Returns the unsubscribe. */
-  onTokenIssued(listener: (token: string, clientId: string) => void): () => void;
+  onTokenIssued(listener: TokenListener): () => void;
   /** A copy of one environment's data, records by key per table: to compare before and after. */
   snapshot(where?: Where): object;
   /** One of the platform's own secrets (see `Profile.secrets`) in one environment, in clear: for the integration's environment only. */

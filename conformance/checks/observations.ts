@@ -14,7 +14,7 @@ export interface LogLine {
 /** A secret seen where it should not be: in output (`log`) or in the integration's files (`file`). */
 export interface SecretSighting {
   where: 'log' | 'file';
-  kind: 'client-secret' | 'token' | 'webhook-secret' | 'platform-secret';
+  kind: 'client-secret' | 'token' | 'customer-token' | 'webhook-secret' | 'platform-secret';
   /** Masked form of the secret. */
   masked: string;
   how: 'full' | 'prefix' | 'base64';

@@ -129,6 +129,15 @@ describe('inspectPages, in a real Chromium', () => {
     expect(seen.pages[1]).toMatchObject({ url: `http://127.0.0.1:${closed}/shop`, status: null, error: `net::ERR_CONNECTION_REFUSED at http://127.0.0.1:${closed}/shop` });
   });
 
+  it("lets a customer's own token be on the page while the API user's token on the same page is a sighting", async () => {
+    const s = createSecretScanner();
+    s.add({ kind: 'customer-token', value: TOKEN });
+    s.add({ kind: 'client-secret', value: SECRET });
+    const seen = await inspectPages({ browser, urls: [`${base}/leaky`], scanner: s, timeoutMs: 15_000 });
+    expect(seen.sightings.length).toBeGreaterThan(0);
+    expect(seen.sightings.every((x) => x.kind === 'client-secret')).toBe(true);
+  });
+
   it('says so when the browser does not start', async () => {
     const seen = await inspectPages({ browser: { path: '/bin/false', how: 'GOLIVE_BROWSER' }, urls: [`${base}/clean`], scanner: scanner(), timeoutMs: 5_000 });
     expect(seen).toMatchObject({ browser: null, pages: [], sightings: [], problem: expect.stringMatching(/^the browser \(GOLIVE_BROWSER: \/bin\/false\) did not start/) });

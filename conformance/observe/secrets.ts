@@ -4,7 +4,11 @@ import { mask } from '../../mock-server/index.ts';
  * the integration's output, its files, its git history. Secrets are held in memory only.
  */
 
-export type SecretKind = 'client-secret' | 'token' | 'webhook-secret' | 'platform-secret';
+/**
+ * `customer-token`: a token that speaks for one end customer of the platform (Omneo's ID token,
+ * got by the Shopify flow): masked like the others, but it belongs in that customer's browser.
+ */
+export type SecretKind = 'client-secret' | 'token' | 'customer-token' | 'webhook-secret' | 'platform-secret';
 
 /** How a secret appeared: whole, as a leading part, or base64-encoded. */
 export type SecretHow = 'full' | 'prefix' | 'base64';

@@ -68,7 +68,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const tenants = tenantIds(config.tenants);
   const mock = await createMockServer({ stateDir: state, demoUser: false, profile: options.profile ?? config.profile, ...(tenants ? { tenants } : {}) });
   const scanner = createSecretScanner();
-  const stopTokenWatch = mock.onTokenIssued((token) => scanner.add({ kind: 'token', value: token }));
+  const stopTokenWatch = mock.onTokenIssued((token, _clientId, about) => scanner.add({ kind: about.subject === undefined ? 'token' : 'customer-token', value: token }));
   const context = checkContext(config, mock.platform);
   const checks = selectChecks(options.only);
   const plan = planFor(

@@ -16,6 +16,13 @@ import type { Profile, ProfileData } from './profile.ts';
 import type { RateLimiter } from '../faults/rate-limit.ts';
 import { type FaultMatcher, type RegisteredFaultRule, retryAfterHeader } from '../faults/rules.ts';
 
+
+/**
+ * Told of a token as it is issued, in clear. `subject`: the token speaks for one end customer
+ * of the platform (Omneo's ID tokens), not for the API user as a whole.
+ */
+export type TokenListener = (token: string, clientId: string, about: { subject?: string }) => void;
+
 /** One tenant's environment: its own signing key, API users and data, served on its own listener. */
 export interface Runtime {
   /** The platform it simulates: endpoints, credential scheme, permissions. */
@@ -34,7 +41,7 @@ export interface Runtime {
   /** Per-user and per-tenant limits, shared by every runtime of a server. */
   readonly limits: RateLimiter;
   /** Told of every token issued, in clear, so an in-process harness can look for it in logs. Never stored. */
-  readonly tokenListeners: Set<(token: string, clientId: string) => void>;
+  readonly tokenListeners: Set<TokenListener>;
   /** Where every token of the mock was issued, shared by every runtime: a token presented to the wrong tenant is told apart. */
   readonly tokenOrigins: TokenOrigins;
 }
@@ -96,7 +103,7 @@ function tokenIssuer(rt: Runtime): TokenIssuer {
     const { token, claims } = await rt.tokens.issue(user, options);
     rt.secrets.add('token', token);
     rt.tokenOrigins.record(fingerprint(token), { tenant: rt.tenant, environment: rt.environment });
-    for (const listener of rt.tokenListeners) listener(token, user.clientId);
+    for (const listener of rt.tokenListeners) listener(token, user.clientId, options.subject === undefined ? {} : { subject: options.subject });
     return { token, expiresIn: claims.exp - claims.iat, tokenId: claims.jti, exp: claims.exp };
   };
   return {

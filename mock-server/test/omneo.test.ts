@@ -6,6 +6,7 @@ import { type MockServer, createMockServer, endpointInfo } from '../index.ts';
 import { createHandlers } from '../msw.ts';
 import { FIRST_PROFILE } from '../profiles/omneo/domain/index.ts';
 import { omneo } from '../profiles/omneo/index.ts';
+import { type Receiver, startReceiver } from '../webhooks/test/receiver.ts';
 import { trustingFetch } from './client.ts';
 
 // The Omneo profile served by the engine over HTTPS (and in-process): OAuth tokens with
@@ -215,6 +216,53 @@ describe('the Omneo profile over HTTPS', () => {
     expect((await api('/api/v3/profiles', bearer)).status).toBe(200);
     mock.patchApiUser(user.clientId, { active: false });
     expect((await api('/api/v3/profiles', bearer)).status).toBe(401);
+  });
+});
+
+describe("Omneo's webhooks over a real socket", () => {
+  let mock: MockServer;
+  let receiver: Receiver;
+  const SECRET = 'omneo-tenant-shared-secret';
+  const hex = (body: string) => createHmac('sha256', SECRET).update(body, 'utf8').digest('hex');
+
+  beforeAll(async () => {
+    mock = await createMockServer({ profile: omneo, demoUser: false });
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await mock.close();
+  });
+
+  it("delivers a profile's change as its context, with X-Omneo-Event and the hex HMAC of the raw body; not back to the machine user whose token made it", async () => {
+    const machine = await mock.createApiUser({ name: 'Loyalty Sync', roles: ['*'] });
+    mock.subscribe({ url: `${receiver.origin}/webhooks/omneo`, signing: { type: 'hmac-sha256-hex', header: 'X-Omneo-Hmac-SHA256', secret: SECRET }, skipEventsBy: [machine.clientId] });
+    const event = await mock.emitEvent(mock.platform.sampleEvent!);
+    await mock.webhooks.idle();
+    const [req] = receiver.requests;
+    expect(req?.headers['x-omneo-event']).toBe('profile.updated');
+    expect(req?.headers['x-omneo-hmac-sha256']).toBe(hex(req!.body));
+    expect(req?.headers['content-type']).toMatch(/^application\/json/);
+    const body = JSON.parse(req!.body) as Record<string, unknown>;
+    expect(body).toMatchObject({ id: event.objectId, flattened_tags: expect.arrayContaining(['golive-touched']), flattened_statuses: [] });
+    expect(body).not.toHaveProperty('className');
+
+    // The machine user's own update raises profile.updated, which is not delivered back to it.
+    const call = trustingFetch(mock.caCertPath!);
+    try {
+      const tokenRes = await call(`${mock.apiUrl}/api/v3/auth/token`, {
+        method: 'POST',
+        headers: FORM,
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: machine.clientId, client_secret: machine.clientSecret, scope: '*' }).toString(),
+      });
+      const bearer = ((await tokenRes.json()) as { access_token: string }).access_token;
+      const put = await call(`${mock.apiUrl}/api/v3/profiles/${event.objectId}`, { method: 'PUT', headers: { ...JSON_TYPE, authorization: `Bearer ${bearer}` }, body: JSON.stringify({ company: 'Acme' }) });
+      expect(put.status).toBe(200);
+    } finally {
+      await call.close();
+    }
+    await mock.webhooks.idle();
+    expect(receiver.requests).toHaveLength(1);
   });
 });
 
