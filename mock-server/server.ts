@@ -12,12 +12,13 @@ import { createScope } from './auth/scope.ts';
 import { type Clock, createClock } from './clock.ts';
 import type { DomainEvent } from './domain/events.ts';
 import type { RateLimitSettings } from './faults/rate-limit.ts';
-import { WebhookSender, defaultFailureEvent } from './webhooks/index.ts';
+import { type RegisteredSubscription, WebhookSender, defaultFailureEvent } from './webhooks/index.ts';
 import type { Runtime } from './handlers/pipeline.ts';
 import { type Profile, endpointInfo } from './handlers/profile.ts';
 import { createRuntime, createSharedRuntimeParts } from './handlers/runtime.ts';
 import { getProfile } from './profiles/index.ts';
 import type { JournalOptions } from './journal/journal.ts';
+import type { SecretIndex } from './journal/redact.ts';
 import { type ApiListener, createApiListener } from './transports/fastify.ts';
 import { BAD_TLS_KINDS, type BadTlsKind, type TlsMaterial, createBadCertificates, createTlsMaterial } from './transports/tls.ts';
 
@@ -120,6 +121,42 @@ function factsOf(profile: Profile): PlatformFacts {
   };
 }
 
+/** A subscription's secrets, masked in the journal from now on. */
+function addWebhookSecrets(secrets: SecretIndex, sub: RegisteredSubscription): void {
+  const auth = sub.auth;
+  if (auth?.type === 'bearer') secrets.add('webhook-secret', auth.token);
+  if (auth?.type === 'basic') secrets.add('webhook-secret', auth.password);
+  if (auth?.type === 'header') secrets.add('webhook-secret', auth.value);
+  if (sub.signing) secrets.add('webhook-secret', sub.signing.secret);
+}
+
+/**
+ * Delivers an event to the webhooks registered through the platform's own API in the
+ * environment that raised it (`events.registrations`): each becomes an on-demand subscription
+ * of the sender (`<tenant>.<environment>.<id>`), replaced when the registration changes.
+ */
+function registeredWebhooks(profile: Profile, webhooks: WebhookSender, added: (sub: RegisteredSubscription) => void): (rt: Runtime, event: DomainEvent) => void {
+  const known = new Map<string, string>();
+  return (rt, event) => {
+    const registrations = profile.events?.registrations?.(rt.db, event) ?? [];
+    for (const reg of registrations) {
+      const id = `${rt.tenant}.${rt.environment}.${reg.id}`;
+      const input = { ...reg, id, onDemand: true };
+      const shape = JSON.stringify(input);
+      try {
+        if (known.get(id) !== shape) {
+          webhooks.unsubscribe(id);
+          added(webhooks.subscribe(input));
+          known.set(id, shape);
+        }
+        void webhooks.deliver(id, event, { retry: true }).catch(() => {});
+      } catch {
+        // A registration the sender refuses (a host it may not reach) gets nothing, as a bad URL would.
+      }
+    }
+  };
+}
+
 /**
  * Starts the simulated platform (Omnium unless `profile` says otherwise): one listener per tenant and environment (each with its
  * own signing key, API users and data), and the admin API on its own loopback port.
@@ -174,17 +211,20 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const apiListeners: ApiListener[] = [];
   const badCerts = tls ? await createBadCertificates(tls.ca) : null;
   let presented: BadTlsKind | 'valid' = 'valid';
-  for (const rt of runtimes) rt.events.subscribe((event) => webhooks.publish(event));
+  const registered = registeredWebhooks(profile, webhooks, (s) => addWebhookSecrets(secrets, s));
+  for (const rt of runtimes) {
+    rt.events.subscribe((event) => {
+      webhooks.publish(event);
+      registered(rt, event);
+    });
+  }
   for (const rt of runtimes) for (const secret of Object.values(profile.secrets ?? {})) secrets.add('platform-secret', secret.read(rt.db));
   const control: MockControl = {
     webhooks,
     webhookFailures: () => [...webhookFailures],
     subscribe(input) {
       const sub = webhooks.subscribe(input);
-      const auth = sub.auth;
-      if (auth?.type === 'bearer') secrets.add('webhook-secret', auth.token);
-      if (auth?.type === 'basic') secrets.add('webhook-secret', auth.password);
-      if (auth?.type === 'header') secrets.add('webhook-secret', auth.value);
+      addWebhookSecrets(secrets, sub);
       return sub;
     },
     async emitEvent(spec, where = {}) {

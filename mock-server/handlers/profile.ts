@@ -10,6 +10,7 @@ import type { CredentialScheme } from '../auth/scheme.ts';
 import type { Scope, ScopeList } from '../auth/scope.ts';
 import type { DeliveryFailure, DomainEvent, EventFields } from '../domain/events.ts';
 import type { EventWire } from '../webhooks/sent-events.ts';
+import type { SubscriptionInput } from '../webhooks/subscriptions.ts';
 import type { RateLimitSettings } from '../faults/rate-limit.ts';
 import type { ApiResponse, Endpoint } from './endpoint.ts';
 
@@ -78,6 +79,12 @@ export interface ProfileEvents<Db> {
    * namespaces), so an integration that writes back what it was told does not loop.
    */
   readonly notBackToCauser?: boolean;
+  /**
+   * Webhooks registered through the platform's own API (Omneo's `/api/v3/webhooks`) that want
+   * this event, as subscriptions: each is delivered to with the engine's retries, log and
+   * probes. Ids are the registrations' own, unique in one environment.
+   */
+  registrations?(db: Db, event: DomainEvent): (SubscriptionInput & { id: string })[];
 }
 
 /**

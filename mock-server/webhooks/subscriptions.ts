@@ -44,6 +44,11 @@ export interface Subscription {
    * an integration's own changes from coming back to it (a namespace) has this.
    */
   skipEventsBy?: string[];
+  /**
+   * Sent to only by `deliver` and `redeliver`, never by `publish`: a webhook registered through
+   * the platform's own API, which the profile matches to events itself.
+   */
+  onDemand?: boolean;
 }
 
 /**
@@ -163,6 +168,7 @@ const subscriptionSchema = z
         )
         .optional(),
       skipEventsBy: list('API user ids').optional(),
+      onDemand: z.boolean({ error: 'expected true or false' }).optional(),
     },
     { error: 'expected an object' },
   )
@@ -220,6 +226,7 @@ function includesIgnoreCase(list: readonly string[], value: string | undefined):
  * field a filter looks at (no `status`, no `storeId`) does not match that filter.
  */
 export function matches(sub: Subscription, event: DomainEvent): boolean {
+  if (sub.onDemand) return false;
   if (sub.skipEventsBy && typeof event.userId === 'string' && sub.skipEventsBy.includes(event.userId)) return false;
   if (sub.errorsOnly && !event.isError) return false;
   if (sub.classNames && !sub.classNames.includes(event.className)) return false;
