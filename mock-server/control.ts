@@ -91,6 +91,8 @@ export interface MockControl {
   snapshot(where?: Where): object;
   /** One of the platform's own secrets (see `Profile.secrets`) in one environment, in clear: for the integration's environment only. */
   platformSecret(name: string, where?: Where): string;
+  /** The environment's shared webhook secret, in clear, where the platform signs deliveries with one (Omneo); else `null`. */
+  webhookSecret(where?: Where): string | null;
   /** Every store and market of one environment's data, when the platform scopes API users to them. */
   universe(where?: Where): { stores: string[]; markets: string[] } | null;
   /** The records a delivery about `objectId` may rightly change, as `table key` (empty when the platform sends no events). */

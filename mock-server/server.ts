@@ -115,7 +115,7 @@ function factsOf(profile: Profile): PlatformFacts {
     eventClasses: profile.events?.classNames ?? [],
     sampleEvent: profile.events?.sample ?? null,
     scoped: profile.universe !== undefined,
-    webhookAuth: profile.webhookAuth ?? { kind: 'header' },
+    webhookAuth: profile.webhookAuth?.kind === 'signature' ? { kind: 'signature', header: profile.webhookAuth.header } : { kind: 'header' },
     eventsNotBackToCauser: profile.events?.notBackToCauser === true,
     secrets: Object.entries(profile.secrets ?? {}).map(([name, s]) => ({ name, env: s.env })),
   };
@@ -219,6 +219,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     });
   }
   for (const rt of runtimes) for (const secret of Object.values(profile.secrets ?? {})) secrets.add('platform-secret', secret.read(rt.db));
+  for (const rt of runtimes) if (profile.webhookAuth?.kind === 'signature' && profile.webhookAuth.secret) secrets.add('webhook-secret', profile.webhookAuth.secret(rt.db));
   const control: MockControl = {
     webhooks,
     webhookFailures: () => [...webhookFailures],
@@ -236,6 +237,10 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     },
     platform: factsOf(profile),
     snapshot: (where) => runtime(where).db.snapshot(),
+    webhookSecret(where) {
+      const style = profile.webhookAuth;
+      return style?.kind === 'signature' && style.secret ? style.secret(runtime(where).db) : null;
+    },
     platformSecret(name, where) {
       const secret = profile.secrets?.[name];
       if (!secret) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `${profile.title} has no secret "${name}" (it has: ${Object.keys(profile.secrets ?? {}).join(', ') || 'none'})`);

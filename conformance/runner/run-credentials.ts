@@ -34,7 +34,7 @@ export function tenantUsers(tenants: readonly string[]): RunUser[] {
 
 /** What a run is given besides its API user: the webhook secrets and the webhook endpoint's certificate. */
 export interface WebhookSecrets {
-  /** The secret deliveries carry. */
+  /** The secret deliveries carry (or are signed with). */
   token: string;
   /** The other-tenant probe's secret: never given to the integration. */
   otherTenantToken: string;
@@ -64,7 +64,9 @@ export async function prepareCredentials(options: {
   const spec = { name: config.apiUser.name, roles: config.apiUser.roles, stores: config.apiUser.stores, markets: config.apiUser.markets };
   const users = new Map<string, CreatedApiUser>();
   for (const u of options.users) users.set(u.name, await mock.createApiUser({ ...spec, environment: u.environment, ...(u.tenant ? { tenant: u.tenant } : {}) }));
-  const token = `whk_${randomBytes(24).toString('base64url')}`;
+  // A platform that signs with one shared secret per environment (Omneo) signs the run's deliveries with
+  // that one, so webhooks the integration registers through the API verify with the same secret.
+  const token = mock.webhookSecret({ environment: 'test' }) ?? `whk_${randomBytes(24).toString('base64url')}`;
   for (const u of users.values()) {
     scanner.add({ kind: 'client-secret', value: u.clientSecret, id: u.clientId });
     for (const { name } of mock.platform.secrets) scanner.add({ kind: 'platform-secret', value: mock.platformSecret(name, { tenant: u.tenant, environment: u.environment }) });

@@ -94,6 +94,9 @@ export interface ProfileEvents<Db> {
  */
 export type WebhookAuthStyle = { readonly kind: 'header' } | { readonly kind: 'signature'; readonly header: string };
 
+/** A profile's webhook auth: a signing platform may have one shared secret per environment (`secret`). */
+export type ProfileWebhookAuth<Db> = { readonly kind: 'header' } | { readonly kind: 'signature'; readonly header: string; secret?(db: Db): string };
+
 export interface Profile<Db extends ProfileData = ProfileData> {
   /** The registry key and `--profile` value: `omnium`. */
   readonly name: string;
@@ -124,7 +127,7 @@ export interface Profile<Db extends ProfileData = ProfileData> {
   /** Data changes that raise webhook events; absent when the platform sends none. */
   readonly events?: ProfileEvents<Db>;
   /** How its deliveries authenticate (default: a header configured on the subscription). */
-  readonly webhookAuth?: WebhookAuthStyle;
+  readonly webhookAuth?: ProfileWebhookAuth<Db>;
   /** The platform's own answers to refused calls, where they have a body or headers (Laravel's JSON messages); a bare status when absent. */
   readonly refusals?: Refusals;
   /**

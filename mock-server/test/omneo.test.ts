@@ -246,6 +246,10 @@ describe("Omneo's webhooks over a real socket", () => {
     const body = JSON.parse(req!.body) as Record<string, unknown>;
     expect(body).toMatchObject({ id: event.objectId, flattened_tags: expect.arrayContaining(['golive-touched']), flattened_statuses: [] });
     expect(body).not.toHaveProperty('className');
+    // The environment's shared secret, which a run gives the integration, is masked in the journal.
+    const shared = mock.webhookSecret();
+    expect(shared).toMatch(/^[0-9a-f]{64}$/);
+    expect(mock.webhookSecret({ environment: 'production' })).not.toBe(shared);
 
     // The machine user's own update raises profile.updated, which is not delivered back to it.
     const call = trustingFetch(mock.caCertPath!);

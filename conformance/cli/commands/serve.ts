@@ -70,6 +70,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
       caCert: mock.caCertPath,
       apiUser: { clientId: user.clientId, clientSecret: user.clientSecret, name: user.name, roles: user.roles, stores: user.stores, markets: user.markets },
       platformSecrets: Object.fromEntries(mock.platform.secrets.map(({ name }) => [name, mock.platformSecret(name)])),
+      ...(mock.webhookSecret() === null ? {} : { webhookSecret: mock.webhookSecret() }),
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
@@ -84,6 +85,8 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
   say(`                    clientSecret ${user.clientSecret}`);
   // The platform's own secrets (Omneo's Shopify id secret), for the test environment: like the demo secret, for the user's own use.
   for (const { name } of mock.platform.secrets) say(`  ${name.padEnd(17)} ${mock.platformSecret(name)}  (test environment)`);
+  const webhookSecret = mock.webhookSecret();
+  if (webhookSecret !== null) say(`  webhook secret    ${webhookSecret}  (test environment: deliveries are signed with it)`);
   if (flags.rateLimits === false) say('  rate limits       off');
   say(pc.dim('Press Ctrl-C to stop.'));
   if (scenarioToRun) {

@@ -46,7 +46,7 @@ export const omneo = defineProfile<OmneoData>({
   webhookPath: '/webhooks/omneo',
   events: omneoEvents,
   // Deliveries carry the hex HMAC-SHA256 of the raw body with the tenant's shared secret (B5).
-  webhookAuth: { kind: 'signature', header: OMNEO_SIGNATURE_HEADER },
+  webhookAuth: { kind: 'signature', header: OMNEO_SIGNATURE_HEADER, secret: (db) => db.auth.webhookSecret },
   mswBaseUrl: 'https://api.demo.getomneo.com',
   // Passport client secrets: 40 random characters.
   newSecret: () => randomBytes(30).toString('base64url'),

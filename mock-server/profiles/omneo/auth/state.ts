@@ -23,9 +23,11 @@ export interface OmneoAuthState {
   readonly apiTokens: Map<string, ApiTokenRecord>;
   /** The shop's `omneo.id_secret` metafield: the key of the Shopify customer signature. */
   idSecret: string;
+  /** The tenant's shared webhook secret: the key of `X-Omneo-Hmac-SHA256` on every delivery. */
+  webhookSecret: string;
 }
 
-/** A fresh state; the id secret is random unless given (tests pass a fixed one). */
-export function createAuthState(idSecret?: string): OmneoAuthState {
-  return { apiTokens: new Map(), idSecret: idSecret ?? randomBytes(32).toString('hex') };
+/** A fresh state; the secrets are random unless given (tests pass fixed ones). */
+export function createAuthState(idSecret?: string, webhookSecret?: string): OmneoAuthState {
+  return { apiTokens: new Map(), idSecret: idSecret ?? randomBytes(32).toString('hex'), webhookSecret: webhookSecret ?? randomBytes(32).toString('hex') };
 }
