@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { link, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,6 +26,23 @@ describe('RENDERERS', () => {
 });
 
 describe('writeReports', () => {
+  it('replaces a report by renaming a whole new file over it, never by rewriting it in place', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-reports-'));
+    dirs.push(dir);
+    const previous = `${JSON.stringify({ previous: true })}\n`;
+    await writeFile(join(dir, 'report.json'), previous);
+    // A second name for the old file: written in place (truncated, then filled), it would change
+    // too, and a run killed in between would leave half a report; replaced by a rename, it keeps
+    // the old bytes while the new name holds the new report whole.
+    await link(join(dir, 'report.json'), join(dir, 'previous.json'));
+    const { written, failed } = await writeReports(reportFixture(), dir, [RENDERERS.json]);
+    expect({ written, failed }).toEqual({ written: [join(dir, 'report.json')], failed: [] });
+    expect(await readFile(join(dir, 'previous.json'), 'utf8')).toBe(previous);
+    expect(reportSchema.parse(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')))).toEqual(reportFixture());
+    // No temporary file is left behind.
+    expect((await readdir(dir)).sort()).toEqual(['previous.json', 'report.json']);
+  });
+
   it('writes every other format when one renderer throws, and says which failed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'golive-reports-'));
     dirs.push(dir);

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
@@ -6,6 +6,7 @@ import { renderJunit } from './junit.ts';
 import { renderMd } from './md.ts';
 import { renderSarif } from './sarif.ts';
 import type { Report } from './model.ts';
+import writeFileAtomic from 'write-file-atomic';
 
 /** One report format: its `--format` name (also its source file's name), the file it writes, and how it renders. */
 export interface Renderer {
@@ -41,13 +42,15 @@ export interface Written {
 /**
  * Renders and writes each format into `dir`. One renderer that throws, or one file that cannot
  * be written, never costs the others their files: every failure is collected and returned.
+ * Each file is written whole or not at all (a temporary file in `dir`, flushed to disk, then
+ * renamed over the old one), so a run killed while writing never leaves half a report.
  */
 export async function writeReports(report: Report, dir: string, renderers: readonly Renderer[]): Promise<Written> {
   const results = await Promise.allSettled(
     renderers.map(async (r) => {
       const path = join(dir, r.file);
       await mkdir(dir, { recursive: true });
-      await writeFile(path, r.render(report));
+      await writeFileAtomic(path, r.render(report), { fsync: true });
       return path;
     }),
   );

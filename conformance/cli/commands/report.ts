@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
 import { dirname, resolve } from 'node:path';
 import { GoliveError } from '../../../errors.ts';
 import { FORMATS, RENDERERS, isFormat } from '../../../reports/index.ts';
@@ -40,7 +41,7 @@ export default async function reportCommand(flags: ReportFlags): Promise<ExitCod
   }
   const out = resolve(String(flags.out));
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, rendered);
+  await writeFileAtomic(out, rendered, { fsync: true });
   process.stdout.write(`report: ${out}\n`);
   return 0;
 }
