@@ -205,6 +205,8 @@ export function renderHtml(report: Report): string {
 <dt>golive</dt><dd>${report.tool.version}</dd>
 <dt>command</dt><dd><code>${report.integration.command.join(' ')}</code></dd>
 <dt>API user</dt><dd>${report.apiUser.name}</dd>
+${report.interrupted === undefined ? null : h`<dt>interrupted</dt><dd data-interrupted="${report.interrupted.signal}">by ${report.interrupted.signal}: the phases that did not run left their checks inconclusive</dd>
+`}
 ${report.configFile === undefined ? null : h`<dt>config</dt><dd><code>${report.configFile}</code></dd>
 `}</dl>
 <nav><a href="#checklist">Checklist</a> · <a href="#timeline">Timeline</a> · <a href="#exits">How the integration ended</a></nav>

@@ -96,6 +96,7 @@ export function renderJunit(report: Report): string {
         properties: {
           property: [
             { '@_name': 'certified', '@_value': String(report.certified) },
+            ...(report.interrupted ? [{ '@_name': 'interrupted', '@_value': report.interrupted.signal }] : []),
             { '@_name': 'golive.version', '@_value': report.tool.version },
             { '@_name': 'integration.command', '@_value': report.integration.command.join(' ') },
           ],

@@ -91,6 +91,7 @@ export function renderMd(report: Report): string {
   const out = [
     `## ${report.certified ? '✅ CERTIFIED' : '❌ NOT CERTIFIED'}`,
     '',
+    ...(report.interrupted ? [`**Interrupted** (${text(report.interrupted.signal)}): the run was stopped before its end; the phases that did not run left their checks inconclusive.`, ''] : []),
     `${t.pass} passed, ${t.fail} failed, ${t.warn} warned, ${t.inconclusive} inconclusive, ${t['not-applicable']} not applicable` +
       ` · ${report.durationSeconds} s from ${report.startedAt} · golive ${text(report.tool.version)} · ${code(report.integration.command.join(' '))}`,
     '',

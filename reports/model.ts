@@ -91,6 +91,11 @@ export interface Report {
    * code (SARIF) anchor findings without a file of their own here.
    */
   configFile?: string;
+  /**
+   * The run was stopped by a signal before its end (Ctrl-C): every check still has a verdict,
+   * but those of the phases that did not run are inconclusive, and the run does not certify.
+   */
+  interrupted?: { signal: string };
   phases: PhaseResult[];
   checks: CheckResult[];
   totals: Record<Verdict, number>;

@@ -68,6 +68,7 @@ export const reportSchema = z.looseObject({
     ),
   }),
   apiUser: z.looseObject({ name: z.string(), roles: z.array(z.string()), stores: scope, markets: scope }),
+  interrupted: z.looseObject({ signal: z.string() }).optional(),
   phases: z.array(
     z.looseObject({ name: z.string(), environment: z.string(), startedAt: seconds, durationSeconds: z.number(), completed: z.boolean(), note }),
   ),

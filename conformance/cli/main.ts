@@ -6,7 +6,8 @@ import { cac } from 'cac';
 import { GoliveError } from '../../errors.ts';
 import { VERSION } from '../version.ts';
 
-export type ExitCode = 0 | 1 | 2;
+/** 0, 1, 2 as the contract says; 130 and 143: certify stopped by SIGINT or SIGTERM (128 + the signal's number). */
+export type ExitCode = 0 | 1 | 2 | 130 | 143;
 type Flags = Record<string, unknown> & { '--'?: string[] };
 
 const cli = cac('golive');

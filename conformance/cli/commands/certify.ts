@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import pc from 'picocolors';
 import { GoliveError } from '../../../errors.ts';
@@ -90,8 +91,10 @@ export default async function certifyCommand(flags: CertifyFlags): Promise<ExitC
   const command = flags['--']?.length ? flags['--'] : flags.command?.length ? flags.command : undefined;
   const config = await loadConfig({ cwd: process.cwd(), ...(flags.config ? { file: flags.config } : {}), ...(command ? { commandOverride: command } : {}) });
   const controller = new AbortController();
-  const interrupt = () => {
-    say(pc.yellow('\ninterrupted: stopping the integration and writing the report…'));
+  let stoppedBy: NodeJS.Signals | null = null;
+  const interrupt = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    say(pc.yellow(`\ninterrupted (${signal}): stopping the integration and writing the report…`));
     controller.abort();
   };
   process.once('SIGINT', interrupt);
@@ -109,6 +112,8 @@ export default async function certifyCommand(flags: CertifyFlags): Promise<ExitC
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
   }
+  // A run cut short never certifies: what it did not see, it cannot vouch for.
+  if (stoppedBy) report = { ...report, certified: false, interrupted: { signal: stoppedBy } };
   const { written, failed } = await writeReports(report, resolve(flags.out ?? 'golive-report'), formats.map((f) => RENDERERS[f]));
   printChecklist(report);
   for (const path of written) say(pc.dim(`report: ${path}`));
@@ -116,5 +121,7 @@ export default async function certifyCommand(flags: CertifyFlags): Promise<ExitC
   for (const { file, error } of failed) {
     process.stderr.write(`golive: ${file} was not written: ${error instanceof Error ? error.message : String(error)}\n`);
   }
+  // The shell's convention for a command stopped by a signal: 128 + its number (130 for Ctrl-C).
+  if (stoppedBy) return (128 + constants.signals[stoppedBy]) as ExitCode;
   return report.certified ? 0 : 1;
 }
