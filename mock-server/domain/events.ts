@@ -47,3 +47,34 @@ export const newEventId = (): string => randomUUID().replace(/-/g, '').slice(0, 
  * ids before it checks the auth does not look safe.
  */
 export const forgedCopy = (event: DomainEvent): DomainEvent => ({ ...event, id: newEventId() });
+
+/**
+ * How a platform puts an event on the wire, where it differs from the whole event as JSON:
+ * its body (Omneo sends the changed resource, not an envelope) and headers of its own
+ * (`X-Omneo-Event`).
+ */
+export interface EventWire {
+  body?(event: DomainEvent): unknown;
+  headers?(event: DomainEvent): Record<string, string>;
+}
+
+/**
+ * How deliveries are signed: Standard Webhooks (`webhook-id`, `webhook-timestamp`,
+ * `webhook-signature`), or the lowercase hex HMAC-SHA256 of the raw body in one header (the
+ * Shopify style, which Omneo uses with `X-Omneo-Hmac-SHA256`).
+ */
+export type WebhookSigning = { type: 'standard-webhooks'; secret: string } | { type: 'hmac-sha256-hex'; header: string; secret: string };
+
+/**
+ * A webhook registered through a platform's own API (Omneo's `/api/v3/webhooks`), as the
+ * profile hands it to the engine: where to, how signed, and whose events it never gets.
+ */
+export interface WebhookRegistration {
+  /** Unique in one environment. */
+  id: string;
+  url: string;
+  verb?: 'POST' | 'PUT';
+  signing?: WebhookSigning;
+  skipEventsBy?: string[];
+  timeoutMs?: number;
+}

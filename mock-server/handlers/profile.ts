@@ -8,9 +8,7 @@ import type { ApiUserSpec } from '../auth/api-users.ts';
 import type { Permissions } from '../auth/permissions.ts';
 import type { CredentialScheme } from '../auth/scheme.ts';
 import type { Scope, ScopeList } from '../auth/scope.ts';
-import type { DeliveryFailure, DomainEvent, EventFields } from '../domain/events.ts';
-import type { EventWire } from '../webhooks/sent-events.ts';
-import type { SubscriptionInput } from '../webhooks/subscriptions.ts';
+import type { DeliveryFailure, DomainEvent, EventFields, EventWire, WebhookRegistration } from '../domain/events.ts';
 import type { RateLimitSettings } from '../faults/rate-limit.ts';
 import type { ApiResponse, Endpoint } from './endpoint.ts';
 
@@ -84,7 +82,7 @@ export interface ProfileEvents<Db> {
    * this event, as subscriptions: each is delivered to with the engine's retries, log and
    * probes. Ids are the registrations' own, unique in one environment.
    */
-  registrations?(db: Db, event: DomainEvent): (SubscriptionInput & { id: string })[];
+  registrations?(db: Db, event: DomainEvent): WebhookRegistration[];
 }
 
 /**

@@ -115,6 +115,7 @@ describe('the Omneo profile over HTTPS', () => {
   it('requires each endpoint\'s scope: a token with exactly that scope passes, one with every other scope is refused', async () => {
     const scoped = endpointInfo(omneo).filter((e) => e.auth && e.role && e.role !== '*' && e.role !== 'id-profile');
     expect(scoped.length).toBeGreaterThanOrEqual(14);
+    expect(scoped.map((e) => e.id)).toEqual(expect.arrayContaining(['Webhooks_List', 'Webhooks_Create', 'Webhooks_Get', 'Webhooks_Update', 'Webhooks_Delete']));
     const others = (role: string) => [...new Set(scoped.map((e) => e.role!))].filter((r) => r !== role).join(' ');
     for (const e of scoped) {
       const path = e.path.replace('{id}', FIRST_PROFILE.id).replace('{handle}', 'shopify');
@@ -267,6 +268,50 @@ describe("Omneo's webhooks over a real socket", () => {
     }
     await mock.webhooks.idle();
     expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('delivers to the webhooks registered through /api/v3/webhooks, signed with the tenant secret, except to those of the machine user that made the change', async () => {
+    const call = trustingFetch(mock.caCertPath!);
+    const own = await startReceiver();
+    const other = await startReceiver();
+    try {
+      const tokenOf = async (user: { clientId: string; clientSecret: string }) => {
+        const res = await call(`${mock.apiUrl}/api/v3/auth/token`, {
+          method: 'POST',
+          headers: FORM,
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: user.clientId, client_secret: user.clientSecret, scope: '*' }).toString(),
+        });
+        return ((await res.json()) as { access_token: string }).access_token;
+      };
+      const api = (bearer: string, path: string, method: string, body: unknown) =>
+        call(`${mock.apiUrl}${path}`, { method, headers: { ...JSON_TYPE, authorization: `Bearer ${bearer}` }, body: JSON.stringify(body) });
+      const crm = await tokenOf(await mock.createApiUser({ name: 'CRM sync', roles: ['*'] }));
+      const loyalty = await tokenOf(await mock.createApiUser({ name: 'Loyalty app', roles: ['*'] }));
+      expect((await api(crm, '/api/v3/webhooks', 'POST', { trigger: 'profile.updated', url: `${own.origin}/hooks`, namespace: 'crm' })).status).toBe(201);
+      expect((await api(loyalty, '/api/v3/webhooks', 'POST', { trigger: 'profile.updated', url: `${other.origin}/hooks`, namespace: 'loyalty' })).status).toBe(201);
+
+      // The CRM's own update reaches the loyalty app's webhook only.
+      expect((await api(crm, `/api/v3/profiles/${FIRST_PROFILE.id}`, 'PUT', { company: 'Acme' })).status).toBe(200);
+      await mock.webhooks.idle();
+      expect(own.requests).toHaveLength(0);
+      expect(other.requests).toHaveLength(1);
+      const [req] = other.requests;
+      expect(req?.headers['x-omneo-event']).toBe('profile.updated');
+      expect(req?.headers['x-omneo-hmac-sha256']).toBe(createHmac('sha256', mock.webhookSecret()!).update(req!.body, 'utf8').digest('hex'));
+      expect(JSON.parse(req!.body)).toMatchObject({ id: FIRST_PROFILE.id, company: 'Acme' });
+
+      // A change made by neither reaches both; a webhook deleted gets nothing more.
+      const list = (await (await call(`${mock.apiUrl}/api/v3/webhooks?filter[namespace]=loyalty`, { headers: { ...JSON_TYPE, authorization: `Bearer ${loyalty}` } })).json()) as { data: { id: number }[] };
+      expect((await call(`${mock.apiUrl}/api/v3/webhooks/${list.data[0]!.id}`, { method: 'DELETE', headers: { ...JSON_TYPE, authorization: `Bearer ${loyalty}` } })).status).toBe(204);
+      await mock.emitEvent(mock.platform.sampleEvent!);
+      await mock.webhooks.idle();
+      expect([own.requests.length, other.requests.length]).toEqual([1, 1]);
+      expect(mock.webhooks.log().filter((r) => r.url.startsWith(own.origin)).map((r) => r.status)).toEqual([200]);
+    } finally {
+      await call.close();
+      await own.close();
+      await other.close();
+    }
   });
 });
 

@@ -1,14 +1,6 @@
-import type { DomainEvent } from '../domain/events.ts';
+import type { DomainEvent, EventWire } from '../domain/events.ts';
 
-/**
- * How a platform puts an event on the wire, where it differs from the whole event as JSON:
- * its body (Omneo sends the changed resource, not an envelope) and headers of its own
- * (`X-Omneo-Event`).
- */
-export interface EventWire {
-  body?(event: DomainEvent): unknown;
-  headers?(event: DomainEvent): Record<string, string>;
-}
+export type { EventWire } from '../domain/events.ts';
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
 import { issueSentence } from '../../zod-issues.ts';
-import type { DomainEvent } from '../domain/events.ts';
+import type { DomainEvent, WebhookSigning } from '../domain/events.ts';
 import { mask } from '../secrets.ts';
 
 /** How the sender authenticates to the receiver (omnium-api.md A8: bearer, basic, or a custom header). */
@@ -51,12 +51,7 @@ export interface Subscription {
   onDemand?: boolean;
 }
 
-/**
- * How deliveries are signed: Standard Webhooks (`webhook-id`, `webhook-timestamp`,
- * `webhook-signature`), or the lowercase hex HMAC-SHA256 of the raw body in one header (the
- * Shopify style, which Omneo uses with `X-Omneo-Hmac-SHA256`).
- */
-export type WebhookSigning = { type: 'standard-webhooks'; secret: string } | { type: 'hmac-sha256-hex'; header: string; secret: string };
+export type { WebhookSigning } from '../domain/events.ts';
 
 /** A subscription the sender holds: it has an id. */
 export type RegisteredSubscription = Subscription & { id: string };

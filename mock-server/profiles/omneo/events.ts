@@ -8,6 +8,7 @@ import { GoliveError } from '../../../errors.ts';
 import type { DomainEvent, EventFields } from '../../domain/events.ts';
 import type { EventSpec, ProfileEvents } from '../../handlers/profile.ts';
 import { type OmneoData, type ProfileRecord, identitiesOf, isDeleted, liveProfile, showProfile } from './domain/index.ts';
+import { activeWebhooks, machineUserId } from './endpoints/webhooks.ts';
 import { omneoTime } from './laravel.ts';
 
 /** The header Omneo signs deliveries in. */
@@ -59,4 +60,17 @@ export const omneoEvents: ProfileEvents<OmneoData> = {
     headers: (event: DomainEvent): Record<string, string> => (typeof event.trigger === 'string' ? { 'X-Omneo-Event': event.trigger } : {}),
   },
   notBackToCauser: true,
+  /**
+   * The webhooks registered through `/api/v3/webhooks` for the event's trigger, signed with the
+   * tenant's secret; not the ones the machine user whose call raised the event made (Omneo keeps
+   * a namespace's own changes from it; golive reads the namespace as the token's machine user).
+   * `condition` (JSON Logic) is not evaluated: every active webhook of the trigger gets it.
+   */
+  registrations(db, event) {
+    if (typeof event.trigger !== 'string') return [];
+    const causer = typeof event.userId === 'string' ? machineUserId(event.userId) : null;
+    return activeWebhooks(db, event.trigger)
+      .filter((w) => w.user_id !== causer)
+      .map((w) => ({ id: `webhook-${w.id}`, url: w.url, signing: { type: 'hmac-sha256-hex', header: OMNEO_SIGNATURE_HEADER, secret: db.auth.webhookSecret } }));
+  },
 };

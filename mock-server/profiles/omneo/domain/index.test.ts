@@ -102,6 +102,21 @@ describe('createOmneoData', () => {
     expect(db.identities.get(identityKey('shopify', '7000000000001'))?.id).toBe(1);
   });
 
+  it('seeds no webhook, keeps the webhooks in the snapshot, and drops them on reset with their ids', async () => {
+    const db = await testData({ scale: 3 });
+    expect(db.snapshot().webhooks).toEqual({});
+    const at = '2026-01-15 12:00:00';
+    const hook = { trigger: 'profile.updated', url: 'https://example.com/hook', namespace: 'sync', user_id: 1, is_active: true, retry_daily: null, retry_hourly: false, queue: null, condition: null, created_at: at, updated_at: at };
+    await db.webhooks.insert({ ...hook, id: db.nextWebhookId() });
+    await db.webhooks.insert({ ...hook, id: db.nextWebhookId(), trigger: 'profile.created' });
+    expect(Object.keys(db.snapshot().webhooks)).toEqual(['1', '2']);
+    expect(db.snapshot().webhooks['2']).toMatchObject({ id: 2, trigger: 'profile.created' });
+    await db.reset();
+    expect(db.webhooks.count()).toBe(0);
+    expect(db.snapshot().webhooks).toEqual({});
+    expect(db.nextWebhookId()).toBe(1);
+  });
+
   it('dates the seed by the clock it is given', async () => {
     const db = await createOmneoData({ seed: 1, scale: 3, now: () => TEST_NOW + 86_400_000 });
     expect(db.profiles.get(FIRST_PROFILE.id)?.created_at).toBe('2024-01-17 12:00:00');

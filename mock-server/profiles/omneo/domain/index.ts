@@ -1,12 +1,12 @@
 /**
- * The simulated Omneo tenant's data: profiles and their identities, each an indexed
- * `@msw/data` collection, seeded reproducibly. Imports no HTTP library; the resolvers of
+ * The simulated Omneo tenant's data: profiles, their identities and the webhooks, each an
+ * indexed `@msw/data` collection, seeded reproducibly (no webhook is seeded). Imports no HTTP library; the resolvers of
  * `endpoints/` read and write it.
  */
 import { createAuthState, type OmneoAuthState } from '../auth/state.ts';
 import { createTable, type Table } from '../../../domain/table.ts';
 import { createUuidSource, DEFAULT_PROFILES, generateSeed, type SeedData } from './seed.ts';
-import { identitySchema, profileRecordSchema, type Identity, type Profile, type ProfileRecord } from './schemas.ts';
+import { identitySchema, profileRecordSchema, webhookSchema, type Identity, type Profile, type ProfileRecord, type Webhook } from './schemas.ts';
 
 export * from './schemas.ts';
 export { FIRST_PROFILE, DEFAULT_PROFILES } from './seed.ts';
@@ -28,6 +28,8 @@ export interface OmneoSnapshot {
   profiles: Record<string, ProfileRecord>;
   /** Keyed by the identity's id, as a string. */
   identities: Record<string, Identity>;
+  /** Keyed by the webhook's id, as a string. */
+  webhooks: Record<string, Webhook>;
 }
 
 export interface OmneoData {
@@ -38,6 +40,8 @@ export interface OmneoData {
   readonly profiles: Table<ProfileRecord>;
   /** By `String(id)` or `identityKey(handle, identifier)`; `group(profileId)` gives a profile's. */
   readonly identities: Table<Identity>;
+  /** By `String(id)`; none seeded: an integration makes its own through `/api/v3/webhooks`. */
+  readonly webhooks: Table<Webhook>;
   /** What the auth endpoints keep: API tokens made through the API (dropped by `reset`), the Shopify id secret. Not in `snapshot`. */
   readonly auth: OmneoAuthState;
   /** The data's clock, epoch milliseconds. */
@@ -46,6 +50,8 @@ export interface OmneoData {
   newProfileId(): string;
   /** The next free identity id. */
   nextIdentityId(): number;
+  /** The next free webhook id (1 again after a reset). */
+  nextWebhookId(): number;
   /** Back to the seeded state (same seed, scale and seed time). */
   reset(): Promise<void>;
   snapshot(): OmneoSnapshot;
@@ -96,14 +102,17 @@ export async function createOmneoData(options: OmneoDataOptions): Promise<OmneoD
     aliases: (i) => [identityKey(i.handle, i.identifier)],
     groupBy: (i) => i.profile_id,
   });
+  const webhooks = createTable<Webhook>({ schema: webhookSchema, key: (w) => String(w.id) });
   const auth = createAuthState(options.idSecret);
   let uuid = createUuidSource(seed);
   let identityCounter = 1;
+  let webhookCounter = 1;
 
   async function load(data: SeedData): Promise<void> {
-    await Promise.all([profiles.load(data.profiles), identities.load(data.identities)]);
+    await Promise.all([profiles.load(data.profiles), identities.load(data.identities), webhooks.load([])]);
     uuid = createUuidSource(seed);
     identityCounter = data.identities.length + 1;
+    webhookCounter = 1;
   }
 
   const seedData = () => generateSeed({ seed, scale: options.scale ?? DEFAULT_PROFILES, now: seededAt });
@@ -114,6 +123,7 @@ export async function createOmneoData(options: OmneoDataOptions): Promise<OmneoD
     scale: profiles.count(),
     profiles,
     identities,
+    webhooks,
     auth,
     now: options.now,
     newProfileId() {
@@ -125,6 +135,10 @@ export async function createOmneoData(options: OmneoDataOptions): Promise<OmneoD
       while (identities.has(String(identityCounter))) identityCounter++;
       return identityCounter++;
     },
+    nextWebhookId() {
+      while (webhooks.has(String(webhookCounter))) webhookCounter++;
+      return webhookCounter++;
+    },
     async reset() {
       await load(seedData());
       auth.apiTokens.clear();
@@ -133,6 +147,7 @@ export async function createOmneoData(options: OmneoDataOptions): Promise<OmneoD
       return {
         profiles: digest(profiles.all(), (p) => p.id),
         identities: digest(identities.all(), (i) => String(i.id)),
+        webhooks: digest(webhooks.all(), (w) => String(w.id)),
       };
     },
   };

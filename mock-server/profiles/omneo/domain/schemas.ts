@@ -2,7 +2,8 @@
  * The entities of the simulated Omneo tenant, with Omneo's own field names
  * (omnium-api.md B4; `@omneo/omneo-sdk` `types/profile.ts`, `types/identities.ts`).
  * A profile is stored without its identities: they live in their own table and are
- * joined in when a profile is shown, as Laravel loads a relation.
+ * joined in when a profile is shown, as Laravel loads a relation. Webhooks (`types/webhooks.ts`)
+ * are the tenant's subscriptions, made through `/api/v3/webhooks`.
  */
 import { z } from 'zod';
 
@@ -116,6 +117,35 @@ export const profileSchema = z
   .meta({ id: 'OmneoProfile' });
 
 export type Profile = z.infer<typeof profileSchema>;
+
+/** A webhook's delivery priority (the SDK's `WebhookQueueType`). */
+export const WEBHOOK_QUEUES = ['low', 'default', 'high'] as const;
+
+export type WebhookQueue = (typeof WEBHOOK_QUEUES)[number];
+
+/** A webhook: one trigger delivered to one URL, owned by the integration its `namespace` names. */
+export const webhookSchema = z
+  .object({
+    id: z.number().int().positive(),
+    /** The event it fires on, e.g. `profile.updated`. */
+    trigger: z.string().min(1),
+    url: z.string().min(1),
+    /** The integration that owns it: events its own token causes are not delivered back to it. */
+    namespace: z.string().min(1),
+    /** The machine user whose token made it. */
+    user_id: z.number().int().nonnegative(),
+    is_active: z.boolean(),
+    retry_daily: z.boolean().nullable(),
+    retry_hourly: z.boolean(),
+    queue: z.enum(WEBHOOK_QUEUES).nullable(),
+    /** A JSON Logic rule over the event context: the webhook fires only when it is true. */
+    condition: z.record(z.string(), z.unknown()).nullable(),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .meta({ id: 'OmneoWebhook' });
+
+export type Webhook = z.infer<typeof webhookSchema>;
 
 /** The fields a profile computes from others, recomputed on every write. */
 export type DerivedFields = Pick<

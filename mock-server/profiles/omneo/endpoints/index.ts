@@ -5,5 +5,12 @@ import { healthEndpoints } from './health.ts';
 import { identityEndpoints } from './identities.ts';
 import { meEndpoints } from './me.ts';
 import { profileEndpoints } from './profiles.ts';
+import { webhookEndpoints } from './webhooks.ts';
 
-export const omneoResourceEndpoints: readonly Endpoint<OmneoData>[] = [...healthEndpoints, ...profileEndpoints, ...identityEndpoints, ...meEndpoints];
+export const omneoResourceEndpoints: readonly Endpoint<OmneoData>[] = [
+  ...healthEndpoints,
+  ...profileEndpoints,
+  ...identityEndpoints,
+  ...meEndpoints,
+  ...webhookEndpoints,
+];

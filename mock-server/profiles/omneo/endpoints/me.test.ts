@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../../handlers/endpoint.ts';
 import { FIRST_PROFILE, isDeleted, type OmneoData } from '../domain/index.ts';
+import { OMNEO_SCOPES } from '../scopes.ts';
 import { testContext, testData, testRequest } from '../test/context.ts';
 import { healthEndpoints } from './health.ts';
 import { omneoResourceEndpoints } from './index.ts';
@@ -43,15 +44,18 @@ describe('GET /api/health', () => {
 });
 
 describe('omneoResourceEndpoints', () => {
-  it('collects health, profiles, identities and me under unique ids and unique method + path', () => {
-    expect(omneoResourceEndpoints).toHaveLength(16);
-    expect(new Set(omneoResourceEndpoints.map((e) => e.id)).size).toBe(16);
-    expect(new Set(omneoResourceEndpoints.map((e) => `${e.method} ${e.path}`)).size).toBe(16);
+  it('collects health, profiles, identities, me and webhooks under unique ids and unique method + path', () => {
+    expect(omneoResourceEndpoints).toHaveLength(21);
+    expect(new Set(omneoResourceEndpoints.map((e) => e.id)).size).toBe(21);
+    expect(new Set(omneoResourceEndpoints.map((e) => `${e.method} ${e.path}`)).size).toBe(21);
     expect(omneoResourceEndpoints.filter((e) => !e.auth).map((e) => e.id)).toEqual(['Health_Get']);
   });
 
   it('names only Omneo scopes as roles', () => {
     const roles = new Set(omneoResourceEndpoints.map((e) => e.role));
-    expect([...roles].sort()).toEqual(['create-profiles', 'delete-profiles', 'id-profile', 'read-profiles', 'update-profiles', null].sort());
+    expect([...roles].sort()).toEqual(
+      ['create-profiles', 'delete-profiles', 'id-profile', 'read-profiles', 'update-profiles', 'create-webhooks', 'read-webhooks', 'update-webhooks', 'delete-webhooks', null].sort(),
+    );
+    for (const role of roles) if (role !== null) expect(OMNEO_SCOPES.has(role), role).toBe(true);
   });
 });
