@@ -8,10 +8,17 @@ import { TokenService } from './tokens.ts';
 /** The engine's tokens carry whatever names a platform uses; these two stand for any. */
 const PERMISSIONS = definePermissions({ noun: 'role', platform: 'Test', all: ['OrderRead', 'OrderAdmin'], owner: ['OrderAdmin'], includes: (n) => (n === 'OrderAdmin' ? ['OrderRead'] : []) });
 
-function setup(environment: 'test' | 'production' = 'test', tenant = 'acme') {
+/**
+ * One key for every service a test makes where the check under test is not the signature: a
+ * token of another environment, tenant or time is then refused for that reason, not because
+ * each service draws a key of its own.
+ */
+const SHARED_KEY = new Uint8Array(32).fill(3);
+
+function setup(environment: 'test' | 'production' = 'test', tenant = 'acme', secret?: Uint8Array) {
   const clock = createManualClock();
   const users = new ApiUserRegistry(tenant, environment, clock.now, PERMISSIONS);
-  const tokens = new TokenService({ tenant, environment, now: clock.now });
+  const tokens = new TokenService({ tenant, environment, now: clock.now, ...(secret ? { secret } : {}) });
   const created = users.create({ name: 'ERP Order Export', roles: ['OrderRead'] });
   return { clock, users, tokens, user: users.get(created.clientId)! };
 }
@@ -54,23 +61,37 @@ describe('TokenService', () => {
   });
 
   it('rejects an expired token, cached or not, and says it expired', async () => {
-    const { tokens, user, clock, users } = setup();
+    const { tokens, user, clock, users } = setup('test', 'acme', SHARED_KEY);
     users.patch(user.clientId, { tokenLifetimeSeconds: 20 });
     const { token } = await tokens.issue(user);
     expect((await tokens.verify(token)).ok).toBe(true);
     clock.advance(20_000);
     expect(await tokens.verify(token)).toMatchObject({ ok: false, reason: 'expired' });
-    const fresh = new TokenService({ tenant: 'acme', environment: 'test', now: clock.now, secret: undefined });
-    expect((await fresh.verify(token)).ok).toBe(false);
+    // Uncached: a second service with the same key has never seen it, and refuses it for its time alone.
+    const fresh = new TokenService({ tenant: 'acme', environment: 'test', now: clock.now, secret: SHARED_KEY });
+    expect(await fresh.verify(token)).toMatchObject({ ok: false, reason: 'expired' });
+    clock.advance(-1);
+    expect((await new TokenService({ tenant: 'acme', environment: 'test', now: clock.now, secret: SHARED_KEY }).verify(token)).ok).toBe(true);
   });
 
   it('rejects a token of another environment and of another tenant', async () => {
-    const test = setup('test');
+    // The same key everywhere: the issuer, audience, tenant and environment checks must refuse it.
+    const test = setup('test', 'acme', SHARED_KEY);
     const { token } = await test.tokens.issue(test.user);
-    const production = setup('production');
-    expect(await production.tokens.verify(token)).toMatchObject({ ok: false, reason: 'signature' });
-    const other = setup('test', 'globex');
-    expect((await other.tokens.verify(token)).ok).toBe(false);
+    expect((await setup('test', 'acme', SHARED_KEY).tokens.verify(token)).ok).toBe(true);
+    expect(await setup('production', 'acme', SHARED_KEY).tokens.verify(token)).toMatchObject({ ok: false, reason: 'wrong-issuer' });
+    expect(await setup('test', 'globex', SHARED_KEY).tokens.verify(token)).toMatchObject({ ok: false, reason: 'wrong-issuer' });
+    // Each check alone: a token right in every other way, wrong in one.
+    const claims = decodeJwt(token);
+    const signed = (over: Record<string, unknown>, iss = test.tokens.issuer, aud = test.tokens.audience) =>
+      new SignJWT({ ...claims, ...over }).setProtectedHeader({ alg: 'HS256' }).setIssuer(iss).setAudience(aud).sign(SHARED_KEY);
+    expect((await test.tokens.verify(await signed({ jti: 'j-ok' }))).ok).toBe(true);
+    expect(await test.tokens.verify(await signed({ jti: 'j-env', env: 'production' }))).toMatchObject({ ok: false, reason: 'wrong-issuer' });
+    expect(await test.tokens.verify(await signed({ jti: 'j-tenant', tenant: 'globex' }))).toMatchObject({ ok: false, reason: 'wrong-issuer' });
+    expect(await test.tokens.verify(await signed({ jti: 'j-iss' }, 'https://elsewhere.example/acme'))).toMatchObject({ ok: false, reason: 'wrong-issuer' });
+    expect(await test.tokens.verify(await signed({ jti: 'j-aud' }, test.tokens.issuer, 'other-api:acme:test'))).toMatchObject({ ok: false, reason: 'wrong-issuer' });
+    // And with a key of its own, another environment refuses it on the signature first.
+    expect(await setup('production').tokens.verify(token)).toMatchObject({ ok: false, reason: 'signature' });
   });
 
   it('rejects a token signed with the right key but without exp, or with alg none', async () => {
@@ -85,9 +106,15 @@ describe('TokenService', () => {
       .setAudience(tokens.audience)
       .sign(secret);
     expect((await tokens.verify(noExp)).ok).toBe(false);
-    const [, payload] = noExp.split('.');
-    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
-    expect((await tokens.verify(none)).ok).toBe(false);
+    // alg none over a payload the service would accept with a signature: refused for the algorithm alone.
+    const registry = new ApiUserRegistry('acme', 'test', clock.now, PERMISSIONS);
+    const good = (await tokens.issue(registry.get(registry.create({ name: 'x', roles: ['OrderRead'] }).clientId)!)).token;
+    const [, payload] = good.split('.');
+    for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+      const none = `${Buffer.from(JSON.stringify({ alg, typ: 'JWT' })).toString('base64url')}.${payload}.`;
+      expect((await tokens.verify(none)).ok).toBe(false);
+    }
+    expect((await tokens.verify(good)).ok).toBe(true);
     expect(await tokens.verify('not a token')).toMatchObject({ ok: false, reason: 'malformed' });
   });
 
