@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from './errors.no-retry-on-403.ts';
 import { ENDPOINTS, PHASES, journal, logLine, observations, phaseRecord, requestSeqs } from './test/journal.ts';
+import { SCOPED, scopedObservations, scopedTokenRequest } from './test/scopes.ts';
 
 const missingRole = PHASES['missing-role'];
 const seconds = missingRole.end - missingRole.start;
@@ -139,5 +140,34 @@ describe('errors.no-retry-on-403', () => {
 
     expect(finding.verdict).toBe('inconclusive');
     expect(finding.summary).toContain('"missing-role" phase did not run');
+  });
+
+  it('judges a 403 of a token issued without scopes, and explains the colon-named field behind it', () => {
+    const j = journal();
+    const token = scopedTokenRequest(j, { at: missingRole.start + 0.2, scope: 'read-profiles', withColon: ['scope'] });
+    const forbidden = j.apiCall({ at: missingRole.start + 0.5, token, endpoint: SCOPED.listProfiles, status: 403, denied: 'missing scope read-profiles' });
+    const line = logLine('ERROR GET /api/v3/profiles answered 403: the token lacks the scope read-profiles. Not retrying.', { at: missingRole.start + 0.6 });
+
+    const finding = check.judge(scopedObservations({ journal: j.entries, logs: [line], apiUser: { roles: ['read-profiles'] } }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe(
+      'The request that got 403 was not repeated, and the problem was logged. The token request sent the field `scope:` (with a colon, as in an example written `scope: …`), which the token endpoint does not take, so the token was issued without the scopes the calls needed and 1 of 1 call(s) made with it were refused with 403: send `scope` (no colon) with the scopes the integration needs.',
+    );
+    expect(requestSeqs(finding.evidence)).toEqual([forbidden.seq, token.seq]);
+  });
+
+  it('says a new token carries the same scopes, in the platform\'s word', () => {
+    const j = journal();
+    const token = scopedTokenRequest(j, { at: missingRole.start + 0.2, scope: 'read-profiles update-profiles' });
+    j.apiCall({ at: missingRole.start + 0.5, token, endpoint: SCOPED.updateProfile, status: 403, denied: 'missing scope update-profiles' });
+    const renewed = scopedTokenRequest(j, { at: missingRole.start + 0.6, scope: 'read-profiles update-profiles' });
+    j.apiCall({ at: missingRole.start + 0.7, token: renewed, endpoint: SCOPED.updateProfile, status: 403, denied: 'missing scope update-profiles' });
+
+    const finding = check.judge(scopedObservations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toContain('and a new token carries the same scopes)');
+    expect(finding.summary).not.toContain('`scope:`');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from './rotation.survives-secret-rotation.ts';
 import { PHASES, ROTATED_CLIENT, journal, logLine, metric, observations, phaseRecord, requestSeqs } from './test/journal.ts';
+import { SCOPED, scopedObservations, scopedTokenRequest } from './test/scopes.ts';
 
 const rotation = PHASES['secret-rotation'];
 const windowSeconds = rotation.params.observeWindowMs! / 1000;
@@ -136,5 +137,22 @@ describe('rotation.survives-secret-rotation', () => {
 
     expect(finding.verdict).toBe('inconclusive');
     expect(finding.summary).toContain('"secret-rotation" phase did not run');
+  });
+
+  it('is inconclusive when its calls as the new API user were refused because the token request sent `scope:` with a colon', () => {
+    const j = journal();
+    const old = scopedTokenRequest(j, { at: rotation.start - 1, scope: 'read-profiles' });
+    j.apiCall({ at: rotation.start - 0.5, token: old, endpoint: SCOPED.listProfiles });
+    j.apiCall({ at: rotation.start + 0.5, token: old, endpoint: SCOPED.listProfiles, status: 401, denied: 'deactivated' });
+    const fresh = scopedTokenRequest(j, { at: rotation.start + 0.7, client: ROTATED_CLIENT, scope: 'read-profiles', withColon: ['scope'] });
+    j.apiCalls(2, { from: rotation.start + 0.8, every: 1, token: fresh, endpoint: SCOPED.listProfiles, status: 403, denied: 'missing scope read-profiles' });
+
+    const finding = check.judge(scopedObservations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toMatch(
+      /^After the secret was rotated the integration called as the new API user, but none of those calls worked, so whether it recovered could not be seen\. The token request sent the field `scope:` .* and 2 of 2 call\(s\) made with it were refused with 403: send `scope` \(no colon\) with the scopes the integration needs\.$/,
+    );
+    expect(requestSeqs(finding.evidence)).toContain(fresh.seq);
   });
 });

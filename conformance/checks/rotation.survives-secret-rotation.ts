@@ -1,4 +1,5 @@
 import { ERROR_LINE, defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, secondsAt, within } from './check.ts';
+import { refusalsExplained } from './token-traffic.ts';
 
 /** Refused requests with the old credentials allowed after the first: a renewal, its retry, a request already under way. */
 const LIMIT = 3;
@@ -47,6 +48,14 @@ export default defineCheck({
         summary: `It recovered without a restart: ${inWindow.length} refused request(s) with the old credentials, then its calls succeeded as the new API user, ${seconds} s after the rotation.`,
         evidence: [...evidence, requestEvidence(obs, recovered, 'first call that worked as the new API user')],
       };
+    }
+    // It took the new credentials, but its token lacked what the calls needed (a token request's misspelled field): no call could show a recovery.
+    const cause = refusalsExplained(obs, traffic.filter((e) => e.apiUser === fresh && isApiCall(e)));
+    if (cause) {
+      return inconclusive(
+        `After the secret was rotated the integration called as the new API user, but none of those calls worked, so whether it recovered could not be seen. ${cause.text}`,
+        [...evidence, ...cause.evidence],
+      );
     }
     const errorLine = obs.logs.find((l) => l.run === 'test' && l.mono >= first!.mono && ERROR_LINE.test(l.text));
     if (!errorLine) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
 import check from './tenancy.token-per-tenant.ts';
 import { PHASES, TEST_CLIENT, context, journal, monoAt, observations, phaseRecord, requestSeqs } from './test/journal.ts';
+import { SCOPED, scopedObservations, scopedTokenRequest } from './test/scopes.ts';
 
 const tenants = PHASES.tenants;
 const A = { id: 'tenant-a', clientId: TEST_CLIENT };
@@ -100,5 +101,20 @@ describe('tenancy.token-per-tenant', () => {
   it('does not apply to an integration that serves one tenant', () => {
     expect(runCheck(check, observations(), context()).verdict).toBe('not-applicable');
     expect(runCheck(check, observations({ tenancy: tenancy() }), context({ tenants: 2 })).verdict).not.toBe('not-applicable');
+  });
+
+  it('explains a tenant whose calls were all refused because its token request sent `scope:` with a colon', () => {
+    const j = journal();
+    const tokenA = scopedTokenRequest(j, { at: tenants.start + 0.1, tenant: A.id, scope: 'read-profiles' });
+    const tokenB = scopedTokenRequest(j, { at: tenants.start + 0.2, tenant: B.id, client: B.clientId, scope: 'read-profiles', withColon: ['scope'] });
+    j.apiCalls(3, { from: tenants.start + 0.3, every: 0.5, token: tokenA, endpoint: SCOPED.listProfiles });
+    j.apiCalls(3, { from: tenants.start + 0.4, every: 0.5, token: tokenB, endpoint: SCOPED.listProfiles, status: 403, denied: 'missing scope read-profiles' });
+
+    const finding = check.judge(scopedObservations({ journal: j.entries, tenancy: tenancy() }));
+
+    expect(finding.verdict).toBe('inconclusive');
+    expect(finding.summary).toMatch(/^No call that worked came from the API user of tenant-b during the tenants phase: .* could not be observed\. The token request sent the field `scope:` /);
+    expect(finding.summary).toContain('and 3 of 3 call(s) made with it were refused with 403: send `scope` (no colon)');
+    expect(requestSeqs(finding.evidence)[0]).toBe(tokenB.seq);
   });
 });

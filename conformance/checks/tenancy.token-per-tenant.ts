@@ -1,6 +1,7 @@
 import type { JournalEntry } from '../../mock-server/index.ts';
 import { defineCheck, firstOf, inconclusive, isApiCall, phase, phaseMissing, requestEvidence } from './check.ts';
-import type { TenantClient } from './observations.ts';
+import type { Observations, TenantClient } from './observations.ts';
+import { refusalsExplained } from './token-traffic.ts';
 
 /** A request that carried a token issued by another tenant than the one it was sent to. */
 const crossed = (e: JournalEntry): boolean => e.tokenIssuedBy !== null && e.tokenIssuedBy.tenant !== e.tenant;
@@ -8,6 +9,16 @@ const crossed = (e: JournalEntry): boolean => e.tokenIssuedBy !== null && e.toke
 /** A call of `tenant`'s own API user, at its own tenant, that worked. */
 const workedFor = (tenant: TenantClient, e: JournalEntry): boolean =>
   e.tenant === tenant.id && e.apiUser === tenant.clientId && isApiCall(e) && e.status > 0 && e.status < 400;
+
+/**
+ * `summary`, and why the calls of `clients` from `from` on were refused, when a token request's
+ * misspelled field (`scope:`) left their tokens without what the calls needed.
+ */
+function noCallWorked(obs: Observations, summary: string, clients: readonly TenantClient[], from: number, to = Number.POSITIVE_INFINITY) {
+  const ids = new Set(clients.map((t) => t.clientId));
+  const cause = refusalsExplained(obs, obs.journal.filter((e) => e.mono >= from && e.mono <= to && e.apiUser !== null && ids.has(e.apiUser) && isApiCall(e)));
+  return cause ? inconclusive(`${summary} ${cause.text}`, cause.evidence) : inconclusive(summary);
+}
 
 export default defineCheck({
   id: 'tenancy.token-per-tenant',
@@ -39,8 +50,12 @@ export default defineCheck({
     if (!p || !tenancy) return phaseMissing('tenants', p);
     const silent = tenancy.tenants.filter((t) => !obs.journal.some((e) => e.mono >= p.startMono && e.mono <= p.endMono && workedFor(t, e)));
     if (silent.length > 0) {
-      return inconclusive(
+      return noCallWorked(
+        obs,
         `No call that worked came from the API user of ${silent.map((t) => t.id).join(', ')} during the tenants phase: the integration was given every tenant (the tenants variable lists them) but did not serve ${silent.length === 1 ? 'it' : 'them'}, so whether tokens stay with their tenant could not be observed.`,
+        silent,
+        p.startMono,
+        p.endMono,
       );
     }
     const revoked = tenancy.revoked;
@@ -48,13 +63,16 @@ export default defineCheck({
     const revokedTenant = tenancy.tenants.find((t) => t.id === revoked.tenant)!;
     const recovered = obs.journal.find((e) => e.mono >= revoked.mono && workedFor(revokedTenant, e));
     if (!recovered) {
-      return inconclusive(`After the tokens of ${revoked.tenant} were revoked, it made no call that worked, so where its new token went could not be observed.`);
+      return noCallWorked(obs, `After the tokens of ${revoked.tenant} were revoked, it made no call that worked, so where its new token went could not be observed.`, [revokedTenant], revoked.mono);
     }
     // A renewal that stomps on another tenant's cache shows at that tenant's next call.
     const late = tenancy.tenants.filter((t) => t !== revokedTenant && !obs.journal.some((e) => e.mono >= recovered.mono && workedFor(t, e)));
     if (late.length > 0) {
-      return inconclusive(
+      return noCallWorked(
+        obs,
         `After ${revoked.tenant} renewed its revoked tokens, ${late.map((t) => t.id).join(', ')} made no call that worked, so whether the renewal left ${late.length === 1 ? 'its' : 'their'} tokens alone could not be observed.`,
+        late,
+        recovered.mono,
       );
     }
     const presented = obs.journal.filter((e) => e.tokenIssuedBy !== null).length;

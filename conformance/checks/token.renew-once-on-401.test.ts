@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from './token.renew-once-on-401.ts';
 import { ENDPOINTS, PHASES, PRODUCTION_CLIENT, journal, observations, phaseRecord, requestSeqs } from './test/journal.ts';
+import { SCOPED, scopedObservations, scopedTokenRequest } from './test/scopes.ts';
 
 const revoked = PHASES['revoked-token'];
 const lifetime = PHASES['revoked-token'].params.tokenLifetimeSeconds!;
@@ -202,5 +203,22 @@ describe('token.renew-once-on-401', () => {
 
     expect(finding.verdict).toBe('inconclusive');
     expect(finding.summary).toContain('"revoked-token" phase ended early');
+  });
+
+  it('calls a 403 of the retry a token matter when the renewal sent `scope:` with a colon', () => {
+    const j = journal();
+    const old = scopedTokenRequest(j, { at: 1, scope: 'read-profiles' });
+    j.apiCalls(3, { from: 2, every: 1, token: old, endpoint: SCOPED.listProfiles });
+    const denied = j.apiCall({ at: revoked.start + 0.5, token: old, endpoint: SCOPED.listProfiles, status: 401 });
+    const renewal = scopedTokenRequest(j, { at: revoked.start + 0.6, scope: 'read-profiles', withColon: ['scope'] });
+    const retry = j.apiCall({ at: revoked.start + 0.75, token: renewal, endpoint: SCOPED.listProfiles, status: 403, denied: 'missing scope read-profiles' });
+
+    const finding = check.judge(scopedObservations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe(
+      'One token request, then the call was retried once with the new token and was answered 403, 0.25 s after the 401. The token request sent the field `scope:` (with a colon, as in an example written `scope: …`), which the token endpoint does not take, so the token was issued without the scopes the calls needed and 1 of 1 call(s) made with it were refused with 403: send `scope` (no colon) with the scopes the integration needs.',
+    );
+    expect(requestSeqs(finding.evidence)).toEqual([denied.seq, renewal.seq, retry.seq]);
   });
 });

@@ -1,5 +1,6 @@
 import { defineCheck, exchangesCredentials, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
 import { sameRequest } from './error-traffic.ts';
+import { refusalsExplained } from './token-traffic.ts';
 
 export default defineCheck({
   id: 'token.renew-once-on-401',
@@ -54,7 +55,13 @@ export default defineCheck({
       return { verdict: 'fail', summary: `The integration requested ${tokenRequestsBefore} tokens before retrying, where one renewal should do.`, evidence };
     }
     const seconds = Math.round(retry.mono - first401.mono) / 1000;
-    const outcome = retry.status > 0 && retry.status < 400 ? 'succeeded' : `was answered ${retry.status || 'without a response'} (not a token matter)`;
-    return { verdict: 'pass', summary: `One token request, then the call was retried once with the new token and ${outcome}, ${seconds} s after the 401.`, evidence };
+    // A 403 for what the new token lacks is a token matter after all when its request misspelled a field (`scope:`): say so.
+    const explained = retry.status === 403 ? refusalsExplained(obs, traffic.filter(isApiCall)) : null;
+    const cause = explained?.refused.includes(retry) ? explained : null;
+    const outcome =
+      retry.status > 0 && retry.status < 400 ? 'succeeded' : cause ? `was answered ${retry.status}` : `was answered ${retry.status || 'without a response'} (not a token matter)`;
+    const summary = `One token request, then the call was retried once with the new token and ${outcome}, ${seconds} s after the 401.`;
+    // The renewal that misspelled the field is already in the evidence.
+    return { verdict: 'pass', summary: cause ? `${summary} ${cause.text}` : summary, evidence };
   },
 });

@@ -66,6 +66,18 @@ describe('redaction', () => {
     expect(long).toContain('[4900 more]');
   });
 
+  it("masks a known secret after a field name that ends in an encoded colon (a form copied from `password: …`), and by that name alone", () => {
+    const index = new SecretIndex();
+    index.add('client-secret', secret);
+    const known = redactBody(`grant_type=password&username%3A=erp&password%3A=${secret}&scope%3A=read-profiles`, index, 2048);
+    expect(known).not.toContain(secret);
+    expect(known).toContain('username%3A=erp');
+    const unknown = redactBody('grant_type=password&password%3A=an-unknown-password-1234', new SecretIndex(), 2048);
+    expect(unknown).not.toContain('an-unknown-password-1234');
+    // Another value that happens to hold an `=` is kept.
+    expect(redactBody('note=a%3D1234567890abcdef=xyz', index, 2048)).toBe('note=a%3D1234567890abcdef=xyz');
+  });
+
   it('masks a secret inside JSON text', () => {
     const index = new SecretIndex();
     index.add('webhook-secret', 'whk_abcdefghijklmnopqrstuvwxyz');

@@ -40,7 +40,15 @@ export class SecretIndex {
   /** `text` with every known secret and every JWT replaced by its masked form. */
   redact(text: string): string {
     const jwtFree = text.replace(JWT, (m) => mask(m));
-    return jwtFree.replace(CANDIDATE, (m) => (this.#kinds.has(sha256hex(m)) ? mask(m) : m));
+    return jwtFree.replace(CANDIDATE, (m) => {
+      if (this.#kinds.has(sha256hex(m))) return mask(m);
+      if (!m.includes('=')) return m;
+      // A run that holds `name=value` (or `%3A=value`, a form field named `password:`): its pieces.
+      return m
+        .split('=')
+        .map((piece) => (piece.length >= MIN_SECRET_LENGTH && this.#kinds.has(sha256hex(piece)) ? mask(piece) : piece))
+        .join('=');
+    });
   }
 }
 
@@ -122,6 +130,7 @@ export function* secretCandidates(text: string): Generator<string> {
 export function redactBody(body: string, index: SecretIndex, max: number): string {
   const cut = body.length > max ? `${body.slice(0, max)}…[${body.length - max} more]` : body;
   // Form fields such as clientSecret=… are masked by name as well as by value.
-  return index.redact(cut).replace(/((?:^|[&?\s"{,])[\w-]*(?:secret|token|password|api[-_]?key)[\w-]*"?\s*[=:]\s*"?)([^&"\s,}]+)/gi,
+  // A field name may end in a URL-encoded colon (`password%3A=`: a form copied from `password: …`).
+  return index.redact(cut).replace(/((?:^|[&?\s"{,])[\w-]*(?:secret|token|password|api[-_]?key)[\w-]*(?:%3A)?"?\s*[=:]\s*"?)([^&"\s,}]+)/gi,
     (_m, head: string, value: string) => `${head}${value.includes("…") ? value : mask(value)}`);
 }

@@ -125,6 +125,12 @@ export interface TokenRequestOptions {
   /** Lifetime of the issued token; default 10 days, like Omnium's. */
   lifetimeSeconds?: number;
   credentialsIn?: 'query' | 'body' | 'both';
+  /** The token endpoint asked; default Omnium's `POST /api/Token`. */
+  endpoint?: EndpointInfo;
+  /** The request body as the journal keeps it (secrets masked); default Omnium's form with the client id and a masked secret. */
+  body?: string;
+  /** What the mock found the request sent that the endpoint does not accept (`body.scope:`). */
+  unaccepted?: string[] | null;
 }
 
 export interface ApiCallOptions {
@@ -196,14 +202,16 @@ export function journal(): JournalBuilder {
         at,
         environment: options.environment ?? 'test',
         ...(options.tenant ? { tenant: options.tenant } : {}),
-        method: 'POST',
-        path: '/api/Token',
-        routeId: 'Token_Post',
+        method: options.endpoint?.method ?? 'POST',
+        path: options.endpoint?.path ?? '/api/Token',
+        routeId: options.endpoint?.id ?? 'Token_Post',
         tokenRequest: true,
         query: inQuery ? { clientId: client, clientSecret: 'sec_…Xy' } : {},
         secretsInUrl: inQuery ? [{ kind: 'client-secret', where: 'query', param: 'clientSecret' }] : [],
         credentialsIn,
-        requestBody: credentialsIn === 'query' ? null : `clientId=${client}&clientSecret=sec_…Xy`,
+        requestBody: options.body ?? (credentialsIn === 'query' ? null : `clientId=${client}&clientSecret=sec_…Xy`),
+        ...(options.body === undefined ? {} : { bodyFingerprint: `body:${options.body}`, requestBytes: options.body.length }),
+        ...(options.unaccepted === undefined ? {} : { unaccepted: options.unaccepted }),
         apiUser: client,
         status,
         denied: status === 401 ? 'deactivated' : null,
