@@ -57,8 +57,9 @@ const tokenForm = z
 /**
  * `POST /api/v3/auth/token`. A request without `scope` gets a token without scopes, as
  * Passport gives it; one copied from the guide's example (`scope:` with a colon) is such a
- * request, and the journal names its unaccepted fields. A scope the API user does not hold
- * is `invalid_scope`. The password grant takes the machine user's name and password, which
+ * request, and the journal names its unaccepted fields. An unknown scope is `invalid_scope`;
+ * a known one the API user does not hold is granted in the token but never honoured (a call
+ * gets only the scopes both the token and its user have). The password grant takes the machine user's name and password, which
  * in the mock are its client id and secret.
  */
 const tokenEndpoint = defineEndpoint({
