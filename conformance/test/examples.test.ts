@@ -73,6 +73,22 @@ const EXAMPLES: Record<string, Example> = {
   },
 };
 
+// The Omneo profile (issue 13): signed webhooks judged by their signature probes, a Shopify
+// storefront in a real Chromium (the page holds the customer's own token, a leaky one the id
+// secret), least privilege on scopes. Its other break switches mirror resilient-node's, which
+// certify.test.ts proves one by one.
+EXAMPLES['omneo-node'] = {
+  env: { POLL_INTERVAL_MS: '250', REQUEST_TIMEOUT_MS: '2000', BACKOFF_BASE_MS: '250' },
+  byChance: ['errors.jitter-on-429'],
+  breaks: {
+    'webhooks.validates-auth': [],
+    'token.not-in-browser': [],
+    'credentials.least-privilege': [],
+  },
+  // The switch makes the token ask for every scope; the machine user must hold them for the check to see excess.
+  tweaks: { 'credentials.least-privilege': (c) => ({ ...c, apiUser: { ...c.apiUser, roles: ['*'] } }) },
+};
+
 const advisory = new Set(CHECKS.filter((c) => !c.required).map((c) => c.id));
 const notPassing = (report: Report, except: readonly string[] = [], byChance: readonly string[] = []) =>
   report.checks
