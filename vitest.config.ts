@@ -6,6 +6,9 @@ export default defineConfig({
     exclude: ['node_modules/**', 'dist/**', 'examples/**/node_modules/**'],
     // End-to-end tests start real servers and child processes; two cores are all we have.
     maxWorkers: 2,
+    // Concurrent certify runs per file: five beside another file's five overloaded two cores
+    // (phase timings then miss by a fraction of a second); four keeps them on time.
+    maxConcurrency: 4,
     // End-to-end certify runs wait through their phases (about 40 s with the test timings).
     testTimeout: 120_000,
     hookTimeout: 30_000,
