@@ -38,6 +38,14 @@ export const TEST_TIMINGS: Timings = {
   frontendMs: 20_000,
 };
 
+/**
+ * Every phase at a second or two: for runs about the harness itself (stopping a hung process,
+ * a crash), where what the phases would judge does not matter and each phase lasts its bound.
+ */
+export const BRIEF_TIMINGS: Timings = Object.fromEntries(
+  Object.entries(TEST_TIMINGS).map(([key, value]) => [key, key === 'shortTokenSeconds' || key === 'retryAfterSeconds' ? value : Math.min(value, 1_500)]),
+) as unknown as Timings;
+
 export const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 /** Loads an example's config and certifies it in-process with test timings. */

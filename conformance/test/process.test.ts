@@ -215,10 +215,11 @@ describe('startIntegration', () => {
   });
 
   it('gives up waiting with a reason once readyTimeoutMs has passed', async () => {
-    const proc = start({ command: node('hang.mjs'), readyWhen: { log: 'never printed' }, readyTimeoutMs: 300 });
+    // Long enough for a loaded machine to start Node and print the fixture's line.
+    const proc = start({ command: node('hang.mjs'), readyWhen: { log: 'never printed' }, readyTimeoutMs: 3_000 });
     const err = await rejection(proc.ready);
     expect(err.code).toBe('GOLIVE_ERR_NOT_READY');
-    expect(err.message).toMatch(/^the integration was not ready within 300 ms: waited for a log line matching \/never printed\/ \(last output: "hang \d+ up"\)$/);
+    expect(err.message).toMatch(/^the integration was not ready within 3000 ms: waited for a log line matching \/never printed\/ \(last output: "hang \d+ up"\)$/);
   });
 
   it('says a command given as argv was not found', async () => {

@@ -57,7 +57,7 @@ describe('certify on a throwaway profile', () => {
   it.concurrent('takes a poller that sends a given-up request again on its next round for one that gave it up (errors.network-retry-bounded)', async () => {
     const report = await certifyPoller({ ONE_PAGE: '1' });
     const check = report.checks.find((c) => c.id === 'errors.network-retry-bounded')!;
-    expect(`${check.verdict}: ${check.summary}`).toMatch(/^pass: Resets and 5xx were retried \(4 attempts of GET \/v1\/notes, at most 10\)/);
+    expect(`${check.verdict}: ${check.summary}`).toMatch(/^pass: Resets and 5xx were retried \(\d+ attempts of GET \/v1\/notes, at most 10\)/);
     expect(check.evidence).toContainEqual(expect.objectContaining({ kind: 'note', text: expect.stringMatching(/again with its waits starting over/) }));
   }, 240_000);
 
