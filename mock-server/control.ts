@@ -12,7 +12,8 @@ import type { EndpointInfo, EnvNameKey, EventSpec, WebhookAuthStyle } from './ha
 import type { TokenListener } from './handlers/pipeline.ts';
 import type { Journal } from './journal/journal.ts';
 import type { BadTlsKind } from './transports/tls.ts';
-import type { RegisteredSubscription, SubscriptionInput, WebhookSender } from './webhooks/index.ts';
+import type { DeliveryRecord, RegisteredSubscription, SubscriptionInput, WebhookSender } from './webhooks/index.ts';
+import type { Feed } from './journal/feed.ts';
 
 /** One connection to a bad-TLS listener: did the handshake complete, did any request follow? */
 export interface TlsConnectionRecord {
@@ -83,6 +84,12 @@ export interface MockControl {
   patchApiUser(clientId: string, patch: ApiUserPatch): ApiUserView;
   /** Every token issued to the user so far answers 401. */
   revokeTokens(clientId: string): void;
+  /** A new client secret, returned once (and masked everywhere from then on); the old one answers 401 at once. */
+  rotateSecret(clientId: string): CreatedApiUser;
+  /** Told of every webhook delivery record as it is made. Returns the unsubscribe. */
+  onDelivery(listener: (record: DeliveryRecord) => void): () => void;
+  /** Admin actions and a certify run's plan, phases and verdicts, for the console. */
+  readonly feed: Feed;
   /** Back to the seeded data; users and the journal are kept. */
   reset(): Promise<void>;
   /** Told of every token issued, in clear (for a harness scanning logs); never stored. Returns the unsubscribe. */

@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoliveError } from '../errors.ts';
 import { type ScenarioController, createAdminListener } from './admin/routes.ts';
+import { createFeed } from './journal/feed.ts';
+import { createSessions } from './admin/session.ts';
 import type { MockControl, PlatformFacts, TlsConnectionRecord, Where } from './control.ts';
 import type { ApiUserSpec, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
 import { createScope } from './auth/scope.ts';
 import { type Clock, createClock } from './clock.ts';
 import type { DomainEvent } from './domain/events.ts';
 import type { RateLimitSettings } from './faults/rate-limit.ts';
-import { type RegisteredSubscription, WebhookSender, defaultFailureEvent } from './webhooks/index.ts';
+import { type DeliveryRecord, type RegisteredSubscription, WebhookSender, defaultFailureEvent } from './webhooks/index.ts';
 import type { Runtime } from './handlers/pipeline.ts';
 import { type Profile, endpointInfo } from './handlers/profile.ts';
 import { createRuntime, createSharedRuntimeParts } from './handlers/runtime.ts';
@@ -79,6 +81,11 @@ export interface MockServer extends MockControl {
   readonly tenants: readonly TenantInfo[];
   readonly adminUrl: string;
   readonly adminToken: string;
+  /**
+   * The console's address (the admin listener's root) with a fresh one-time sign-in code in
+   * its fragment: opened in a browser, it signs in without typing the admin token.
+   */
+  consoleLink(): string;
   /** PEM file of the CA the listeners' certificates chain to (`null` without TLS). */
   readonly caCertPath: string | null;
   readonly tls: TlsMaterial | null;
@@ -178,6 +185,9 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const adminToken = options.adminToken ?? `gla_${randomBytes(24).toString('base64url')}`;
   secrets.add('admin-token', adminToken);
   const webhookFailures: DomainEvent[] = [];
+  const deliveryListeners = new Set<(record: DeliveryRecord) => void>();
+  const feed = createFeed();
+  const sessions = createSessions();
   const failureEvent = profile.events?.failure ?? defaultFailureEvent;
   const webhooks = new WebhookSender({
     clock,
@@ -186,6 +196,9 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
     // Omnium logs a delivery that failed for good as event 290100; so does the mock.
     onFailure: (failure) => webhookFailures.push(failureEvent(failure)),
+    onLog: (record) => {
+      for (const listener of deliveryListeners) listener(record);
+    },
     ...(profile.events?.wire ? { wire: profile.events.wire } : {}),
   });
 
@@ -280,6 +293,16 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     getApiUser: (clientId) => runtimes.flatMap((r) => r.users.list()).find((u) => u.clientId === clientId),
     patchApiUser: (clientId, patch) => owner(clientId).users.patch(clientId, patch),
     revokeTokens: (clientId) => owner(clientId).users.revokeTokens(clientId),
+    rotateSecret(clientId) {
+      const rotated = owner(clientId).users.rotateSecret(clientId);
+      secrets.add('client-secret', rotated.clientSecret);
+      return rotated;
+    },
+    onDelivery(listener) {
+      deliveryListeners.add(listener);
+      return () => deliveryListeners.delete(listener);
+    },
+    feed,
     async reset() {
       for (const rt of runtimes) await rt.db.reset();
     },
@@ -336,6 +359,8 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
         host,
         port: adminPort,
         token: adminToken,
+        sessions,
+        tls: tls !== null,
         endpoints,
         ...(options.scenarios ? { scenarios: options.scenarios } : {}),
       }),
@@ -359,6 +384,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       tenants,
       adminUrl: admin.url,
       adminToken,
+      consoleLink: () => `${admin.url}/#code=${sessions.code()}`,
       caCertPath: tls?.caCertPath ?? null,
       tls,
       demoUser,

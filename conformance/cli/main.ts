@@ -34,6 +34,7 @@ cli
   .option('--only <ids>', 'comma-separated check ids to judge')
   .option('--format <list>', 'comma-separated report formats to write: json, junit, md, html, sarif (default: all)')
   .option('--fast', 'shortened phase timings (for tests and demos)')
+  .option('--console', 'print a link to the live console: traffic, phases and the checklist filling in')
   .action((command: string[], flags: Flags) => run('certify', flags, { command }));
 
 cli

@@ -31,7 +31,9 @@ export type Progress =
   | { kind: 'start'; apiUrl: string; totalMs: number }
   | InstanceProgress
   | { kind: 'phase'; phase: PhaseSpec; index: number; count: number; remainingMs: number }
-  | { kind: 'judging' };
+  | { kind: 'judging' }
+  /** The console's sign-in link (with `console: true`). */
+  | { kind: 'console'; url: string };
 
 export interface CertifyOptions {
   config: GoliveConfig;
@@ -41,6 +43,8 @@ export interface CertifyOptions {
   onProgress?: (p: Progress) => void;
   /** Stops the run early (Ctrl-C): the report is still complete, with what was seen. */
   signal?: AbortSignal;
+  /** Offer the live console: its one-time sign-in link comes as a `console` progress event. */
+  console?: boolean;
   /** The platform, for a profile that is not registered (programmatic use, tests); default the config's `profile`. */
   profile?: Profile;
 }
@@ -75,7 +79,19 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent, frontend: Boolean(config.frontend?.urls.length), tenants: config.tenants }),
     options.only ? checks : null,
   );
-  const progress = options.onProgress ?? (() => {});
+  const told = options.onProgress ?? (() => {});
+  // The console's scoreboard follows the run: the plan with every check pending, each phase, each verdict.
+  const progress = (p: Progress) => {
+    if (p.kind === 'phase') mock.feed.publish({ kind: 'phase', index: p.index, endsAt: Date.now() + p.phase.durationMs });
+    told(p);
+  };
+  mock.feed.publish({
+    kind: 'plan',
+    title: `Certifying ${[config.integration.command].flat().join(' ')} against ${mock.platform.title}`,
+    phases: plan.map(({ name, description, durationMs }) => ({ name, description, durationMs })),
+    checks: checks.map(({ id, title, required }) => ({ id, title, required, verdict: 'pending' as const })),
+  });
+  if (options.console) told({ kind: 'console', url: mock.consoleLink() });
   const aborted = abortedBy(options.signal);
   let stopRuns = async (): Promise<void> => {};
 
@@ -154,7 +170,10 @@ export async function certify(options: CertifyOptions): Promise<Report> {
 
     const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, rotated, runs: runs.all, phases, webhook, frontend, tenants: tenancy });
     const results = judge(checks, obs, context, testRun.startError);
-    return buildReport({ config, startedAt, runStartMono, plan, phases, runs: runs.all, checks: results });
+    for (const r of results) mock.feed.publish({ kind: 'verdict', check: { id: r.id, title: r.title, required: r.required, verdict: r.verdict, summary: r.summary } });
+    const report = buildReport({ config, startedAt, runStartMono, plan, phases, runs: runs.all, checks: results });
+    mock.feed.publish({ kind: 'done', text: report.certified ? 'Certified.' : 'Not certified.', certified: report.certified });
+    return report;
   } finally {
     stopTokenWatch();
     await stopRuns();

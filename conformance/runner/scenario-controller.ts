@@ -20,10 +20,13 @@ export function createScenarioController(
   defaultClientId: () => string | undefined,
   events: ScenarioEvents = {},
 ): ScenarioController & { done(): Promise<void> } {
-  let running: { scenario: Scenario; phase: string | null; stop: () => void; done: Promise<void> } | null = null;
+  let running: { scenario: Scenario; phase: string | null; index: number; endsAt: number; stop: () => void; done: Promise<void> } | null = null;
   return {
     list: () => scenarios.map((s) => ({ name: s.name, summary: s.summary, phases: s.phases.map((p) => p.name) })),
-    status: () => ({ running: running?.scenario.name ?? null, phase: running?.phase ?? null }),
+    status: () =>
+      running && running.phase !== null
+        ? { running: running.scenario.name, phase: running.phase, phaseIndex: running.index, phaseCount: running.scenario.phases.length, phaseEndsAt: running.endsAt }
+        : { running: running?.scenario.name ?? null, phase: null },
     async start(name, clientId) {
       const scenario = scenarios.find((s) => s.name === name);
       if (!scenario) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no scenario "${name}" (scenarios: ${scenarios.map((s) => s.name).join(', ')})`);
@@ -34,13 +37,15 @@ export function createScenarioController(
       const stopped = new Promise<void>((resolve) => {
         stop = resolve;
       });
-      const state = { scenario, phase: null as string | null, stop, done: Promise.resolve() };
+      const state = { scenario, phase: null as string | null, index: 0, endsAt: 0, stop, done: Promise.resolve() };
       running = state;
       state.done = runPhases(mock(), scenario.phases, {
         clientId: target,
         stop: stopped,
         onPhase: (phase, index, remainingMs) => {
           state.phase = phase.name;
+          state.index = index;
+          state.endsAt = Date.now() + phase.durationMs;
           events.onPhase?.(scenario, phase, index, remainingMs);
         },
         ...(events.onRotated ? { onRotated: events.onRotated } : {}),

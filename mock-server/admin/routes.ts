@@ -1,12 +1,16 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
 import { issueSentence } from '../../zod-issues.ts';
 import { forgedCopy } from '../domain/events.ts';
+import { AUTH_PROBES, SIGNATURE_PROBES } from '../webhooks/index.ts';
 import type { Endpoint } from '../handlers/endpoint.ts';
 import type { MockControl } from '../control.ts';
 import type { ApiListener } from '../transports/fastify.ts';
+import { CONSOLE_ASSETS, SECURITY_HEADERS, loadConsoleAssets } from './console-assets.ts';
+import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions, cookieValue, createSessions, crossSiteReason, sameSecret } from './session.ts';
+import { openStream } from './stream.ts';
 
 const scopeList = z.union([z.literal('*'), z.array(z.string().min(1))]);
 
@@ -28,6 +32,17 @@ const patchUserBody = z.strictObject({
   tokenLifetimeSeconds: z.number().int().positive().optional(),
 });
 
+/** An API user change in words, for the console's timeline. */
+function describePatch(patch: z.infer<typeof patchUserBody>, noun: string): string {
+  const parts: string[] = [];
+  if (patch.active !== undefined) parts.push(patch.active ? 'reactivated' : 'deactivated');
+  if (patch.roles) parts.push(`${noun}s now ${patch.roles.join(', ') || 'none'}`);
+  if (patch.stores) parts.push(`stores now ${patch.stores === '*' ? '*' : patch.stores.join(', ')}`);
+  if (patch.markets) parts.push(`markets now ${patch.markets === '*' ? '*' : patch.markets.join(', ')}`);
+  if (patch.tokenLifetimeSeconds) parts.push(`tokens now last ${patch.tokenLifetimeSeconds} s`);
+  return parts.join('; ') || 'unchanged';
+}
+
 /** A zod failure as one sentence naming the field. */
 function badRequest(error: z.ZodError): GoliveError {
   const unknownKeys = (keys: readonly string[]) => `unknown field(s) ${keys.join(', ')}`;
@@ -48,19 +63,22 @@ const STATUS: Partial<Record<GoliveError['code'], number>> = {
   GOLIVE_ERR_CONFLICT: 409,
 };
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** Scenarios, as whoever runs them (the CLI) offers them to the admin API. */
 export interface ScenarioController {
   list(): { name: string; summary: string; phases: string[] }[];
   /** Starts a scenario against an API user (default: the demo user); one at a time. */
   start(name: string, clientId?: string): Promise<void>;
   stop(): Promise<void>;
-  status(): { running: string | null; phase: string | null };
+  status(): ScenarioStatus;
+}
+
+export interface ScenarioStatus {
+  running: string | null;
+  phase: string | null;
+  /** Where the running scenario is: its phase's number (from 0) of how many, and the wall time (epoch ms) the phase ends. */
+  phaseIndex?: number;
+  phaseCount?: number;
+  phaseEndsAt?: number;
 }
 
 export interface AdminRoutesOptions {
@@ -69,6 +87,10 @@ export interface AdminRoutesOptions {
   token: string;
   endpoints: readonly Endpoint[];
   scenarios?: ScenarioController;
+  /** The API serves HTTPS, so its certificate can be swapped for a bad one. */
+  tls?: boolean;
+  /** The console's sign-in sessions (default: a store of this plugin's own). */
+  sessions?: Sessions;
 }
 
 /**
@@ -81,13 +103,55 @@ export interface AdminRoutesOptions {
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
   const { control } = options;
 
+  const sessions = options.sessions ?? createSessions();
+  const refuse = (reply: FastifyReply) => reply.code(401).header('www-authenticate', 'Bearer realm="golive-admin"').send({ error: 'admin token required' });
+  const bearerOf = (authorization: string | undefined) => /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+
+  // Every route needs the admin token or the console's session cookie, except the console's
+  // three static files (they hold no data) and the sign-in itself.
   app.addHook('onRequest', async (request, reply) => {
-    const auth = request.headers.authorization ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
-    if (!token || !sameSecret(token, options.token)) {
-      return reply.code(401).header('www-authenticate', 'Bearer realm="golive-admin"').send({ error: 'admin token required' });
-    }
+    const path = request.url.split('?')[0]!;
+    const bearer = bearerOf(request.headers.authorization);
+    if (bearer !== undefined) return sameSecret(bearer, options.token) ? undefined : refuse(reply);
+    const isPublic = (request.method === 'GET' && CONSOLE_ASSETS.has(path)) || (request.method === 'POST' && path === '/__admin/session');
+    const session = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    if (!isPublic && !sessions.valid(session)) return refuse(reply);
+    // What rides on a cookie (or asks for one) must come from the console's own page on loopback.
+    const why = crossSiteReason(request, request.socket.localPort ?? 0);
+    if (why) return reply.code(403).send({ error: `refused: ${why}` });
   });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
+    return payload;
+  });
+  const assets = loadConsoleAssets();
+  for (const [path, asset] of assets) app.get(path, async (_request, reply) => reply.type(asset.type).send(asset.body));
+
+  app.post('/__admin/session', async (request, reply) => {
+    const bearer = bearerOf(request.headers.authorization);
+    let id: string | null = null;
+    if (bearer !== undefined) id = sessions.open();
+    else {
+      const { code } = parse(z.strictObject({ code: z.string().min(1).max(200) }), request.body);
+      id = sessions.redeem(code);
+    }
+    if (!id) return refuse(reply);
+    const cookie = `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`;
+    return reply.header('set-cookie', cookie).send({ signedIn: true, expiresInSeconds: SESSION_TTL_MS / 1000 });
+  });
+  app.get('/__admin/session', async () => ({ signedIn: true, platform: control.platform.title }));
+  app.delete('/__admin/session', async (request, reply) => {
+    sessions.close(cookieValue(request.headers.cookie, SESSION_COOKIE));
+    return reply.header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).code(204).send();
+  });
+  app.get('/__admin/stream', async (request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    openStream(reply.raw, control, control.feed, control.onDelivery, { tls: options.tls ?? false });
+    request.raw.on('close', () => reply.raw.end());
+  });
+  const action = (text: string, clientId?: string) => control.feed.publish({ kind: 'action', text, ...(clientId ? { clientId } : {}) });
+
   app.setErrorHandler((error, _request, reply: FastifyReply) => {
     if (error instanceof GoliveError) return reply.code(STATUS[error.code] ?? 500).send({ error: error.message, code: error.code });
     const status = (error as { statusCode?: number }).statusCode ?? 500;
@@ -100,6 +164,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   );
   app.post('/__admin/api-users', async (request, reply) => {
     const created = await control.createApiUser(parse(createUserBody, request.body));
+    action(`API user ${created.name} created`, created.clientId);
     return reply.code(201).send(created);
   });
   app.get('/__admin/api-users', async () => control.listApiUsers());
@@ -108,11 +173,20 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
     if (!user) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${request.params.clientId}`);
     return user;
   });
-  app.patch<{ Params: { clientId: string } }>('/__admin/api-users/:clientId', async (request) =>
-    control.patchApiUser(request.params.clientId, parse(patchUserBody, request.body)),
-  );
+  app.patch<{ Params: { clientId: string } }>('/__admin/api-users/:clientId', async (request) => {
+    const patch = parse(patchUserBody, request.body);
+    const user = control.patchApiUser(request.params.clientId, patch);
+    action(`${user.name}: ${describePatch(patch, control.platform.permissions.noun)}`, user.clientId);
+    return user;
+  });
+  app.post<{ Params: { clientId: string } }>('/__admin/api-users/:clientId/rotate-secret', async (request) => {
+    const rotated = control.rotateSecret(request.params.clientId);
+    action(`${rotated.name}: client secret rotated (the old one answers 401 from now on)`, rotated.clientId);
+    return rotated;
+  });
   app.post<{ Params: { clientId: string } }>('/__admin/api-users/:clientId/revoke-tokens', async (request, reply) => {
     control.revokeTokens(request.params.clientId);
+    action(`${control.getApiUser(request.params.clientId)?.name ?? request.params.clientId}: every token revoked`, request.params.clientId);
     return reply.code(204).send();
   });
   app.get<{ Querystring: { since?: string } }>('/__admin/journal', async (request) => {
@@ -120,14 +194,26 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
     if (!Number.isInteger(since) || since < 0) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'since: expected a whole number ≥ 0');
     return { lastSeq: control.journal.lastSeq, entries: control.journal.since(since) };
   });
+  app.get<{ Params: { seq: string } }>('/__admin/journal/:seq', async (request) => {
+    const seq = Number(request.params.seq);
+    const entry = Number.isInteger(seq) && seq > 0 ? control.journal.since(seq - 1).find((e) => e.seq === seq) : undefined;
+    if (!entry) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no journal entry ${request.params.seq} (kept: the latest ones only)`);
+    return entry;
+  });
   app.get('/__admin/faults', async () => control.faults.list());
-  app.post('/__admin/faults', async (request, reply) => reply.code(201).send(control.faults.add(request.body as never)));
+  app.post('/__admin/faults', async (request, reply) => {
+    const rule = control.faults.add(request.body as never);
+    action(`fault ${rule.id} on: ${rule.note ?? rule.action.kind}`, rule.match.apiUser);
+    return reply.code(201).send(rule);
+  });
   app.delete('/__admin/faults', async (_request, reply) => {
     control.faults.clear();
+    action('every fault cleared');
     return reply.code(204).send();
   });
   app.delete<{ Params: { id: string } }>('/__admin/faults/:id', async (request, reply) => {
     if (!control.faults.remove(request.params.id)) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no fault rule ${request.params.id}`);
+    action(`fault ${request.params.id} off`);
     return reply.code(204).send();
   });
   app.post('/__admin/subscriptions', async (request, reply) => {
@@ -154,6 +240,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
     if (!control.webhooks.event(eventId)) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `eventId: no event ${eventId} was sent`);
     const sent = control.webhooks.redeliver(eventId, options);
     // A delayed redelivery is only scheduled: answering waits for nothing.
+    action(`event ${eventId} sent again (a duplicate delivery${options.delayMs ? `, in ${options.delayMs} ms` : ''})`);
     if (options.delayMs) return reply.code(202).send({ scheduled: true, delayMs: options.delayMs });
     return reply.code(200).send({ deliveries: await sent });
   });
@@ -162,7 +249,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
       z.strictObject({
         subscriptionId: z.string().min(1),
         eventId: z.string().min(1),
-        probe: z.enum(['no-auth', 'wrong-token', 'other-tenant']),
+        probe: z.enum([...AUTH_PROBES, ...SIGNATURE_PROBES]),
         otherTenantToken: z.string().min(1).optional(),
       }),
       request.body,
@@ -171,6 +258,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
     if (!event) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `eventId: no event ${eventId} was sent`);
     const forged = forgedCopy(event);
     const other = otherTenantToken ?? `whk_${randomBytes(24).toString('base64url')}`;
+    action(`probe ${probe} sent to subscription ${subscriptionId}`);
     return control.webhooks.deliver(subscriptionId, forged, { probe, otherTenantToken: other, note: `probe: ${probe}` });
   });
   app.post('/__admin/events', async (request, reply) => {
@@ -179,17 +267,20 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
       request.body,
     );
     const event = await control.emitEvent(spec, clientId ? { clientId } : {});
+    action(`event ${event.id}: ${spec.className} ${event.objectId} → ${event.status}`);
     return reply.code(201).send({ eventId: event.id, objectId: event.objectId, status: event.status, previousStatus: event.previousStatus });
   });
   app.get('/__admin/tls', async () => control.tlsConnections());
   app.post('/__admin/tls/certificate', async (request) => {
     const { certificate } = parse(z.strictObject({ certificate: z.enum(['valid', 'untrusted-ca', 'wrong-host', 'expired']) }), request.body);
     control.presentCertificate(certificate);
+    action(certificate === 'valid' ? 'the API presents its valid certificate again' : `the API presents a bad certificate (${certificate})`);
     return { certificate };
   });
   app.post('/__admin/clock', async (request) => {
     const { shiftMs } = parse(z.strictObject({ shiftMs: z.number().int() }), request.body);
     control.clock.shift(shiftMs);
+    action(`the mock's clock moved ${shiftMs / 1000} s`);
     return { now: new Date(control.clock.now()).toISOString() };
   });
   const scenarios = options.scenarios;
@@ -198,15 +289,19 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
     app.post<{ Params: { name: string } }>('/__admin/scenarios/:name/start', async (request, reply) => {
       const { clientId } = parse(z.strictObject({ clientId: z.string().optional() }), request.body);
       await scenarios.start(request.params.name, clientId);
+      action(`scenario ${request.params.name} started`, clientId);
       return reply.code(202).send(scenarios.status());
     });
     app.post('/__admin/scenarios/stop', async () => {
+      const was = scenarios.status().running;
       await scenarios.stop();
+      if (was) action(`scenario ${was} stopped`);
       return scenarios.status();
     });
   }
   app.post('/__admin/reset', async (_request, reply) => {
     await control.reset();
+    action('data reset to the seed');
     return reply.code(204).send();
   });
 };

@@ -181,6 +181,22 @@ export class ApiUserRegistry {
     return view(user);
   }
 
+  /**
+   * A new secret for the user, returned once: the old one stops working at once (tokens already
+   * issued keep working until revoked, as on a platform where rotating the secret is one step
+   * and revoking tokens another).
+   */
+  rotateSecret(clientId: string): CreatedApiUser {
+    const user = this.#users.get(clientId);
+    if (!user) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${clientId}`);
+    const clientSecret = (this.options.newSecret ?? defaultSecret)();
+    this.#bySecret.delete(user.secretHash.toString('hex'));
+    user.secretHash = sha256(clientSecret);
+    user.clientSecretMasked = mask(clientSecret);
+    this.#bySecret.set(user.secretHash.toString('hex'), user);
+    return { ...view(user), clientSecret };
+  }
+
   revokeTokens(clientId: string): void {
     const user = this.#users.get(clientId);
     if (!user) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${clientId}`);

@@ -16,6 +16,7 @@ interface CertifyFlags {
   only?: string;
   format?: string;
   fast?: boolean;
+  console?: boolean;
   command?: string[];
   '--'?: string[];
 }
@@ -45,6 +46,8 @@ function progressLine(p: Progress): string {
       return `  integration (${p.environment}) exited: ${p.signal ? `signal ${p.signal}` : `code ${p.code}`}`;
     case 'judging':
       return '  stopping the integration, scanning its files, judging…';
+    case 'console':
+      return `  live console: ${p.url}  (open it in a browser; the link signs in once)`;
   }
 }
 
@@ -105,6 +108,7 @@ export default async function certifyCommand(flags: CertifyFlags): Promise<ExitC
       config,
       timings: flags.fast ? FAST_TIMINGS : FULL_TIMINGS,
       ...(only ? { only } : {}),
+      ...(flags.console ? { console: true } : {}),
       onProgress: (p) => say(progressLine(p)),
       signal: controller.signal,
     });

@@ -67,6 +67,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
       tenants: mock.tenants,
       adminUrl: mock.adminUrl,
       adminToken: mock.adminToken,
+      consoleUrl: mock.consoleLink(),
       caCert: mock.caCertPath,
       apiUser: { clientId: user.clientId, clientSecret: user.clientSecret, name: user.name, roles: user.roles, stores: user.stores, markets: user.markets },
       platformSecrets: Object.fromEntries(mock.platform.secrets.map(({ name }) => [name, mock.platformSecret(name)])),
@@ -80,6 +81,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
   say(`  API (production)  ${mock.environments.production.apiUrl}`);
   for (const t of mock.tenants.slice(1)) say(`  tenant ${t.id}: test ${t.environments.test.apiUrl}, production ${t.environments.production.apiUrl}`);
   say(`  admin API         ${mock.adminUrl}  (Authorization: Bearer ${mock.adminToken})`);
+  say(`  console           ${mock.consoleLink()}  (open it in a browser: the link signs in once)`);
   if (mock.caCertPath) say(`  CA certificate    ${mock.caCertPath}  (export NODE_EXTRA_CA_CERTS / SSL_CERT_FILE to trust it)`);
   say(`  demo API user     ${user.name}: clientId ${user.clientId}`);
   say(`                    clientSecret ${user.clientSecret}`);
