@@ -10,6 +10,7 @@ import scopeViolation from './scope-violation.ts';
 import secretRotation from './secret-rotation.ts';
 import tlsMitm from './tls-mitm.ts';
 import tokenExpiry from './token-expiry.ts';
+import tour from './tour.ts';
 
 /** Every scenario golive ships; each file's name is its scenario's name. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -24,4 +25,5 @@ export const SCENARIOS: readonly Scenario[] = [
   hangingResponse,
   secretRotation,
   tlsMitm,
+  tour,
 ];

@@ -6,7 +6,7 @@ import { cac } from 'cac';
 import { GoliveError } from '../../errors.ts';
 import { VERSION } from '../version.ts';
 
-/** 0, 1, 2 as the contract says; 130 and 143: certify stopped by SIGINT or SIGTERM (128 + the signal's number). */
+/** 0, 1, 2 as the contract says; 130 and 143: certify or demo stopped by SIGINT or SIGTERM (128 + the signal's number). */
 export type ExitCode = 0 | 1 | 2 | 130 | 143;
 type Flags = Record<string, unknown> & { '--'?: string[] };
 
@@ -38,6 +38,13 @@ cli
   .action((command: string[], flags: Flags) => run('certify', flags, { command }));
 
 cli
+  .command('demo [scenario]', 'Run the naive and the resilient example side by side through a scenario (default: tour), narrated')
+  .option('--fast', 'shortened phases (for tests and quick demos)')
+  .option('--json', 'print one JSON document (phases, facts, verdicts) at the end; the narration goes to stderr')
+  .option('--seed <n>', 'seed of the generated data and faults')
+  .action((scenario: string | undefined, flags: Flags) => run('demo', flags, scenario === undefined ? {} : { scenario }));
+
+cli
   .command('report <file>', 'Render a saved report.json again, to stdout or --out')
   .option('--format <name>', 'json, junit, md, html or sarif')
   .option('--out <file>', 'write to this file instead of stdout')
@@ -54,6 +61,7 @@ type Command = { default: (flags: any) => Promise<ExitCode> };
 const COMMANDS = {
   serve: (): Promise<Command> => import('./commands/serve.ts'),
   certify: (): Promise<Command> => import('./commands/certify.ts'),
+  demo: (): Promise<Command> => import('./commands/demo.ts'),
   checks: (): Promise<Command> => import('./commands/checks.ts'),
   report: (): Promise<Command> => import('./commands/report.ts'),
   scenarios: (): Promise<Command> => import('./commands/scenarios.ts'),

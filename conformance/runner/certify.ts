@@ -50,7 +50,7 @@ export interface CertifyOptions {
 }
 
 /** Settles once `signal` aborts (never without one). */
-function abortedBy(signal: AbortSignal | undefined): Promise<void> {
+export function abortedBy(signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve) => {
     if (signal?.aborted) resolve();
     signal?.addEventListener('abort', () => resolve(), { once: true });

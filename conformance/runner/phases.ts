@@ -168,8 +168,9 @@ async function watchPhase(
       const woken = new Promise<'woken'>((resolve) => {
         wake = () => resolve('woken');
       });
-      // `wait` settles early when woken (a request came, or the tick): then look again.
-      if ((await Promise.race([wait(next - now, woken).then(() => 'looked' as const), stop])) === 'stopped') return 'stopped';
+      // `wait` settles early when woken (a request came, or the tick): then look again. It also
+      // settles on stop, so its timer does not outlive the phase and keep the process alive.
+      if ((await Promise.race([wait(next - now, Promise.race([woken, stop])).then(() => 'looked' as const), stop])) === 'stopped') return 'stopped';
     }
   } finally {
     unsubscribe();

@@ -62,6 +62,8 @@ const phaseSchema = z.strictObject({
   actions: z.array(actionSchema),
   triggers: z.array(z.strictObject({ className: z.string().min(1), objectId: z.string().optional(), status: z.string() })).optional(),
   params: z.record(z.string(), z.number()).optional(),
+  // Only the webhook driver: `golive demo` gives one (an event, then the same event again); without one the phase ends at once.
+  drive: z.literal('webhooks').optional(),
 });
 
 const scenarioSchema = z.strictObject({

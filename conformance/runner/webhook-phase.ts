@@ -39,7 +39,7 @@ export interface WebhookPhaseOptions {
  * How deliveries authenticate: signed with the secret where the platform signs them, else the
  * secret in the header config `webhook.auth` and `webhook.header` say.
  */
-function webhookCredential(platform: PlatformFacts, webhook: WebhookConfig, token: string): Pick<SubscriptionInput, 'auth' | 'signing'> {
+export function webhookCredential(platform: PlatformFacts, webhook: WebhookConfig, token: string): Pick<SubscriptionInput, 'auth' | 'signing'> {
   const style = platform.webhookAuth;
   if (style.kind === 'signature') return { signing: { type: 'hmac-sha256-hex', header: style.header, secret: token } };
   if (webhook.auth === 'api-key') return { auth: { type: 'header', name: webhook.header, value: token } };
