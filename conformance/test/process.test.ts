@@ -3,6 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GoliveError } from '../../errors.ts';
 import { type SecretScanner, createSecretScanner } from '../observe/secrets.ts';
@@ -170,6 +172,34 @@ describe('startIntegration', () => {
     // The 1 MB line without a newline was cut into pieces of at most 64 KiB.
     expect(Math.max(...lines.map((l) => Buffer.byteLength(l.text)))).toBeLessThanOrEqual(64 * 1024);
   });
+
+  it('keeps the heap bounded while an integration writes 300 MB (measured, not counted)', async () => {
+    // What the harness holds, not what it says it holds: the heap and the buffers of this
+    // process, sampled after a garbage collection every 100 ms while the output flows (so
+    // garbage not yet collected does not count, and what is kept does). Keeping the output
+    // would hold 300 MB.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const held = () => {
+      gc();
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    const before = held();
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, held());
+    }, 100);
+    try {
+      const proc = start({ command: node('flood.mjs'), maxOutputBytes: 256 * 1024, env: { MEGABYTES: '300' } });
+      expect(await proc.exited).toMatchObject({ code: 0 });
+      expect(proc.stats().totalBytes).toBeGreaterThan(300 * 1024 * 1024);
+      peak = Math.max(peak, held());
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(peak - before).toBeLessThan(48 * 1024 * 1024);
+  }, 60_000);
 
   it('masks the secrets an integration prints and reports each as a finding', async () => {
     const scanner: SecretScanner = createSecretScanner();

@@ -7,6 +7,7 @@ import type { Report } from '../../reports/model.ts';
 import { loadConfig } from '../config/load.ts';
 import { CHECKS } from '../checks/index.ts';
 import { certify } from '../runner/certify.ts';
+import { isGone } from '../runner/kill-tree.ts';
 import { golive } from './cli.ts';
 import type { Timings } from '../runner/plan.ts';
 import { BRIEF_TIMINGS, EXAMPLES, TEST_TIMINGS, certifyExample } from './harness.ts';
@@ -20,14 +21,6 @@ async function certifyFixture(script: string, readyWhen?: string, timings: Timin
   return certify({ config: { ...withReady, timeouts: { ...withReady.timeouts, killGraceMs: 300, readyMs: 3_000 } }, timings });
 }
 
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 describe('a complete report, whatever the integration does', () => {
   it.concurrent('reports a crash at start with its exit code and output, and judges nothing as passed', async () => {
@@ -54,7 +47,7 @@ describe('a complete report, whatever the integration does', () => {
     const tail = report.integration.exits.flatMap((e) => e.outputTail).join('\n');
     const pids = [...tail.matchAll(/(?:child|grandchild) (\d+)/g)].map((m) => Number(m[1]));
     expect(pids.length).toBeGreaterThanOrEqual(2);
-    expect(pids.filter((pid) => !processGone(pid))).toEqual([]);
+    expect(pids.filter((pid) => !isGone(pid))).toEqual([]);
     expect(report.phases.every((p) => p.completed)).toBe(true);
     expect(report.checks.find((c) => c.id === 'token.cached-and-reused')!.verdict).toBe('inconclusive');
     // It makes no call, so no phase sees what would end it early: every one lasts its whole bound.
@@ -91,9 +84,19 @@ describe('golive certify on the command line', () => {
       // It asks for a token with the refused credentials again and again.
       'rotation.survives-secret-rotation': 'fail',
     });
-    // A security tool's report never carries a secret in full.
-    const raw = await readFile(join(out, 'report.json'), 'utf8');
-    expect(raw).not.toMatch(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/);
+    // A security tool never carries a secret in full: not in any report format, not on its own
+    // output. The naive example leaks all three kinds (it writes its client secret to a file,
+    // prints every token, and logs the webhook's Authorization header), so each is planted.
+    const { clientSecret } = JSON.parse(await readFile(join(dir, 'config.local.json'), 'utf8')) as { clientSecret: string };
+    expect(clientSecret.length).toBeGreaterThan(20);
+    const outputs = [result.stdout, result.stderr, ...(await Promise.all(['report.json', 'junit.xml', 'report.md', 'report.html', 'report.sarif'].map((f) => readFile(join(out, f), 'utf8'))))];
+    for (const text of outputs) {
+      expect(text).not.toContain(clientSecret);
+      expect(text).not.toMatch(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}/);
+      expect(text).not.toMatch(/whk_[\w-]{20,}/);
+    }
+    // …while the report does say where each leak was, masked.
+    expect(outputs[2]).toMatch(/config\.local\.json/);
   });
 
   it('exits 2 with one line naming the key for a config with an unknown key', async () => {

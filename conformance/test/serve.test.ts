@@ -41,6 +41,23 @@ describe('golive serve', () => {
     expect(result.stderr.trim()).toBe('golive: --port: expected a whole number from 0 to 65535, got "eighty" (GOLIVE_ERR_USAGE)');
   });
 
+  it('exits 2 with one line naming the port when its port is taken (an infrastructure error, not the integration’s)', async () => {
+    const { createServer } = await import('node:net');
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const result = await golive(['serve', '--port', String(port), '--data-scale', '10']);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toEqual([`golive: the test API of tenant acme: port ${port} is in use (choose another, or 0 for any free port) (GOLIVE_ERR_PORT_IN_USE)`]);
+      const admin = await golive(['serve', '--admin-port', String(port), '--data-scale', '10']);
+      expect(admin.code).toBe(2);
+      expect(admin.stderr).toContain(`the admin API: port ${port} is in use`);
+    } finally {
+      holder.close();
+    }
+  });
+
   it('names the known profiles when --profile names none of them', async () => {
     const result = await golive(['serve', '--profile', 'shopify']);
     expect(result.code).toBe(2);

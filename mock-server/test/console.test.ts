@@ -1,4 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openStream } from '../admin/stream.ts';
+import type { MockControl } from '../control.ts';
+import { createJournal, type JournalEntry } from '../journal/journal.ts';
 import { createSessions, crossSiteReason, SESSION_TTL_MS, CODE_TTL_MS } from '../admin/session.ts';
 import { createFeed } from '../journal/feed.ts';
 import { type MockServer, createMockServer } from '../server.ts';
@@ -189,5 +194,42 @@ describe('the console feed', () => {
     feed.subscribe((e) => seen.push(e.kind));
     feed.publish({ kind: 'action', text: 'x' });
     expect(seen).toEqual(['action']);
+  });
+});
+
+describe('the console stream', () => {
+  it('holds at most maxPending requests for a client that cannot keep up, then says how many it dropped', async () => {
+    const journal = createJournal();
+    const written: string[] = [];
+    let accepting = false;
+    const raw = Object.assign(new EventEmitter(), {
+      destroyed: false,
+      write(chunk: string) {
+        written.push(chunk);
+        return accepting;
+      },
+    }) as unknown as ServerResponse;
+    const control = {
+      journal,
+      platform: { name: 'p', title: 'P', permissions: { noun: 'role' }, scoped: false, sampleEvent: null, webhookAuth: { kind: 'header' } },
+      webhooks: { log: () => [] },
+    } as unknown as MockControl;
+    const close = openStream(raw, control, createFeed(), () => () => {}, { flushMs: 5, maxPending: 10 });
+    try {
+      // The hello was refused by a full socket: nothing more is written until it drains.
+      const entry = (seq: number) => ({ seq, mono: seq, time: '', apiUser: 'u', method: 'GET', path: '/x', status: 200, tokenRequest: false, denied: null, retryAfter: null, latencyMs: 1, listener: 'api', transport: 'http', aborted: false, fault: null }) as unknown as JournalEntry;
+      for (let i = 1; i <= 25; i++) journal.record(entry(i));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(written.filter((w) => w.startsWith('event: requests'))).toEqual([]);
+      accepting = true;
+      (raw as unknown as EventEmitter).emit('drain');
+      await vi.waitFor(() => expect(written.some((w) => w.startsWith('event: requests'))).toBe(true));
+      const dropped = written.find((w) => w.startsWith('event: dropped'))!;
+      expect(JSON.parse(dropped.split('data: ')[1]!)).toEqual({ count: 15 });
+      const sent = JSON.parse(written.find((w) => w.startsWith('event: requests'))!.split('data: ')[1]!) as { seq: number }[];
+      expect(sent.map((r) => r.seq)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    } finally {
+      close();
+    }
   });
 });
