@@ -55,7 +55,7 @@ const badge = (v: Verdict): Markup => h`<span class="badge v-${v}">${v}</span>`;
 
 function checkRows(c: CheckResult): Markup {
   const row = h`<tr class="check" id="${`check-${c.id}`}" data-check-id="${c.id}" data-verdict="${c.verdict}" data-required="${c.required}">
-<td>${badge(c.verdict)}</td><td><code>${c.id}</code></td><td>${c.title}</td><td>${c.required ? 'required' : 'advisory'}</td><td class="summary">${c.summary}</td>
+<td>${badge(c.verdict)}${c.flaky ? h` <span class="flaky" data-flaky="${c.flaky.verdicts.join(' ')}">flaky</span>` : null}</td><td><code>${c.id}</code></td><td>${c.title}</td><td>${c.required ? 'required' : 'advisory'}</td><td class="summary">${c.summary}</td>
 </tr>`;
   if (c.evidence.length === 0 && !c.remediation) return row;
   const shown = c.evidence.slice(0, HTML_EVIDENCE_PER_CHECK);

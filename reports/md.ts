@@ -50,7 +50,7 @@ function fenced(lines: string[]): string {
 }
 
 function checkSection(c: CheckResult): string[] {
-  const out = [`### ${EMOJI[c.verdict]} ${code(c.id)}: ${text(c.title)}`, '', `**${c.verdict}**${c.required ? '' : ' (advisory)'}: ${paragraph(c.summary)}`];
+  const out = [`### ${EMOJI[c.verdict]} ${code(c.id)}: ${text(c.title)}`, '', `**${c.verdict}**${c.flaky ? ' (flaky)' : ''}${c.required ? '' : ' (advisory)'}: ${paragraph(c.summary)}`];
   if (c.evidence.length > 0) {
     out.push('', '**Evidence**', '');
     for (const e of c.evidence.slice(0, MD_EVIDENCE_PER_CHECK)) out.push(`- ${text(cut(describeEvidence(e), MAX_LINE))}`);
@@ -91,13 +91,14 @@ export function renderMd(report: Report): string {
   const out = [
     `## ${report.certified ? '✅ CERTIFIED' : '❌ NOT CERTIFIED'}`,
     '',
+    ...(report.runs ? [`**${report.runs} runs** of the same plan (\`--repeat\`): a check whose verdict changed between them is flaky, shows its worst verdict, and does not certify.`, ''] : []),
     ...(report.interrupted ? [`**Interrupted** (${text(report.interrupted.signal)}): the run was stopped before its end; the phases that did not run left their checks inconclusive.`, ''] : []),
     `${t.pass} passed, ${t.fail} failed, ${t.warn} warned, ${t.inconclusive} inconclusive, ${t['not-applicable']} not applicable` +
       ` · ${report.durationSeconds} s from ${report.startedAt} · golive ${text(report.tool.version)} · ${code(report.integration.command.join(' '))}`,
     '',
     '| | check | | summary |',
     '|---|---|---|---|',
-    ...report.checks.map((c) => `| ${EMOJI[c.verdict]} ${c.verdict} | ${code(c.id).replace(/\|/g, '\\|')} | ${c.required ? 'required' : 'advisory'} | ${cell(c.summary)} |`),
+    ...report.checks.map((c) => `| ${EMOJI[c.verdict]} ${c.verdict}${c.flaky ? ' (flaky)' : ''} | ${code(c.id).replace(/\|/g, '\\|')} | ${c.required ? 'required' : 'advisory'} | ${cell(c.summary)} |`),
     '',
   ];
   const notPassing = report.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'not-applicable');

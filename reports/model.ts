@@ -51,6 +51,12 @@ export interface CheckResult {
   summary: string;
   evidence: Evidence[];
   remediation: string;
+  /**
+   * With `--repeat`: the check's verdict changed between runs (one per run, in order). Its
+   * `verdict` is then the worst of them, and it does not certify: what comes and goes cannot
+   * be vouched for.
+   */
+  flaky?: { verdicts: Verdict[] };
 }
 
 export interface PhaseResult {
@@ -96,14 +102,16 @@ export interface Report {
    * but those of the phases that did not run are inconclusive, and the run does not certify.
    */
   interrupted?: { signal: string };
+  /** With `--repeat N`: how many runs this report joins (each with a fresh mock); absent for one run. */
+  runs?: number;
   phases: PhaseResult[];
   checks: CheckResult[];
   totals: Record<Verdict, number>;
 }
 
-/** Whether a set of results certifies: every required check is `pass` or `not-applicable`. */
+/** Whether a set of results certifies: every required check is `pass` or `not-applicable`, and none is flaky. */
 export function certifies(checks: readonly CheckResult[]): boolean {
-  return checks.every((c) => !c.required || c.verdict === 'pass' || c.verdict === 'not-applicable');
+  return checks.every((c) => !c.required || ((c.verdict === 'pass' || c.verdict === 'not-applicable') && !c.flaky));
 }
 
 export function totals(checks: readonly CheckResult[]): Record<Verdict, number> {

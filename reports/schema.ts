@@ -44,6 +44,7 @@ const check = z.looseObject({
   summary: z.string(),
   evidence: z.array(evidence),
   remediation: z.string(),
+  flaky: z.looseObject({ verdicts: z.array(verdict) }).optional(),
 });
 
 const scope = z.union([z.array(z.string()), z.literal('*')]);
@@ -69,6 +70,7 @@ export const reportSchema = z.looseObject({
   }),
   apiUser: z.looseObject({ name: z.string(), roles: z.array(z.string()), stores: scope, markets: scope }),
   interrupted: z.looseObject({ signal: z.string() }).optional(),
+  runs: z.number().int().min(2).optional(),
   phases: z.array(
     z.looseObject({ name: z.string(), environment: z.string(), startedAt: seconds, durationSeconds: z.number(), completed: z.boolean(), note }),
   ),

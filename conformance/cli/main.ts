@@ -35,6 +35,7 @@ cli
   .option('--format <list>', 'comma-separated report formats to write: json, junit, md, html, sarif (default: all)')
   .option('--fast', 'shortened phase timings (for tests and demos)')
   .option('--console', 'print a link to the live console: traffic, phases and the checklist filling in')
+  .option('--repeat <n>', 'run the plan n times (each with a fresh mock) and report a check whose verdict changes as flaky')
   .action((command: string[], flags: Flags) => run('certify', flags, { command }));
 
 cli

@@ -109,6 +109,46 @@ describe('golive certify on the command line', () => {
     expect(result.stderr).toContain('integration.mode');
   });
 
+  it.concurrent('--repeat 2 reports a check whose verdict changed between the runs as flaky, and does not certify', async () => {
+    // Leaks its client secret into a file during the first run only (each run has a CA of its
+    // own, so the first CA seen marks the first run): the same integration, two verdicts. It
+    // calls the API so the steady phase ends on time.
+    const dir = await mkdtemp(join(tmpdir(), 'golive-flaky-'));
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      join(dir, 'app.js'),
+      `const fs = require('node:fs');
+if (!fs.existsSync('first-run')) fs.writeFileSync('first-run', process.env.NODE_EXTRA_CA_CERTS);
+if (fs.readFileSync('first-run', 'utf8') === process.env.NODE_EXTRA_CA_CERTS) fs.writeFileSync('config.local.json', JSON.stringify({ clientSecret: process.env.OMNIUM_CLIENT_SECRET }));
+else fs.rmSync('config.local.json', { force: true });
+console.log('ready');
+const base = process.env.OMNIUM_API_URL;
+(async () => {
+  const form = new URLSearchParams({ grant_type: 'client_credentials', clientId: process.env.OMNIUM_CLIENT_ID, clientSecret: process.env.OMNIUM_CLIENT_SECRET });
+  const answer = await fetch(base + '/api/token?returnAsJson=true', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+  const { accessToken } = await answer.json();
+  setInterval(() => fetch(base + '/api/Orders/GetOrders?pageSize=1', { headers: { authorization: 'Bearer ' + accessToken } }).catch(() => {}), 300);
+})().catch((err) => console.error(err.message));
+`,
+    );
+    const out = join(dir, 'out');
+    const result = await golive(['certify', '--fast', '--repeat', '2', '--only', 'credentials.secret-not-in-source', '--format', 'json,md', '--out', out, '--', 'node', 'app.js'], { cwd: dir });
+    expect(result.stdout).toContain('run 2 of 2');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.runs).toBe(2);
+    const check = report.checks.find((c) => c.id === 'credentials.secret-not-in-source')!;
+    expect(check).toMatchObject({ verdict: 'fail', flaky: { verdicts: ['fail', 'pass'] } });
+    expect(check.summary).toMatch(/^Flaky: fail in run 1, pass in run 2/);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('**2 runs**');
+  });
+
+  it('exits 2 for a bad --repeat, naming it', async () => {
+    const result = await golive(['certify', '--repeat', '0', '--', 'node', '-e', '0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--repeat: expected a whole number from 1 to 20, got "0"');
+  });
+
   it('exits 2 for a command that does not exist', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'golive-nocmd-'));
     const result = await golive(['certify', '--', 'no-such-command-golive'], { cwd: dir });

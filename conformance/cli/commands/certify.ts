@@ -8,7 +8,9 @@ import { CHECKS } from '../../checks/index.ts';
 import { loadConfig } from '../../config/load.ts';
 import { type Progress, certify } from '../../runner/certify.ts';
 import { FAST_TIMINGS, FULL_TIMINGS } from '../../runner/plan.ts';
+import { joinRuns } from '../../../reports/repeat.ts';
 import type { ExitCode } from '../main.ts';
+import { intFlag } from '../flags.ts';
 
 interface CertifyFlags {
   config?: string;
@@ -17,6 +19,7 @@ interface CertifyFlags {
   format?: string;
   fast?: boolean;
   console?: boolean;
+  repeat?: unknown;
   command?: string[];
   '--'?: string[];
 }
@@ -87,6 +90,7 @@ function parseFormats(value: unknown): Format[] {
 /** `golive certify`: run the integration against the mock and judge it. */
 export default async function certifyCommand(flags: CertifyFlags): Promise<ExitCode> {
   const formats = parseFormats(flags.format);
+  const repeat = intFlag('--repeat', flags.repeat, 1, 20) ?? 1;
   const only = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
   for (const id of only ?? []) {
     if (!CHECKS.some((c) => c.id === id)) throw new GoliveError('GOLIVE_ERR_UNKNOWN_CHECK', `--only: "${id}" is not a check (see golive checks)`);
@@ -103,15 +107,23 @@ export default async function certifyCommand(flags: CertifyFlags): Promise<ExitC
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   let report: Report;
+  const runs: Report[] = [];
   try {
-    report = await certify({
-      config,
-      timings: flags.fast ? FAST_TIMINGS : FULL_TIMINGS,
-      ...(only ? { only } : {}),
-      ...(flags.console ? { console: true } : {}),
-      onProgress: (p) => say(progressLine(p)),
-      signal: controller.signal,
-    });
+    // With --repeat, the same plan again, each run with a fresh mock; Ctrl-C ends the series too.
+    for (let run = 1; run <= repeat && !controller.signal.aborted; run++) {
+      if (repeat > 1) say(pc.bold(`run ${run} of ${repeat}`));
+      runs.push(
+        await certify({
+          config,
+          timings: flags.fast ? FAST_TIMINGS : FULL_TIMINGS,
+          ...(only ? { only } : {}),
+          ...(flags.console ? { console: true } : {}),
+          onProgress: (p) => say(progressLine(p)),
+          signal: controller.signal,
+        }),
+      );
+    }
+    report = joinRuns(runs);
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
