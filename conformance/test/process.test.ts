@@ -130,7 +130,10 @@ describe('startIntegration', () => {
     const child = printedPid(proc, 'child');
     const grandchild = printedPid(proc, 'grandchild');
     expect(child).toBe(proc.pid);
+    const stopping = performance.now();
     const result = await proc.stop();
+    // Killed once the grace period (300 ms here) ran out: stopping takes the grace, not an unbounded wait.
+    expect(performance.now() - stopping).toBeLessThan(300 + 2_000);
     expect(result).toMatchObject({ signal: 'SIGKILL', forced: true });
     expect(noSuchProcess(child)).toBe(true);
     expect(noSuchProcess(grandchild)).toBe(true);
