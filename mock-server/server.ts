@@ -63,6 +63,12 @@ export interface MockServerOptions {
   webhookAllowHosts?: readonly string[];
   /** Delays before webhook retries (default Omnium's 1 s, 5 s, 15 s). */
   webhookRetryDelaysMs?: readonly number[];
+  /**
+   * The HS256 key of each tenant's environment, at least 32 bytes (default: 32 random bytes
+   * each). For tests that sign tokens as the mock would, so that only its claim checks can
+   * refuse them; nothing over HTTP reads or sets it.
+   */
+  signingKey?: (where: { tenant: string; environment: EnvironmentName }) => Uint8Array;
 }
 
 export interface EnvironmentInfo {
@@ -205,7 +211,8 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const runtimes: Runtime[] = [];
   for (const tenant of tenantIds) {
     for (const environment of ENVIRONMENTS) {
-      runtimes.push(await createRuntime(shared, { tenant, environment, seed: options.seed, dataScale: options.dataScale }));
+      const signingKey = options.signingKey?.({ tenant, environment });
+      runtimes.push(await createRuntime(shared, { tenant, environment, seed: options.seed, dataScale: options.dataScale, ...(signingKey ? { signingKey } : {}) }));
     }
   }
 

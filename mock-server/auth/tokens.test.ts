@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../clock.ts';
@@ -84,7 +85,7 @@ describe('TokenService', () => {
     // Each check alone: a token right in every other way, wrong in one.
     const claims = decodeJwt(token);
     const signed = (over: Record<string, unknown>, iss = test.tokens.issuer, aud = test.tokens.audience) =>
-      new SignJWT({ ...claims, ...over }).setProtectedHeader({ alg: 'HS256' }).setIssuer(iss).setAudience(aud).sign(SHARED_KEY);
+      new SignJWT({ ...claims, ...over }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(iss).setAudience(aud).sign(SHARED_KEY);
     expect((await test.tokens.verify(await signed({ jti: 'j-ok' }))).ok).toBe(true);
     expect(await test.tokens.verify(await signed({ jti: 'j-env', env: 'production' }))).toMatchObject({ ok: false, reason: 'wrong-issuer' });
     expect(await test.tokens.verify(await signed({ jti: 'j-tenant', tenant: 'globex' }))).toMatchObject({ ok: false, reason: 'wrong-issuer' });
@@ -95,20 +96,14 @@ describe('TokenService', () => {
   });
 
   it('rejects a token signed with the right key but without exp, or with alg none', async () => {
-    const clock = createManualClock();
-    const secret = new Uint8Array(32).fill(7);
-    const tokens = new TokenService({ tenant: 'acme', environment: 'test', now: clock.now, secret });
-    const noExp = await new SignJWT({ sub: 'x', jti: 'j', tenant: 'acme', env: 'test', gen: 0 })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt(clock.now() / 1000)
-      .setNotBefore(clock.now() / 1000)
-      .setIssuer(tokens.issuer)
-      .setAudience(tokens.audience)
-      .sign(secret);
-    expect((await tokens.verify(noExp)).ok).toBe(false);
-    // alg none over a payload the service would accept with a signature: refused for the algorithm alone.
-    const registry = new ApiUserRegistry('acme', 'test', clock.now, PERMISSIONS);
-    const good = (await tokens.issue(registry.get(registry.create({ name: 'x', roles: ['OrderRead'] }).clientId)!)).token;
+    const { tokens, user } = setup('test', 'acme', SHARED_KEY);
+    const good = (await tokens.issue(user)).token;
+    const { exp: _exp, ...noExp } = decodeJwt(good);
+    // The same claims, re-signed with the right key and header: only the missing exp can refuse it.
+    const resigned = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(SHARED_KEY);
+    expect((await tokens.verify(await resigned({ ...noExp, exp: decodeJwt(good).exp, jti: 'with-exp' }))).ok).toBe(true);
+    expect(await tokens.verify(await resigned({ ...noExp, jti: 'without-exp' }))).toMatchObject({ ok: false, reason: 'claims' });
+    // alg none over a payload the service accepts with a signature: refused for the algorithm alone.
     const [, payload] = good.split('.');
     for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
       const none = `${Buffer.from(JSON.stringify({ alg, typ: 'JWT' })).toString('base64url')}.${payload}.`;
@@ -118,19 +113,40 @@ describe('TokenService', () => {
     expect(await tokens.verify('not a token')).toMatchObject({ ok: false, reason: 'malformed' });
   });
 
-  it('rejects a token that claims a lifetime longer than 30 days', async () => {
+  it('rejects a token that claims a lifetime longer than 30 days, or an iat older than that', async () => {
+    const { tokens, user, clock } = setup('test', 'acme', SHARED_KEY);
+    const claims = decodeJwt((await tokens.issue(user)).token);
+    const now = clock.now() / 1000;
+    const resigned = (over: Record<string, unknown>) => new SignJWT({ ...claims, ...over }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(SHARED_KEY);
+    expect((await tokens.verify(await resigned({ jti: 'j-30', exp: now + 30 * 86_400 }))).ok).toBe(true);
+    expect(await tokens.verify(await resigned({ jti: 'j-long', exp: now + 30 * 86_400 + 1 }))).toMatchObject({ ok: false, reason: 'claims' });
+    const old = now - 31 * 86_400;
+    expect(await tokens.verify(await resigned({ jti: 'j-old', iat: old, nbf: old, exp: now + 3600 }))).toMatchObject({ ok: false, reason: 'claims' });
+  });
+
+  it('rejects, with the right key, a header other than { alg, typ: JWT }, a name given twice, and claims of the wrong type', async () => {
+    const { tokens, user } = setup('test', 'acme', SHARED_KEY);
+    const claims = decodeJwt((await tokens.issue(user)).token);
+    const b64 = (text: string) => Buffer.from(text).toString('base64url');
+    const sign = (header: string, payload: string) => {
+      const input = `${b64(header)}.${b64(payload)}`;
+      return `${input}.${createHmac('sha256', SHARED_KEY).update(input).digest('base64url')}`;
+    };
+    const body = JSON.stringify(claims);
+    expect((await tokens.verify(sign('{"alg":"HS256","typ":"JWT"}', body))).ok).toBe(true);
+    for (const header of ['{"alg":"HS256"}', '{"alg":"HS256","typ":"at+jwt"}', '{"alg":"HS256","typ":"JWT","kid":"1"}', '{"alg":"HS256","typ":"JWT","alg":"HS256"}']) {
+      expect((await tokens.verify(sign(header, body))).ok, header).toBe(false);
+    }
+    // "s\u0075b" is "sub": the same name, written differently.
+    const twice = `${body.slice(0, -1)},"s\\u0075b":"someone-else"}`;
+    expect(await tokens.verify(sign('{"alg":"HS256","typ":"JWT"}', twice))).toMatchObject({ ok: false, reason: 'malformed' });
+    for (const over of [{ gen: '0' }, { gen: null }, { gen: -1 }, { role: 'OrderAdmin' }, { sub: [claims.sub] }, { tenant: null }, { scope: 'x' }]) {
+      expect(await tokens.verify(sign('{"alg":"HS256","typ":"JWT"}', JSON.stringify({ ...claims, ...over }))), JSON.stringify(over)).toMatchObject({ ok: false, reason: 'claims' });
+    }
+  });
+
+  it('takes no signing key shorter than 32 bytes', () => {
     const clock = createManualClock();
-    const secret = new Uint8Array(32).fill(9);
-    const tokens = new TokenService({ tenant: 'acme', environment: 'test', now: clock.now, secret });
-    const iat = clock.now() / 1000 - 31 * 86_400;
-    const old = await new SignJWT({ sub: 'x', jti: 'j', tenant: 'acme', env: 'test', gen: 0 })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt(iat)
-      .setNotBefore(iat)
-      .setExpirationTime(clock.now() / 1000 + 3600)
-      .setIssuer(tokens.issuer)
-      .setAudience(tokens.audience)
-      .sign(secret);
-    expect((await tokens.verify(old)).ok).toBe(false);
+    expect(() => new TokenService({ tenant: 'acme', environment: 'test', now: clock.now, secret: new Uint8Array(31) })).toThrow(/at least 32/);
   });
 });

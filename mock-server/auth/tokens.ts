@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
+import { GoliveError } from '../../errors.ts';
 import { fingerprint, mask } from '../secrets.ts';
+import { duplicateKey } from './json-keys.ts';
 import type { ApiUserRecord, EnvironmentName } from './api-users.ts';
 
 /** The claims golive's tokens carry. Omnium's claim names are unconfirmed; clients only read `exp`. */
@@ -54,7 +56,11 @@ export interface TokenServiceOptions {
   environment: EnvironmentName;
   /** Milliseconds since the epoch; the mock's clock. */
   now: () => number;
-  /** HS256 key; random per environment when absent, so a token from one is 401 in another. */
+  /**
+   * HS256 key, at least 32 bytes (RFC 8725 §3.5: as long as the hash); random per environment
+   * when absent, so a token from one is 401 in another. Tests pass one to sign tokens as this
+   * service would (`createMockServer({ signingKey })`): the claim checks then decide alone.
+   */
   secret?: Uint8Array;
   /** Verified tokens kept in the cache (default 10,000). */
   cacheSize?: number;
@@ -63,6 +69,18 @@ export interface TokenServiceOptions {
 }
 
 const TIMES_OK = { ok: true } as const;
+
+/** The shortest key accepted: HS256's hash length (RFC 8725 §3.5, RFC 7518 §3.2). */
+const MIN_SECRET_BYTES = 32;
+
+/** The one protected header golive issues, and what verification takes: anything else in a header (`kid`, `jku`, `jwk`, `x5u`, `x5c`, `crit`, `b64`…) is refused. */
+const HEADER = { alg: 'HS256', typ: 'JWT' } as const;
+const HEADER_NAMES: ReadonlySet<string> = new Set(Object.keys(HEADER));
+
+/** A base64url segment without padding (RFC 7515 §2): `+`, `/`, `=` and whitespace are not in it. */
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The JWS signature part of a compact token (the whole string when it has no dot). */
 const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1);
@@ -96,7 +114,10 @@ export class TokenService {
     const platform = options.platform ?? 'platform';
     this.issuer = `https://api${options.environment === 'test' ? 'test' : ''}.${platform}.golive.local/${options.tenant}`;
     this.audience = `${platform}-api:${options.tenant}:${options.environment}`;
-    this.#secret = options.secret ?? randomBytes(32);
+    if (options.secret && options.secret.byteLength < MIN_SECRET_BYTES) {
+      throw new GoliveError('GOLIVE_ERR_CONFIG_INVALID', `signing key: ${options.secret.byteLength} bytes, expected at least ${MIN_SECRET_BYTES} random bytes`);
+    }
+    this.#secret = options.secret ?? randomBytes(MIN_SECRET_BYTES);
     this.#now = options.now;
     this.#cacheSize = options.cacheSize ?? 10_000;
   }
@@ -122,7 +143,7 @@ export class TokenService {
       ...(options.subject !== undefined ? { subject: options.subject } : {}),
     };
     const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setProtectedHeader(HEADER)
       .setIssuer(this.issuer)
       .setAudience(this.audience)
       .sign(this.#secret);
@@ -152,15 +173,23 @@ export class TokenService {
 
   async #verifyFresh(token: string): Promise<VerifyResult> {
     const print = { fingerprint: fingerprint(token), masked: mask(token) };
+    // The form first, with nothing read from the claims: only then the signature, then the claims
+    // (a token that is both forged and expired is refused for its signature, RFC 8725 §3.3).
+    if (!wellFormed(token)) return { ok: false, reason: 'malformed', print };
+    const maxLifetime = this.options.maxLifetimeSeconds ?? MAX_TOKEN_AGE_SECONDS;
     try {
       const { payload } = await jwtVerify<TokenClaims>(token, this.#secret, {
-        algorithms: ['HS256'],
+        algorithms: [HEADER.alg],
+        typ: HEADER.typ,
         issuer: this.issuer,
         audience: this.audience,
         requiredClaims: ['exp', 'iat', 'nbf', 'sub', 'jti', 'tenant', 'env', 'gen'],
-        maxTokenAge: this.options.maxLifetimeSeconds ?? MAX_TOKEN_AGE_SECONDS,
+        maxTokenAge: maxLifetime,
         currentDate: new Date(this.#now()),
       });
+      // Signed with this key, yet not as `issue` writes them: the wrong types, or a lifetime
+      // longer than any this service gives (which would also outlive the age check once cached).
+      if (!claimsTyped(payload) || payload.exp - payload.iat > maxLifetime) return { ok: false, reason: 'claims', claims: payload, print };
       if (payload.tenant !== this.options.tenant || payload.env !== this.options.environment) {
         return { ok: false, reason: 'wrong-issuer', claims: payload, print };
       }
@@ -181,8 +210,61 @@ export class TokenService {
   }
 }
 
+/**
+ * Whether `token` has the compact form `issue` writes: three canonical base64url segments, a
+ * header that is exactly `{ alg, typ }`, and a header and claims set that are JSON objects in
+ * UTF-8 with no name twice (RFC 7519 §4: reject, not last-wins, RFC 8725 §2.6).
+ */
+function wellFormed(token: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.every(canonical)) return false;
+  const header = jsonObject(parts[0]!);
+  if (!header || Object.keys(header).some((name) => !HEADER_NAMES.has(name))) return false;
+  return jsonObject(parts[1]!) !== null;
+}
+
+/**
+ * Whether `segment` is base64url as the issuer writes it, and the only text for its bytes: the
+ * unused low bits of its last character zero (RFC 4648 §3.5). A decoder ignores those bits, so
+ * without this one signature had four spellings, each a token of its own to the cache and the journal.
+ */
+const canonical = (segment: string): boolean => SEGMENT.test(segment) && Buffer.from(segment, 'base64url').toString('base64url') === segment;
+
+/** A segment's JSON object, or `null` when it is not UTF-8, not JSON, not an object, or names a member twice. */
+function jsonObject(segment: string): Record<string, unknown> | null {
+  try {
+    const text = strictUtf8.decode(Buffer.from(segment, 'base64url'));
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+    return duplicateKey(text) === null ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+/** Whether golive's own claims have the types `issue` gives them (jose checks `exp`, `nbf`, `iat`, `iss`, `aud`). */
+function claimsTyped(claims: TokenClaims): boolean {
+  const c = claims as Record<string, unknown>;
+  return (
+    isString(c.sub) &&
+    isString(c.jti) &&
+    isString(c.tenant) &&
+    isString(c.env) &&
+    Number.isSafeInteger(c.gen) &&
+    (c.gen as number) >= 0 &&
+    isStrings(c.role) &&
+    (c.scope === undefined || isStrings(c.scope)) &&
+    (c.kind === undefined || isString(c.kind)) &&
+    (c.subject === undefined || isString(c.subject))
+  );
+}
+
 function failure(err: unknown): { ok: false; reason: VerifyFailure; claims?: Partial<TokenClaims> } {
-  if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired', claims: err.payload as Partial<TokenClaims> };
+  // jose reports an `iat` older than the maximum age as JWTExpired too: not what `exp` says, so not "expired".
+  if (err instanceof errors.JWTExpired) return { ok: false, reason: err.claim === 'exp' ? 'expired' : 'claims', claims: err.payload as Partial<TokenClaims> };
   if (err instanceof errors.JWTClaimValidationFailed) {
     const reason = err.claim === 'nbf' ? 'not-yet-valid' : err.claim === 'iss' || err.claim === 'aud' ? 'wrong-issuer' : 'claims';
     return { ok: false, reason, claims: err.payload as Partial<TokenClaims> };

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ApiUserRecord, ApiUserRegistry, EnvironmentName } from '../auth/api-users.ts';
 import { type CredentialTarget, type Grant, isGrant, refused } from '../auth/scheme.ts';
 import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
+import { TOKEN_LOCKOUT, TokenLockout } from '../auth/token-lockout.ts';
 import type { TokenOrigins } from '../auth/token-origins.ts';
 import type { IssueOptions, TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
@@ -97,8 +98,13 @@ async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: strin
   }
 }
 
-/** Creates the token issuer a runtime gives the token endpoint. */
-function tokenIssuer(rt: Runtime): TokenIssuer {
+/** What a token request learnt of its client id: seconds it must wait, when locked out for failed attempts. */
+interface TokenRequestState {
+  lockedFor: number;
+}
+
+/** Creates the token issuer a request's resolver is given (token endpoints are the only ones that use it). */
+function tokenIssuer(rt: Runtime, request: TokenRequestState): TokenIssuer {
   const sign = async (user: ApiUserRecord, options: IssueOptions) => {
     const { token, claims } = await rt.tokens.issue(user, options);
     rt.secrets.add('token', token);
@@ -108,7 +114,15 @@ function tokenIssuer(rt: Runtime): TokenIssuer {
   };
   return {
     async issue(clientId, clientSecret, options = {}) {
+      const lockout = lockoutOf(rt);
+      const wait = lockout?.waitSeconds(clientId) ?? 0;
+      if (wait > 0) {
+        // Not even the secret is looked at: the answer must not depend on it.
+        request.lockedFor = wait;
+        return null;
+      }
       const user = rt.users.authenticate(clientId, clientSecret);
+      if (!user) lockout?.fail(clientId);
       if (!user || !user.active) return null;
       return sign(user, options);
     },
@@ -123,7 +137,34 @@ function tokenIssuer(rt: Runtime): TokenIssuer {
   };
 }
 
-const issuers = new WeakMap<Runtime, TokenIssuer>();
+const lockouts = new WeakMap<Runtime, TokenLockout>();
+
+/** The environment's failed-token-request lockout; none when the mock's limits are off (`rateLimits: false`). */
+function lockoutOf(rt: Runtime): TokenLockout | null {
+  if (!rt.limits.settings.enabled) return null;
+  let lockout = lockouts.get(rt);
+  if (!lockout) {
+    lockout = new TokenLockout({ ...TOKEN_LOCKOUT, now: () => rt.clock.now() });
+    lockouts.set(rt, lockout);
+  }
+  return lockout;
+}
+
+/**
+ * The answer to a token request whose client id is locked out: 429 with `Retry-After` and the
+ * platform's own 429 (Omnium's: empty), whatever the resolver made of the `null` it was given.
+ * The resolver's journal fields (who asked, where the secret was) are kept.
+ */
+function lockedOut(rt: Runtime, seconds: number, answered: ApiResponse, entry: JournalEntry): ApiResponse {
+  entry.denied = `token requests locked (more than ${TOKEN_LOCKOUT.failures} failed in ${TOKEN_LOCKOUT.windowMs / 1000} s)`;
+  const refusal = rt.profile.refusals?.tooMany;
+  return {
+    status: 429,
+    headers: { ...refusal?.headers, 'retry-after': String(seconds) },
+    ...body(refusal),
+    ...(answered.journal ? { journal: answered.journal } : {}),
+  };
+}
 
 /**
  * The whole pipeline of one API request, transport-neutral: authenticate by the profile's
@@ -141,7 +182,9 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
     response = { status: 404 };
   } else if (!endpoint.auth) {
     const rule = rt.faults.match({ apiUser: null, environment: rt.environment, method: req.method, path: req.path, identity: entry });
-    response = (rule && (await playFault(rt, rule, null, entry))) || (await endpoint.resolve(req, context(rt, null, req)));
+    const ctx = new RequestContext(rt, null, req, null);
+    response = (rule && (await playFault(rt, rule, null, entry))) || (await endpoint.resolve(req, ctx));
+    if (ctx.lockedFor > 0) response = lockedOut(rt, ctx.lockedFor, response, entry);
   } else {
     const outcome = await authorised(rt, endpoint, req, entry);
     response = outcome.response;
@@ -232,8 +275,10 @@ async function authorised(
       slot.release();
       return { response: refusalOf(rt, 403), release: NOTHING_TO_RELEASE };
     }
-    const resolving = endpoint.resolve(req, context(rt, user, req, grant));
-    const answer = resolving instanceof Promise ? await resolving : resolving;
+    const ctx = new RequestContext(rt, user, req, grant);
+    const resolving = endpoint.resolve(req, ctx);
+    let answer = resolving instanceof Promise ? await resolving : resolving;
+    if (ctx.lockedFor > 0) answer = lockedOut(rt, ctx.lockedFor, answer, entry);
     if (answer.status === 403 && !entry.denied) entry.denied = 'store or market out of scope';
     if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
     return { response: answer, release: () => slot.release() };
@@ -247,13 +292,14 @@ async function authorised(
  * What a resolver gets besides the request. A class, so a request costs one small object
  * rather than a handful of closures (this is built for every request).
  */
-class RequestContext implements ResolverContext<ProfileData> {
+class RequestContext implements ResolverContext<ProfileData>, TokenRequestState {
   readonly db: ProfileData;
   readonly scope: Scope;
   readonly clientId: string | null;
-  readonly tokens: TokenIssuer;
   readonly granted: readonly string[];
   readonly subject: string | null;
+  lockedFor = 0;
+  #tokens: TokenIssuer | undefined;
 
   constructor(
     private readonly rt: Runtime,
@@ -264,9 +310,14 @@ class RequestContext implements ResolverContext<ProfileData> {
     this.db = rt.db;
     this.scope = user ? scopeOf(user) : UNSCOPED;
     this.clientId = user?.clientId ?? null;
-    this.tokens = issuerOf(rt);
     this.granted = grant ? grant.granted : (user?.roles ?? NO_PERMISSIONS);
     this.subject = grant ? grant.subject : null;
+  }
+
+  /** Made on first use: only token endpoints ask, and their issuer reports a lockout to this request. */
+  get tokens(): TokenIssuer {
+    this.#tokens ??= tokenIssuer(this.rt, this);
+    return this.#tokens;
   }
 
   now(): Date {
@@ -277,15 +328,6 @@ class RequestContext implements ResolverContext<ProfileData> {
     const { rt, user, req } = this;
     rt.events.emit({ origin: `${req.method} ${req.path}`, user: user?.name, userId: user?.clientId, ...event }, rt.clock.now());
   }
-}
-
-function issuerOf(rt: Runtime): TokenIssuer {
-  let tokens = issuers.get(rt);
-  if (!tokens) {
-    tokens = tokenIssuer(rt);
-    issuers.set(rt, tokens);
-  }
-  return tokens;
 }
 
 const NO_PERMISSIONS: readonly string[] = [];
@@ -303,10 +345,6 @@ function scopeOf(user: ApiUserRecord): Scope {
   const scope = createScope(user.stores, user.markets);
   scopes.set(user, scope);
   return scope;
-}
-
-function context(rt: Runtime, user: ApiUserRecord | null, req: InboundRequest, grant: Grant | null = null): ResolverContext<ProfileData> {
-  return new RequestContext(rt, user, req, grant);
 }
 
 /** The open endpoints' and unknown paths' target: the platform's main credential. */

@@ -55,6 +55,8 @@ export interface RuntimeOptions {
   dataScale?: number;
   /** A registry made beforehand, when API users must exist before the data is generated (the msw transport). */
   users?: ApiUserRegistry;
+  /** The HS256 key of its tokens, at least 32 bytes (default: 32 random bytes). */
+  signingKey?: Uint8Array;
 }
 
 /**
@@ -73,7 +75,14 @@ export async function createRuntime(shared: SharedRuntimeParts, options: Runtime
     tenant,
     environment,
     users: options.users ?? createUserRegistry(shared.profile, tenant, environment, now),
-    tokens: new TokenService({ platform: shared.profile.name, tenant, environment, now, maxLifetimeSeconds: shared.profile.maxTokenLifetimeSeconds }),
+    tokens: new TokenService({
+      platform: shared.profile.name,
+      tenant,
+      environment,
+      now,
+      maxLifetimeSeconds: shared.profile.maxTokenLifetimeSeconds,
+      ...(options.signingKey ? { secret: options.signingKey } : {}),
+    }),
     db: await shared.profile.createData({ seed: options.seed ?? 1, scale: options.dataScale, now }),
     events: createEventBus(),
   };

@@ -96,7 +96,8 @@ describe('fault rules over real sockets', () => {
 });
 
 describe('rate limits', () => {
-  it('answers 429 with Retry-After once the bucket is empty, and exempts the token endpoint', async () => {
+  // Successful token requests only: failed ones are limited per client id (jwt-attacks.test.ts, case 34).
+  it('answers 429 with Retry-After once the bucket is empty, and exempts successful token requests', async () => {
     const small = await createMockServer({ dataScale: 20, rateLimits: { bucketCapacity: 3, refillTokens: 1, refillIntervalMs: 60_000 } });
     const smallCall = trustingFetch(small.caCertPath!);
     const user = await small.createApiUser({ name: 'Burst', roles: ['StoreRead'] });
