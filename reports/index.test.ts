@@ -43,6 +43,45 @@ describe('writeReports', () => {
     expect((await readdir(dir)).sort()).toEqual(['previous.json', 'report.json']);
   });
 
+  it('leaves the old report.json whole or the new one whole when the writer is killed with SIGKILL at any moment (30 kills)', async () => {
+    // A writer process of the built code (npm test builds first) writes a 2 MB report again and
+    // again; it is killed at a seeded moment each time, and report.json must always parse as the
+    // old report or the new one, never a mix or a truncation.
+    const dist = new URL('../dist/reports/index.js', import.meta.url).href;
+    const dir = await mkdtemp(join(tmpdir(), 'golive-kill-'));
+    dirs.push(dir);
+    const old = { ...reportFixture(), durationSeconds: 1 };
+    await writeReports(old, dir, [RENDERERS.json]);
+    const writer = `
+      const { writeReports, RENDERERS } = await import(${JSON.stringify(dist)});
+      const report = JSON.parse(process.argv[1]);
+      report.integration.exits[0].outputTail = Array.from({ length: 20000 }, (_, i) => 'line ' + i + ' '.repeat(80));
+      console.log('go');
+      for (;;) await writeReports(report, ${JSON.stringify(dir)}, [RENDERERS.json]);
+    `;
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const { spawn } = await import('node:child_process');
+    const seen = new Set<number>();
+    for (let kill = 0; kill < 30; kill++) {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', writer, JSON.stringify({ ...reportFixture(), durationSeconds: 2 })], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.once('data', () => resolve());
+        child.once('close', (code) => reject(new Error(`the writer ended before writing (exit ${code})`)));
+      });
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(next() * 300)));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('close', resolve));
+      const text = await readFile(join(dir, 'report.json'), 'utf8');
+      const parsed = JSON.parse(text) as { durationSeconds: number };
+      expect([1, 2]).toContain(parsed.durationSeconds);
+      seen.add(parsed.durationSeconds);
+    }
+    // The kills landed both before a first whole write and after one, and no temporary file is taken for the report.
+    expect(seen.has(2)).toBe(true);
+    expect((await readdir(dir)).filter((f) => f === 'report.json')).toEqual(['report.json']);
+  }, 60_000);
+
   it('writes every other format when one renderer throws, and says which failed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'golive-reports-'));
     dirs.push(dir);

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
@@ -45,6 +45,22 @@ export interface Written {
  * Each file is written whole or not at all (a temporary file in `dir`, flushed to disk, then
  * renamed over the old one), so a run killed while writing never leaves half a report.
  */
+/**
+ * Makes the renames in `dir` durable: a rename lives in the folder's own entry, which a crash
+ * can lose after the file's data was synced. Platforms that cannot open a folder (Windows) skip it.
+ */
+async function syncFolder(dir: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // not possible here; the files themselves were synced
+  } finally {
+    await handle?.close();
+  }
+}
+
 export async function writeReports(report: Report, dir: string, renderers: readonly Renderer[]): Promise<Written> {
   const results = await Promise.allSettled(
     renderers.map(async (r) => {
@@ -54,6 +70,7 @@ export async function writeReports(report: Report, dir: string, renderers: reado
       return path;
     }),
   );
+  await syncFolder(dir);
   const out: Written = { written: [], failed: [] };
   results.forEach((result, i) => {
     const r = renderers[i]!;
