@@ -7,7 +7,8 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
 };
 
-export const CONSOLE_ASSETS: ReadonlySet<string> = new Set(Object.keys(FILES));
+/** Served without a sign-in: the console's files, and the icon a browser asks for (none: 204). */
+export const CONSOLE_ASSETS: ReadonlySet<string> = new Set([...Object.keys(FILES), '/favicon.ico']);
 
 /**
  * Headers on every admin response: a Content-Security-Policy that allows only the console's

@@ -126,6 +126,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   });
   const assets = loadConsoleAssets();
   for (const [path, asset] of assets) app.get(path, async (_request, reply) => reply.type(asset.type).send(asset.body));
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
 
   app.post('/__admin/session', async (request, reply) => {
     const bearer = bearerOf(request.headers.authorization);
