@@ -91,6 +91,37 @@ export interface RequestSchemas {
   readonly body?: z.ZodType;
   /** The body's media type; default `application/json`. */
   readonly bodyType?: string;
+  /**
+   * What a body field the `body` schema does not accept gets: named in the journal only
+   * (`journal`, the default, as ASP.NET ignores a field it does not bind), or the request
+   * refused (`refuse`: a `fields` problem naming them, and the resolver never runs), where a
+   * field that is set without being read would be mass assignment (OWASP API3).
+   */
+  readonly unknownFields?: 'journal' | 'refuse';
+}
+
+/**
+ * Why a request's body cannot be taken, before any resolver sees it: the engine finds it, the
+ * profile answers it in the platform's shape (`Refusals.invalidRequest`; a plain-text
+ * `message` with `status` when the profile has none).
+ *
+ * - `encoding`: a `Content-Encoding` the mock does not decode (415);
+ * - `too-large`: over the listener's body limit (413);
+ * - `malformed`: not JSON, nested too deep, a `__proto__` or `constructor.prototype` key, or a
+ *   Content-Length the body does not match (400);
+ * - `media-type`: not the media type the endpoint reads, e.g. JSON labelled `text/plain` (415);
+ * - `shape`: JSON, but not the value the endpoint takes (an array where it takes an object) (400);
+ * - `fields`: fields the endpoint refuses (`unknownFields: 'refuse'`), named in `fields` (400).
+ */
+export interface RequestProblem {
+  readonly kind: 'encoding' | 'too-large' | 'malformed' | 'media-type' | 'shape' | 'fields';
+  readonly status: 400 | 413 | 415;
+  /** One sentence for the client, naming what is wrong; never a stack or a path of the mock. */
+  readonly message: string;
+  /** The fields refused (`fields`), as the journal names them without `body.` (`paid_total`, `[].role`). */
+  readonly fields?: readonly string[];
+  /** Headers the answer must carry (`Accept-Encoding: identity` with `encoding`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The body of a 2xx answer: one schema (JSON), or one per media type (`text/plain` for a bare string). */

@@ -10,7 +10,8 @@ import type { CredentialScheme } from '../auth/scheme.ts';
 import type { Scope, ScopeList } from '../auth/scope.ts';
 import type { DeliveryFailure, DomainEvent, EventFields, EventWire, WebhookRegistration } from '../domain/events.ts';
 import type { RateLimitSettings } from '../faults/rate-limit.ts';
-import type { ApiResponse, Endpoint } from './endpoint.ts';
+import type { ApiResponse, Endpoint, RequestProblem } from './endpoint.ts';
+import { withRequestChecks } from './request-schema.ts';
 
 /** What the engine needs of a profile's data model: back to the seed, and a copy to compare. */
 export interface ProfileData {
@@ -152,16 +153,32 @@ export interface PlatformSecret<Db> {
   read(db: Db): string;
 }
 
-/** Answers to a refused call: no valid credential (401), a missing permission (403), too many requests (429). */
+/**
+ * Answers to a refused call: no valid credential (401), a missing permission (403), too many
+ * requests (429), and a request whose body cannot be taken (`invalidRequest`).
+ */
 export interface Refusals {
   readonly unauthenticated?: Omit<ApiResponse, 'status'>;
   readonly forbidden?: Omit<ApiResponse, 'status'>;
   readonly tooMany?: Omit<ApiResponse, 'status'>;
+  /**
+   * The platform's answer to a body it cannot take (wrong media type, encoding or JSON shape,
+   * malformed, too large, refused fields): Laravel's 422 `{ message, errors }` for a validation
+   * failure, say. Absent: the problem's status with its message as plain text, as ASP.NET's
+   * string 400s.
+   */
+  readonly invalidRequest?: (problem: RequestProblem) => ApiResponse;
 }
 
-/** Checks a profile's shape at the type level and hands it back. */
+/**
+ * Checks a profile's shape at the type level and hands it back, each endpoint that reads a
+ * JSON body wrapped in the engine's body checks (`withRequestChecks`, answered with
+ * `refusals.invalidRequest`), so every profile refuses a body it cannot take the same way
+ * without a line of its own.
+ */
 export function defineProfile<Db extends ProfileData>(profile: Profile<Db>): Profile<Db> {
-  return profile;
+  const refuse = profile.refusals?.invalidRequest;
+  return { ...profile, endpoints: profile.endpoints.map((e) => withRequestChecks(e, refuse)) };
 }
 
 /** One endpoint without its resolver: what the harness needs to compute least privilege and tell calls apart. */

@@ -2,9 +2,10 @@ import { createServer as createHttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
+import type { ApiResponse, Endpoint, HttpMethod, RequestProblem } from '../handlers/endpoint.ts';
 import { type Handled, type InboundRequest, type Runtime, handle, refusePlain } from '../handlers/pipeline.ts';
-import { parseBody } from './http-parse.ts';
+import { answerPlainly } from '../handlers/request-schema.ts';
+import { MAX_JSON_DEPTH, parseBody, pathPattern } from './http-parse.ts';
 import type { KeyPair } from './tls.ts';
 
 declare module 'fastify' {
@@ -28,7 +29,33 @@ export interface ApiListenerOptions {
   name: string;
   /** Told of every TLS handshake, completed or not (the bad-TLS listeners record them). */
   onTls?: (event: { handshake: 'completed' | 'failed'; error?: string }) => void;
+  /** Largest request body in bytes (default `DEFAULT_BODY_LIMIT`); one byte more is 413. */
+  bodyLimit?: number;
+  /** Deepest JSON nesting a body may have (default 64); deeper is 400. */
+  maxJsonDepth?: number;
+  /**
+   * Time a connection has to send a request's headers, from its first byte (or its handshake),
+   * in ms (default `DEFAULT_HEADERS_TIMEOUT_MS`): a slowloris client, or one that connects and
+   * says nothing, is answered 408 and closed then.
+   */
+  headersTimeoutMs?: number;
+  /** Time a request has to arrive whole, headers and body, in ms (default `DEFAULT_REQUEST_TIMEOUT_MS`): a slow body is 408. */
+  requestTimeoutMs?: number;
+  /** Connections the kernel may queue before they are accepted (default `DEFAULT_BACKLOG`; the kernel caps it at `somaxconn`). */
+  backlog?: number;
 }
+
+/** 16 MiB: a bulk request of 1,000 orders fits several times over. */
+export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+/** Kestrel's (ASP.NET Core's server) `RequestHeadersTimeout`; Node's own default is 60 s. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+/** Node's own default, set explicitly: fastify would otherwise turn it off (0) and let a slow body hold a socket forever. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+/**
+ * Linux's default `somaxconn` since 5.4. Node's own 511 lets a burst of idle connections fill
+ * the accept queue, and every client after it waits for a SYN retransmission (1 s, then 3 s…).
+ */
+export const DEFAULT_BACKLOG = 4_096;
 
 export interface ApiListener {
   readonly app: FastifyInstance;
@@ -95,8 +122,15 @@ function inbound(request: FastifyRequest, name: string, transport: 'https' | 'ht
 
 /** The first byte of a TLS record that starts a handshake (content type 22, RFC 8446 §5.1). */
 const TLS_HANDSHAKE = 0x16;
-/** How long a connection may stay silent before its first byte: Node's own TLS handshake timeout. */
-const FIRST_BYTE_TIMEOUT_MS = 120_000;
+
+/** Node's HTTP timeouts of a listener: how often it looks for connections past them, a quarter of the headers timeout (Node's default is every 30 s). */
+function httpTimeouts(headersTimeoutMs: number, requestTimeoutMs: number) {
+  return {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
+  };
+}
 
 /**
  * Makes an HTTPS listener answer plain HTTP on its port as well. Each new connection waits
@@ -106,12 +140,18 @@ const FIRST_BYTE_TIMEOUT_MS = 120_000;
  * neither server misses it. Connections still silent, and the plain ones, are destroyed when
  * fastify closes (`forceCloseConnections`, as for the TLS ones).
  */
-function answerPlainHttpToo(app: FastifyInstance): void {
+function answerPlainHttpToo(app: FastifyInstance, timeouts: ReturnType<typeof httpTimeouts>): void {
   // fastify types its server as plain HTTP; with TLS it is an https.Server.
   const server = app.server as unknown as NetServer;
   const startTls = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
-  const plain = createHttpServer((req, res) => app.routing(req, res));
+  const plain = createHttpServer(timeouts, (req, res) => app.routing(req, res));
+  // The same answer to a client error (a bad request line, a timeout) as the TLS side gives.
+  for (const onClientError of app.server.listeners('clientError')) plain.on('clientError', onClientError as (err: Error, socket: Socket) => void);
+  // Node starts tracking a server's connections for its headers and request timeouts when it
+  // starts listening; this one never listens (it is handed sockets), so it is told it does.
+  plain.emit('listening');
+  const firstByteTimeoutMs = timeouts.headersTimeout;
   // Connections still silent, and plain ones (a server that never listened tracks none of its own).
   const open = new Set<Socket>();
   let closing = false;
@@ -122,7 +162,7 @@ function answerPlainHttpToo(app: FastifyInstance): void {
     socket.once('close', () => open.delete(socket));
     // A reset before the first byte is the client's business: never an unhandled error.
     socket.on('error', () => socket.destroy());
-    socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
+    socket.setTimeout(firstByteTimeoutMs, () => socket.destroy());
     const sniff = () => {
       const first = socket.read(1) as Buffer | null;
       if (first === null) {
@@ -146,6 +186,8 @@ function answerPlainHttpToo(app: FastifyInstance): void {
   app.addHook('preClose', (done) => {
     closing = true;
     for (const socket of open) socket.destroy();
+    // Stops its timeout checks (it was never listening: the callback's error says just that).
+    plain.close(() => {});
     done();
   });
 }
@@ -183,6 +225,54 @@ function playSocketFault(
   return reply;
 }
 
+/** Kestrel's (ASP.NET Core's server) `MaxRequestLineSize`: 8 KiB. */
+const MAX_REQUEST_LINE = 8 * 1024;
+
+/** An error that carries the request problem it stands for, for the error handler. */
+function problemError(problem: RequestProblem): Error {
+  return Object.assign(new Error(problem.message), { statusCode: problem.status, problem });
+}
+
+/** The fastify errors a client's request can cause, as request problems. */
+const FASTIFY_PROBLEMS: Readonly<Record<string, RequestProblem>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { kind: 'too-large', status: 413, message: 'The request body is larger than the mock takes.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { kind: 'malformed', status: 400, message: 'The request body does not match its Content-Length.' },
+};
+
+/**
+ * The request problem an error stands for: the one it carries, a fastify error about the
+ * request, any other client error as unreadable; `null` for the mock's own failure.
+ */
+function problemOf(error: unknown): RequestProblem | null {
+  const e = error as { problem?: RequestProblem; code?: string; statusCode?: number };
+  if (e.problem) return e.problem;
+  const known = e.code === undefined ? undefined : FASTIFY_PROBLEMS[e.code];
+  if (known) return known;
+  const status = e.statusCode ?? 500;
+  return status >= 400 && status < 500 ? { kind: 'malformed', status: 400, message: 'The request can not be read.' } : null;
+}
+
+/**
+ * The methods the table declares for a URL's path (none when no path of it matches), matched
+ * without regard to case as the routes are.
+ */
+function allowedMethods(endpoints: readonly Endpoint[]): (url: string) => string[] {
+  const byPath = new Map<string, Set<string>>();
+  for (const e of endpoints) {
+    const methods = byPath.get(e.path) ?? new Set<string>();
+    methods.add(e.method);
+    byPath.set(e.path, methods);
+  }
+  const patterns = [...byPath].map(([path, methods]) => ({ pattern: pathPattern(path), methods }));
+  return (url) => {
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const out = new Set<string>();
+    for (const { pattern, methods } of patterns) if (pattern.test(path)) for (const m of methods) out.add(m);
+    return [...out].sort();
+  };
+}
+
 /**
  * The fastify transport: every endpoint of the table as a native fastify route (its
  * router is fast), case-insensitive as ASP.NET's, through the shared pipeline. No hook runs
@@ -194,29 +284,49 @@ export async function createApiListener(
   endpoints: readonly Endpoint[],
   options: ApiListenerOptions,
 ): Promise<ApiListener> {
+  // Set once `answer` exists; fastify takes the hook at construction.
+  let onFrameworkError: (error: Error, request: FastifyRequest, reply: FastifyReply) => void = () => {};
+  const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const maxJsonDepth = options.maxJsonDepth ?? MAX_JSON_DEPTH;
+  const timeouts = httpTimeouts(headersTimeoutMs, requestTimeoutMs);
   const app = Fastify({
-    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+    // A client that never finishes its TLS handshake is dropped as one that never sends its headers.
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: headersTimeoutMs, ...timeouts } } : { http: timeouts }),
     logger: false,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // A path parameter as long as Kestrel's longest request line (8 KiB) is routed, so an id
+    // that long gets the endpoint's own 404; a longer one is 414, as Kestrel answers it.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: MAX_REQUEST_LINE },
+    // A URL the router cannot read goes through the pipeline too: journaled, answered in words that quote nothing.
+    frameworkErrors: (error, request, reply) => onFrameworkError(error, request, reply),
     exposeHeadRoutes: false,
-    bodyLimit: 16 * 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // fastify sets the server's requestTimeout itself (0, none, unless given).
+    requestTimeout: requestTimeoutMs,
     // Close keep-alive sockets at once on shutdown rather than waiting for clients.
     forceCloseConnections: true,
   });
   app.server.on(options.tls ? 'secureConnection' : 'connection', watchConnection);
-  if (options.tls && options.refusePlainHttp) answerPlainHttpToo(app);
+  if (options.tls && options.refusePlainHttp) answerPlainHttpToo(app, timeouts);
 
   app.decorateRequest('goliveRawBody', undefined);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, text, done) => {
+    // Bodies are taken as sent: an encoded one is refused unread rather than inflated, so a
+    // small gzip that would inflate past the body limit costs nothing (RFC 9110 §15.5.16).
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      return done(problemError({ kind: 'encoding', status: 415, message: 'The request body must not be encoded (Content-Encoding: identity).', headers: { 'accept-encoding': 'identity' } }));
+    }
     const raw = text as string;
     request.goliveRawBody = raw;
-    const parsed = parseBody(request.headers['content-type'], raw);
+    const parsed = parseBody(request.headers['content-type'], raw, maxJsonDepth);
     if (parsed.ok) done(null, parsed.body);
-    else done(Object.assign(new Error(parsed.error), { statusCode: 400 }));
+    else done(problemError({ kind: 'malformed', status: 400, message: parsed.error }));
   });
 
-  const answer = async (request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint | null, status?: number, message?: string) => {
+  /** Answers through the pipeline; `override`, when given, replaces what it answered (an error, a 405). */
+  const answer = async (request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint | null, override?: ApiResponse) => {
     const socket = request.raw.socket;
     const state = { handled: null as Handled | null, rt, settled: false };
     pending.set(socket, state);
@@ -227,9 +337,9 @@ export async function createApiListener(
     const handled = refused ? await refusePlain(rt, endpoint, inboundRequest) : await handle(rt, endpoint, inboundRequest);
     state.handled = handled;
     let response = handled.response;
-    if (status !== undefined && !refused) {
-      response = { status, body: message };
-      handled.entry.status = status;
+    if (override !== undefined && !refused) {
+      response = override;
+      handled.entry.status = override.status;
     }
     if (response.socket) return playSocketFault(rt, state, request, reply, response.socket);
     if (socket.destroyed) {
@@ -250,11 +360,22 @@ export async function createApiListener(
   for (const endpoint of endpoints) {
     app.route({ method: endpoint.method, url: toFastifyPath(endpoint.path), handler: (request, reply) => answer(request, reply, endpoint) });
   }
-  app.setNotFoundHandler((request, reply) => answer(request, reply, null));
+  const allowed = allowedMethods(endpoints);
+  app.setNotFoundHandler((request, reply) => {
+    // A path of the table with a method it does not declare: 405 with the methods it does (RFC 9110 §15.5.6).
+    const methods = allowed(request.raw.url ?? '/');
+    return answer(request, reply, null, methods.length > 0 ? { status: 405, headers: { allow: methods.join(', ') } } : undefined);
+  });
+  onFrameworkError = (error, request, reply) => {
+    const tooLong = (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH';
+    void answer(request, reply, null, tooLong ? { status: 414, body: 'The request URL is too long.' } : { status: 400, body: 'The request URL can not be read.' });
+  };
+  const refuse = rt.profile.refusals?.invalidRequest ?? answerPlainly;
   app.setErrorHandler((error, request, reply) => {
-    // A body that does not parse: ASP.NET answers 400 with a message.
-    const status = (error as { statusCode?: number }).statusCode ?? 500;
-    return answer(request, reply, null, status, status === 500 ? 'Internal server error' : (error as Error).message);
+    const problem = problemOf(error);
+    // A body that cannot be taken, in the platform's shape; anything else is the mock's own
+    // failure, said in words that name nothing of it (never its message, stack or paths).
+    return answer(request, reply, null, problem ? refuse(problem) : { status: 500, body: 'Internal server error' });
   });
 
   if (options.onTls) {
@@ -262,7 +383,7 @@ export async function createApiListener(
     app.server.on('secureConnection', () => onTls({ handshake: 'completed' }));
     app.server.on('tlsClientError', (err: NodeJS.ErrnoException) => onTls({ handshake: 'failed', error: err.code ?? err.message }));
   }
-  await app.listen({ host: options.host, port: options.port });
+  await app.listen({ host: options.host, port: options.port, backlog: options.backlog ?? DEFAULT_BACKLOG });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;

@@ -200,18 +200,46 @@ describe('deliberate misbehaviour', () => {
   });
 });
 
+// Security-tests.md case 57: a restart with deliveries pending delivers each later or reports it
+// undelivered, never drops it silently (Standard Webhooks and Svix: failure visibility for
+// consumers). The mock keeps no queue across a restart, so every delivery still owed at close()
+// is reported to onFailure (Omnium's event 290100 in the mock), as a final failure would be.
 describe('close', () => {
-  it('stops on close: scheduled retries dropped, later publishes ignored', async ({ sender, receiver }) => {
+  it('57: reports a delivery waiting for its retry as undelivered, with its last answer, and ignores later publishes', async ({ sender, receiver, failures }) => {
     receiver.respond(() => ({ status: 500 }));
     sender.subscribe({ url: `${receiver.origin}/` });
-    sender.publish(orderEvent());
+    const event = orderEvent();
+    sender.publish(event);
     await sender.drain();
     expect(sender.pending()).toEqual({ inFlight: 0, scheduled: 1 });
+    expect(failures).toEqual([]);
     await sender.close();
     expect(sender.pending()).toEqual({ inFlight: 0, scheduled: 0 });
+    expect(failures).toEqual([
+      expect.objectContaining({ event, subscription: expect.objectContaining({ id: 's1' }), attempts: 1, reason: 'closed before delivery (last attempt: 500 Internal Server Error)' }),
+    ]);
     sender.publish(orderEvent());
     await sender.idle();
     expect(sender.log()).toHaveLength(1);
+    expect(failures).toHaveLength(1);
     await expect(sender.deliver('s1', orderEvent())).rejects.toThrow('the webhook sender is closed');
+  });
+
+  it('57: reports a delivery cut short in flight as undelivered, and one that got its 2xx as nothing', async ({ sender, receiver, failures }) => {
+    // The slow one is still at work when the sender closes (its answer would come too late).
+    receiver.respond((req) => (req.body.includes('"ORD-SLOW"') ? { status: 200, delayMs: 5_000 } : { status: 200 }));
+    sender.subscribe({ url: `${receiver.origin}/` });
+    const slow = orderEvent({ objectId: 'ORD-SLOW' });
+    const fast = orderEvent();
+    sender.publish(fast);
+    await sender.drain();
+    sender.publish(slow);
+    await receiver.waitFor(2);
+    await sender.close();
+    expect(failures).toEqual([expect.objectContaining({ event: slow, attempts: 1, reason: 'closed before delivery' })]);
+    expect(sender.log().map((r) => [r.eventId, r.status, r.error])).toEqual([
+      [fast.id, 200, null],
+      [slow.id, null, 'closed'],
+    ]);
   });
 });

@@ -4,12 +4,12 @@ import type { DeliveryFailure, DomainEvent } from '../domain/events.ts';
 import { Activity } from './activity.ts';
 import type { AuthHeader } from './auth-header.ts';
 import { type DeliveryKind, DeliveryLog, type DeliveryRecord } from './delivery-log.ts';
-import { deliveryFailure } from './failure.ts';
+import { deliveryFailure, failureReason } from './failure.ts';
 import { type Probe, type SignOverride, probeSend } from './probes.ts';
 import { type Endpoint, OriginQueues } from './queue.ts';
 import { SubscriptionRegistry, type Target } from './registry.ts';
 import { Requester } from './request.ts';
-import { createRetryPolicy, type RetryPolicy } from './retry.ts';
+import { createRetryPolicy, isSuccess, type RetryPolicy } from './retry.ts';
 import { type Scheduler, realScheduler } from './scheduler.ts';
 import { type EventWire, type SentEvent, SentEvents } from './sent-events.ts';
 import { signatureHeaders } from './signature.ts';
@@ -250,8 +250,12 @@ export class WebhookSender {
   }
 
   /**
-   * Stops: scheduled retries and delayed redeliveries are dropped, requests in flight are aborted
-   * (recorded with their error), connections closed. Later `publish` calls do nothing.
+   * Stops: requests in flight are aborted (recorded with error `closed`), scheduled retries and
+   * delayed redeliveries dropped, connections closed; later `publish` calls do nothing. No
+   * delivery is lost without a word (security-tests.md case 57): each one still owed, cut short
+   * in flight or waiting for a retry, is reported to `onFailure` as undelivered, its reason
+   * starting `closed before delivery`. A delayed redelivery (a deliberate duplicate) resolves
+   * its caller with no records instead.
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -292,31 +296,42 @@ export class WebhookSender {
   }
 
   #afterAttempt(send: Send, record: DeliveryRecord): void {
-    // A send cut short by close() is the harness stopping, not the receiver failing.
-    if (this.#closed) return;
+    // Cut short by close(), or answered while it closed: undelivered unless it got its 2xx.
+    if (this.#closed) {
+      if (!isSuccess(record)) this.#fail(send, record, closedReason(record));
+      return;
+    }
     const next = this.#retry.after(send.attempt, record, send.forceRetry);
     if (next === 'failed') this.#fail(send, record);
     if (typeof next !== 'number') return;
     const { target } = send;
-    this.#activity.schedule(next, () => {
-      // An unsubscribed (or replaced) subscription gets no more retries.
-      if (!this.#subscriptions.isCurrent(target)) return;
-      void this.#attempt({
-        target,
-        entry: send.entry,
-        attempt: send.attempt + 1,
-        kind: 'retry',
-        auth: target.auth,
-        timeoutMs: target.sub.timeoutMs,
-        retry: true,
-        ...(send.note === undefined ? {} : { note: send.note }),
-      });
-    });
+    this.#activity.schedule(
+      next,
+      () => {
+        // An unsubscribed (or replaced) subscription gets no more retries.
+        if (!this.#subscriptions.isCurrent(target)) return;
+        void this.#attempt({
+          target,
+          entry: send.entry,
+          attempt: send.attempt + 1,
+          kind: 'retry',
+          auth: target.auth,
+          timeoutMs: target.sub.timeoutMs,
+          retry: true,
+          ...(send.note === undefined ? {} : { note: send.note }),
+        });
+      },
+      // Dropped by close() before it ran: the event was never delivered.
+      () => {
+        if (this.#subscriptions.isCurrent(target)) this.#fail(send, record, closedReason(record));
+      },
+    );
   }
 
-  #fail(send: Send, record: DeliveryRecord): void {
+  #fail(send: Send, record: DeliveryRecord, reason?: string): void {
     if (!this.#onFailure) return;
     const failure = deliveryFailure(send.entry.event, send.target.sub, record, this.#clock.now());
+    if (reason !== undefined) failure.reason = reason;
     try {
       this.#onFailure(failure);
     } catch {
@@ -365,4 +380,9 @@ export class WebhookSender {
     this.#log.add(record);
     return record;
   }
+}
+
+/** Why a delivery the sender's close() stopped failed, with what its last attempt got when that was not the close itself. */
+function closedReason(last: DeliveryRecord): string {
+  return last.error === 'closed' ? 'closed before delivery' : `closed before delivery (last attempt: ${failureReason(last)})`;
 }

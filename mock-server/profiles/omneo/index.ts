@@ -13,6 +13,7 @@ import { oauthEndpoints } from './auth/oauth.ts';
 import { type OmneoData, createOmneoData } from './domain/index.ts';
 import { OMNEO_SIGNATURE_HEADER, omneoEvents } from './events.ts';
 import { omneoResourceEndpoints } from './endpoints/index.ts';
+import { invalidRequest } from './laravel.ts';
 import { OMNEO_SCOPES } from './scopes.ts';
 
 const UNAUTHENTICATED = { message: 'Unauthenticated.' };
@@ -56,6 +57,7 @@ export const omneo = defineProfile<OmneoData>({
     unauthenticated: { body: UNAUTHENTICATED },
     forbidden: { body: { message: 'Invalid scope(s) provided.' } },
     tooMany: { body: { message: 'Too Many Attempts.' } },
+    invalidRequest,
   },
   principals: [SHOPIFY_PRINCIPAL],
   // The Shopify app's `omneo.id_secret` metafield: the storefront's server signs customer ids with it.

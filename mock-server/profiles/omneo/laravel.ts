@@ -4,7 +4,7 @@
  * validator's 422 `{message, errors}`, `{message}` 404s and empty 204s. Bodies are JSON.
  */
 import { z } from 'zod';
-import type { ApiRequest, ApiResponse } from '../../handlers/endpoint.ts';
+import type { ApiRequest, ApiResponse, RequestProblem } from '../../handlers/endpoint.ts';
 
 /**
  * `YYYY-MM-DD HH:mm:ss` in UTC, as Omneo writes every timestamp.
@@ -26,6 +26,20 @@ export function invalid(errors: Readonly<Record<string, readonly string[]>>): Ap
   return { status: 422, body: { message: 'The given data was invalid.', errors } };
 }
 
+/**
+ * A body the engine refused before the resolver (`Refusals.invalidRequest`): the JSON value of
+ * the wrong type, or refused fields, fail validation (422, each refused field `prohibited`, as
+ * Laravel's rule words it); anything else (415, 413, a malformed body) is an HTTP exception,
+ * which Laravel's JSON handler renders as `{ message }`.
+ */
+export function invalidRequest(problem: RequestProblem): ApiResponse {
+  if (problem.kind === 'fields' && problem.fields) {
+    return invalid(Object.fromEntries(problem.fields.map((f) => [f, [messageFor(f, 'The :attribute field is prohibited.')]])));
+  }
+  if (problem.kind === 'shape') return invalid({ body: [problem.message] });
+  return { status: problem.status, ...(problem.headers ? { headers: { ...problem.headers } } : {}), body: { message: problem.message } };
+}
+
 /** 404 as Laravel's JSON exception handler answers it. */
 export const notFound = (): ApiResponse => ({ status: 404, body: { message: 'Not Found' } });
 
@@ -40,6 +54,13 @@ export const dataSchema = (item: z.ZodType) => z.object({ data: item });
 
 /** Laravel's `per_page` when a request names none (Omneo's own default is not published). */
 export const DEFAULT_PER_PAGE = 15;
+
+/**
+ * The largest page handed out: a larger `page[size]` is clamped to it. Omneo publishes no
+ * maximum (B8); an unbounded page is what OWASP API4 (security-tests.md case 46) forbids, and
+ * clamping keeps a client that asks for "everything" working as Laravel apps that cap it do.
+ */
+export const MAX_PER_PAGE = 100;
 
 /** How many page numbers `meta.links` shows on each side of the current one (Laravel's `onEachSide`). */
 const ON_EACH_SIDE = 3;
@@ -153,7 +174,7 @@ function pageWindow(current: number, last: number): (number | null)[] {
  * @example paginate(profiles, req, '/api/v3/profiles').meta.last_page
  */
 export function paginate<T>(items: readonly T[], req: ApiRequest, basePath: string, options: PageOptions = {}): LaravelPage<T> {
-  const perPage = pageNumber(req.query['page[size]']) ?? options.perPage ?? DEFAULT_PER_PAGE;
+  const perPage = Math.min(pageNumber(req.query['page[size]']) ?? options.perPage ?? DEFAULT_PER_PAGE, MAX_PER_PAGE);
   const current = pageNumber(req.query['page[number]']) ?? 1;
   const total = items.length;
   const last = Math.max(1, Math.ceil(total / perPage));

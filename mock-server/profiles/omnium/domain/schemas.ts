@@ -1,7 +1,9 @@
 /**
  * The entities of the simulated Omnium tenant, with Omnium's own field names
- * (omnium-api.md A5). Every object is loose: fields an integration sends that the mock
- * does not model are kept and returned, as the real API keeps them.
+ * (omnium-api.md A5). Every object is loose: a nested field an integration sends that the
+ * mock does not model (a line's, an address's) is kept and returned, as the docs list only
+ * some of them. The top level of an order write is closed instead (`endpoints/orders.ts`,
+ * security-tests.md case 41): a field the order does not have is refused there.
  */
 import { z } from 'zod';
 

@@ -2,7 +2,7 @@
  * The request and response shapes Omnium's endpoints share (omnium-api.md A4): search paging,
  * the search and scroll wrappers, PATCH controls, the update result. A request schema built
  * with `z.object` accepts only the fields its resolver reads (and those A5 documents); the
- * entity models are loose, as Omnium keeps fields it does not model.
+ * entity models are loose, so an answer may carry fields the mock does not model.
  */
 import { z } from 'zod';
 import { externalIdSchema } from '../domain/index.ts';

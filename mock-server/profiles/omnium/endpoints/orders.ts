@@ -57,9 +57,23 @@ const getOrdersFilterQuery = {
   changedSince: dateTime.optional(),
 };
 
+/**
+ * The fields an order write may set, at the top level: the order model's (omnium-api.md A5's
+ * key fields), and no other. Security-tests.md case 41 (OWASP API3, mass assignment) wants a
+ * write that sets a field the object does not have (`store_id`, `role`, `paid_total`) or may
+ * not change refused, and the object left as it was; omnium-api.md says nothing of unknown
+ * fields (ASP.NET would drop them unbound, which is inference), so the case list decides:
+ * every order write declares `unknownFields: 'refuse'` and answers such a field 400, naming
+ * it. Nested objects (addresses, lines, shipments) stay open: the docs list only some of
+ * their fields, and a refusal there would fail integrations the platform accepts.
+ */
+const orderFields = z.object(orderSchema.shape);
+
 /** An order as a client sends it: the model's fields, the ones `normalizeOrder` fills in optional. */
-const newOrder = orderSchema.partial().required({ id: true, marketId: true, storeId: true, orderType: true, status: true }).meta({ id: 'OmniumOrderRequest' });
-const putOrderBody = orderSchema.partial().required({ marketId: true, storeId: true, orderType: true, status: true }).meta({ id: 'OmniumOrderPutRequest' });
+const newOrder = orderFields.partial().required({ id: true, marketId: true, storeId: true, orderType: true, status: true }).meta({ id: 'OmniumOrderRequest' });
+const putOrderBody = orderFields.partial().required({ marketId: true, storeId: true, orderType: true, status: true }).meta({ id: 'OmniumOrderPutRequest' });
+/** `OmniumOrderPatch`: the order's fields but those the mock keeps (its id, which the path names, and its timestamps), and the PATCH controls. */
+const orderPatch = orderFields.omit({ id: true, created: true, modified: true }).partial().extend(patchControls).meta({ id: 'OmniumOrderPatch' });
 
 /** `OmniumUpdateStatusPatch` (A5 UpdateStatus). */
 const updateStatusRequest = z
@@ -383,7 +397,7 @@ const addOrder = defineEndpoint({
   role: 'OrderAdmin',
   tag: 'Orders',
   summary: 'Create an order with its own id (unique across markets)',
-  request: { body: newOrder },
+  request: { body: newOrder, unknownFields: 'refuse' },
   response: orderSchema,
   okStatus: 201,
   resolve: async (req, ctx) => {
@@ -408,7 +422,7 @@ const putOrder = defineEndpoint({
   role: 'OrderAdmin',
   tag: 'Orders',
   summary: 'Create an order with a generated order number, or replace one',
-  request: { body: putOrderBody },
+  request: { body: putOrderBody, unknownFields: 'refuse' },
   response: orderSchema,
   resolve: async (req, ctx) => {
     const body = bodyObject(req);
@@ -443,7 +457,7 @@ const patchOrder = defineEndpoint({
   role: 'OrderAdmin',
   tag: 'Orders',
   summary: 'Change only the supplied fields of an order (no workflow)',
-  request: { body: orderSchema.partial().extend(patchControls).meta({ id: 'OmniumOrderPatch' }) },
+  request: { body: orderPatch, unknownFields: 'refuse' },
   response: updateResultSchema,
   resolve: async (req, ctx) => {
     const order = orderInScope(req, ctx, 'orderId');
@@ -577,7 +591,7 @@ const addMany = defineEndpoint({
   limit: 'batch',
   tag: 'Orders',
   summary: 'Add or update up to 1,000 orders; unchanged ones are skipped',
-  request: { body: z.array(newOrder).max(MAX_BATCH) },
+  request: { body: z.array(newOrder).max(MAX_BATCH), unknownFields: 'refuse' },
   response: null,
   okStatus: 204,
   resolve: async (req, ctx) => {

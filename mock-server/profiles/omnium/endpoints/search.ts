@@ -235,7 +235,10 @@ export function applyPatch(target: Json, patch: Json, fixed: readonly string[]):
   if (removals.length > 0 && Array.isArray(target.properties)) {
     target.properties = target.properties.filter((p) => !(isPlainObject(p) && removals.includes(p.key)));
   }
-  for (const [key, value] of Object.entries(patch)) {
+  // ASP.NET binds names without regard to case: `CustomerPhone` patches `customerPhone`, not a field of its own.
+  const own = new Map(Object.keys(target).map((k) => [k.toLowerCase(), k]));
+  for (const [sent, value] of Object.entries(patch)) {
+    const key = own.get(sent.toLowerCase()) ?? sent;
     if (PATCH_CONTROLS.has(key) || fixed.includes(key)) continue;
     if (value === null || value === undefined) {
       if (force.has(key.toLowerCase())) target[key] = null;
