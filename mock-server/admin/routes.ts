@@ -10,7 +10,7 @@ import type { MockControl } from '../control.ts';
 import type { ApiListener } from '../transports/fastify.ts';
 import { CONSOLE_ASSETS, SECURITY_HEADERS, loadConsoleAssets } from './console-assets.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions, cookieValue, createSessions, crossSiteReason, sameSecret } from './session.ts';
-import { openStream } from './stream.ts';
+import { openStream, type Stream } from './stream.ts';
 
 const scopeList = z.union([z.literal('*'), z.array(z.string().min(1))]);
 
@@ -104,6 +104,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   const { control } = options;
 
   const sessions = options.sessions ?? createSessions();
+  const streams = new Set<Stream>();
   const refuse = (reply: FastifyReply) => reply.code(401).header('www-authenticate', 'Bearer realm="golive-admin"').send({ error: 'admin token required' });
   const bearerOf = (authorization: string | undefined) => /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
 
@@ -148,8 +149,16 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   app.get('/__admin/stream', async (request, reply) => {
     reply.hijack();
     reply.raw.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
-    openStream(reply.raw, control, control.feed, control.onDelivery, { tls: options.tls ?? false });
-    request.raw.on('close', () => reply.raw.end());
+    const stream = openStream(reply.raw, control, control.feed, control.onDelivery, { tls: options.tls ?? false });
+    streams.add(stream);
+    request.raw.on('close', () => {
+      streams.delete(stream);
+      reply.raw.end();
+    });
+  });
+  // Closing the listener ends each stream after its last batch, before connections are cut.
+  app.addHook('preClose', async () => {
+    await Promise.all([...streams].map((s) => s.end()));
   });
   const action = (text: string, clientId?: string) => control.feed.publish({ kind: 'action', text, ...(clientId ? { clientId } : {}) });
 

@@ -48,7 +48,13 @@ export interface StreamOptions {
  * (one event each), `dropped` (requests a slow client missed). A client that cannot keep up
  * costs the mock a bounded buffer, never unbounded memory.
  */
-export function openStream(raw: ServerResponse, control: MockControl, feed: Feed, onDelivery: (l: (r: DeliveryRecord) => void) => () => void, options: StreamOptions = {}): () => void {
+/** An open stream: `stop` forgets it (its socket went away); `end` sends what is batched, then ends it. */
+export interface Stream {
+  stop(): void;
+  end(timeoutMs?: number): Promise<void>;
+}
+
+export function openStream(raw: ServerResponse, control: MockControl, feed: Feed, onDelivery: (l: (r: DeliveryRecord) => void) => () => void, options: StreamOptions = {}): Stream {
   const flushMs = options.flushMs ?? 100;
   const maxPending = options.maxPending ?? 5_000;
   const replay = options.replay ?? 500;
@@ -89,7 +95,7 @@ export function openStream(raw: ServerResponse, control: MockControl, feed: Feed
     if (deliveries.length > maxPending) deliveries = deliveries.slice(-maxPending);
   });
   const stopFeed = feed.subscribe((event) => send('feed', event));
-  const flush = setInterval(() => {
+  const flushPending = () => {
     if (blocked) return;
     if (dropped > 0) {
       send('dropped', { count: dropped });
@@ -103,14 +109,15 @@ export function openStream(raw: ServerResponse, control: MockControl, feed: Feed
       send('deliveries', deliveries);
       deliveries = [];
     }
-  }, flushMs);
+  };
+  const flush = setInterval(flushPending, flushMs);
   // A comment now and then keeps proxies and idle timers from closing a quiet stream.
   const keepAlive = setInterval(() => {
     if (!blocked && !raw.destroyed) raw.write(': keep-alive\n\n');
   }, 15_000);
 
   let closed = false;
-  const close = () => {
+  const stop = () => {
     if (closed) return;
     closed = true;
     clearInterval(flush);
@@ -119,6 +126,25 @@ export function openStream(raw: ServerResponse, control: MockControl, feed: Feed
     stopDeliveries();
     stopFeed();
   };
-  raw.on('close', close);
-  return close;
+  raw.on('close', stop);
+  return {
+    stop,
+    // What is still batched goes out, then the stream ends: a run's last verdicts reach the
+    // page even when the listener closes right after publishing them.
+    end(timeoutMs = 1_000) {
+      flushPending();
+      stop();
+      if (raw.destroyed || raw.writableFinished) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        raw.once('finish', done);
+        raw.once('close', done);
+        raw.end();
+      });
+    },
+  };
 }

@@ -198,6 +198,22 @@ describe('the console feed', () => {
 });
 
 describe('the console stream', () => {
+  it('delivers what was published just before the listener closes, then ends', async () => {
+    const own = await createMockServer({ tls: false, rateLimits: false, dataScale: 5 });
+    const res = await fetch(`${own.adminUrl}/__admin/stream`, { headers: { authorization: `Bearer ${own.adminToken}` } });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    // The hello comes once the stream is subscribed.
+    let text = decoder.decode((await reader.read()).value);
+    own.feed.publish({ kind: 'verdict', check: { id: 'last.check', title: 'Last', required: true, verdict: 'warn', summary: 's' } });
+    await fetch(`${own.apiUrl}/api/Orders/1`);
+    await own.close();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value);
+    expect(text).toContain('"last.check"');
+    // The refused request was still in a batch when the close began.
+    expect(text).toMatch(/event: requests\ndata: .*"status":401/);
+  });
+
   it('holds at most maxPending requests for a client that cannot keep up, then says how many it dropped', async () => {
     const journal = createJournal();
     const written: string[] = [];
@@ -214,7 +230,7 @@ describe('the console stream', () => {
       platform: { name: 'p', title: 'P', permissions: { noun: 'role' }, scoped: false, sampleEvent: null, webhookAuth: { kind: 'header' } },
       webhooks: { log: () => [] },
     } as unknown as MockControl;
-    const close = openStream(raw, control, createFeed(), () => () => {}, { flushMs: 5, maxPending: 10 });
+    const stream = openStream(raw, control, createFeed(), () => () => {}, { flushMs: 5, maxPending: 10 });
     try {
       // The hello was refused by a full socket: nothing more is written until it drains.
       const entry = (seq: number) => ({ seq, mono: seq, time: '', apiUser: 'u', method: 'GET', path: '/x', status: 200, tokenRequest: false, denied: null, retryAfter: null, latencyMs: 1, listener: 'api', transport: 'http', aborted: false, fault: null }) as unknown as JournalEntry;
@@ -229,7 +245,7 @@ describe('the console stream', () => {
       const sent = JSON.parse(written.find((w) => w.startsWith('event: requests'))!.split('data: ')[1]!) as { seq: number }[];
       expect(sent.map((r) => r.seq)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
     } finally {
-      close();
+      stream.stop();
     }
   });
 });
