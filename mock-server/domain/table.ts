@@ -91,11 +91,9 @@ export function createTable<T>(options: TableOptions<T>): Table<T> {
     await c.createMany(values.length, (i) => incoming(values[i]));
     for (const record of c.all()) index(record as T);
     c.hooks.on('create', (e) => index(e.data.record as T));
-    // The hook sees the draft result; `update` below re-indexes the validated record too.
-    c.hooks.on('update', (e) => {
-      unindex(e.data.prevRecord as T);
-      index(e.data.nextRecord as T);
-    });
+    // No hook on `update`: the collection fires it with the draft before the schema judges it, so
+    // a refused update would leave the index on a record the collection never kept (every later
+    // write of that record then failing). `update` and `replace` below index the stored result.
     c.hooks.on('delete', (e) => unindex(e.data.deletedRecord as T));
     return c;
   }

@@ -8,7 +8,7 @@ import type { IssueOptions, TokenService } from '../auth/tokens.ts';
 import type { Clock } from '../clock.ts';
 import type { EventFields } from '../domain/events.ts';
 import { type ClearCredential, type Journal, type JournalEntry, PLAIN_HTTP_REFUSED } from '../journal/journal.ts';
-import { type SecretIndex, redactBody, redactPath, redactQuery, secretCandidates } from '../journal/redact.ts';
+import { type SecretIndex, redactBody, redactPath, redactQuery, secretCandidates, shown } from '../journal/redact.ts';
 import { fingerprint } from '../secrets.ts';
 import type { ApiRequest, ApiResponse, Endpoint, ResolverContext, TokenIssuer } from './endpoint.ts';
 import type { EventBus } from './event-bus.ts';
@@ -192,9 +192,10 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
     if (entry.tokenFingerprint !== null) entry.tokenIssuedBy = rt.tokenOrigins.of(entry.tokenFingerprint);
   }
   if (response.journal) Object.assign(entry, response.journal);
+  entry.apiUser = shownApiUser(rt, entry.apiUser);
   entry.status = response.status;
   if (response.status === 429) entry.retryAfter = response.headers?.['retry-after'] ?? null;
-  if (response.status < 300 && endpoint?.auth && rt.profile.touched) entry.touched = rt.profile.touched(response.body);
+  if (response.status < 300 && endpoint?.auth && rt.profile.touched) entry.touched = touchedOf(rt, response.body);
   return { response, entry, release };
 }
 
@@ -220,8 +221,30 @@ export async function refusePlain(rt: Runtime, endpoint: Endpoint | null, req: I
     entry.credentialsIn = inQuery && inBody ? 'both' : inQuery ? 'query' : inBody ? 'body' : null;
   }
   entry.denied = PLAIN_HTTP_REFUSED;
+  entry.apiUser = shownApiUser(rt, entry.apiUser);
   entry.status = 403;
   return { response: { status: 403 }, entry, release: NOTHING_TO_RELEASE };
+}
+
+/**
+ * The journal's `apiUser` as it may be shown: the client id a request named, unless it is (or
+ * holds) a known secret, as when a client sends its secret in the client-id field (a swapped
+ * pair of settings) or a forged token names one as its subject; that one is masked.
+ */
+function shownApiUser(rt: Runtime, apiUser: string | null): string | null {
+  return apiUser === null || rt.users.get(apiUser) ? apiUser : shown(apiUser, rt.secrets);
+}
+
+/**
+ * The stores and markets a successful answer carried, for the journal: an id a client wrote is
+ * shown as written, unless it is a secret (a token stored as a store id is answered back, and
+ * must not reach the journal in clear).
+ */
+function touchedOf(rt: Runtime, body: unknown): JournalEntry['touched'] {
+  const touched = rt.profile.touched!(body);
+  if (touched === null) return null;
+  const safe = (ids: string[]) => ids.map((id) => shown(id, rt.secrets));
+  return { stores: safe(touched.stores), markets: safe(touched.markets) };
 }
 
 /** The known secrets a request carries, where they are; the API user a client secret belongs to, when the journal has none yet. */
@@ -382,7 +405,7 @@ function isoTime(ms: number): string {
 function unaccepted(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest): string[] | null {
   if (!endpoint?.request) return null;
   if (req.body === undefined && !hasKeys(req.query)) return [];
-  return unacceptedFields(acceptanceOf(endpoint.request), req.query, req.body, (name) => rt.secrets.kindOf(name) !== undefined);
+  return unacceptedFields(acceptanceOf(endpoint.request), req.query, req.body, (name) => rt.secrets.kindIn(name) !== undefined);
 }
 
 function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest, startMono: number): JournalEntry {

@@ -78,6 +78,35 @@ describe('redaction', () => {
     expect(redactBody('note=a%3D1234567890abcdef=xyz', index, 2048)).toBe('note=a%3D1234567890abcdef=xyz');
   });
 
+  it('masks a secret that is a query name, or that a value or a path segment holds after a space', () => {
+    const index = new SecretIndex();
+    index.add('client-secret', secret);
+    const { query, found } = redactQuery({ [jwt]: '', note: ` ${secret}` }, index);
+    expect(JSON.stringify(query)).not.toContain(jwt.slice(-20));
+    expect(JSON.stringify(query)).not.toContain(secret.slice(0, 20));
+    expect(found.map((f) => f.kind)).toEqual(['token', 'client-secret']);
+    const path = redactPath(`/api/Orders/x%20${secret}`, index);
+    expect(path.path).not.toContain(secret.slice(0, 20));
+    expect(path.found).toEqual([{ kind: 'client-secret', where: 'path' }]);
+  });
+
+  it('masks a secret a form field hides behind an escape: an encoded space (`+`, `%20`) before it', () => {
+    const index = new SecretIndex();
+    index.add('client-secret', secret);
+    for (const form of [`clientId=+${secret}&grant_type=x`, `clientId=%20${secret}`, `note=a%0A${secret}`]) {
+      expect(redactBody(form, index, 2_048), form).not.toContain(secret.slice(0, 20));
+    }
+    expect(redactBody('phone=+4712345678&note=a+b', index, 2_048)).toBe('phone=+4712345678&note=a+b');
+  });
+
+  it('masks a secret across the cut of a long body before cutting, so no piece of it is kept', () => {
+    const index = new SecretIndex();
+    index.add('client-secret', secret);
+    const body = redactBody(`{"note":"${' '.repeat(2_000)}${secret}"}`, index, 2_048);
+    expect(body).not.toContain(secret.slice(0, 12));
+    expect(body).toMatch(/…\[\d+ more\]$/);
+  });
+
   it('masks a secret inside JSON text', () => {
     const index = new SecretIndex();
     index.add('webhook-secret', 'whk_abcdefghijklmnopqrstuvwxyz');

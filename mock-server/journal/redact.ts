@@ -9,6 +9,11 @@ const SECRET_NAMES = /secret|token|password|passwd|api[-_]?key|apikey|signature|
 /** Runs that could be a secret: long enough and made of the characters secrets are made of. */
 const CANDIDATE = /[A-Za-z0-9_\-.~+/=]{16,}/g;
 
+/** A form field, `name=value` at the start, after `&` or `?`, or after a space: its head and its value. */
+const FORM_FIELD = /((?:^|[&?\s])[^&=\s]*=)([^&\s]*)/g;
+/** An escape a form value may hide a secret behind: a `+` (a space) or a percent-escape. */
+const ESCAPED = /[+%]/;
+
 /** Every secret the mock hands out (client secrets, tokens, webhook and admin secrets) is at least this long. */
 const MIN_SECRET_LENGTH = 16;
 
@@ -37,10 +42,21 @@ export class SecretIndex {
     return this.#kinds.get(sha256hex(value)) ?? (JWT_WHOLE.test(value) ? 'token' : undefined);
   }
 
+  /** The kind of a known secret `text` is or holds (a run of it: `" <secret>"`, `note:<secret>`), if any. */
+  kindIn(text: string): SecretKind | undefined {
+    const whole = this.kindOf(text);
+    if (whole) return whole;
+    for (const candidate of secretCandidates(text)) {
+      const kind = this.kindOf(candidate);
+      if (kind) return kind;
+    }
+    return undefined;
+  }
+
   /** `text` with every known secret and every JWT replaced by its masked form. */
   redact(text: string): string {
     const jwtFree = text.replace(JWT, (m) => mask(m));
-    return jwtFree.replace(CANDIDATE, (m) => {
+    const runsFree = jwtFree.replace(CANDIDATE, (m) => {
       if (this.#kinds.has(sha256hex(m))) return mask(m);
       if (!m.includes('=')) return m;
       // A run that holds `name=value` (or `%3A=value`, a form field named `password:`): its pieces.
@@ -48,6 +64,18 @@ export class SecretIndex {
         .split('=')
         .map((piece) => (piece.length >= MIN_SECRET_LENGTH && this.#kinds.has(sha256hex(piece)) ? mask(piece) : piece))
         .join('=');
+    });
+    // A form field whose value hides a secret behind an escape (`clientId=+<secret>`, `%20<secret>`): decoded, it is found.
+    if (!ESCAPED.test(runsFree)) return runsFree;
+    return runsFree.replace(FORM_FIELD, (field, head: string, value: string) => {
+      if (!ESCAPED.test(value)) return field;
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+      } catch {
+        return field;
+      }
+      return this.kindIn(decoded) ? `${head}${masked(decoded, this)}` : field;
     });
   }
 }
@@ -58,23 +86,42 @@ export interface UrlSecret {
   param?: string;
 }
 
-/** Masks the secrets of a query and says which known secrets were in it. */
+/**
+ * Masks the secrets of a query and says which known secrets were in it: a value that is a secret
+ * or holds one (after a space, a prefix), a value under a secret's name, and a parameter's name
+ * that is or holds a secret (`?<token>`: a token sent as the whole query string).
+ */
 export function redactQuery(
   query: Readonly<Record<string, string | string[] | undefined>>,
   index: SecretIndex,
 ): { query: Record<string, string | string[]>; found: UrlSecret[] } {
   const out: Record<string, string | string[]> = {};
   const found: UrlSecret[] = [];
-  const one = (param: string, value: string) => {
-    const kind = index.kindOf(value);
-    if (kind) found.push({ kind, where: 'query', param });
-    return kind || SECRET_NAMES.test(param) ? mask(value) : value;
+  const one = (param: string, shown: string, value: string) => {
+    const whole = index.kindOf(value);
+    const kind = whole ?? index.kindIn(value);
+    if (kind) found.push({ kind, where: 'query', param: shown });
+    if (whole || SECRET_NAMES.test(param)) return mask(value);
+    return kind ? index.redact(value) : value;
   };
   for (const [param, value] of Object.entries(query)) {
     if (value === undefined) continue;
-    out[param] = Array.isArray(value) ? value.map((v) => one(param, v)) : one(param, value);
+    const nameKind = index.kindIn(param);
+    const shown = nameKind === undefined ? param : masked(param, index);
+    if (nameKind) found.push({ kind: nameKind, where: 'query', param: shown });
+    out[shown] = Array.isArray(value) ? value.map((v) => one(param, shown, v)) : one(param, shown, value);
   }
   return { query: out, found };
+}
+
+/** A text known to be or hold a secret, masked: wholly when it is one, else the secrets in it. */
+function masked(text: string, index: SecretIndex): string {
+  return index.kindOf(text) ? mask(text) : index.redact(text);
+}
+
+/** `text` as the journal may show it: as it is, unless it is or holds a known secret, which is masked. */
+export function shown(text: string, index: SecretIndex): string {
+  return index.kindIn(text) ? masked(text, index) : text;
 }
 
 const NONE_FOUND: readonly UrlSecret[] = Object.freeze([]);
@@ -89,12 +136,12 @@ function hasLongSegment(path: string): boolean {
   return path.length - start >= MIN_SECRET_LENGTH;
 }
 
-/** Known secrets found among the segments of a path, and the path with them masked. */
+/** Known secrets found among the segments of a path (a segment that is one or holds one), and the path with them masked. */
 export function redactPath(path: string, index: SecretIndex): { path: string; found: readonly UrlSecret[] } {
   // Most paths hold only short segments (`/api/Orders/ORD-1`): nothing to split or decode.
   if (!hasLongSegment(path)) return { path, found: NONE_FOUND };
   const found: UrlSecret[] = [];
-  const masked = path
+  const redacted = path
     .split('/')
     .map((segment) => {
       let decoded = segment;
@@ -103,13 +150,13 @@ export function redactPath(path: string, index: SecretIndex): { path: string; fo
       } catch {
         // a malformed escape is kept as it came
       }
-      const kind = index.kindOf(decoded);
+      const kind = index.kindIn(decoded);
       if (!kind) return segment;
       found.push({ kind, where: 'path' });
-      return mask(decoded);
+      return masked(decoded, index);
     })
     .join('/');
-  return { path: masked, found };
+  return { path: redacted, found };
 }
 
 /**
@@ -126,11 +173,22 @@ export function* secretCandidates(text: string): Generator<string> {
   }
 }
 
-/** A body for the journal: secrets masked, cut at `max` characters. */
+/**
+ * Characters past the cut a long body is redacted over, so a secret that starts before the cut
+ * is masked whole rather than cut into a piece no lookup knows (the longest secret the mock
+ * hands out, a token with many scopes, is well under this).
+ */
+const REDACT_PAST_CUT = 4_096;
+
+/** A body for the journal: secrets masked, then cut at `max` characters. */
 export function redactBody(body: string, index: SecretIndex, max: number): string {
-  const cut = body.length > max ? `${body.slice(0, max)}…[${body.length - max} more]` : body;
+  const over = body.length > max;
   // Form fields such as clientSecret=… are masked by name as well as by value.
   // A field name may end in a URL-encoded colon (`password%3A=`: a form copied from `password: …`).
-  return index.redact(cut).replace(/((?:^|[&?\s"{,])[\w-]*(?:secret|token|password|api[-_]?key)[\w-]*(?:%3A)?"?\s*[=:]\s*"?)([^&"\s,}]+)/gi,
-    (_m, head: string, value: string) => `${head}${value.includes("…") ? value : mask(value)}`);
+  const masked = index
+    .redact(over ? body.slice(0, max + REDACT_PAST_CUT) : body)
+    .replace(/((?:^|[&?\s"{,])[\w-]*(?:secret|token|password|api[-_]?key)[\w-]*(?:%3A)?"?\s*[=:]\s*"?)([^&"\s,}]+)/gi, (_m, head: string, value: string) =>
+      `${head}${value.includes('…') ? value : mask(value)}`,
+    );
+  return over ? `${masked.slice(0, max)}…[${body.length - max} more]` : masked;
 }

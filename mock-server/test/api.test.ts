@@ -259,4 +259,38 @@ describe('the journal', () => {
     const inUrl = mock.journal.since(0).filter((e) => e.secretsInUrl.length > 0);
     expect(inUrl.map((e) => e.secretsInUrl[0]!.kind)).toEqual(expect.arrayContaining(['client-secret', 'token']));
   });
+
+  it('holds no piece of a secret sent as the client id, as a query name, after a space, or across the cut of a long body (found by fuzz.test.ts)', async () => {
+    const u = await user(['OrderRead']);
+    const before = mock.journal.lastSeq;
+    // Client id and secret swapped, as two settings mixed up would send them.
+    await call(`${mock.apiUrl}/api/token?clientId=${u.clientSecret}&clientSecret=${u.clientId}`, { method: 'POST' });
+    await call(`${mock.apiUrl}/api/Orders/GetOrders?${u.token}`, { headers: bearer(u.token) });
+    await call(`${mock.apiUrl}/api/Orders/GetOrders?note=%20${u.clientSecret}`, { headers: bearer(u.token) });
+    await call(`${mock.apiUrl}/api/Orders/x%20${u.clientSecret}`, { headers: bearer(u.token) });
+    const body = JSON.stringify({ take: 1, orderNumber: `${' '.repeat(2_020)}${u.clientSecret}` });
+    await call(`${mock.apiUrl}/api/Orders/Search`, { method: 'POST', headers: { ...bearer(u.token), 'content-type': 'application/json' }, body });
+
+    const entries = mock.journal.since(before);
+    const text = JSON.stringify(entries);
+    // A piece of 12 characters is more than any mask shows (four at each end).
+    for (const secret of [u.clientSecret, u.token.split('.')[2]!]) {
+      for (let i = 0; i + 12 <= secret.length; i += 6) expect(text).not.toContain(secret.slice(i, i + 12));
+    }
+    expect(entries.map((e) => e.secretsInUrl.map((s) => s.kind))).toEqual([['client-secret'], ['token'], ['client-secret'], ['client-secret'], []]);
+  });
+
+  it('journals the stores an answer touched without a secret a client stored as a store id (found by fuzz.test.ts)', async () => {
+    const u = await user(['CustomerAdmin']);
+    const before = mock.journal.lastSeq;
+    const customer = { customerId: `PC-${Date.now()}`, storeIds: [u.token, `oslo-online ${u.clientSecret}`] };
+    const res = await call(`${mock.apiUrl}/api/PrivateCustomers`, { method: 'POST', headers: { ...bearer(u.token), 'content-type': 'application/json' }, body: JSON.stringify(customer) });
+    expect(res.status).toBe(200);
+
+    const [entry] = mock.journal.since(before);
+    expect(entry!.touched!.stores).toHaveLength(2);
+    const text = JSON.stringify(entry!.touched);
+    expect(text).not.toContain(u.token.split('.')[2]!.slice(0, 12));
+    expect(text).not.toContain(u.clientSecret.slice(0, 12));
+  });
 });

@@ -120,13 +120,27 @@ const createRequest = z.object({ ...profileWrite, first_name: z.string() }).meta
 const updateRequest = z.object(profileWrite).meta({ id: 'OmneoProfileUpdateRequest' });
 const profileData = dataSchema(profileSchema);
 
-/** The writable fields `body` sends, integers as numbers and blanks as `null` (Laravel's `ConvertEmptyStringsToNull`). */
+/** What a blank value of a list or map field is stored as; a blank `profile_type` changes nothing. */
+const EMPTY: Readonly<Record<string, unknown>> = { tags: [], custom_fields: {} };
+
+/** A value the rules skip as blank: Laravel's `TrimStrings` and `ConvertEmptyStringsToNull` make a blank string `null`; an empty list. */
+const isBlank = (value: unknown): boolean => value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
+
+/**
+ * The writable fields `body` sends, integers as numbers and blanks as none: `null`, or an empty
+ * list or map for `tags` and `custom_fields` (the rules let a blank value through, and the model
+ * holds only those).
+ */
 function writableFields(body: Record<string, unknown>): Partial<ProfileRecord> {
   const fields: Record<string, unknown> = {};
   for (const field of WRITABLE) {
     if (!(field in body)) continue;
-    const value = body[field] === '' ? null : body[field];
-    fields[field] = INTEGER_FIELDS.has(field) && value !== null ? Number(value) : value;
+    const value = body[field];
+    if (isBlank(value) && !(field === 'tags' && Array.isArray(value))) {
+      if (field !== 'profile_type') fields[field] = field in EMPTY ? EMPTY[field] : null;
+      continue;
+    }
+    fields[field] = INTEGER_FIELDS.has(field) ? Number(value) : value;
   }
   return fields as Partial<ProfileRecord>;
 }

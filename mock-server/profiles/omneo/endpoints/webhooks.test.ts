@@ -120,6 +120,15 @@ describe('POST /api/v3/webhooks', () => {
       }),
     );
   });
+
+  it('takes a blank condition, queue or flag as none, as Laravel\'s ConvertEmptyStringsToNull hands it on, on create and update (found by fuzz.test.ts: a 500)', async () => {
+    const hook = await made({ ...HOOK, condition: ' ', queue: '', is_active: '' });
+    expect(await made({ ...HOOK, url: 'https://sync.example.com/empty', condition: [] })).toMatchObject({ condition: null });
+    expect(hook).toMatchObject({ condition: null, queue: null, is_active: true });
+    const res = await update(hook.id, { condition: '', retry_daily: ' ' });
+    expect(res.status).toBe(200);
+    expect(dataOf(res)).toMatchObject({ condition: null, retry_daily: null });
+  });
 });
 
 describe('GET /api/v3/webhooks', () => {

@@ -141,8 +141,17 @@ function webhookErrors(db: OmneoData, body: Record<string, unknown>, ruleSet: Ru
   return errors;
 }
 
-/** The fields `body` sends, as stored: booleans from Laravel's boolean values, `queue` with its fallback. */
-function writtenFields(body: Record<string, unknown>): Partial<Webhook> {
+/**
+ * A sent value as Laravel's `TrimStrings` and `ConvertEmptyStringsToNull` middleware hand it to
+ * the controller: a blank string is `null` (the rules skip a blank value, so it gets this far).
+ */
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const sent = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? null : value);
+
+/** The fields `body` sends, as stored: blanks as `null`, booleans from Laravel's boolean values, `queue` with its fallback. */
+function writtenFields(raw: Record<string, unknown>): Partial<Webhook> {
+  const body = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, sent(value)]));
   const fields: Partial<Webhook> = {};
   for (const key of ['trigger', 'url', 'namespace'] as const) if (typeof body[key] === 'string') fields[key] = body[key] as string;
   // A `null` is no value for these two (the rules skip it): the field keeps what it had.
@@ -150,7 +159,8 @@ function writtenFields(body: Record<string, unknown>): Partial<Webhook> {
   if (body.retry_hourly !== undefined && body.retry_hourly !== null) fields.retry_hourly = asBoolean(body.retry_hourly);
   if ('retry_daily' in body) fields.retry_daily = body.retry_daily === null ? null : asBoolean(body.retry_daily);
   if ('queue' in body) fields.queue = queueOf(body.queue);
-  if ('condition' in body) fields.condition = (body.condition ?? null) as Webhook['condition'];
+  // What passed the rules and is no object is blank (an empty array too): no condition.
+  if ('condition' in body) fields.condition = isObject(body.condition) ? (body.condition as Webhook['condition']) : null;
   return fields;
 }
 

@@ -81,6 +81,25 @@ describe('writing products', () => {
     expect((await call('Products_Add', testContext(db), { body: { name: 'x' } })).status).toBe(400);
   });
 
+  it("answers 409 to a write whose product or SKU id is another product's, and leaves both as they were (found by fuzz.test.ts: a 500)", async () => {
+    const [first, second] = db.products.all() as Product[];
+    const sku = first!.variants[0]!.skuId;
+    const before = JSON.stringify(db.products.all());
+    const writes = [
+      call('Products_Add', testContext(db), { body: { productId: 'NEW-3', variants: [{ skuId: second!.productId }] } }),
+      call('Products_Put', testContext(db), { body: { productId: sku, name: 'x' } }),
+      call('Products_Put', testContext(db), { body: { productId: second!.productId, variants: [{ skuId: sku }] } }),
+      call('Products_Patch', testContext(db), { params: { productId: second!.productId }, body: { skuId: first!.productId } }),
+    ];
+    for (const res of await Promise.all(writes)) {
+      expect(res.status).toBe(409);
+      expect(res.body).toMatch(/^The id '.+' belongs to product '.+'\.$/);
+    }
+    expect(JSON.stringify(db.products.all())).toBe(before);
+    expect(db.products.get(second!.productId)).toBe(second);
+    expect(db.products.get(sku)).toBe(first);
+  });
+
   it('answers 403 to a product naming a market outside the scope', async () => {
     const res = await call('Products_Add', testContext(db, { markets: ['nor'] }), { body: { productId: 'NEW-2', name: 'x', marketIds: ['swe'] } });
     expect(res.status).toBe(403);

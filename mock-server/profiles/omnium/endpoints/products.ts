@@ -148,6 +148,22 @@ function normalizeProduct(body: Json, ctx: ResolverContext, existing: Product | 
   return parsed.success ? parsed.data : reply.text(schemaMessage(parsed.error.issues), 400);
 }
 
+/** The ids a product answers to at `GET /api/Products/{id}`: its own, its SKU's and its variants'. */
+const idsOf = (p: Product): string[] => [p.productId, ...(p.skuId ? [p.skuId] : []), ...p.variants.map((v) => v.skuId)];
+
+/**
+ * A 409 when an id `product` would answer to is another product's: product and SKU ids share one
+ * lookup, so a product may not take another's id, nor one of its SKUs (`self`: the product
+ * written, when it exists).
+ */
+function idTaken(db: Domain, product: Product, self: Product | undefined): ApiResponse | undefined {
+  for (const id of idsOf(product)) {
+    const other = db.products.get(id);
+    if (other !== undefined && other !== self) return reply.text(`The id '${id}' belongs to product '${other.productId}'.`, 409);
+  }
+  return undefined;
+}
+
 const getProduct = defineEndpoint({
   id: 'Products_Get',
   method: 'GET',
@@ -245,6 +261,8 @@ const addProduct = defineEndpoint({
     const product = normalizeProduct(body, ctx, undefined);
     if (isResponse(product)) return product;
     if (ctx.db.products.has(product.productId)) return reply.text(`A product with id '${product.productId}' already exists.`, 409);
+    const taken = idTaken(ctx.db, product, undefined);
+    if (taken) return taken;
     const stored = await ctx.db.products.insert(product);
     ctx.emit(productEvent(stored, { operationId: 140106, message: 'Product added', category: 'Created', origin: 'POST /api/Products' }));
     return reply.json(stored);
@@ -263,10 +281,14 @@ const putProduct = defineEndpoint({
   resolve: async (req, ctx) => {
     const body = bodyObject(req);
     if (!writeInScope(ctx.scope, body)) return reply.forbidden();
-    const existing = typeof body.productId === 'string' ? ctx.db.products.get(body.productId) : undefined;
+    // Replaced is the product of that id, not one that has a SKU of that id (that one is refused below).
+    const found = typeof body.productId === 'string' ? ctx.db.products.get(body.productId) : undefined;
+    const existing = found?.productId === body.productId ? found : undefined;
     if (existing && !productInScope(ctx.scope, existing)) return reply.forbidden();
     const product = normalizeProduct(body, ctx, existing);
     if (isResponse(product)) return product;
+    const taken = idTaken(ctx.db, product, existing);
+    if (taken) return taken;
     const stored = existing ? ((await ctx.db.products.replace(existing.productId, product)) as Product) : await ctx.db.products.insert(product);
     ctx.emit(
       productEvent(stored, {
@@ -300,6 +322,8 @@ const patchProduct = defineEndpoint({
     next.modified = ctx.now().toISOString();
     const parsed = productSchema.safeParse(next);
     if (!parsed.success) return reply.text(schemaMessage(parsed.error.issues), 400);
+    const taken = idTaken(ctx.db, parsed.data, product);
+    if (taken) return taken;
     const stored = (await ctx.db.products.replace(product.productId, parsed.data)) as Product;
     ctx.emit(
       productEvent(stored, { operationId: 140105, message: 'Product patched', category: 'Updated', origin: `PATCH /api/Products/${product.productId}` }),
