@@ -111,11 +111,14 @@ export interface RequestSchemas {
  *   Content-Length the body does not match (400);
  * - `media-type`: not the media type the endpoint reads, e.g. JSON labelled `text/plain` (415);
  * - `shape`: JSON, but not the value the endpoint takes (an array where it takes an object) (400);
- * - `fields`: fields the endpoint refuses (`unknownFields: 'refuse'`), named in `fields` (400).
+ * - `fields`: fields the endpoint refuses (`unknownFields: 'refuse'`), named in `fields` (400);
+ * - `url`: a URL the router cannot read (a malformed escape, 400) or longer than it takes (414);
+ * - `head`: a request head the HTTP parser refused: over its size (431), not sent in time (408),
+ *   not HTTP (400). Answered on the socket, before any route: not journaled.
  */
 export interface RequestProblem {
-  readonly kind: 'encoding' | 'too-large' | 'malformed' | 'media-type' | 'shape' | 'fields';
-  readonly status: 400 | 413 | 415;
+  readonly kind: 'encoding' | 'too-large' | 'malformed' | 'media-type' | 'shape' | 'fields' | 'url' | 'head';
+  readonly status: 400 | 408 | 413 | 414 | 415 | 431;
   /** One sentence for the client, naming what is wrong; never a stack or a path of the mock. */
   readonly message: string;
   /** The fields refused (`fields`), as the journal names them without `body.` (`paid_total`, `[].role`). */

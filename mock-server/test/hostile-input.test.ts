@@ -344,6 +344,21 @@ describe('hostile request bodies, Omneo over HTTPS: its own error shapes', () =>
     expect(await post('{"__proto__":{"isAdmin":true}}')).toEqual({ status: 400, body: { message: 'The request body has a forbidden key: __proto__.' } });
     expect(await post('{"first_name":"Kari"}', 'text/plain')).toEqual({ status: 415, body: { message: 'The request body must be JSON (Content-Type: application/json), not text/plain.' } });
   });
+
+  it('answers a URL it cannot read or route, and a head over the size limit, with {message}, quoting nothing of the request', async () => {
+    const get = async (path: string) => {
+      const res = await call(`${mock.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+      return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as unknown };
+    };
+    expect(await get('/api/v3/profiles/%E0%A4%A')).toEqual({ status: 400, type: expect.stringMatching(/^application\/json/), body: { message: 'The request URL can not be read.' } });
+    expect(await get(`/api/v3/profiles/${'x'.repeat(9_000)}`)).toEqual({ status: 414, type: expect.stringMatching(/^application\/json/), body: { message: 'The request URL is too long.' } });
+    expect(mock.journal.since(0).slice(-2).map((e) => [e.status, e.routeId])).toEqual([[400, null], [414, null]]);
+    // Over Node's 16 KiB of head: refused by the HTTP parser, before any route, in the platform's shape all the same.
+    const huge = await rawExchange(mock.apiUrl, [`GET /api/v3/profiles?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: ${hostOf(mock.apiUrl)}\r\n\r\n`], { ca: readFileSync(mock.caCertPath!, 'utf8'), untilClose: true });
+    expect(huge.status).toBe(431);
+    expect(JSON.parse(huge.body)).toEqual({ message: 'The request headers are too large.' });
+    expect(huge.closed).toBe(true);
+  });
 });
 
 describe('the mock’s own failures', () => {
@@ -378,6 +393,35 @@ describe('the mock’s own failures', () => {
       expect(await wrong.text()).toBe('The request body must be a JSON object, not a JSON array.');
     } finally {
       await call.close();
+      await mock.close();
+    }
+  });
+
+  it('answers a bare 500 when the pipeline itself throws on an error path, never fastify\'s JSON quoting the exception', async () => {
+    const leaking = `refusal broke at ${import.meta.dirname}/refusals.ts:12:3`;
+    const profile = defineProfile({
+      ...notes,
+      refusals: {
+        ...notes.refusals,
+        invalidRequest: () => {
+          throw new Error(leaking);
+        },
+      },
+    });
+    const mock = await createMockServer({ profile, demoUser: false, badTls: false, tls: false });
+    try {
+      for (const res of [
+        await fetch(`${mock.apiUrl}/v1/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' }),
+        await fetch(`${mock.apiUrl}/v1/notes/%E0%A4%A`),
+      ]) {
+        expect(res.status).toBe(500);
+        const body = await res.text();
+        expect(body).toBe('Internal server error');
+        expectNoLeak(body);
+      }
+      const head = await rawExchange(mock.apiUrl, [`GET /v1/notes?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: ${hostOf(mock.apiUrl)}\r\n\r\n`], { untilClose: true });
+      expect([head.status, head.body]).toEqual([500, 'Internal server error']);
+    } finally {
       await mock.close();
     }
   });

@@ -1,5 +1,6 @@
-import { createServer as createHttpServer } from 'node:http';
+import { STATUS_CODES, createServer as createHttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ApiResponse, Endpoint, HttpMethod, RequestProblem } from '../handlers/endpoint.ts';
@@ -233,6 +234,43 @@ function problemError(problem: RequestProblem): Error {
   return Object.assign(new Error(problem.message), { statusCode: problem.status, problem });
 }
 
+/** The mock's own failure, in words that name nothing of it. */
+const INTERNAL_ERROR = { status: 500, body: 'Internal server error' } as const satisfies ApiResponse;
+
+/** What the HTTP parser's errors stand for (Node's `clientError`), as request problems. */
+function headProblem(code: string | undefined): RequestProblem {
+  if (code === 'HPE_HEADER_OVERFLOW') return { kind: 'head', status: 431, message: 'The request headers are too large.' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { kind: 'head', status: 408, message: 'The request was not received in time.' };
+  return { kind: 'head', status: 400, message: 'The request can not be read.' };
+}
+
+/**
+ * Answers a request the HTTP parser refused, on its socket (there is no request object): the
+ * profile's answer to the problem, then the connection closes, as Node's own handler does.
+ */
+function answerOnSocket(error: NodeJS.ErrnoException, socket: Duplex, refuse: (problem: RequestProblem) => ApiResponse): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const problem = headProblem(error.code);
+    let response: ApiResponse;
+    try {
+      response = refuse(problem);
+    } catch {
+      response = INTERNAL_ERROR;
+    }
+    const body = response.body === undefined ? '' : typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
+    const headers: Record<string, string> = { ...response.headers, connection: 'close', 'content-length': String(Buffer.byteLength(body)) };
+    if (body !== '' && !headers['content-type']) headers['content-type'] = typeof response.body === 'string' ? TEXT_TYPE : JSON_TYPE;
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    // Ended rather than destroyed at once: over TLS, a destroy would drop the answer unsent.
+    socket.end(`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}\r\n${head}\r\n${body}`);
+    socket.once('finish', () => socket.destroy());
+    setTimeout(() => socket.destroy(), 1_000).unref();
+    return;
+  }
+  socket.destroy(error);
+}
+
 /** The fastify errors a client's request can cause, as request problems. */
 const FASTIFY_PROBLEMS: Readonly<Record<string, RequestProblem>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { kind: 'too-large', status: 413, message: 'The request body is larger than the mock takes.' },
@@ -290,6 +328,7 @@ export async function createApiListener(
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const maxJsonDepth = options.maxJsonDepth ?? MAX_JSON_DEPTH;
   const timeouts = httpTimeouts(headersTimeoutMs, requestTimeoutMs);
+  const refuse = rt.profile.refusals?.invalidRequest ?? answerPlainly;
   const app = Fastify({
     // A client that never finishes its TLS handshake is dropped as one that never sends its headers.
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: headersTimeoutMs, ...timeouts } } : { http: timeouts }),
@@ -299,6 +338,8 @@ export async function createApiListener(
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: MAX_REQUEST_LINE },
     // A URL the router cannot read goes through the pipeline too: journaled, answered in words that quote nothing.
     frameworkErrors: (error, request, reply) => onFrameworkError(error, request, reply),
+    // A head the parser refused (too large, too slow, not HTTP): the platform's answer, not fastify's JSON.
+    clientErrorHandler: (error, socket) => answerOnSocket(error, socket, refuse),
     exposeHeadRoutes: false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // fastify sets the server's requestTimeout itself (0, none, unless given).
@@ -368,15 +409,29 @@ export async function createApiListener(
   });
   onFrameworkError = (error, request, reply) => {
     const tooLong = (error as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH';
-    void answer(request, reply, null, tooLong ? { status: 414, body: 'The request URL is too long.' } : { status: 400, body: 'The request URL can not be read.' });
+    const problem: RequestProblem = tooLong
+      ? { kind: 'url', status: 414, message: 'The request URL is too long.' }
+      : { kind: 'url', status: 400, message: 'The request URL can not be read.' };
+    void answerOrFail(request, reply, () => refuse(problem));
   };
-  const refuse = rt.profile.refusals?.invalidRequest ?? answerPlainly;
   app.setErrorHandler((error, request, reply) => {
     const problem = problemOf(error);
     // A body that cannot be taken, in the platform's shape; anything else is the mock's own
     // failure, said in words that name nothing of it (never its message, stack or paths).
-    return answer(request, reply, null, problem ? refuse(problem) : { status: 500, body: 'Internal server error' });
+    return answerOrFail(request, reply, () => (problem ? refuse(problem) : INTERNAL_ERROR));
   });
+  /**
+   * `answer` with an override, for the error paths. Should the pipeline itself throw, it is not
+   * run again: a bare 500 goes out, so fastify's default handler never quotes the exception.
+   */
+  const answerOrFail = async (request: FastifyRequest, reply: FastifyReply, override: () => ApiResponse) => {
+    try {
+      return await answer(request, reply, null, override());
+    } catch {
+      if (reply.sent || request.raw.socket.destroyed) return reply;
+      return reply.code(500).type(TEXT_TYPE).send(INTERNAL_ERROR.body);
+    }
+  };
 
   if (options.onTls) {
     const onTls = options.onTls;

@@ -209,11 +209,15 @@ export function paginate<T>(items: readonly T[], req: ApiRequest, basePath: stri
 // Validation
 
 /**
- * One rule of Laravel's validator. Only `implicit` rules (`required`) run on a missing or
- * empty field; the others judge a value that is there.
+ * One rule of Laravel's validator. Only `implicit` rules (`required`) run on a missing field;
+ * the others judge a value that is there, `[]` included, and `null` unless the field is
+ * `nullable`. A blank string is `null` by then (the `TrimStrings` and
+ * `ConvertEmptyStringsToNull` middleware of every Laravel app).
  */
 export interface Rule {
   readonly implicit?: boolean;
+  /** `nullable`: a `null` value skips the field's other rules but the implicit ones. */
+  readonly nullable?: boolean;
   passes(value: unknown): boolean;
   /** Laravel's English message, `:attribute` standing for the field's name. */
   readonly message: string;
@@ -234,6 +238,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Laravel 8's rules and messages (the 422 body's "The given data was invalid." is Laravel 8's too). */
 export const rules = {
   required: { implicit: true, passes: (v: unknown) => !isBlank(v), message: 'The :attribute field is required.' } as Rule,
+  nullable: { nullable: true, passes: () => true, message: '' } as Rule,
   string: { passes: (v: unknown) => typeof v === 'string', message: 'The :attribute must be a string.' } as Rule,
   email: { passes: (v: unknown) => typeof v === 'string' && EMAIL.test(v), message: 'The :attribute must be a valid email address.' } as Rule,
   integer: {
@@ -245,7 +250,11 @@ export const rules = {
     message: 'The :attribute field must be true or false.',
   } as Rule,
   array: { passes: (v: unknown) => Array.isArray(v), message: 'The :attribute must be an array.' } as Rule,
-  object: { passes: (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v), message: 'The :attribute must be an array.' } as Rule,
+  // Laravel's `array` for a JSON object: PHP decodes `{}` and `[]` alike, so an empty list passes too.
+  object: {
+    passes: (v: unknown) => v !== null && typeof v === 'object' && (!Array.isArray(v) || v.length === 0),
+    message: 'The :attribute must be an array.',
+  } as Rule,
   max: (n: number): Rule => ({
     passes: (v) => typeof v !== 'string' || v.length <= n,
     message: `The :attribute must not be greater than ${n} characters.`,
@@ -268,11 +277,18 @@ export type RuleSet = Readonly<Record<string, readonly Rule[]>>;
 export function validate(input: Readonly<Record<string, unknown>>, ruleSet: RuleSet): Record<string, string[]> {
   const errors: Record<string, string[]> = {};
   for (const [field, fieldRules] of Object.entries(ruleSet)) {
-    const value = input[field];
-    const broken = fieldRules.find((rule) => (rule.implicit || !isBlank(value)) && !rule.passes(value));
+    const sent = input[field];
+    const value = typeof sent === 'string' && sent.trim() === '' ? null : sent;
+    const skipped = value === undefined || (value === null && fieldRules.some((rule) => rule.nullable));
+    const broken = fieldRules.find((rule) => (rule.implicit || !skipped) && !rule.passes(value));
     if (broken) errors[field] = [messageFor(field, broken.message)];
   }
   return errors;
+}
+
+/** Every field of `ruleSet` that is not `required` made `nullable`, as most of a Laravel form's fields are. */
+export function nullableUnlessRequired(ruleSet: RuleSet): RuleSet {
+  return Object.fromEntries(Object.entries(ruleSet).map(([field, fieldRules]) => [field, fieldRules.includes(rules.required) ? fieldRules : [rules.nullable, ...fieldRules]]));
 }
 
 /** `sometimes`: only the rules of the fields `input` sends (a partial update). */

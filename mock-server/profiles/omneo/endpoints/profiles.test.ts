@@ -268,8 +268,8 @@ describe('PUT /api/v3/profiles/{id}', () => {
     expect(db.profiles.get(FIRST_PROFILE.id)?.first_name).toBe('Jane');
   });
 
-  it('takes a blank value the rules let through (a blank string, an empty list) as none, on create and update (found by fuzz.test.ts: a 500)', async () => {
-    const blanks = { title: [], email: [], gender: ' ', mobile_phone: [], currency: ' ', tags: '', custom_fields: [], profile_type: '' };
+  it('takes a blank string as none, on create and update, as Laravel hands it on as null (found by fuzz.test.ts: a 500)', async () => {
+    const blanks = { title: ' ', email: '', gender: ' ', mobile_phone: '', currency: ' ', tags: '', custom_fields: [], profile_type: '' };
     const created = await call('Profiles_Create', ctx, { body: { first_name: 'Ada', ...blanks } });
     expect(created.status).toBe(201);
     expect(dataOf(created)).toMatchObject({ title: null, email: null, gender: null, mobile_phone: null, currency: null, tags: [], custom_fields: {}, profile_type: 'active' });
@@ -279,6 +279,12 @@ describe('PUT /api/v3/profiles/{id}', () => {
     expect(dataOf(updated)).toMatchObject({ title: null, email: null, gender: null, tags: [], custom_fields: {}, profile_type: type });
     // A later write of the same profile still works.
     expect((await call('Profiles_Update', ctx, { params: { id: FIRST_PROFILE.id }, body: { title: 'Dr' } })).status).toBe(200);
+  });
+
+  it('judges an empty list as a value: 422 where the field takes a string', async () => {
+    const res = await call('Profiles_Create', ctx, { body: { first_name: 'Ada', title: [], email: [], tags: [] } });
+    expect(res.status).toBe(422);
+    expect((res.body as { errors: Record<string, string[]> }).errors).toEqual({ title: ['The title must be a string.'], email: ['The email must be a string.'] });
   });
 
   it('answers 404 for an unknown or soft-deleted profile', async () => {

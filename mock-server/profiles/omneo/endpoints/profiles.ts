@@ -28,6 +28,7 @@ import {
   messageFor,
   noContent,
   notFound,
+  nullableUnlessRequired,
   omneoTime,
   pageQuery,
   paginate,
@@ -65,7 +66,7 @@ const text = (max: number) => [rules.string, rules.max(max)];
 
 /** The rules of a profile's fields on create; an update applies those of the fields it sends. */
 function profileRules(year: number): RuleSet {
-  return {
+  return nullableUnlessRequired({
     title: text(255),
     first_name: [rules.required, ...text(255)],
     last_name: text(255),
@@ -85,7 +86,7 @@ function profileRules(year: number): RuleSet {
     tags: [rules.array, stringList],
     custom_fields: [rules.object],
     profile_type: [rules.in(SETTABLE_TYPES)],
-  };
+  });
 }
 
 const nullableText = z.string().nullable().optional();
@@ -458,7 +459,7 @@ const purgeEndpoints = (['DELETE', 'POST'] as const).map((method) =>
 const availabilityResponse = dataSchema(z.object({ email: z.boolean().nullable(), mobile_phone: z.boolean().nullable() }));
 
 function availabilityErrors(body: Record<string, unknown>): Errors {
-  const errors = validate(body, { email: [rules.string, rules.email], mobile_phone: [rules.string, rules.regex(E164)] });
+  const errors = validate(body, { email: [rules.nullable, rules.string, rules.email], mobile_phone: [rules.nullable, rules.string, rules.regex(E164)] });
   if (!body.email && !body.mobile_phone) {
     errors.email = [messageFor('email', 'The :attribute field is required when mobile phone is not present.')];
     errors.mobile_phone = [messageFor('mobile_phone', 'The :attribute field is required when email is not present.')];

@@ -15,6 +15,7 @@ import {
   invalid,
   noContent,
   notFound,
+  nullableUnlessRequired,
   omneoTime,
   pageQuery,
   paginate,
@@ -77,7 +78,7 @@ const httpUrl: Rule = {
  * `trigger` is any string (the SDK's own test subscribes `profiles.create`, in no list of
  * triggers); `queue` has no rule: an invalid one falls back to `low`.
  */
-const WEBHOOK_RULES: RuleSet = {
+const WEBHOOK_RULES: RuleSet = nullableUnlessRequired({
   trigger: [rules.required, rules.string],
   url: [rules.required, rules.string, httpUrl],
   namespace: [rules.required, rules.string],
@@ -85,7 +86,7 @@ const WEBHOOK_RULES: RuleSet = {
   retry_hourly: [rules.boolean],
   retry_daily: [rules.boolean],
   condition: [rules.object],
-};
+});
 
 const webhookWrite = {
   trigger: z.string(),
