@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   GOLIVE_ERR_PORT_IN_USE: 'a port golive was told to listen on is taken',
   GOLIVE_ERR_UNKNOWN_ROLE: "a role (or scope, or permission) is not one of the profile's",
   GOLIVE_ERR_UNKNOWN_PROFILE: 'a profile name (config `profile`, `--profile`) is not one golive knows',
+  GOLIVE_ERR_PROFILE_INVALID: "a profile's definition contradicts itself (a role that includes itself through others, one that includes an unknown role)",
   GOLIVE_ERR_UNKNOWN_CHECK: 'a check id given with --only is not in the checklist',
   GOLIVE_ERR_UNKNOWN_SCENARIO: 'a scenario name is neither one golive ships nor a scenario file',
   GOLIVE_ERR_SCENARIO_INVALID: 'a scenario file has a mistake (the message names the file, the phase and the key)',

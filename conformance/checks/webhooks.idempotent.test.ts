@@ -39,6 +39,15 @@ describe('webhooks.idempotent', () => {
     expect(finding.evidence.filter((e) => e.kind === 'change')).toHaveLength(2);
   });
 
+  it('fails when a duplicate is refused (409, 500) though the data was left alone: the platform would send it again (case 94)', () => {
+    for (const status of [409, 500]) {
+      const finding = judge(webhookRun({ duplicates: { status }, duplicateChanges: [] }));
+      expect(finding.verdict).toBe('fail');
+      expect(finding.summary).toMatch(new RegExp(`answered ${status}, not 2xx`));
+      expect(finding.evidence.filter((e) => e.kind === 'delivery').map((e) => (e as { seq: number }).seq)).toEqual([1, 5, 7]);
+    }
+  });
+
   it("fails on a change the side-effect probe reports, and names the probe", () => {
     const w = webhookRun({ duplicateChanges: [change('output', 'bookings', 1, 3, 'probe')] });
     w.probe = true;

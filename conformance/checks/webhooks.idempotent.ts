@@ -48,6 +48,16 @@ export default defineCheck({
         evidence: [...evidence, ...firstOf(changes.map((c) => changeEvidence(c, 'changed by a duplicate')), 10)],
       };
     }
+    // A duplicate refused (409, 500…) counts as a failed delivery: the platform sends it again
+    // and again until its retries run out, then may pause the subscription.
+    const refused = reached.filter((r) => r.status !== null && !isSuccess(r));
+    if (refused.length > 0) {
+      return {
+        verdict: 'fail',
+        summary: `The same event (id ${dup.eventId}) delivered again was answered ${[...new Set(refused.map(outcome))].join(', ')}, not 2xx: the data was left alone, but the platform takes a refused delivery as failed and sends it again until its retries run out. Skip a duplicate and still answer 2xx.`,
+        evidence: evidence.filter((e) => e.kind !== 'delivery' || e.seq === accepted.seq || refused.some((r) => r.seq === e.seq)),
+      };
+    }
     const firstEffects = w.first?.changes.length ?? 0;
     return {
       verdict: 'pass',

@@ -96,6 +96,8 @@ describe('golive certify on the command line', () => {
       // It asks for a token with the refused credentials again and again.
       'rotation.survives-secret-rotation': 'fail',
     });
+    // Each verdict that asks for work says where to look: no failing or warning check without evidence.
+    expect(report.checks.filter((c) => (c.verdict === 'fail' || c.verdict === 'warn') && c.evidence.length === 0).map((c) => c.id)).toEqual([]);
     // A security tool never carries a secret in full: not in any report format, not on its own
     // output. The naive example leaks all three kinds (it writes its client secret to a file,
     // prints every token, and logs the webhook's Authorization header), so each is planted.

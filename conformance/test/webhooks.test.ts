@@ -19,7 +19,7 @@ describe('webhooks.idempotent with a side-effect probe', () => {
   afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
   // A folder per run: the two run at once, and each books into its own file.
-  const run = async (dedupe: boolean) => {
+  const run = async (dedupe: '1' | '0' | '409') => {
     const dir = await mkdtemp(join(tmpdir(), 'golive-bookings-'));
     dirs.push(dir);
     await cp(FIXTURE, join(dir, 'bookings.mjs'));
@@ -27,7 +27,7 @@ describe('webhooks.idempotent with a side-effect probe', () => {
     return certify({
       config: {
         ...config,
-        integration: { ...config.integration, env: { DEDUPE: dedupe ? '1' : '0' } },
+        integration: { ...config.integration, env: { DEDUPE: dedupe } },
         webhook: { path: '/hooks', auth: 'bearer', header: 'Authorization', timeoutMs: 10_000, idempotencyProbe: 'cat bookings.json' },
       },
       timings: TEST_TIMINGS,
@@ -36,7 +36,7 @@ describe('webhooks.idempotent with a side-effect probe', () => {
   };
 
   it.concurrent('passes a receiver that books each event once, by what its probe prints', async () => {
-    const report = await run(true);
+    const report = await run('1');
     expect(report.phases.map((p) => p.name)).toEqual(['steady', 'webhooks']);
     const check = report.checks.find((c) => c.id === 'webhooks.idempotent')!;
     expect(check.verdict, check.summary).toBe('pass');
@@ -44,10 +44,17 @@ describe('webhooks.idempotent with a side-effect probe', () => {
   });
 
   it.concurrent('fails a receiver that books a redelivered event again, with the probe output diff', async () => {
-    const report = await run(false);
+    const report = await run('0');
     const check = report.checks.find((c) => c.id === 'webhooks.idempotent')!;
     expect(check.verdict, check.summary).toBe('fail');
     expect(check.summary).toMatch(/probe output count: 1 → 4/);
     expect(check.evidence).toContainEqual(expect.objectContaining({ kind: 'change', where: 'probe', field: 'count', before: 1, after: 4 }));
+  });
+
+  it.concurrent('fails a receiver that books once but refuses the duplicates with 409 (the platform would send them again)', async () => {
+    const report = await run('409');
+    const check = report.checks.find((c) => c.id === 'webhooks.idempotent')!;
+    expect(check.verdict, check.summary).toBe('fail');
+    expect(check.summary).toMatch(/answered 409, not 2xx/);
   });
 });

@@ -4,6 +4,7 @@
  * may include others. The pipeline asks `grants`; the least-privilege check asks
  * `minimal` and `effective`; the missing-role phase asks `expand`.
  */
+import { GoliveError } from '../../errors.ts';
 export interface Permissions {
   /** What the platform calls one ("role", "scope", "permission"), for messages. */
   readonly noun: string;
@@ -43,6 +44,9 @@ export interface PermissionSpec {
  * const p = definePermissions({ noun: 'scope', platform: 'Shop', all: ['read', 'write'], owner: ['write'], includes: (n) => (n === 'write' ? ['read'] : []) });
  * p.grants(['write'], 'read'); // true
  */
+const invalid = (message: string) => new GoliveError('GOLIVE_ERR_PROFILE_INVALID', message);
+
+/** Throws GOLIVE_ERR_PROFILE_INVALID for an inheritance that goes round in a circle or names an unknown role. */
 export function definePermissions(spec: PermissionSpec): Permissions {
   const known = new Set(spec.all);
   const closure = new Map<string, ReadonlySet<string>>();
@@ -51,6 +55,8 @@ export function definePermissions(spec: PermissionSpec): Permissions {
     const queue = [name];
     for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
       for (const inc of spec.includes?.(next) ?? []) {
+        if (!known.has(inc)) throw invalid(`${spec.platform} ${spec.noun} ${next} includes ${inc}, which is not one of its ${spec.noun}s`);
+        if (inc === name) throw invalid(`${spec.platform} ${spec.noun} ${name} includes itself${next === name ? '' : ` (through ${next})`}: inheritance must not go round in a circle`);
         if (!seen.has(inc)) {
           seen.add(inc);
           queue.push(inc);
