@@ -37,6 +37,21 @@ describe('a complete report, whatever the integration does', () => {
     expect(report.checks).toHaveLength(CHECKS.length);
   });
 
+  it.concurrent.each([
+    ['by a signal (SIGSEGV)', 'segv', { signal: 'SIGSEGV' }, 'about to fault'],
+    ['by an uncaught exception', 'throw', { code: 1 }, 'TypeError: Cannot read properties of undefined'],
+  ] as const)('reports an integration that dies mid-run %s: how it ended and its last output, every check judged (case 102)', async (_how, mode, ended, said) => {
+    const report = await certifyFixture('crash-later.mjs', 'ready', BRIEF_TIMINGS, { CRASH: mode });
+    const test = report.integration.exits.find((e) => e.environment === 'test')!;
+    expect(test).toMatchObject({ beforeEnd: true, ...ended });
+    expect(test.outputTail.join('\n')).toContain(said);
+    // It did work before it died: the output shows its polls (answered as the phases had it: 200, 429…).
+    expect(test.outputTail.join('\n')).toMatch(/poll 1: 200\n[^]*poll 3: \d{3}/);
+    expect(report.checks).toHaveLength(CHECKS.length);
+    expect(report.phases.length).toBeGreaterThan(1);
+    expect(report.certified).toBe(false);
+  }, 240_000);
+
   it.concurrent('reports an integration that exits at once, with every check judged', async () => {
     const report = await certifyFixture('exit-zero.mjs');
     expect(report.checks.filter((c) => c.verdict === 'pass' && c.id !== 'credentials.descriptive-name')).toEqual([]);
