@@ -3,6 +3,17 @@ import check from './token.cached-and-reused.ts';
 import { PHASES, PRODUCTION_CLIENT, journal, metric, monoAt, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 
 const { start, end } = PHASES.steady;
+const short = PHASES['short-lived-tokens'];
+const lifetime = short.params.tokenLifetimeSeconds!;
+
+/** A steady phase that passes (one token, calls on a timer), then `shortPhase` adds the short-lived-token phase's traffic. */
+function withShortPhase(shortPhase: (j: ReturnType<typeof journal>) => void) {
+  const j = journal();
+  const token = j.tokenRequest({ at: start - 0.5 });
+  j.apiCalls(7, { from: start, every: 1, token });
+  shortPhase(j);
+  return check.judge(observations({ journal: j.entries }));
+}
 
 describe('token.cached-and-reused', () => {
   it('passes when one token serves every call of the steady phase', () => {
@@ -184,6 +195,59 @@ describe('token.cached-and-reused', () => {
       const finding = check.judge(observations({ journal: j.entries, job: { tokenCache: false, starts } }));
       expect(finding.verdict).toBe('fail');
       expect(finding.summary).toContain('more than one per run of the job');
+    });
+  });
+
+  describe('over several token lifetimes (the short-lived-token phase)', () => {
+    it('passes a client that renews once per token, at 80 % of its lifetime, while 50 calls a second go on', () => {
+      const finding = withShortPhase((j) => {
+        for (let at = short.start; at < short.end; at += lifetime * 0.8) {
+          const token = j.tokenRequest({ at, lifetimeSeconds: lifetime });
+          j.apiCalls(50, { from: at + 0.01, every: 0.01, token });
+        }
+      });
+      expect(finding.verdict, finding.summary).toBe('pass');
+    });
+
+    it('fails a client that renews every second on tokens that live far longer (case 70)', () => {
+      const finding = withShortPhase((j) => {
+        for (let at = short.start + 0.5; at < short.end; at += 1) {
+          const token = j.tokenRequest({ at, lifetimeSeconds: lifetime });
+          j.apiCall({ at: at + 0.1, token });
+        }
+      });
+      expect(finding.verdict).toBe('fail');
+      expect(finding.summary).toMatch(new RegExp(`token requests in the \\d+-second short-lived-token phase with ${lifetime}-second tokens, where renewing at half the lifetime would need at most \\d+`));
+      expect(finding.evidence[0]).toMatchObject({ kind: 'metric', name: 'token requests (short-lived-token phase)' });
+    });
+
+    it('fails 50 concurrent calls that each renew the token at one expiry (case 72: no single flight)', () => {
+      const finding = withShortPhase((j) => {
+        const first = j.tokenRequest({ at: short.start + 0.1, lifetimeSeconds: lifetime });
+        j.apiCalls(5, { from: short.start + 0.2, every: 1, token: first });
+        const expiry = short.start + 0.1 + lifetime * 0.8;
+        for (let i = 0; i < 50; i++) j.tokenRequest({ at: expiry + i * 0.005, lifetimeSeconds: lifetime });
+      });
+      expect(finding.verdict).toBe('fail');
+      expect(finding.summary).toMatch(/^50 token requests within 1 s during the short-lived-token phase, with no 401 between them: concurrent calls each renewed/);
+      expect(finding.evidence.at(-1)).toEqual({ kind: 'note', text: '…and 42 more' });
+    });
+
+    it('allows two renewals racing at one expiry, and leaves renewals a 401 forced to token.renew-once-on-401', () => {
+      const racing = withShortPhase((j) => {
+        const first = j.tokenRequest({ at: short.start + 0.1, lifetimeSeconds: lifetime });
+        j.apiCall({ at: short.start + 0.2, token: first });
+        j.tokenRequest({ at: short.start + lifetime * 0.8, lifetimeSeconds: lifetime });
+        j.tokenRequest({ at: short.start + lifetime * 0.8 + 0.01, lifetimeSeconds: lifetime });
+      });
+      expect(racing.verdict, racing.summary).toBe('pass');
+      const afterRefusals = withShortPhase((j) => {
+        const first = j.tokenRequest({ at: short.start + 0.1, lifetimeSeconds: lifetime });
+        const at = short.start + lifetime * 0.5;
+        for (let i = 0; i < 3; i++) j.apiCall({ at: at + i * 0.01, token: first, status: 401 });
+        for (let i = 0; i < 3; i++) j.tokenRequest({ at: at + 0.05 + i * 0.01, lifetimeSeconds: lifetime });
+      });
+      expect(afterRefusals.verdict, afterRefusals.summary).toBe('pass');
     });
   });
 });
