@@ -1,9 +1,12 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MSW_CREDENTIALS, createOmniumHandlers } from '../msw.ts';
+import { gzipSync } from 'node:zlib';
+import { DEFAULT_MSW_CREDENTIALS, createHandlers, createOmniumHandlers } from '../msw.ts';
+import { omneo } from '../profiles/omneo/index.ts';
 
 const omnium = createOmniumHandlers({ seed: 2, dataScale: 20 });
-const server = setupServer(...omnium.handlers);
+const omneoApi = createHandlers(omneo, { seed: 2, dataScale: 5 });
+const server = setupServer(...omnium.handlers, ...omneoApi.handlers);
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
@@ -54,5 +57,21 @@ describe('the msw handlers', () => {
 
   it('record a journal', () => {
     expect(omnium.journal.since(0).some((e) => e.routeId === 'Token_Post' && e.credentialsIn === 'body')).toBe(true);
+  });
+
+  it('refuse what the HTTP server refuses, in the platform\'s shape: 405 with Allow, a body not JSON, an encoded body', async () => {
+    const t = await token();
+    const auth = { authorization: `Bearer ${t}` };
+    const wrongMethod = await fetch(`${base}/api/token`, { method: 'PATCH', headers: auth });
+    expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST']);
+    const malformed = await fetch(`${base}/api/Orders/Search`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"take":' });
+    expect([malformed.status, malformed.headers.get('content-type'), await malformed.text()]).toEqual([400, 'text/plain; charset=utf-8', 'The request body is not valid JSON.']);
+    const encoded = await fetch(`${base}/api/Orders/Search`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"take":1}') });
+    expect([encoded.status, encoded.headers.get('accept-encoding')]).toEqual([415, 'identity']);
+    expect(omnium.journal.since(0).slice(-3).map((e) => e.status)).toEqual([405, 400, 415]);
+    // Omneo answers a body it cannot read as Laravel does: { message }.
+    const omneoBad = await fetch('https://api.demo.getomneo.com/api/v3/profiles', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{"first_name":' });
+    expect(omneoBad.status).toBe(400);
+    expect(await omneoBad.json()).toEqual({ message: 'The request body is not valid JSON.' });
   });
 });

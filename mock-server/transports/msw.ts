@@ -3,13 +3,14 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import type { ApiUserRegistry, ApiUserSpec, CreatedApiUser } from '../auth/api-users.ts';
 import type { FaultRules } from '../faults/rules.ts';
 import { type Clock, createClock } from '../clock.ts';
-import type { ApiResponse, Endpoint, HttpMethod } from '../handlers/endpoint.ts';
+import type { ApiResponse, Endpoint, HttpMethod, RequestProblem } from '../handlers/endpoint.ts';
 import type { RateLimitSettings } from '../faults/rate-limit.ts';
 import { handle } from '../handlers/pipeline.ts';
 import type { Profile, ProfileData } from '../handlers/profile.ts';
 import { createRuntime, createSharedRuntimeParts, createUserRegistry } from '../handlers/runtime.ts';
 import type { Journal } from '../journal/journal.ts';
-import { parseBody, pathPattern } from './http-parse.ts';
+import { answerPlainly } from '../handlers/request-schema.ts';
+import { type ParsedBody, parseBody, pathPattern } from './http-parse.ts';
 
 export interface HandlersOptions {
   /** Base URL the handlers answer on (default: the profile's, the real test host). */
@@ -84,54 +85,80 @@ export function createHandlers<Db extends ProfileData>(profile: Profile<Db>, opt
   const ready = runtime.then((rt) => rt.db as Db);
 
   const escapedBase = baseUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const handlers = [...profile.endpoints]
+  const urlOf = (path: string) => {
+    const pattern = pathPattern(path);
+    return { pattern, url: new RegExp(`^${escapedBase}${pattern.source.slice(1)}`, 'i') };
+  };
+  const refuse = profile.refusals?.invalidRequest ?? answerPlainly;
+
+  /** Through the pipeline, as the fastify transport answers; `override` replaces what it answered (a body problem, a 405). */
+  const answer = async (request: Request, endpoint: Endpoint | null, pattern: RegExp, override?: (body: ParsedBody) => ApiResponse | undefined) => {
+    const start = performance.now();
+    const u = new URL(request.url);
+    const rawBody = await request.text();
+    // Bodies are taken as sent: an encoded one is refused unread, as over HTTP.
+    const encoding = request.headers.get('content-encoding')?.trim().toLowerCase();
+    const parsed: ParsedBody =
+      encoding && encoding !== 'identity' ? { ok: false, error: '' } : parseBody(request.headers.get('content-type') ?? undefined, rawBody);
+    const problem: RequestProblem | null = parsed.ok
+      ? null
+      : encoding && encoding !== 'identity'
+        ? { kind: 'encoding', status: 415, message: 'The request body must not be encoded (Content-Encoding: identity).', headers: { 'accept-encoding': 'identity' } }
+        : { kind: 'malformed', status: 400, message: parsed.error };
+    const query: Record<string, string | string[]> = {};
+    for (const [k, v] of u.searchParams) {
+      const prev = query[k];
+      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    const handled = await handle(await runtime, problem ? null : endpoint, {
+      method: request.method.toUpperCase() as HttpMethod,
+      path: u.pathname,
+      params: { ...pattern.exec(u.pathname)?.groups },
+      query,
+      headers: Object.fromEntries(request.headers),
+      body: parsed.ok ? parsed.body : undefined,
+      rawBody: rawBody || undefined,
+      listener: 'msw',
+      transport: u.protocol === 'http:' ? 'http' : 'https',
+    });
+    const { response, entry } = handled;
+    const { release } = handled;
+    release();
+    if (response.socket === 'hang') await new Promise<never>(() => {});
+    if (response.socket) {
+      journal.record(entry);
+      return HttpResponse.error();
+    }
+    const reply = problem ? refuse(problem) : (override?.(parsed) ?? response);
+    const out = toResponse(reply);
+    entry.status = reply.status;
+    entry.latencyMs = performance.now() - start;
+    entry.responseBytes = Number(out.headers.get('content-length') ?? 0);
+    journal.record(entry);
+    return out;
+  };
+
+  const routes = [...profile.endpoints]
     .sort((a, b) => {
       const [pa, la] = specificity(a);
       const [pb, lb] = specificity(b);
       return pa - pb || la - lb;
     })
     .map((endpoint) => {
-      const pattern = pathPattern(endpoint.path);
-      const url = new RegExp(`^${escapedBase}${pattern.source.slice(1)}`, 'i');
+      const { pattern, url } = urlOf(endpoint.path);
       const method = endpoint.method.toLowerCase() as Lowercase<HttpMethod>;
-      return http[method](url, async ({ request }) => {
-        const start = performance.now();
-        const u = new URL(request.url);
-        const rawBody = await request.text();
-        const parsed = parseBody(request.headers.get('content-type') ?? undefined, rawBody);
-        const query: Record<string, string | string[]> = {};
-        for (const [k, v] of u.searchParams) {
-          const prev = query[k];
-          query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-        }
-        const handled = await handle(await runtime, parsed.ok ? endpoint : null, {
-          method: endpoint.method,
-          path: u.pathname,
-          params: { ...pattern.exec(u.pathname)?.groups },
-          query,
-          headers: Object.fromEntries(request.headers),
-          body: parsed.ok ? parsed.body : undefined,
-          rawBody: rawBody || undefined,
-          listener: 'msw',
-          transport: u.protocol === 'http:' ? 'http' : 'https',
-        });
-        const { response, entry } = handled;
-        const { release } = handled;
-        release();
-        if (response.socket === 'hang') await new Promise<never>(() => {});
-        if (response.socket) {
-          journal.record(entry);
-          return HttpResponse.error();
-        }
-        const reply = parsed.ok ? response : { status: 400, body: parsed.error };
-        const out = toResponse(reply);
-        entry.status = reply.status;
-        entry.latencyMs = performance.now() - start;
-        entry.responseBytes = Number(out.headers.get('content-length') ?? 0);
-        journal.record(entry);
-        return out;
-      });
+      return http[method](url, ({ request }) => answer(request, endpoint, pattern));
     });
+  // After every route: a path of the table asked with a method it does not declare is 405 with
+  // the methods it does (RFC 9110 §15.5.6), as over HTTP.
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const e of profile.endpoints) methodsByPath.set(e.path, (methodsByPath.get(e.path) ?? new Set()).add(e.method));
+  const notAllowed = [...methodsByPath].map(([path, methods]) => {
+    const { pattern, url } = urlOf(path);
+    const allow = [...methods].sort().join(', ');
+    return http.all(url, ({ request }) => answer(request, null, pattern, () => ({ status: 405, headers: { allow } })));
+  });
+  const handlers = [...routes, ...notAllowed];
 
   return { handlers, apiUsers, journal, ready, users, faults };
 }
