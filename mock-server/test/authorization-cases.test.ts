@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../domain/events.ts';
 import { omneo } from '../profiles/omneo/index.ts';
@@ -228,41 +229,61 @@ describe('authorisation and scoping, Omnium over HTTPS', () => {
     expect(await status(admin, 'POST', '/api/Orders', order('MASS-5'))).toBe(201);
   });
 
-  it('44: decides a seeded random run of role changes, store moves, deactivations and calls exactly as a model of the rules does', async () => {
-    const random = seeded(44);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  it('44: decides random runs of role changes, store moves, deactivations and calls exactly as a model of the rules does (fast-check commands, shrunk on failure)', async () => {
     const roleChoices: readonly (readonly Role[])[] = [[], ['OrderRead'], ['OrderAdmin'], ['StoreRead'], ['ApiOwner'], ['CommerceUser'], ['OrderRead', 'StoreRead']];
     const stores = [...new Set(orders.map((o) => o.storeId))];
     const storeChoices: readonly ('*' | string[])[] = ['*', [stores[0]!], [stores[1]!], stores.slice(0, 2)];
-    const model = { roles: ['OrderRead'] as readonly Role[], stores: '*' as '*' | string[], active: true };
-    const u = await user([...model.roles]);
-    const inScope = (o: Order) => model.stores === '*' || model.stores.includes(o.storeId);
-    const mismatches: string[] = [];
-    for (let step = 0; step < 120; step++) {
-      const roll = random();
-      if (roll < 0.15) {
-        model.roles = pick(roleChoices);
-        mock.patchApiUser(u.clientId, { roles: [...model.roles] });
-      } else if (roll < 0.25) {
-        model.stores = pick(storeChoices);
-        mock.patchApiUser(u.clientId, { stores: model.stores });
-      } else if (roll < 0.32) {
-        model.active = !model.active;
-        mock.patchApiUser(u.clientId, { active: model.active });
-      } else {
-        const o = pick(orders);
-        const [method, path, role, scoped, body] = pick([
-          ['GET', `/api/Orders/${o.id}`, 'OrderRead', true, undefined],
-          ['PATCH', `/api/Orders/${o.id}/PatchOrder`, 'OrderAdmin', true, { tags: [`step-${step}`] }],
-          ['GET', '/api/Stores', 'StoreRead', false, undefined],
-        ] as const);
-        const expected = !model.active ? 401 : !grants(model.roles, role) ? 403 : scoped && !inScope(o) ? 403 : 200;
-        const got = await status(u.token, method, path, body);
-        if (got !== expected) mismatches.push(`step ${step}: ${method} ${path} as ${JSON.stringify(model)} → ${got}, model says ${expected}`);
-      }
+    type Call = { method: string; path: string; role: Role; scoped: boolean; body?: unknown };
+    const calls: readonly ((o: Order) => Call)[] = [
+      (o) => ({ method: 'GET', path: `/api/Orders/${o.id}`, role: 'OrderRead', scoped: true }),
+      (o) => ({ method: 'PATCH', path: `/api/Orders/${o.id}/PatchOrder`, role: 'OrderAdmin', scoped: true, body: { tags: ['case-44'] } }),
+      () => ({ method: 'GET', path: '/api/Stores', role: 'StoreRead', scoped: false }),
+    ];
+    interface Model {
+      roles: readonly Role[];
+      stores: '*' | string[];
+      active: boolean;
     }
-    expect(mismatches).toEqual([]);
-  }, 30_000);
+    interface Real {
+      clientId: string;
+      token: string;
+    }
+    type Command = fc.AsyncCommand<Model, Real>;
+    const command = (name: string, run: (m: Model, r: Real) => Promise<void>): Command => ({ check: () => true, run, toString: () => name });
+    const setRoles = fc.constantFrom(...roleChoices).map((roles) =>
+      command(`roles ${roles.join('+') || 'none'}`, async (m, r) => {
+        m.roles = roles;
+        mock.patchApiUser(r.clientId, { roles: [...roles] });
+      }),
+    );
+    const setStores = fc.constantFrom(...storeChoices).map((chosen) =>
+      command(`stores ${JSON.stringify(chosen)}`, async (m, r) => {
+        m.stores = chosen;
+        mock.patchApiUser(r.clientId, { stores: chosen });
+      }),
+    );
+    const toggle = fc.constant(
+      command('toggle active', async (m, r) => {
+        m.active = !m.active;
+        mock.patchApiUser(r.clientId, { active: m.active });
+      }),
+    );
+    const call = fc.tuple(fc.constantFrom(...calls), fc.constantFrom(...orders)).map(([make, o]) => {
+      const c = make(o);
+      return command(`${c.method} ${c.path}`, async (m, r) => {
+        const inScope = m.stores === '*' || m.stores.includes(o.storeId);
+        const expected = !m.active ? 401 : !grants(m.roles, c.role) ? 403 : c.scoped && !inScope ? 403 : 200;
+        expect(await status(r.token, c.method, c.path, c.body), `${c.method} ${c.path} as ${JSON.stringify(m)}`).toBe(expected);
+      });
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.commands([setRoles, setStores, toggle, call, call], { maxCommands: 25 }), async (commands) => {
+        const u = await user(['OrderRead']);
+        await fc.asyncModelRun(() => ({ model: { roles: ['OrderRead'] as readonly Role[], stores: '*' as const, active: true } as Model, real: { clientId: u.clientId, token: u.token } }), commands);
+      }),
+      { seed: 44, numRuns: 12 },
+    );
+  }, 60_000);
 
   it('46: refuses a page of 1,000,000 with 400 text rather than run an unbounded query, and ignores a limit it does not know', async () => {
     for (const [method, path, body] of [
