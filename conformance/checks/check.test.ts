@@ -108,8 +108,8 @@ describe('checkContext', () => {
     const { config } = context({ webhook: true });
     const withoutToken = Object.values(ENDPOINTS).filter((e) => e.id !== 'Token_Post');
 
-    expect(checkContext(config, { endpoints: Object.values(ENDPOINTS), scoped: true }).facts).toEqual({ webhook: true, issuesTokens: true, scoped: true });
-    expect(checkContext({ ...config, webhook: undefined }, { endpoints: withoutToken, scoped: false }).facts).toEqual({ webhook: false, issuesTokens: false, scoped: false });
+    expect(checkContext(config, { endpoints: Object.values(ENDPOINTS), scoped: true }).facts).toMatchObject({ webhook: true, issuesTokens: true, scoped: true, tokenEndpoints: ["POST /api/Token"] });
+    expect(checkContext({ ...config, webhook: undefined }, { endpoints: withoutToken, scoped: false }).facts).toEqual({ webhook: false, issuesTokens: false, scoped: false, tokenEndpoints: [] });
   });
 
   it('makes the checks about tokens (and scopes) not-applicable on a platform that has none, and only those', () => {

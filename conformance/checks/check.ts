@@ -18,6 +18,8 @@ export interface PlatformFacts {
   issuesTokens: boolean;
   /** The platform scopes API users to stores and markets. */
   scoped: boolean;
+  /** Its token endpoints, as `METHOD /path` (for remediations that name them). */
+  tokenEndpoints: string[];
 }
 
 /** What a check's `appliesTo` may read: the config and the facts drawn from it and the platform. */
@@ -28,7 +30,8 @@ export interface CheckContext {
 
 /** The context of a run: the facts of `config` and of the platform (`MockControl.platform`). */
 export function checkContext(config: GoliveConfig, platform: { endpoints: readonly EndpointInfo[]; scoped: boolean }): CheckContext {
-  return { config, facts: { webhook: config.webhook !== undefined, issuesTokens: platform.endpoints.some((e) => e.issuesToken === true), scoped: platform.scoped } };
+  const tokenEndpoints = platform.endpoints.filter((e) => e.issuesToken === true).map((e) => `${e.method} ${e.path}`);
+  return { config, facts: { webhook: config.webhook !== undefined, issuesTokens: tokenEndpoints.length > 0, scoped: platform.scoped, tokenEndpoints } };
 }
 
 /** The `appliesTo` of the checks about tokens: a platform that takes its credential on every request (a static key) issues none. */
@@ -47,8 +50,8 @@ export interface Check {
    * production and bad-TLS runs beside it): with `--only`, just these run.
    */
   readonly phases: readonly string[];
-  /** What to change, in the words of the guide. */
-  readonly remediation: string;
+  /** What to change, in the words of the guide; a function when it names something of the platform (its token endpoint). */
+  readonly remediation: string | ((ctx: CheckContext) => string);
   /**
    * Judged on the config alone, not on what the integration does: its verdict stands even
    * when the integration never started (`credentials.descriptive-name`).
@@ -64,6 +67,11 @@ export interface Check {
 
 export function defineCheck(check: Check): Check {
   return check;
+}
+
+/** A check's remediation for this platform and config. */
+export function remediationOf(check: Check, ctx: CheckContext): string {
+  return typeof check.remediation === 'function' ? check.remediation(ctx) : check.remediation;
 }
 
 /**
@@ -91,7 +99,7 @@ export function runCheck(check: Check, obs: Observations, ctx: CheckContext): Ch
     verdict,
     summary: finding.summary,
     evidence: finding.evidence,
-    remediation: verdict === 'pass' || verdict === 'not-applicable' ? '' : check.remediation,
+    remediation: verdict === 'pass' || verdict === 'not-applicable' ? '' : remediationOf(check, ctx),
   };
 }
 

@@ -56,5 +56,5 @@ export const CHECKS: readonly Check[] = [
   minimalPayloads,
 ];
 
-export { checkContext, runCheck, type Check, type CheckContext, type Finding, type PlatformFacts } from './check.ts';
+export { checkContext, remediationOf, runCheck, type Check, type CheckContext, type Finding, type PlatformFacts } from './check.ts';
 export type { Observations } from './observations.ts';

@@ -30,7 +30,7 @@ describe('token.secret-in-body', () => {
     expect(result.summary).toBe('1 of 3 token request(s) sent the client secret in the query string.');
     expect(requestSeqs(result.evidence)).toEqual([inQuery.seq]);
     expect(result.evidence[0]).toMatchObject({ path: expect.stringContaining('/api/Token?clientId='), note: 'clientSecret in the query string' });
-    expect(result.remediation).toContain('application/x-www-form-urlencoded');
+    expect(result.remediation).toContain('in the body of the token request (POST /api/Token,');
   });
 
   it('warns when the secret is sent in both the query and the body', () => {

@@ -7,8 +7,8 @@ export default defineCheck({
   required: false,
   phases: [],
   appliesTo: exchangesCredentials,
-  remediation:
-    'POST the credentials to /api/token as an application/x-www-form-urlencoded body (clientId=…&clientSecret=…), not in the query string, which proxies and servers write to their access logs.',
+  remediation: ({ facts }) =>
+    `Send the credentials in the body of the token request (${facts.tokenEndpoints.join(', ') || 'the token endpoint'}, in the form the platform documents), not in the query string, which proxies and servers write to their access logs.`,
   judge(obs) {
     const requests = obs.journal.filter((e) => isTokenRequest(e) && e.credentialsIn !== null);
     if (requests.length === 0) return { verdict: 'inconclusive', summary: 'The integration made no token request with credentials.', evidence: [] };

@@ -1,5 +1,5 @@
 import type { CheckResult } from '../../reports/model.ts';
-import { CHECKS, type Check, type CheckContext, runCheck } from '../checks/index.ts';
+import { CHECKS, type Check, type CheckContext, remediationOf, runCheck } from '../checks/index.ts';
 import type { Observations, PhaseRecord } from '../checks/observations.ts';
 import type { PhaseSpec } from './plan.ts';
 
@@ -44,7 +44,7 @@ export function judge(checks: readonly Check[], obs: Observations, ctx: CheckCon
         ...result,
         verdict: 'inconclusive' as const,
         summary: `The integration did not start (${startError}), so this was not observed.`,
-        remediation: check.remediation,
+        remediation: remediationOf(check, ctx),
       };
     }
     return result;
