@@ -13,7 +13,7 @@ import type { CreatedApiUser } from '../../mock-server/index.ts';
 import { integrationEnv } from './integration-env.ts';
 import { type InstanceProgress, createRuns } from './integration-runs.ts';
 import { createFrontendPhase } from './frontend-phase.ts';
-import { judge, planFor, selectChecks } from './judge.ts';
+import { judge, scopeRun } from './judge.ts';
 import { OBSERVERS, observe } from './observers.ts';
 import { type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
 import { runPhases } from './phases.ts';
@@ -74,11 +74,17 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const scanner = createSecretScanner();
   const stopTokenWatch = mock.onTokenIssued((token, _clientId, about) => scanner.add({ kind: about.subject === undefined ? 'token' : 'customer-token', value: token }));
   const context = checkContext(config, mock.platform);
-  const checks = selectChecks(options.only);
-  const plan = planFor(
-    certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent, frontend: Boolean(config.frontend?.urls.length), tenants: config.tenants }),
-    options.only ? checks : null,
-  );
+  let scoped: ReturnType<typeof scopeRun>;
+  try {
+    const full = certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent, frontend: Boolean(config.frontend?.urls.length), tenants: config.tenants });
+    scoped = scopeRun(full, options.only, config.scenarios);
+  } catch (err) {
+    stopTokenWatch();
+    await mock.close();
+    await rm(state, { recursive: true, force: true });
+    throw err;
+  }
+  const { plan, checks } = scoped;
   const told = options.onProgress ?? (() => {});
   // The console's scoreboard follows the run: the plan with every check pending, each phase, each verdict.
   const progress = (p: Progress) => {

@@ -1,3 +1,4 @@
+import { GoliveError } from '../../errors.ts';
 import type { CheckResult } from '../../reports/model.ts';
 import { CHECKS, type Check, type CheckContext, remediationOf, runCheck } from '../checks/index.ts';
 import type { Observations, PhaseRecord } from '../checks/observations.ts';
@@ -13,6 +14,26 @@ export function planFor(plan: readonly PhaseSpec[], checks: readonly Check[] | n
   if (!checks) return [...plan];
   const needed = new Set(['steady', ...checks.flatMap((c) => c.phases)]);
   return plan.filter((p) => needed.has(p.name));
+}
+
+/**
+ * The plan and checks of a run: every phase and check; with `--only`, those checks and the
+ * phases they need; with config `scenarios` (phase names), just those phases (and `steady`)
+ * and the checks they are enough for. A name that is no phase of this plan is a config error.
+ */
+export function scopeRun(plan: readonly PhaseSpec[], only: readonly string[] | undefined, scenarios: readonly string[] | undefined): { plan: PhaseSpec[]; checks: readonly Check[] } {
+  let checks = selectChecks(only);
+  if (scenarios?.length) {
+    const known = plan.map((p) => p.name);
+    const unknown = scenarios.filter((name) => !known.includes(name));
+    if (unknown.length > 0) {
+      throw new GoliveError('GOLIVE_ERR_CONFIG_INVALID', `scenarios: ${unknown.map((n) => `"${n}"`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a phase of this certify plan (its phases: ${known.join(', ')})`);
+    }
+    const chosen = new Set(['steady', ...scenarios]);
+    checks = checks.filter((c) => c.phases.every((name) => chosen.has(name) || !known.includes(name)));
+    return { plan: planFor(plan, checks).filter((p) => chosen.has(p.name)), checks };
+  }
+  return { plan: planFor(plan, only?.length ? checks : null), checks };
 }
 
 /**

@@ -3,6 +3,8 @@ import type { FaultRuleStatus } from '../../mock-server/index.ts';
 import { ENDPOINTS, TEST_CLIENT, faulted, journal, monoAt } from '../checks/test/journal.ts';
 import { FULL_TIMINGS, MAX_NETWORK_ATTEMPTS, certifyPlan, networkSettled, refusedRequestRetried, rotatedClientWorked, steadySettled } from './plan.ts';
 import { scheduledRole } from './phases.ts';
+import { scopeRun } from './judge.ts';
+import { CHECKS } from '../checks/index.ts';
 
 const rule = (id: string, pin: string, spent: boolean): FaultRuleStatus => ({ id, match: { pin }, action: { kind: 'status', status: 429 }, seen: 0, fired: 0, spent });
 const poll = (n: number) => ({ endpoint: ENDPOINTS.searchOrders, body: `{"window":${n}}` });
@@ -211,5 +213,29 @@ describe('phasesNote (what an inconclusive verdict says of the phases)', () => {
     expect(note).toBe(
       'The traffic this check needs comes from the phases rate-limit-retry-after (4.5 s), rate-limit-http-date (1.5 s, ended early), rate-limit-no-retry-after (not run), rate-limit-no-retry-after-again (not run). If the integration behaves well and still got no verdict, the phase failed to provoke that traffic: please report it to golive.',
     );
+  });
+});
+
+describe('the scope of a run (scopeRun)', () => {
+  const full = certifyPlan(FULL_TIMINGS, { webhook: true, event: null });
+
+  it('runs every phase and judges every check by default', () => {
+    const { plan, checks } = scopeRun(full, undefined, undefined);
+    expect(plan.map((p) => p.name)).toEqual(full.map((p) => p.name));
+    expect(checks).toHaveLength(CHECKS.length);
+  });
+
+  it('with config `scenarios`, runs steady and those phases, and judges only the checks they are enough for', () => {
+    const { plan, checks } = scopeRun(full, undefined, ['rate-limit-no-retry-after', 'rate-limit-no-retry-after-again']);
+    expect(plan.map((p) => p.name)).toEqual(['steady', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again']);
+    const ids = checks.map((c) => c.id);
+    expect(ids).toContain('token.cached-and-reused');
+    expect(ids).toContain('errors.jitter-on-429');
+    expect(ids).not.toContain('errors.network-retry-bounded');
+    expect(ids).not.toContain('token.proactive-renewal');
+  });
+
+  it('refuses a name that is no phase of the plan, naming the key and the phases there are', () => {
+    expect(() => scopeRun(full, undefined, ['storm'])).toThrow(/^scenarios: "storm" is not a phase of this certify plan \(its phases: steady, /);
   });
 });

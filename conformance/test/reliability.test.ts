@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +137,17 @@ describe('golive certify on the command line', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('integration.mode');
+  });
+
+  it('exits 2 naming the key for `scenarios` naming no phase of the plan, and starts nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-badscenario-'));
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, 'golive.config.json'), JSON.stringify({ integration: { command: 'node -e "require(\'fs\').writeFileSync(\'started\', \'\')"' }, scenarios: ['429-storm'] }));
+    const result = await golive(['certify'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/scenarios: "429-storm" is not a phase of this certify plan \(its phases: steady, /);
+    expect(existsSync(join(dir, 'started'))).toBe(false);
   });
 
   it.concurrent('--repeat 2 reports a check whose verdict changed between the runs as flaky, and does not certify', async () => {
