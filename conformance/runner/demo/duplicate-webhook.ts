@@ -18,6 +18,8 @@ export interface DuplicateOptions {
   settle: DuplicateSettle;
   /** Settles when the demo stops early. */
   stop: Promise<unknown>;
+  /** The duplicate's note in the delivery log (default "duplicate (golive demo)"). */
+  note?: string;
 }
 
 /** A quiet period can only be seen by looking again: 50 ms is far below any asked for. */
@@ -89,7 +91,7 @@ export async function deliverTwice(mock: MockControl, phase: PhaseSpec, options:
     await settle(true);
     if (over()) return;
     busy.clear();
-    await mock.webhooks.redeliver(event.id, { note: 'duplicate (golive demo)' });
+    await mock.webhooks.redeliver(event.id, { note: options.note ?? 'duplicate (golive demo)' });
     await mock.webhooks.drain();
     await settle(false);
   } finally {
