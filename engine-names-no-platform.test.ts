@@ -28,6 +28,14 @@ const quoted = (names: readonly string[]) => new RegExp(`['"\`](${names.map(esca
 /** Names worth looking for: not `*`, nor a plain word any code may quote (Omneo's `return` scope). */
 const distinctive = (names: readonly string[]) => names.filter((n) => /[-_:A-Z]/.test(n));
 
+/**
+ * Profiles named after a credential style (`api-key`, `refresh-token`) share their name with
+ * the engine's own vocabulary (the api-key scheme, an `api-key` webhook auth): they are given
+ * away by the first word of their title (the platform they stand for) instead.
+ */
+const STYLE_NAMED = new Set(['api-key', 'refresh-token']);
+const byName = (name: string, title: string) => (STYLE_NAMED.has(name) ? new RegExp(`\\b${escape(title.split(' ')[0]!)}\\b`, 'i') : new RegExp(name, 'i'));
+
 /** What would give a profile away, by profile; `except`: names two profiles share (a `Health_Get`). */
 function namesOf(name: string, except: ReadonlySet<string> = new Set()): [string, RegExp][] {
   const p = getProfile(name);
@@ -36,7 +44,7 @@ function namesOf(name: string, except: ReadonlySet<string> = new Set()): [string
   // an empty alternation would match every pair of empty quotes.
   const any = (what: string, names: readonly string[]): [string, RegExp][] => (keep(names).length ? [[what, quoted(keep(names))]] : []);
   return [
-    [`the platform ${p.title} by name`, new RegExp(p.name, 'i')],
+    [`the platform ${p.title} by name`, byName(p.name, p.title)],
     ...any(`a ${p.title} ${p.permissions.noun}`, p.permissions.all),
     ...any(`a ${p.title} endpoint id`, endpointInfo(p).map((e) => e.id)),
     ...any(`a ${p.title} event class`, p.events?.classNames ?? []),

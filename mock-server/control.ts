@@ -2,7 +2,7 @@
  * What the admin API and the harness may do to a running mock (`MockControl`), apart from
  * the server that implements it: `admin/` imports this, not `server.ts`.
  */
-import type { ApiUserPatch, ApiUserSpec, ApiUserView, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
+import type { ApiUserPatch, ApiUserSpec, ApiUserView, CreatedApiUser, EnvironmentName, RotateOptions } from './auth/api-users.ts';
 import type { Permissions } from './auth/permissions.ts';
 import type { ScopeList } from './auth/scope.ts';
 import type { Clock } from './clock.ts';
@@ -84,8 +84,12 @@ export interface MockControl {
   patchApiUser(clientId: string, patch: ApiUserPatch): ApiUserView;
   /** Every token issued to the user so far answers 401. */
   revokeTokens(clientId: string): void;
-  /** A new client secret, returned once (and masked everywhere from then on); the old one answers 401 at once. */
-  rotateSecret(clientId: string): CreatedApiUser;
+  /**
+   * A new client secret, returned once (and masked everywhere from then on). The old one answers
+   * 401 at once, unless `overlapSeconds` (or the profile's `rotationOverlapSeconds`) keeps it
+   * working beside the new one until that window closes.
+   */
+  rotateSecret(clientId: string, options?: RotateOptions): CreatedApiUser;
   /** Told of every webhook delivery record as it is made. Returns the unsubscribe. */
   onDelivery(listener: (record: DeliveryRecord) => void): () => void;
   /** Admin actions and a certify run's plan, phases and verdicts, for the console. */

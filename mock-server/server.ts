@@ -300,8 +300,8 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     getApiUser: (clientId) => runtimes.flatMap((r) => r.users.list()).find((u) => u.clientId === clientId),
     patchApiUser: (clientId, patch) => owner(clientId).users.patch(clientId, patch),
     revokeTokens: (clientId) => owner(clientId).users.revokeTokens(clientId),
-    rotateSecret(clientId) {
-      const rotated = owner(clientId).users.rotateSecret(clientId);
+    rotateSecret(clientId, options) {
+      const rotated = owner(clientId).users.rotateSecret(clientId, options);
       secrets.add('client-secret', rotated.clientSecret);
       return rotated;
     },

@@ -32,6 +32,10 @@ const patchUserBody = z.strictObject({
   tokenLifetimeSeconds: z.number().int().positive().optional(),
 });
 
+const rotateSecretBody = z.strictObject({
+  overlapSeconds: z.number().int().min(0).optional(),
+});
+
 /** An API user change in words, for the console's timeline. */
 function describePatch(patch: z.infer<typeof patchUserBody>, noun: string): string {
   const parts: string[] = [];
@@ -189,9 +193,12 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
     action(`${user.name}: ${describePatch(patch, control.platform.permissions.noun)}`, user.clientId);
     return user;
   });
+  // `{ "overlapSeconds": N }`: the old secret keeps working N more seconds (default: the profile's window, else none).
   app.post<{ Params: { clientId: string } }>('/__admin/api-users/:clientId/rotate-secret', async (request) => {
-    const rotated = control.rotateSecret(request.params.clientId);
-    action(`${rotated.name}: client secret rotated (the old one answers 401 from now on)`, rotated.clientId);
+    const { overlapSeconds } = parse(rotateSecretBody, request.body);
+    const rotated = control.rotateSecret(request.params.clientId, overlapSeconds === undefined ? {} : { overlapSeconds });
+    const window = rotated.previousSecret ? `the old one works until ${rotated.previousSecret.validUntil}, then answers 401` : 'the old one answers 401 from now on';
+    action(`${rotated.name}: client secret rotated (${window})`, rotated.clientId);
     return rotated;
   });
   app.post<{ Params: { clientId: string } }>('/__admin/api-users/:clientId/revoke-tokens', async (request, reply) => {

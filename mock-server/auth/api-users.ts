@@ -33,8 +33,37 @@ export interface ApiUserView {
   active: boolean;
   tokenLifetimeSeconds: number;
   clientSecretMasked: string;
+  /** The secret's fingerprint (`fingerprint()` of it): the journal's `tokenFingerprint` when it is sent as a key. */
+  clientSecretFingerprint: string;
+  /** The secret a rotation retired, while its overlap window is open: it still works until `validUntil`. */
+  previousSecret: RetiredSecretView | null;
   createdAt: string;
 }
+
+/** A retired secret in its overlap window, as shown: masked and fingerprinted, never in clear. */
+export interface RetiredSecretView {
+  masked: string;
+  fingerprint: string;
+  /** When it was retired (ISO 8601, the mock's clock). */
+  retiredAt: string;
+  /** When it stops working (ISO 8601): after this instant it answers 401. */
+  validUntil: string;
+}
+
+/** How one rotation differs from the registry's default. */
+export interface RotateOptions {
+  /**
+   * Seconds the old secret keeps working beside the new one (0: refused at once). Default: the
+   * registry's `rotationOverlapSeconds` (the profile's), else 0.
+   */
+  overlapSeconds?: number;
+}
+
+/**
+ * Which of a user's secrets a presented one is: the current one, the previous one in its overlap
+ * window, or one a rotation retired that no longer works (`retired`, with when it stopped).
+ */
+export type SecretMatch = { user: ApiUserRecord; which: 'current' } | { user: ApiUserRecord; which: 'previous' | 'retired'; until: number };
 
 /** Returned once, at creation: the only time the secret is shown. */
 export interface CreatedApiUser extends ApiUserView {
@@ -64,7 +93,17 @@ export interface ApiUserRecord {
   tokenGeneration: number;
   secretHash: Buffer;
   clientSecretMasked: string;
+  /** The secret the last rotation retired, with the instant (epoch ms) it stops working; `null` without one. */
+  previousSecret: RetiredSecret | null;
   createdAt: string;
+}
+
+/** A secret retired by a rotation that keeps working until `until` (the overlap window). */
+export interface RetiredSecret {
+  hash: Buffer;
+  masked: string;
+  retiredAt: number;
+  until: number;
 }
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 864_000;
@@ -82,6 +121,16 @@ const article = (word: string) => (/^[aeiou]/i.test(word) ? 'an' : 'a');
 
 /** Omnium's shape, two 32-hex groups joined by "-" (omnium-api.md A2): a fine default for any platform. */
 export const defaultSecret = (): string => `${randomBytes(16).toString('hex')}-${randomBytes(16).toString('hex')}`;
+
+/** The longest overlap window a rotation may give the old secret: 30 days. */
+export const MAX_ROTATION_OVERLAP_SECONDS = 30 * 86_400;
+
+function checkOverlap(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_ROTATION_OVERLAP_SECONDS) {
+    throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', `overlapSeconds: expected a whole number from 0 to ${MAX_ROTATION_OVERLAP_SECONDS} (30 days)`);
+  }
+  return seconds;
+}
 
 /** The longest token lifetime an API user may have by default: 30 days. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
@@ -101,6 +150,8 @@ export interface RegistryOptions {
   tokenLifetimeSeconds?: number;
   /** The longest lifetime a user's tokens may be given (default 30 days). */
   maxTokenLifetimeSeconds?: number;
+  /** Seconds an old secret keeps working after a rotation that names none (default 0: refused at once). */
+  rotationOverlapSeconds?: number;
 }
 
 function slug(name: string): string {
@@ -112,6 +163,8 @@ export class ApiUserRegistry {
   readonly #users = new Map<string, ApiUserRecord>();
   /** By the hex sha256 of the secret, for schemes where the secret alone is presented (an API key). */
   readonly #bySecret = new Map<string, ApiUserRecord>();
+  /** Secrets rotations retired, by hex sha256: whose they were and when they stopped working (to say so in the journal). */
+  readonly #retired = new Map<string, { clientId: string; until: number }>();
   readonly #now: () => number;
 
   constructor(
@@ -146,27 +199,75 @@ export class ApiUserRegistry {
       tokenGeneration: 0,
       secretHash: sha256(clientSecret),
       clientSecretMasked: mask(clientSecret),
+      previousSecret: null,
       createdAt: new Date(this.#now()).toISOString(),
     };
     this.#users.set(clientId, record);
     this.#bySecret.set(record.secretHash.toString('hex'), record);
-    return { ...view(record), clientSecret };
+    return { ...this.#view(record), clientSecret };
+  }
+
+  /** The previous secret of `user` while its window is open; dropped (and unindexed) once it has closed. */
+  #previous(user: ApiUserRecord): RetiredSecret | null {
+    const previous = user.previousSecret;
+    if (!previous) return null;
+    if (this.#now() < previous.until) return previous;
+    user.previousSecret = null;
+    this.#bySecret.delete(previous.hash.toString('hex'));
+    return null;
+  }
+
+  #view(user: ApiUserRecord): ApiUserView {
+    this.#previous(user);
+    return view(user);
   }
 
   get(clientId: string): ApiUserRecord | undefined {
     return this.#users.get(clientId);
   }
 
-  /** The user these credentials belong to, if they are right (constant-time compare). */
+  /**
+   * The user these credentials belong to, if they are right (constant-time compare): the current
+   * secret, or the previous one while its overlap window is open.
+   */
   authenticate(clientId: string, clientSecret: string): ApiUserRecord | undefined {
     const user = this.#users.get(clientId);
     if (!user) return undefined;
-    return timingSafeEqual(user.secretHash, sha256(clientSecret)) ? user : undefined;
+    const hash = sha256(clientSecret);
+    if (timingSafeEqual(user.secretHash, hash)) return user;
+    const previous = this.#previous(user);
+    return previous && timingSafeEqual(previous.hash, hash) ? user : undefined;
   }
 
-  /** The user whose secret this is, when the secret alone is presented (an API key). */
+  /** The user whose secret this is, when the secret alone is presented (an API key): current, or previous in its window. */
   bySecret(secret: string): ApiUserRecord | undefined {
-    return this.#bySecret.get(sha256(secret).toString('hex'));
+    const found = this.match(secret);
+    return found && found.which !== 'retired' ? found.user : undefined;
+  }
+
+  /** Whose secret this is and which of its secrets (current, previous in its window, or retired); `undefined` for one never known. */
+  match(secret: string): SecretMatch | undefined {
+    const hex = sha256(secret).toString('hex');
+    const user = this.#bySecret.get(hex);
+    if (user) {
+      if (user.secretHash.toString('hex') === hex) return { user, which: 'current' };
+      const previous = this.#previous(user);
+      if (previous) return { user, which: 'previous', until: previous.until };
+    }
+    const retired = this.#retired.get(hex);
+    const owner = retired && this.#users.get(retired.clientId);
+    return owner ? { user: owner, which: 'retired', until: retired.until } : undefined;
+  }
+
+  /**
+   * Whether a credential minted with the secret of this fingerprint (`fingerprint()`: the first
+   * 16 hex characters of its sha256) still stands: the user's current secret, or the previous
+   * one while its window is open.
+   */
+  secretWorks(user: ApiUserRecord, secretFingerprint: string): boolean {
+    if (!/^[0-9a-f]{16}$/.test(secretFingerprint)) return false;
+    if (user.secretHash.toString('hex').startsWith(secretFingerprint)) return true;
+    return this.#previous(user)?.hash.toString('hex').startsWith(secretFingerprint) ?? false;
   }
 
   patch(clientId: string, patch: ApiUserPatch): ApiUserView {
@@ -178,23 +279,39 @@ export class ApiUserRegistry {
     if (patch.stores !== undefined) user.stores = patch.stores === '*' ? '*' : [...patch.stores];
     if (patch.markets !== undefined) user.markets = patch.markets === '*' ? '*' : [...patch.markets];
     if (patch.tokenLifetimeSeconds !== undefined) user.tokenLifetimeSeconds = this.#lifetime(patch.tokenLifetimeSeconds);
-    return view(user);
+    return this.#view(user);
   }
 
   /**
-   * A new secret for the user, returned once: the old one stops working at once (tokens already
-   * issued keep working until revoked, as on a platform where rotating the secret is one step
-   * and revoking tokens another).
+   * A new secret for the user, returned once. With no overlap (the default) the old one stops
+   * working at once; with `overlapSeconds`, old and new both work until the window closes, then
+   * the old one answers 401. Only one old secret is kept: rotating again within a window ends
+   * the first old secret's at once. Tokens already issued keep working until revoked, as on a
+   * platform where rotating the secret is one step and revoking tokens another.
+   *
+   * @example
+   * users.rotateSecret(clientId, { overlapSeconds: 86_400 }); // the old key works one more day
    */
-  rotateSecret(clientId: string): CreatedApiUser {
+  rotateSecret(clientId: string, options: RotateOptions = {}): CreatedApiUser {
     const user = this.#users.get(clientId);
     if (!user) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `no API user ${clientId}`);
+    const overlap = checkOverlap(options.overlapSeconds ?? this.options.rotationOverlapSeconds ?? 0);
     const clientSecret = (this.options.newSecret ?? defaultSecret)();
-    this.#bySecret.delete(user.secretHash.toString('hex'));
+    const earlier = user.previousSecret;
+    if (earlier) this.#bySecret.delete(earlier.hash.toString('hex'));
+    const now = this.#now();
+    if (earlier) this.#retired.set(earlier.hash.toString('hex'), { clientId, until: Math.min(earlier.until, now) });
+    this.#retired.set(user.secretHash.toString('hex'), { clientId, until: now + overlap * 1000 });
+    if (overlap > 0) {
+      user.previousSecret = { hash: user.secretHash, masked: user.clientSecretMasked, retiredAt: now, until: now + overlap * 1000 };
+    } else {
+      user.previousSecret = null;
+      this.#bySecret.delete(user.secretHash.toString('hex'));
+    }
     user.secretHash = sha256(clientSecret);
     user.clientSecretMasked = mask(clientSecret);
     this.#bySecret.set(user.secretHash.toString('hex'), user);
-    return { ...view(user), clientSecret };
+    return { ...this.#view(user), clientSecret };
   }
 
   revokeTokens(clientId: string): void {
@@ -204,12 +321,12 @@ export class ApiUserRegistry {
   }
 
   list(): ApiUserView[] {
-    return [...this.#users.values()].map(view);
+    return [...this.#users.values()].map((u) => this.#view(u));
   }
 
-  /** Every client-secret hash, to recognise a secret in a URL or a log. */
+  /** Every client-secret hash (old ones in their window too), to recognise a secret in a URL or a log. */
   secretHashes(): Buffer[] {
-    return [...this.#users.values()].map((u) => u.secretHash);
+    return [...this.#users.values()].flatMap((u) => (u.previousSecret ? [u.secretHash, u.previousSecret.hash] : [u.secretHash]));
   }
 }
 
@@ -226,6 +343,15 @@ export function view(u: ApiUserRecord): ApiUserView {
     active: u.active,
     tokenLifetimeSeconds: u.tokenLifetimeSeconds,
     clientSecretMasked: u.clientSecretMasked,
+    clientSecretFingerprint: u.secretHash.toString('hex').slice(0, 16),
+    previousSecret: u.previousSecret
+      ? {
+          masked: u.previousSecret.masked,
+          fingerprint: u.previousSecret.hash.toString('hex').slice(0, 16),
+          retiredAt: new Date(u.previousSecret.retiredAt).toISOString(),
+          validUntil: new Date(u.previousSecret.until).toISOString(),
+        }
+      : null,
     createdAt: u.createdAt,
   };
 }

@@ -49,7 +49,9 @@ export interface SchemeParts {
 }
 
 /** The journal fields a scheme fills: who the credential says it is, and why it was refused. */
-export type AuthEntry = Pick<JournalEntry, 'apiUser' | 'tokenId' | 'tokenFingerprint' | 'tokenMasked' | 'tokenExpired' | 'denied'>;
+export type AuthEntry = Pick<JournalEntry, 'apiUser' | 'tokenId' | 'tokenFingerprint' | 'tokenMasked' | 'tokenExpired' | 'denied'> &
+  /** Read only: the known secrets the URL carried (a scheme that refuses a credential in the URL reads it). */
+  Partial<Readonly<Pick<JournalEntry, 'secretsInUrl'>>>;
 
 export interface CredentialScheme {
   /** `bearer-jwt`, `api-key`…: for the OpenAPI document and messages. */

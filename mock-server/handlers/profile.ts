@@ -143,6 +143,11 @@ export interface Profile<Db extends ProfileData = ProfileData> {
   readonly tokenLifetimeSeconds?: number;
   /** The longest lifetime a token may claim, where the platform issues long-lived ones (default 30 days). */
   readonly maxTokenLifetimeSeconds?: number;
+  /**
+   * Seconds an old secret (a key) keeps working beside the new one after a rotation that names
+   * no window of its own (default 0: refused at once, Omnium's).
+   */
+  readonly rotationOverlapSeconds?: number;
 }
 
 /** One of a platform's own secrets. */

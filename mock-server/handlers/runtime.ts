@@ -94,6 +94,7 @@ export function createUserRegistry(profile: Profile, tenant: string, environment
     newSecret: profile.newSecret,
     tokenLifetimeSeconds: profile.tokenLifetimeSeconds,
     maxTokenLifetimeSeconds: profile.maxTokenLifetimeSeconds,
+    rotationOverlapSeconds: profile.rotationOverlapSeconds,
   });
   for (const principal of profile.principals ?? []) users.create(principal);
   return users;

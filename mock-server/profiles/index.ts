@@ -1,10 +1,12 @@
 /** Every platform the mock can be, by the name `--profile` and the config's `profile` key use. */
 import { GoliveError } from '../../errors.ts';
 import type { Profile } from '../handlers/profile.ts';
+import { apiKey } from './api-key/index.ts';
 import { omneo } from './omneo/index.ts';
 import { omnium } from './omnium/index.ts';
+import { refreshToken } from './refresh-token/index.ts';
 
-export const PROFILES: Readonly<Record<string, Profile>> = { omnium, omneo };
+export const PROFILES: Readonly<Record<string, Profile>> = { omnium, omneo, 'api-key': apiKey, 'refresh-token': refreshToken };
 
 export const DEFAULT_PROFILE = 'omnium';
 

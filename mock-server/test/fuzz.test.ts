@@ -81,6 +81,23 @@ const LOGINS: Readonly<Record<string, Login>> = {
       },
     },
   },
+  // A static key: the fuzzer's callers send it as a bearer token, which this platform does not read (401 each).
+  'api-key': {
+    token: async (_send, user) => user.clientSecret,
+  },
+  // The API token (an API user's secret) is exchanged for an access token; the token endpoint takes the API token itself.
+  'refresh-token': (() => {
+    const apiTokens = new Map<string, string>();
+    return {
+      async token(send, user) {
+        const res = expectOk(await send('POST', '/auth/token', { authorization: `Bearer ${user.clientSecret}` }));
+        const token = (JSON.parse(res.text) as { access_token: string }).access_token;
+        apiTokens.set(token, user.clientSecret);
+        return token;
+      },
+      kinds: { 'api-token': async (_send, token) => apiTokens.get(token)! },
+    };
+  })(),
 };
 
 function expectOk(res: Answer): Answer {
@@ -161,6 +178,14 @@ const laravelInvalid: Shape = (o) => {
 /** An endpoint that needs a token says how it wants one (RFC 6750 §3). */
 const challenge = (scheme: string): Shape => (o) => (o.endpoint.auth ? header('www-authenticate', new RegExp(`^${scheme}\\b`))(o) : null);
 
+/** A JSON `{ error }` sentence (with the refused `fields` when there are some), as the api-key and refresh-token profiles answer. */
+const errorSentence: Shape = (o) => {
+  const body = json(o) as Record<string, unknown> | undefined;
+  if (mediaType(o) !== 'application/json' || typeof body !== 'object' || body === null || typeof body.error !== 'string') return `not a JSON { error }: ${o.text.slice(0, 80)}`;
+  const extra = Object.keys(body).filter((k) => k !== 'error' && k !== 'fields');
+  return extra.length === 0 ? null : `fields besides error: ${extra.join(', ')}`;
+};
+
 /**
  * The error statuses each platform documents, and their shapes. Besides the platform's own: 405
  * with `Allow` to a method a path does not take (RFC 9110 §15.5.6), and 413 and 415 to a body the
@@ -195,6 +220,35 @@ const DOCUMENTED_ERRORS: Readonly<Record<string, Readonly<Record<number, Shape>>
     431: laravelMessage(),
     422: laravelInvalid,
     429: all(laravelMessage('Too Many Attempts.'), header('retry-after', /^\d+$/)),
+  },
+  // mock-server/profiles/api-key: JSON { error } for everything, 422 for a value fulfilment cannot take.
+  'api-key': {
+    400: errorSentence,
+    401: errorSentence,
+    403: errorSentence,
+    404: either(errorSentence, unrouted),
+    405: all(header('allow', /^[A-Z, ]+$/), either(empty, errorSentence)),
+    409: errorSentence,
+    413: errorSentence,
+    414: errorSentence,
+    415: errorSentence,
+    422: errorSentence,
+    431: errorSentence,
+    429: all(errorSentence, header('retry-after', /^\d+$/)),
+  },
+  // mock-server/profiles/refresh-token: JSON { error }, a Bearer challenge on every 401 of an endpoint that needs a token.
+  'refresh-token': {
+    400: errorSentence,
+    401: (o) => (o.endpoint.auth ? all(errorSentence, challenge('Bearer'))(o) : errorSentence(o)),
+    403: errorSentence,
+    404: either(errorSentence, unrouted),
+    405: all(header('allow', /^[A-Z, ]+$/), either(empty, errorSentence)),
+    409: errorSentence,
+    413: errorSentence,
+    414: errorSentence,
+    415: errorSentence,
+    431: errorSentence,
+    429: all(errorSentence, header('retry-after', /^\d+$/)),
   },
 };
 
