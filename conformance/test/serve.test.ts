@@ -61,7 +61,7 @@ describe('golive serve', () => {
   it('names the known profiles when --profile names none of them', async () => {
     const result = await golive(['serve', '--profile', 'shopify']);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe('golive: --profile: "shopify" is not a known profile (known: omnium, omneo) (GOLIVE_ERR_USAGE)');
+    expect(result.stderr.trim()).toBe('golive: --profile: "shopify" is not a known profile (known: omnium, omneo, api-key, refresh-token) (GOLIVE_ERR_USAGE)');
   });
 
   it('rejects an unknown flag instead of ignoring it', async () => {
