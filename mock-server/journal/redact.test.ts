@@ -114,4 +114,14 @@ describe('redaction', () => {
     expect(out).not.toContain('whk_abcdefghijklmnopqrstuvwxyz');
     expect(out).not.toContain(jwt);
   });
+
+  it('remembers texts that hold no secret only until a secret is added (a cached look-up never hides a new secret)', () => {
+    const index = new SecretIndex();
+    const text = 'store-oslo-online-0001';
+    expect(index.kindIn(text)).toBeUndefined();
+    expect(index.kindIn(text)).toBeUndefined();
+    index.add('client-secret', text);
+    expect(index.kindIn(text)).toBe('client-secret');
+    expect(index.kindIn(` ${text}`)).toBe('client-secret');
+  });
 });

@@ -17,6 +17,10 @@ const ESCAPED = /[+%]/;
 /** Every secret the mock hands out (client secrets, tokens, webhook and admin secrets) is at least this long. */
 const MIN_SECRET_LENGTH = 16;
 
+/** Texts at most that `SecretIndex.kindIn` remembers as holding no secret, and the longest it keeps. */
+const CLEAN_KEPT = 10_000;
+const CLEAN_MAX_LENGTH = 256;
+
 const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
@@ -25,14 +29,22 @@ const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
  */
 export class SecretIndex {
   readonly #kinds = new Map<string, SecretKind>();
+  /**
+   * Texts `kindIn` found to be and hold no secret, since the last secret was added: the same
+   * store and market ids come back in answer after answer, and a look-up here costs no hash.
+   * Only such texts are kept (never a secret), and all are forgotten when a secret is added.
+   */
+  readonly #clean = new Set<string>();
 
   add(kind: SecretKind, value: string): void {
     this.#kinds.set(sha256hex(value), kind);
+    this.#clean.clear();
   }
 
   /** Registers a secret known only by its sha256 digest. */
   addHash(kind: SecretKind, digest: Buffer): void {
     this.#kinds.set(digest.toString('hex'), kind);
+    this.#clean.clear();
   }
 
   /** The kind of secret `value` is, if it is one (any JWT counts as a token). */
@@ -44,12 +56,18 @@ export class SecretIndex {
 
   /** The kind of a known secret `text` is or holds (a run of it: `" <secret>"`, `note:<secret>`), if any. */
   kindIn(text: string): SecretKind | undefined {
+    if (text.length < MIN_SECRET_LENGTH || this.#clean.has(text)) return undefined;
     const whole = this.kindOf(text);
     if (whole) return whole;
     for (const candidate of secretCandidates(text)) {
       const kind = this.kindOf(candidate);
       if (kind) return kind;
     }
+    // Bounded in count and in size (ids, not bodies): a client sending a new text each time
+    // costs a clear now and then, not memory.
+    if (text.length > CLEAN_MAX_LENGTH) return undefined;
+    if (this.#clean.size >= CLEAN_KEPT) this.#clean.clear();
+    this.#clean.add(text);
     return undefined;
   }
 
