@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, renderHtml } from './html.ts';
-import type { Report } from './model.ts';
+import type { Report, TrafficMark } from './model.ts';
+import { trafficLane } from './traffic.ts';
 import { HOSTILE_TEXT, TRICKY_SUMMARY, reportFixture } from './test/report-fixture.ts';
 
 /** One element of the page as parsed back: its tag, attributes (entities decoded), children and text. */
@@ -172,7 +174,9 @@ describe('renderHtml', () => {
     report.tool.version = HOSTILE_TEXT;
     report.configFile = HOSTILE_TEXT;
     const out = renderHtml(report);
-    expect(out).not.toMatch(/<script|<img|<\/td><img/i);
+    // The page's own script is the only one.
+    expect(out.match(/<script/gi)).toHaveLength(1);
+    expect(out).not.toMatch(/<img|<\/td><img/i);
     expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &#39;single&#39; &amp; &lt;/td&gt;');
     const page = parse(out);
     const row = page.all('tr', 'check').find((r) => r.attrs['data-check-id'] === `x${HOSTILE_TEXT}`)!;
@@ -181,7 +185,8 @@ describe('renderHtml', () => {
     expect(page.all('rect', 'phase')[0]!.attrs['data-phase']).toBe(HOSTILE_TEXT);
     expect(page.all('pre')[0]!.text).toBe(HOSTILE_TEXT);
     expect(page.all('dl', 'facts')[0]!.children.map((c) => c.text).slice(-2)).toEqual(['config', HOSTILE_TEXT]);
-    expect(page.every.filter((el) => el.tag === 'script' || el.tag === 'img')).toEqual([]);
+    expect(page.every.filter((el) => el.tag === 'img')).toEqual([]);
+    expect(page.every.filter((el) => el.tag === 'script').map((el) => el.attrs)).toEqual([{}]);
   });
 
   it('keeps characters as they were and replaces only a control character HTML forbids', () => {
@@ -190,8 +195,13 @@ describe('renderHtml', () => {
     expect(html).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
   });
 
-  it('is self-contained: no script, and no src or href other than a # anchor', () => {
-    expect(every.filter((el) => el.tag === 'script' || el.tag === 'link' || el.tag === 'img' || el.tag === 'iframe')).toEqual([]);
+  it('is self-contained: one inline script the CSP allows by its hash, and no src or href other than a # anchor', () => {
+    expect(every.filter((el) => el.tag === 'link' || el.tag === 'img' || el.tag === 'iframe')).toEqual([]);
+    const scripts = every.filter((el) => el.tag === 'script');
+    expect(scripts.map((s) => s.attrs)).toEqual([{}]);
+    const csp = every.find((el) => el.tag === 'meta' && el.attrs['http-equiv'] === 'Content-Security-Policy')!.attrs.content!;
+    const body = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    expect(csp).toBe(`default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${createHash('sha256').update(body).digest('base64')}'`);
     const refs = every.flatMap((el) => Object.entries(el.attrs).filter(([name]) => /^(src|href|xlink:href|srcset|action)$/.test(name)).map(([, v]) => v));
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) expect(ref).toMatch(/^#/);
@@ -217,6 +227,83 @@ describe('renderHtml', () => {
     const ticksOnly = parse(renderHtml({ ...reportFixture(), durationSeconds: 0, phases: [] }));
     expect(ticksOnly.all('line', 'tick')).toHaveLength(17);
     for (const t of ticksOnly.all('line', 'tick')) expect(t.attrs.x1).toMatch(/^\d+(\.\d+)?%$/);
+  });
+});
+
+describe('renderHtml: the run’s traffic', () => {
+  const marks: TrafficMark[] = [
+    { at: 1, outcome: '2xx', seq: 12, token: true },
+    { at: 2, outcome: '429', seq: 40 },
+    { at: 3, outcome: 'reset', seq: 41, fault: true },
+  ];
+  const report: Report = {
+    ...timedFixture(),
+    traffic: {
+      cap: 5000,
+      lanes: [
+        trafficLane('test', 'requests', marks, { spanSeconds: 84.2 }),
+        trafficLane('production', 'requests', [{ at: 3.5, outcome: '2xx', seq: 13 }], { spanSeconds: 84.2 }),
+        trafficLane('tls:expired', 'requests', Array.from({ length: 3 }, (_, i): TrafficMark => ({ at: 10 + i, outcome: i ? '2xx' : '401', seq: 100 + i, ...(i === 2 ? { token: true as const } : {}) })), { spanSeconds: 84.2, cap: 2 }),
+        trafficLane('webhooks', 'deliveries', [{ at: 9.1, outcome: '2xx', seq: 4 }, { at: 19.4, outcome: 'hang', seq: 5, fault: true }], { spanSeconds: 84.2 }),
+      ],
+    },
+  };
+  const { all } = parse(renderHtml(report));
+  const lane = (name: string) => all('tr', 'lane-row').find((r) => r.attrs['data-lane'] === name)!;
+  const uses = (el: El): El[] => [el, ...el.children.flatMap(uses)].filter((e) => e.tag === 'use');
+  const find = (el: El, tag: string): El[] => [el, ...el.children.flatMap((c) => find(c, tag))].filter((e) => e.tag === tag);
+
+  it('draws a lane per run and one for the webhooks, each headed by its counts in words', () => {
+    expect(all('tr', 'lane-row').map((r) => [r.attrs['data-lane'], r.children[0]!.text])).toEqual([
+      ['test', 'test 3 requests2xx 1 · 429 1 · reset 1 · 1 token request · 1 injected fault'],
+      ['production', 'production 1 request2xx 1'],
+      ['tls:expired', 'tls:expired 3 requests2xx 2 · 401 1 · 1 token requestcounted per 0.5 s (more than 5,000)'],
+      ['webhooks', 'webhooks 2 deliveries2xx 1 · hang 1 · 1 injected fault'],
+    ]);
+  });
+
+  it('shapes each mark by its outcome, token requests on the upper row and injected faults ringed', () => {
+    expect(uses(lane('test')).map((u) => [u.attrs.href, u.attrs.x, u.attrs.y])).toEqual([
+      ['#g-2xx', '1.188%', '11'],
+      ['#g-429', '2.375%', '29'],
+      ['#g-resetf', '3.563%', '29'],
+    ]);
+    // Every glyph is defined once, with its fault variant, and named in the legend.
+    const defined = all('path').map((p) => p.attrs.id);
+    expect(defined).toEqual(['g-2xx', 'g-401', 'g-403', 'g-429', 'g-5xx', 'g-reset', 'g-hang', 'g-other']);
+    expect(all('ul', 'legend-outcomes')[0]!.children.map((li) => li.attrs['data-outcome'])).toEqual([...defined.map((id) => id!.slice(2)), 'fault']);
+  });
+
+  it('counts a lane above the cap in a row per outcome, each cell saying how many', () => {
+    const cells = find(lane('tls:expired'), 'rect').filter((r) => (r.attrs.class ?? '').startsWith('cell'));
+    expect(cells.map((c) => [c.attrs.class, c.children[0]!.text])).toEqual([
+      ['cell o-2xx', '2xx: 1 from 11 s to 11.5 s'],
+      ['cell o-2xx', '2xx: 1 from 12 s to 12.5 s'],
+      ['cell o-401', '401: 1 from 10 s to 10.5 s'],
+      ['cell o-token', 'token: 1 from 12 s to 12.5 s'],
+    ]);
+    expect(find(lane('tls:expired'), 'text').map((t) => t.text)).toEqual(['2xx', '401', 'token']);
+  });
+
+  it('rings the evidence of a check that needs a look on its lane, linked to the check; a passing check’s is not', () => {
+    const rings = all('circle', 'hl');
+    expect(rings.filter((c) => c.attrs['data-check-id'] === 'token.cached-and-reused')).toHaveLength(14);
+    // Found by its seq on the test lane's upper row: a token request.
+    expect(find(lane('test'), 'circle').find((c) => c.attrs['data-seq'] === '12')!.attrs.cy).toBe('11');
+    expect(find(lane('production'), 'circle').map((c) => c.attrs['data-seq'])).toEqual(['13']);
+    expect(find(lane('webhooks'), 'circle').filter((c) => c.attrs.class?.startsWith('hl')).map((c) => c.attrs['data-seq'])).toEqual(['4', '5']);
+    expect(rings.some((c) => c.attrs['data-check-id'] === 'token.tls-verified')).toBe(false);
+    expect(all('a', 'show-on-timeline').map((a) => a.attrs['data-check-id'])).toEqual(['token.cached-and-reused', 'webhooks.idempotent', 'errors.jitter-on-429']);
+  });
+
+  it('lays the phases behind every lane as bands a click zooms into', () => {
+    for (const row of all('tr', 'lane-row')) {
+      expect(find(row, 'rect').filter((r) => (r.attrs.class ?? '').startsWith('band')).map((b) => [b.attrs['data-phase'], b.attrs.x])).toEqual([
+        ['steady', '1.425%'],
+        ['forbidden', '13.302%'],
+      ]);
+    }
+    expect(all('button', 'zoom').map((b) => b.attrs['data-phase'])).toEqual(['steady', 'forbidden']);
   });
 });
 

@@ -13,9 +13,9 @@ afterEach(async () => {
 
 describe('RENDERERS', () => {
   it('names each renderer by its key and gives each its own file', () => {
-    expect(FORMATS).toEqual(['json', 'junit', 'md', 'html', 'sarif']);
+    expect(FORMATS).toEqual(['json', 'junit', 'md', 'html', 'sarif', 'badge']);
     for (const f of FORMATS) expect(RENDERERS[f].format).toBe(f);
-    expect(FORMATS.map((f) => RENDERERS[f].file)).toEqual(['report.json', 'junit.xml', 'report.md', 'report.html', 'report.sarif']);
+    expect(FORMATS.map((f) => RENDERERS[f].file)).toEqual(['report.json', 'junit.xml', 'report.md', 'report.html', 'report.sarif', 'badge.svg']);
   });
 
   it('writes report.json as the model, which its schema accepts', () => {

@@ -1,5 +1,6 @@
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { renderBadge } from './badge.ts';
 import { renderHtml } from './html.ts';
 import { renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
@@ -22,6 +23,7 @@ export const RENDERERS = {
   md: { format: 'md', file: 'report.md', render: renderMd },
   html: { format: 'html', file: 'report.html', render: renderHtml },
   sarif: { format: 'sarif', file: 'report.sarif', render: renderSarif },
+  badge: { format: 'badge', file: 'badge.svg', render: renderBadge },
 } as const satisfies Record<string, Renderer>;
 
 export type Format = keyof typeof RENDERERS;

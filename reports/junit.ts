@@ -40,15 +40,32 @@ function details(c: CheckResult): string {
   return lines.join('\n');
 }
 
-/** Whether the check keeps the integration from being certified (the same rule as `certifies`). */
+/** Whether the check keeps the integration from being certified (the same rule as `certifies`); a baseline's accepted failure does not. */
 function blocks(c: CheckResult): boolean {
-  return c.required && (c.verdict === 'fail' || c.verdict === 'inconclusive');
+  return c.required && !c.accepted && (c.verdict === 'fail' || c.verdict === 'inconclusive');
 }
 
-function testcase(c: CheckResult): Record<string, unknown> {
+/** A baseline entry of this check that fails the run: stale (the check passes now) or expired. */
+function baselineProblem(c: CheckResult, report: Report): { type: string; message: string } | null {
+  const b = report.baseline;
+  if (b?.stale.some((e) => e.check === c.id)) {
+    return { type: 'stale-baseline', message: `passes now, but the baseline ${b.file} still accepts its failure: remove the entry (the baseline only shrinks)` };
+  }
+  const expired = b?.expired.find((e) => e.check === c.id);
+  if (b && expired) return { type: 'expired-baseline', message: `its entry in the baseline ${b.file} expired on ${expired.expires ?? '?'}: ${oneLine(c.summary)}` };
+  return null;
+}
+
+function testcase(c: CheckResult, report: Report): Record<string, unknown> {
   const node: Record<string, unknown> = { '@_classname': c.section, '@_name': `${c.id}: ${c.title}`, '@_time': 0 };
+  const problem = baselineProblem(c, report);
   if (blocks(c)) {
-    node.failure = { '@_message': oneLine(c.summary), '@_type': c.verdict, '#text': details(c) };
+    node.failure = { '@_message': problem?.message ?? oneLine(c.summary), '@_type': problem?.type ?? c.verdict, '#text': details(c) };
+  } else if (problem) {
+    node.failure = { '@_message': problem.message, '@_type': problem.type, '#text': details(c) };
+  } else if (c.accepted) {
+    // An accepted failure is known and was not held against the run: JUnit's nearest word is skipped (as pytest's xfail).
+    node.skipped = { '@_message': oneLine(`accepted: ${c.accepted.reason}${c.accepted.expires ? ` (until ${c.accepted.expires})` : ''} · ${c.verdict}: ${c.summary}`) };
   } else if (c.verdict === 'not-applicable' || c.verdict === 'inconclusive') {
     // An advisory check that could not be judged was, in JUnit's words, not run.
     node.skipped = { '@_message': oneLine(c.verdict === 'inconclusive' ? `inconclusive: ${c.summary}` : c.summary) };
@@ -72,11 +89,14 @@ function exitsText(report: Report): string {
 /**
  * The report as JUnit XML: one testsuite `golive`, one testcase per check (classname: its section).
  * A testcase fails exactly when its check blocks certification (a required `fail` or `inconclusive`),
- * so a CI's red matches NOT CERTIFIED; advisory warnings pass with their reason in `<system-out>`.
+ * or its baseline entry is stale or expired (`type="stale-baseline"`, `"expired-baseline"`), so a CI's
+ * red matches NOT CERTIFIED; a failure the baseline accepts is skipped with `accepted: <reason>`;
+ * advisory warnings pass with their reason in `<system-out>`.
  */
 export function renderJunit(report: Report): string {
-  const failures = report.checks.filter(blocks).length;
-  const skipped = report.checks.filter((c) => !blocks(c) && (c.verdict === 'not-applicable' || c.verdict === 'inconclusive')).length;
+  const cases = report.checks.map((c) => testcase(c, report));
+  const failures = cases.filter((t) => t.failure).length;
+  const skipped = cases.filter((t) => t.skipped).length;
   const counts = {
     '@_tests': report.checks.length,
     '@_failures': failures,
@@ -97,11 +117,19 @@ export function renderJunit(report: Report): string {
           property: [
             { '@_name': 'certified', '@_value': String(report.certified) },
             ...(report.interrupted ? [{ '@_name': 'interrupted', '@_value': report.interrupted.signal }] : []),
+            ...(report.baseline
+              ? [
+                  { '@_name': 'baseline', '@_value': report.baseline.file },
+                  { '@_name': 'baseline.accepted', '@_value': String(report.checks.filter((c) => c.accepted).length) },
+                  { '@_name': 'baseline.stale', '@_value': report.baseline.stale.map((e) => e.check).join(' ') },
+                  { '@_name': 'baseline.expired', '@_value': report.baseline.expired.map((e) => e.check).join(' ') },
+                ]
+              : []),
             { '@_name': 'golive.version', '@_value': report.tool.version },
             { '@_name': 'integration.command', '@_value': report.integration.command.join(' ') },
           ],
         },
-        testcase: report.checks.map(testcase),
+        testcase: cases,
         ...(out ? { 'system-out': out } : {}),
       },
     },

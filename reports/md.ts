@@ -49,8 +49,14 @@ function fenced(lines: string[]): string {
   return [`${fence}text`, ...body, fence].join('\n');
 }
 
+/** "accepted: JIRA-12 (until 2026-12-31)": a baseline entry's reason, as a cell or a line shows it. */
+function acceptedText(c: CheckResult): string {
+  return c.accepted ? `accepted: ${c.accepted.reason}${c.accepted.expires ? ` (until ${c.accepted.expires})` : ''}` : '';
+}
+
 function checkSection(c: CheckResult): string[] {
   const out = [`### ${EMOJI[c.verdict]} ${code(c.id)}: ${text(c.title)}`, '', `**${c.verdict}**${c.flaky ? ' (flaky)' : ''}${c.required ? '' : ' (advisory)'}: ${paragraph(c.summary)}`];
+  if (c.accepted) out.push('', `**${text(acceptedText(c))}**: the baseline accepts this failure, so it does not keep the run from being certified.`);
   if (c.evidence.length > 0) {
     out.push('', '**Evidence**', '');
     for (const e of c.evidence.slice(0, MD_EVIDENCE_PER_CHECK)) out.push(`- ${text(cut(describeEvidence(e), MAX_LINE))}`);
@@ -65,6 +71,21 @@ function checkSection(c: CheckResult): string[] {
 function exitLine(exit: Report['integration']['exits'][number]): string {
   const how = exit.error ? `did not start: ${exit.error}` : exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
   return `**${text(exit.environment)}**: ${text(how)}${exit.beforeEnd && !exit.error ? ' (before the harness stopped it)' : ''}`;
+}
+
+/** With a baseline: how many failures it accepts, and each entry that fails the run (stale or expired). */
+function baselineLines(report: Report): string[] {
+  const b = report.baseline;
+  if (!b) return [];
+  const accepted = report.checks.filter((c) => c.accepted).length;
+  const out = [`**Baseline** ${code(b.file)}: ${accepted} accepted failure${accepted === 1 ? '' : 's'}.`];
+  if (b.stale.length > 0) {
+    out.push(`**Stale baseline entries** (these checks pass now; remove them, the baseline only shrinks): ${b.stale.map((e) => code(e.check)).join(', ')}.`);
+  }
+  if (b.expired.length > 0) {
+    out.push(`**Expired baseline entries** (judged as if unlisted): ${b.expired.map((e) => `${code(e.check)} (expired ${text(e.expires ?? '')})`).join(', ')}.`);
+  }
+  return [out.join('  \n'), ''];
 }
 
 /** Cuts at a line boundary below the byte limit, saying so: a summary GitHub refuses shows nothing at all. */
@@ -96,9 +117,13 @@ export function renderMd(report: Report): string {
     `${t.pass} passed, ${t.fail} failed, ${t.warn} warned, ${t.inconclusive} inconclusive, ${t['not-applicable']} not applicable` +
       ` · ${report.durationSeconds} s from ${report.startedAt} · golive ${text(report.tool.version)} · ${code(report.integration.command.join(' '))}`,
     '',
+    ...baselineLines(report),
     '| | check | | summary |',
     '|---|---|---|---|',
-    ...report.checks.map((c) => `| ${EMOJI[c.verdict]} ${c.verdict}${c.flaky ? ' (flaky)' : ''} | ${code(c.id).replace(/\|/g, '\\|')} | ${c.required ? 'required' : 'advisory'} | ${cell(c.summary)} |`),
+    ...report.checks.map(
+      (c) =>
+        `| ${EMOJI[c.verdict]} ${c.verdict}${c.flaky ? ' (flaky)' : ''}${c.accepted ? ' (accepted)' : ''} | ${code(c.id).replace(/\|/g, '\\|')} | ${c.required ? 'required' : 'advisory'} | ${c.accepted ? `${cell(acceptedText(c))} · ` : ''}${cell(c.summary)} |`,
+    ),
     '',
   ];
   const notPassing = report.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'not-applicable');

@@ -57,6 +57,30 @@ export interface CheckResult {
    * be vouched for.
    */
   flaky?: { verdicts: Verdict[] };
+  /**
+   * With `certify --baseline FILE`: the baseline accepts this check's non-pass verdict, for this
+   * reason (until `expires`, a `YYYY-MM-DD` day, inclusive). The verdict stays as judged; the check
+   * no longer keeps the run from being certified.
+   */
+  accepted?: { reason: string; expires?: string };
+}
+
+/** One entry of a baseline file: a check whose failure is accepted, why, and until which day. */
+export interface BaselineEntry {
+  check: string;
+  reason: string;
+  /** `YYYY-MM-DD`: the last day the entry holds. */
+  expires?: string;
+}
+
+/** With `certify --baseline FILE`: the file, and its entries that fail the run. */
+export interface BaselineResult {
+  /** The file as given on the command line. */
+  file: string;
+  /** Entries whose check passes (or is not applicable) now: the baseline only shrinks, so they fail the run until removed. */
+  stale: BaselineEntry[];
+  /** Entries past their `expires` day: their check is judged as if unlisted, and they fail the run. */
+  expired: BaselineEntry[];
 }
 
 export interface PhaseResult {
@@ -107,11 +131,68 @@ export interface Report {
   phases: PhaseResult[];
   checks: CheckResult[];
   totals: Record<Verdict, number>;
+  /** The run's traffic, one lane per run of the integration and one for webhook deliveries, bounded; absent in reports written before it. */
+  traffic?: Traffic;
+  /** With `certify --baseline FILE`: which entries are stale or expired (each fails the run); absent without a baseline. */
+  baseline?: BaselineResult;
 }
 
-/** Whether a set of results certifies: every required check is `pass` or `not-applicable`, and none is flaky. */
+/** How a request (or a webhook delivery) ended: its status class, or what happened to its connection. */
+export type Outcome = '2xx' | '401' | '403' | '429' | '5xx' | 'reset' | 'hang' | 'other';
+
+/** Every outcome, in the order a legend lists them. */
+export const OUTCOMES: readonly Outcome[] = ['2xx', '401', '403', '429', '5xx', 'reset', 'hang', 'other'];
+
+/** One request (or delivery) on a lane. */
+export interface TrafficMark {
+  /** Seconds since the run started, to the hundredth. */
+  at: number;
+  outcome: Outcome;
+  /** The journal's `seq` (on the webhook lane the delivery log's), so a check's evidence finds its lane. */
+  seq: number;
+  /** A token request, not an API call. */
+  token?: true;
+  /** An injected fault answered it (a fault rule; on the webhook lane, a simulated timeout). */
+  fault?: true;
+}
+
+/** The requests of one stretch of a lane, counted: what a lane above the cap keeps instead of its marks. */
+export interface TrafficBucket {
+  /** Seconds since the run started at which the stretch begins. */
+  at: number;
+  seconds: number;
+  counts: Partial<Record<Outcome, number>>;
+  /** Of them, token requests and requests an injected fault answered. */
+  token: number;
+  fault: number;
+}
+
+/** One run of the integration (`test`, `production`, `tls:<kind>`) or the webhook deliveries (`webhooks`). */
+export interface TrafficLane {
+  name: string;
+  kind: 'requests' | 'deliveries';
+  /** Every request of the lane, by outcome, and how many were token requests or met an injected fault. */
+  total: number;
+  counts: Partial<Record<Outcome, number>>;
+  token: number;
+  fault: number;
+  /** Each request, oldest first; `buckets` instead when the lane has more than the cap. */
+  marks?: TrafficMark[];
+  buckets?: TrafficBucket[];
+}
+
+/** The run's traffic as the HTML report draws it: each request up to `cap` a lane, counted in buckets beyond. */
+export interface Traffic {
+  cap: number;
+  lanes: TrafficLane[];
+}
+
+/**
+ * Whether a set of results certifies: every required check is `pass` or `not-applicable` and not
+ * flaky, or its verdict is accepted by the baseline.
+ */
 export function certifies(checks: readonly CheckResult[]): boolean {
-  return checks.every((c) => !c.required || ((c.verdict === 'pass' || c.verdict === 'not-applicable') && !c.flaky));
+  return checks.every((c) => !c.required || c.accepted !== undefined || ((c.verdict === 'pass' || c.verdict === 'not-applicable') && !c.flaky));
 }
 
 export function totals(checks: readonly CheckResult[]): Record<Verdict, number> {

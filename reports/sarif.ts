@@ -105,7 +105,9 @@ export function renderSarif(report: Report): string {
         ...(primary.length > 0 ? { locations: primary } : {}),
         ...(related.length > 0 ? { relatedLocations: related.map((l, i) => ({ id: i + 1, ...l })) } : {}),
         partialFingerprints: { 'goliveCheck/v1': fingerprint(c, primary[0]) },
-        properties: { verdict: c.verdict },
+        // SARIF's own word for a finding that was reviewed and accepted: viewers show it as suppressed.
+        ...(c.accepted ? { suppressions: [{ kind: 'external', status: 'accepted', justification: `accepted: ${c.accepted.reason}${c.accepted.expires ? ` (until ${c.accepted.expires})` : ''}` }] } : {}),
+        properties: { verdict: c.verdict, ...(c.accepted ? { accepted: c.accepted } : {}) },
       },
     ];
   });
@@ -125,7 +127,7 @@ export function renderSarif(report: Report): string {
           },
         ],
         results,
-        properties: { certified: report.certified, totals: report.totals },
+        properties: { certified: report.certified, totals: report.totals, ...(report.baseline ? { baseline: report.baseline } : {}) },
       },
     ],
   };

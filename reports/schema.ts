@@ -45,9 +45,33 @@ const check = z.looseObject({
   evidence: z.array(evidence),
   remediation: z.string(),
   flaky: z.looseObject({ verdicts: z.array(verdict) }).optional(),
+  accepted: z.looseObject({ reason: z.string(), expires: z.string().optional() }).optional(),
 });
 
+const baselineEntry = z.looseObject({ check: z.string(), reason: z.string(), expires: z.string().optional() });
+
 const scope = z.union([z.array(z.string()), z.literal('*')]);
+
+const outcome = z.enum(['2xx', '401', '403', '429', '5xx', 'reset', 'hang', 'other']);
+const counts = z.partialRecord(outcome, z.number());
+
+const traffic = z.looseObject({
+  cap: z.number(),
+  lanes: z.array(
+    z.looseObject({
+      name: z.string(),
+      kind: z.enum(['requests', 'deliveries']),
+      total: z.number(),
+      counts,
+      token: z.number(),
+      fault: z.number(),
+      marks: z
+        .array(z.looseObject({ at: seconds, outcome, seq: z.number(), token: z.literal(true).optional(), fault: z.literal(true).optional() }))
+        .optional(),
+      buckets: z.array(z.looseObject({ at: seconds, seconds: z.number(), counts, token: z.number(), fault: z.number() })).optional(),
+    }),
+  ),
+});
 
 export const reportSchema = z.looseObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
@@ -76,6 +100,8 @@ export const reportSchema = z.looseObject({
   ),
   checks: z.array(check),
   totals: z.looseObject({ pass: z.number(), fail: z.number(), warn: z.number(), 'not-applicable': z.number(), inconclusive: z.number() }),
+  traffic: traffic.optional(),
+  baseline: z.looseObject({ file: z.string(), stale: z.array(baselineEntry), expired: z.array(baselineEntry) }).optional(),
 });
 
 /** A saved report read back: the report, or the one phrase that says why it is not one. */

@@ -36,6 +36,8 @@ cli
   .option('--fast', 'shortened phase timings (for tests and demos)')
   .option('--console', 'print a link to the live console: traffic, phases and the checklist filling in')
   .option('--repeat <n>', 'run the plan n times (each with a fresh mock) and report a check whose verdict changes as flaky')
+  .option('--baseline <file>', 'accepted failures (YAML or JSON, from `golive baseline write`): they do not fail the run; stale or expired entries do')
+  .option('--sign <key>', 'write certificate.jws beside the reports, signed with this private key (PEM or JWK, ES256 or EdDSA)')
   .action((command: string[], flags: Flags) => run('certify', flags, { command }));
 
 cli
@@ -51,6 +53,17 @@ cli
   .option('--out <file>', 'write to this file instead of stdout')
   .action((file: string, flags: Flags) => run('report', flags, { file }));
 
+cli
+  .command('baseline <action> <report>', 'write: make a baseline of accepted failures from a report.json (every failing required check, reason "TODO")')
+  .option('--out <file>', 'write it to this file (.json: JSON, else YAML) instead of stdout')
+  .action((action: string, report: string, flags: Flags) => run('baseline', flags, { action, report }));
+
+cli
+  .command('verify <certificate> <report>', 'Check a certificate.jws written by certify --sign against its report.json')
+  .option('--key <file>', 'the public key (PEM or JWK) of the signing key')
+  .option('--max-age <duration>', 'refuse a certificate signed longer ago than this (30d, 12h, 90m, 3600s)')
+  .action((certificate: string, report: string, flags: Flags) => run('verify', flags, { certificate, report }));
+
 cli.command('checks', 'List the checklist: id, required or advisory').action((flags: Flags) => run('checks', flags));
 cli.command('scenarios', 'List the scenarios, one line each').action((flags: Flags) => run('scenarios', flags));
 
@@ -65,6 +78,8 @@ const COMMANDS = {
   demo: (): Promise<Command> => import('./commands/demo.ts'),
   checks: (): Promise<Command> => import('./commands/checks.ts'),
   report: (): Promise<Command> => import('./commands/report.ts'),
+  baseline: (): Promise<Command> => import('./commands/baseline.ts'),
+  verify: (): Promise<Command> => import('./commands/verify.ts'),
   scenarios: (): Promise<Command> => import('./commands/scenarios.ts'),
 };
 

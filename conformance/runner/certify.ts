@@ -177,7 +177,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, rotated, runs: runs.all, phases, webhook, frontend, tenants: tenancy });
     const results = judge(checks, obs, context, testRun.startError);
     for (const r of results) mock.feed.publish({ kind: 'verdict', check: { id: r.id, title: r.title, required: r.required, verdict: r.verdict, summary: r.summary } });
-    const report = buildReport({ config, startedAt, runStartMono, plan, phases, runs: runs.all, checks: results });
+    const report = buildReport({ config, startedAt, runStartMono, plan, phases, runs: runs.all, checks: results, observations: obs });
     mock.feed.publish({ kind: 'done', text: report.certified ? 'Certified.' : 'Not certified.', certified: report.certified });
     return report;
   } finally {

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import pc from 'picocolors';
 import { GoliveError } from '../../../errors.ts';
 import { FORMATS, type Format, RENDERERS, isFormat, writeReports } from '../../../reports/index.ts';
@@ -9,6 +11,9 @@ import { loadConfig } from '../../config/load.ts';
 import { type Progress, certify } from '../../runner/certify.ts';
 import { FAST_TIMINGS, FULL_TIMINGS } from '../../runner/plan.ts';
 import { joinRuns } from '../../../reports/repeat.ts';
+import { type Baseline, applyBaseline } from '../../../reports/baseline.ts';
+import { CERTIFICATE_FILE, type GitState, KeyProblem, type LoadedKey, gitState, loadSigningKey, signCertificate } from '../../../reports/certificate.ts';
+import { loadBaseline } from './baseline.ts';
 import type { ExitCode } from '../main.ts';
 import { intFlag } from '../flags.ts';
 
@@ -20,6 +25,8 @@ interface CertifyFlags {
   fast?: boolean;
   console?: boolean;
   repeat?: unknown;
+  baseline?: unknown;
+  sign?: unknown;
   command?: string[];
   '--'?: string[];
 }
@@ -58,7 +65,7 @@ function progressLine(p: Progress): string {
 export function printChecklist(report: Report): void {
   say('');
   for (const c of report.checks) {
-    say(`${MARK[c.verdict]}  ${c.id}${c.required ? '' : pc.dim(' (advisory)')}`);
+    say(`${MARK[c.verdict]}  ${c.id}${c.required ? '' : pc.dim(' (advisory)')}${c.accepted ? pc.cyan(` accepted: ${c.accepted.reason}`) : ''}`);
     if (c.verdict !== 'pass' && c.verdict !== 'not-applicable') {
       say(`      ${c.summary}`);
       if (c.remediation) say(pc.dim(`      fix: ${c.remediation}`));
@@ -67,6 +74,12 @@ export function printChecklist(report: Report): void {
   const t = report.totals;
   say('');
   say(`${t.pass} passed, ${t.fail} failed, ${t.warn} warned, ${t.inconclusive} inconclusive, ${t['not-applicable']} not applicable`);
+  if (report.baseline) {
+    const accepted = report.checks.filter((c) => c.accepted).length;
+    say(`baseline ${report.baseline.file}: ${accepted} accepted`);
+    for (const e of report.baseline.stale) say(pc.red(`  stale: ${e.check} passes now; remove its entry (the baseline only shrinks)`));
+    for (const e of report.baseline.expired) say(pc.red(`  expired: ${e.check} (its entry held until ${e.expires ?? '?'}); fix the check or review the entry`));
+  }
   for (const exit of report.integration.exits) {
     if (exit.beforeEnd) {
       say(pc.red(`The integration (${exit.environment}) ${exit.error ? `did not start: ${exit.error}` : `ended early: ${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}`}`));
@@ -87,9 +100,51 @@ function parseFormats(value: unknown): Format[] {
   return names as Format[];
 }
 
+/** A flag that needs a file name: `--sign` alone, or with an empty value, is a usage error. */
+function fileFlag(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') throw new GoliveError('GOLIVE_ERR_USAGE', `${name} needs a file name`);
+  return value;
+}
+
+/** The signing key, read before the run so a wrong one costs no minutes. */
+async function signingKey(file: string | undefined, formats: readonly Format[]): Promise<LoadedKey | undefined> {
+  if (file === undefined) return undefined;
+  if (!formats.includes('json')) throw new GoliveError('GOLIVE_ERR_USAGE', '--sign signs report.json: add json to --format');
+  try {
+    return await loadSigningKey(file);
+  } catch (err) {
+    if (err instanceof KeyProblem) throw new GoliveError('GOLIVE_ERR_KEY_INVALID', err.message);
+    throw err;
+  }
+}
+
+/** Writes certificate.jws over report.json's bytes as written; a failure is named on stderr (the verdict still decides the exit). */
+async function writeCertificate(
+  report: Report,
+  dir: string,
+  key: LoadedKey,
+  identity: { profile: string; git: GitState | null; configFile?: string; configName?: string },
+): Promise<string | null> {
+  const path = join(dir, CERTIFICATE_FILE);
+  try {
+    const reportBytes = await readFile(join(dir, RENDERERS.json.file));
+    const config = identity.configFile ? { file: identity.configName ?? basename(identity.configFile), bytes: await readFile(identity.configFile) } : null;
+    const jws = await signCertificate({ report, reportBytes, reportFile: RENDERERS.json.file, profile: identity.profile, git: identity.git, config }, key);
+    await writeFileAtomic(path, `${jws}\n`, { fsync: true });
+    return `certificate: ${path} (key ${key.kid}, ${key.alg})`;
+  } catch (err) {
+    process.stderr.write(`golive: ${path} was not written: ${err instanceof Error ? err.message : String(err)}\n`);
+    return null;
+  }
+}
+
 /** `golive certify`: run the integration against the mock and judge it. */
 export default async function certifyCommand(flags: CertifyFlags): Promise<ExitCode> {
   const formats = parseFormats(flags.format);
+  const key = await signingKey(fileFlag('--sign', flags.sign), formats);
+  const baselineFile = fileFlag('--baseline', flags.baseline);
+  const baseline: Baseline | undefined = baselineFile === undefined ? undefined : await loadBaseline(baselineFile);
   const repeat = intFlag('--repeat', flags.repeat, 1, 20) ?? 1;
   const only = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
   for (const id of only ?? []) {
@@ -97,6 +152,8 @@ export default async function certifyCommand(flags: CertifyFlags): Promise<ExitC
   }
   const command = flags['--']?.length ? flags['--'] : flags.command?.length ? flags.command : undefined;
   const config = await loadConfig({ cwd: process.cwd(), ...(flags.config ? { file: flags.config } : {}), ...(command ? { commandOverride: command } : {}) });
+  // What was certified is the code as it was when the run began.
+  const git = key ? await gitState(config.workspace) : null;
   const controller = new AbortController();
   let stoppedBy: NodeJS.Signals | null = null;
   const interrupt = (signal: NodeJS.Signals) => {
@@ -130,9 +187,18 @@ export default async function certifyCommand(flags: CertifyFlags): Promise<ExitC
   }
   // A run cut short never certifies: what it did not see, it cannot vouch for.
   if (stoppedBy) report = { ...report, certified: false, interrupted: { signal: stoppedBy } };
-  const { written, failed } = await writeReports(report, resolve(flags.out ?? 'golive-report'), formats.map((f) => RENDERERS[f]));
+  if (baseline) report = applyBaseline(report, baseline, new Date());
+  const out = resolve(flags.out ?? 'golive-report');
+  const { written, failed } = await writeReports(report, out, formats.map((f) => RENDERERS[f]));
+  let certificate: string | null = null;
+  if (key && written.includes(join(out, RENDERERS.json.file))) {
+    certificate = await writeCertificate(report, out, key, { profile: config.profile, git, ...(config.configFile ? { configFile: config.configFile } : {}), ...(report.configFile ? { configName: report.configFile } : {}) });
+  } else if (key) {
+    process.stderr.write(`golive: ${join(out, CERTIFICATE_FILE)} was not written: report.json could not be written\n`);
+  }
   printChecklist(report);
   for (const path of written) say(pc.dim(`report: ${path}`));
+  if (certificate) say(pc.dim(certificate));
   // A report that could not be written is our problem, not the integration's: the verdict still decides the exit.
   for (const { file, error } of failed) {
     process.stderr.write(`golive: ${file} was not written: ${error instanceof Error ? error.message : String(error)}\n`);

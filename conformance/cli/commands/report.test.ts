@@ -71,7 +71,7 @@ describe('golive report', () => {
   it('names the available formats for an unknown one', async () => {
     const result = await golive(['report', saved, '--format', 'pdf']);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe('golive: --format: "pdf" is not available (formats: json, junit, md, html, sarif) (GOLIVE_ERR_USAGE)');
+    expect(result.stderr.trim()).toBe('golive: --format: "pdf" is not available (formats: json, junit, md, html, sarif, badge) (GOLIVE_ERR_USAGE)');
   });
 });
 
@@ -79,7 +79,7 @@ describe('golive certify --format', () => {
   it('rejects an unknown format before running anything, naming the available ones', async () => {
     const result = await golive(['certify', '--format', 'json,xml', '--', 'node', '-e', '']);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe('golive: --format: "xml" is not available (formats: json, junit, md, html, sarif) (GOLIVE_ERR_USAGE)');
+    expect(result.stderr.trim()).toBe('golive: --format: "xml" is not available (formats: json, junit, md, html, sarif, badge) (GOLIVE_ERR_USAGE)');
   });
 });
 
