@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: throughput of the mock's whole pipeline against a bare fastify route
- * serving the same JSON, measured in one run on this machine and reported as ratios; the
+ * serving the same JSON, measured in one run on this machine and reported as ratios (over
+ * HTTPS, each server in its own process; `pipeline --in-process` for the quick variant); the
  * start-up time with 100,000 orders; webhook delivery throughput; and a full-length certify
  * of the resilient example.
  * Loopback only. Absolute numbers vary with the machine; the ratios are the targets.
@@ -155,9 +156,23 @@ async function consoleUnderLoad(): Promise<void> {
   console.log(`  frame p95 (target ≤ 50 ms): ${r.frameP95Ms <= 50 ? 'OK' : 'ABOVE TARGET'}; every request drawn: ${r.drawnShare >= 0.99 ? 'OK' : 'SOME DROPPED'}`);
 }
 
+/** The pipeline as users run it: `golive serve` over HTTPS and a bare fastify HTTPS route, each in its own process. */
+async function pipelineAsUsersRunIt(): Promise<void> {
+  const { pipelineInProcesses } = await import('./pipeline-processes.ts');
+  await pipelineInProcesses({
+    seconds: DURATION_S,
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+    journalEntries: 100_000,
+    ...(process.env.BENCH_CPU_PROF ? { cpuProfileDir: process.env.BENCH_CPU_PROF } : {}),
+  });
+}
+
 const only = process.argv[2];
-if (!only || only === 'pipeline') await pipelineVsBare();
+// `--in-process`: the quick variant, both servers in this process over plain HTTP, for profiling.
+if (!only || only === 'pipeline') await (process.argv.includes('--in-process') ? pipelineVsBare() : pipelineAsUsersRunIt());
 if (!only || only === 'data') await dataLoad();
 if (!only || only === 'webhooks') await webhookDeliveries();
 if (!only || only === 'console') await consoleUnderLoad();
+if (!only || only === 'html') await (await import('./html.ts')).benchHtmlReport();
 if (!only || only === 'certify') await certifyResilient();
