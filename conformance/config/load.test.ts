@@ -77,7 +77,7 @@ describe('loadConfig', () => {
     const dir = folder({ 'golive.config.json': json({ profile: 'shopify', integration: { command: 'x' } }) });
     const err = await failure(loadConfig({ cwd: dir }));
     expect(err.code).toBe('GOLIVE_ERR_CONFIG_INVALID');
-    expect(err.message).toBe('golive.config.json: profile: expected one of "omnium", "omneo", got "shopify"');
+    expect(err.message).toBe('golive.config.json: profile: expected one of "omnium", "omneo", "api-key", "refresh-token", got "shopify"');
   });
 
   it('refuses webhook.auth and webhook.header for a platform that signs its deliveries, and takes the section without them', async () => {
