@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { CompactSign, calculateJwkThumbprint, compactVerify, errors, type JWK } from 'jose';
+import { CompactSign, calculateJwkThumbprint, compactVerify, decodeProtectedHeader, errors, type JWK } from 'jose';
 import { z } from 'zod';
 import type { Report, Verdict } from './model.ts';
 
@@ -223,6 +223,15 @@ export interface VerifyOptions {
   now?: Date;
 }
 
+/** The `alg` of a compact JWS's header; `undefined` when it has none to read (compactVerify then says why). */
+function headerAlg(jws: string): string | undefined {
+  try {
+    return decodeProtectedHeader(jws).alg;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Checks a certificate: the signature with `key` (ES256 or EdDSA only), its payload's shape,
  * that `reportBytes` are the report it signed, and its age. `valid` with `certified` tells
@@ -231,6 +240,10 @@ export interface VerifyOptions {
 export async function verifyCertificate(jws: string, reportBytes: Uint8Array, key: LoadedKey, options: VerifyOptions = {}): Promise<Verification> {
   let raw: Uint8Array;
   try {
+    // A key of the other algorithm than the certificate's is told apart before WebCrypto sees
+    // it: Node 20 throws a TypeError for it, Node 24 a DOMException.
+    const alg = headerAlg(jws.trim());
+    if (alg !== undefined && (ALGORITHMS as string[]).includes(alg) && alg !== key.alg) return { valid: false, problem: `the key does not fit the certificate (${key.alg} key, ${alg} certificate)` };
     const result = await compactVerify(jws.trim(), key.key, { algorithms: ALGORITHMS });
     if (result.protectedHeader.typ !== CERTIFICATE_TYPE) return { valid: false, problem: `not a golive certificate (typ ${JSON.stringify(result.protectedHeader.typ ?? null)})` };
     raw = result.payload;
@@ -239,7 +252,7 @@ export async function verifyCertificate(jws: string, reportBytes: Uint8Array, ke
     if (err instanceof errors.JOSEAlgNotAllowed) return { valid: false, problem: 'signed with an algorithm golive does not accept (only ES256 and EdDSA)' };
     if (err instanceof errors.JWSInvalid) return { valid: false, problem: `not a compact JWS (${err.message})` };
     // A key of the other algorithm than the certificate's (jose: "Invalid key for this operation").
-    if (err instanceof TypeError || err instanceof errors.JOSEError) return { valid: false, problem: `the key does not fit the certificate (${key.alg} key)` };
+    if (err instanceof TypeError || err instanceof errors.JOSEError || (err instanceof Error && err.name === 'DataError')) return { valid: false, problem: `the key does not fit the certificate (${key.alg} key)` };
     throw err;
   }
   let json: unknown;
