@@ -191,6 +191,20 @@ const errorSentence: Shape = (o) => {
  * with `Allow` to a method a path does not take (RFC 9110 §15.5.6), and 413 and 415 to a body the
  * engine refuses (`RequestProblem`), each in the platform's shape for a refused body.
  */
+/** The errors both credential-style profiles answer as JSON `{ error }` (each adds its 401, and api-key its 422). */
+const JSON_ERRORS: Readonly<Record<number, Shape>> = {
+  400: errorSentence,
+  403: errorSentence,
+  404: either(errorSentence, unrouted),
+  405: all(header('allow', /^[A-Z, ]+$/), either(empty, errorSentence)),
+  409: errorSentence,
+  413: errorSentence,
+  414: errorSentence,
+  415: errorSentence,
+  431: errorSentence,
+  429: all(errorSentence, header('retry-after', /^\d+$/)),
+};
+
 const DOCUMENTED_ERRORS: Readonly<Record<string, Readonly<Record<number, Shape>>>> = {
   // omnium-api.md A6 and C1: plain-text 400/404/409, ProblemDetails 404 on products and stores, empty 401/403/429.
   omnium: {
@@ -222,34 +236,9 @@ const DOCUMENTED_ERRORS: Readonly<Record<string, Readonly<Record<number, Shape>>
     429: all(laravelMessage('Too Many Attempts.'), header('retry-after', /^\d+$/)),
   },
   // mock-server/profiles/api-key: JSON { error } for everything, 422 for a value fulfilment cannot take.
-  'api-key': {
-    400: errorSentence,
-    401: errorSentence,
-    403: errorSentence,
-    404: either(errorSentence, unrouted),
-    405: all(header('allow', /^[A-Z, ]+$/), either(empty, errorSentence)),
-    409: errorSentence,
-    413: errorSentence,
-    414: errorSentence,
-    415: errorSentence,
-    422: errorSentence,
-    431: errorSentence,
-    429: all(errorSentence, header('retry-after', /^\d+$/)),
-  },
+  'api-key': { ...JSON_ERRORS, 401: errorSentence, 422: errorSentence },
   // mock-server/profiles/refresh-token: JSON { error }, a Bearer challenge on every 401 of an endpoint that needs a token.
-  'refresh-token': {
-    400: errorSentence,
-    401: (o) => (o.endpoint.auth ? all(errorSentence, challenge('Bearer'))(o) : errorSentence(o)),
-    403: errorSentence,
-    404: either(errorSentence, unrouted),
-    405: all(header('allow', /^[A-Z, ]+$/), either(empty, errorSentence)),
-    409: errorSentence,
-    413: errorSentence,
-    414: errorSentence,
-    415: errorSentence,
-    431: errorSentence,
-    429: all(errorSentence, header('retry-after', /^\d+$/)),
-  },
+  'refresh-token': { ...JSON_ERRORS, 401: (o) => (o.endpoint.auth ? all(errorSentence, challenge('Bearer'))(o) : errorSentence(o)) },
 };
 
 /** Each endpoint's documented success: its status, and its body's schema by media type (`null`: no body). */
