@@ -133,6 +133,12 @@ export interface WebhookObservations {
    * another object whenever the data has one).
    */
   accepted?: { objectId: string; keys: readonly string[] };
+  /**
+   * Where the platform signs its deliveries: another event about the probes' object, correctly
+   * signed over a body laid out unlike the platform's own serialisation (whitespace, `\u`
+   * escapes, keys reordered). A receiver that verifies the bytes it received accepts it.
+   */
+  nonCanonical?: WebhookStep;
   /** The same event again: at once, and after a simulated timeout (then its retry). */
   duplicates: WebhookStep | null;
   /** Why the phase could not take every step (the endpoint never answered, the run was stopped…). */

@@ -31,6 +31,19 @@ describe('webhooks.validates-auth', () => {
     expect(finding.summary).toMatch(/^a body changed after signing got 202: deliveries were accepted without the right secret/);
   });
 
+  it('fails a receiver that refuses a correctly signed body laid out unlike the platform: it hashed re-serialised JSON, not the bytes (case 93)', () => {
+    const finding = judge(webhookRun({ signed: true, probes: { status: 401 }, relaid: { status: 401 } }));
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toMatch(/^a delivery correctly signed over the bytes sent, but laid out unlike the platform's own JSON .* got 401: the signature must be computed over the raw body as received/);
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'delivery', note: expect.stringMatching(/laid out differently, refused/) }));
+  });
+
+  it('passes a receiver that accepts the correctly signed, differently laid out body, and says so', () => {
+    const finding = judge(webhookRun({ signed: true, probes: { status: 401 }, relaid: { status: 200 } }));
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toMatch(/one correctly signed but laid out unlike the platform's JSON got 200 \(the signature is checked over the bytes received\)\.$/);
+  });
+
   it('fails a receiver that takes any signature (or none)', () => {
     const finding = judge(webhookRun({ signed: true, probes: { status: 200 } }));
     expect(finding.verdict).toBe('fail');

@@ -54,11 +54,21 @@ export default defineCheck({
         text: `${explained.length} change(s) during the probes are the correctly authenticated delivery's own work (about ${w.accepted?.objectId ?? 'its object'}), not the probes': ${summarizeChanges(explained)}`,
       });
     }
+    // A correctly signed delivery laid out unlike the platform's bytes (signed platforms): refused,
+    // it shows a signature computed over re-serialised JSON rather than the body received.
+    const relaid = recordsOf(w, w.nonCanonical?.seqs ?? []).filter((r) => r.layout === 'non-canonical');
+    const relaidRefused = good ? relaid.find((r) => r.status !== null && !isSuccess(r)) : undefined;
+    const relaidAccepted = relaid.find((r) => isSuccess(r));
     const problems: string[] = [];
     if (accepted.length > 0) problems.push(`${accepted.map((r) => `${words(r)} got ${r.status}`).join(', ')}: deliveries were accepted without the right secret`);
     if (wrongStatus.length > 0) problems.push(`${wrongStatus.map((r) => `${words(r)} got ${r.status}`).join(', ')}: a delivery with bad auth should get 401 (or 403)`);
     if (effects.length > 0) problems.push(`the probes changed data (${summarizeChanges(effects)})`);
     if (refused && !good) problems.push(`the delivery with the right secret was refused too (${refused.status})`);
+    if (relaidRefused) {
+      problems.push(
+        `a delivery correctly signed over the bytes sent, but laid out unlike the platform's own JSON (whitespace, \\u escapes, keys reordered), got ${relaidRefused.status}: the signature must be computed over the raw body as received, not over JSON parsed and serialised again`,
+      );
+    }
     if (problems.length > 0) {
       return {
         verdict: 'fail',
@@ -66,6 +76,7 @@ export default defineCheck({
         evidence: [
           ...evidence,
           ...(refused && !good ? [deliveryEvidence(obs, refused, 'the right secret, refused')] : []),
+          ...(relaidRefused ? [deliveryEvidence(obs, relaidRefused, 'correctly signed, laid out differently, refused')] : []),
           ...firstOf(effects.map((c) => changeEvidence(c, 'changed by a probe with bad auth')), 5),
         ],
       };
@@ -82,8 +93,8 @@ export default defineCheck({
     }
     return {
       verdict: 'pass',
-      summary: `Deliveries with ${probes.map((r) => `${words(r)} (${r.status})`).join(', ')} were refused and changed nothing${w.probes.settled ? '' : ' that golive saw before the phase ended'}; the one with the right secret got ${good.status}.`,
-      evidence: [...evidence, deliveryEvidence(obs, good, 'the right secret')],
+      summary: `Deliveries with ${probes.map((r) => `${words(r)} (${r.status})`).join(', ')} were refused and changed nothing${w.probes.settled ? '' : ' that golive saw before the phase ended'}; the one with the right secret got ${good.status}${relaidAccepted ? `, and one correctly signed but laid out unlike the platform's JSON got ${relaidAccepted.status} (the signature is checked over the bytes received)` : ''}.`,
+      evidence: [...evidence, deliveryEvidence(obs, good, 'the right secret'), ...(relaidAccepted ? [deliveryEvidence(obs, relaidAccepted, 'correctly signed, laid out differently')] : [])],
     };
   },
 });

@@ -39,7 +39,8 @@ interface State {
 
 /**
  * The webhook phase (checklist section 4): subscribes the integration's endpoint, emits a real
- * event, probes with bad auth or bad signatures (a copy of the event under a new id), then sends the same event again at once and after a simulated
+ * event, probes with bad auth or bad signatures (a copy of the event under a new id), a correctly
+ * signed copy laid out unlike the platform's bytes (signed platforms), then sends the same event again at once and after a simulated
  * timeout. Before and after each step it takes the mock's data (and the side-effect probe's
  * output), once the integration has settled, so the checks can see what each step changed.
  */
@@ -137,7 +138,18 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
       ),
     );
 
-    // 3. The first event again, same id: at once, then cut short after 50 ms and retried as after a timeout.
+    // 3. Where deliveries are signed: another forged copy about the same object, correctly signed
+    // over a body laid out unlike the platform's bytes (security-tests.md case 93). A receiver
+    // that hashes re-serialised JSON instead of the bytes it received refuses it.
+    if (sub.signing) {
+      if (stopped || remaining() <= 0) return obs;
+      const relaid = forgedCopy(forged);
+      obs.nonCanonical = await step(await state(), () => relaid.id, true, () =>
+        mock.webhooks.deliver(sub.id, relaid, { layout: 'non-canonical', note: 'correctly signed, laid out unlike the platform (whitespace, \\u escapes, keys reordered)' }),
+      );
+    }
+
+    // 4. The first event again, same id: at once, then cut short after 50 ms and retried as after a timeout.
     if (stopped || remaining() <= 0) return obs;
     const id = event.id;
     obs.duplicates = await step(await state(), () => id, false, async () => {

@@ -58,3 +58,38 @@ describe('webhooks.idempotent with a side-effect probe', () => {
     expect(check.summary).toMatch(/answered 409, not 2xx/);
   });
 });
+
+/**
+ * Security-tests.md case 93, end to end: a delivery correctly signed over a body laid out unlike
+ * the platform's JSON. The Omneo example checks its HMAC over the bytes received and accepts
+ * it; the same example told to hash JSON parsed and serialised again refuses it, and fails.
+ */
+describe('webhooks.validates-auth with a body laid out unlike the platform', () => {
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+  const example = fileURLToPath(new URL('../../examples/omneo-node/', import.meta.url));
+
+  const run = async (hmacOver: 'raw' | 'parsed') => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-omneo-hmac-'));
+    dirs.push(dir);
+    await cp(example, dir, { recursive: true });
+    const { frontend: _storefront, ...config } = await loadConfig({ cwd: dir });
+    return certify({
+      config: { ...config, integration: { ...config.integration, env: { ...config.integration.env, POLL_INTERVAL_MS: '250', GOLIVE_EXAMPLE_HMAC_OVER: hmacOver } } },
+      timings: TEST_TIMINGS,
+      only: ['webhooks.validates-auth'],
+    });
+  };
+
+  it.concurrent('passes a receiver that verifies the bytes it received', async () => {
+    const check = (await run('raw')).checks.find((c) => c.id === 'webhooks.validates-auth')!;
+    expect(check.verdict, check.summary).toBe('pass');
+    expect(check.summary).toMatch(/laid out unlike the platform's JSON got 202/);
+  });
+
+  it.concurrent('fails a receiver that hashes re-serialised JSON', async () => {
+    const check = (await run('parsed')).checks.find((c) => c.id === 'webhooks.validates-auth')!;
+    expect(check.verdict, check.summary).toBe('fail');
+    expect(check.summary).toMatch(/laid out unlike the platform's own JSON .* got 401: the signature must be computed over the raw body as received/);
+  });
+});

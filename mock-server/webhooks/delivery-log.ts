@@ -20,6 +20,8 @@ export interface DeliveryRecord {
   attempt: number;
   kind: DeliveryKind;
   probe?: Probe;
+  /** Set when the body was laid out unlike the platform's own serialisation (and signed as sent). */
+  layout?: 'non-canonical';
   note?: string;
   verb: 'POST' | 'PUT';
   /** The URL requested, its scheme kept (http:// for an HTTP fallback). */

@@ -3,6 +3,7 @@ export { DEFAULT_LOG_SIZE, type DeliveryKind, type DeliveryRecord } from './deli
 export { defaultFailureEvent, deliveryFailure, failureReason } from './failure.ts';
 export { createHostGuard, type HostGuard } from './hosts.ts';
 export { AUTH_PROBES, type Probe, SIGNATURE_PROBES } from './probes.ts';
+export { type BodyLayout, nonCanonical } from './layout.ts';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './request.ts';
 export { DEFAULT_RETRY_DELAYS_MS, isRetryable, isSuccess, RETRY_EXEMPT_STATUSES } from './retry.ts';
 export { createManualScheduler, type ManualScheduler, realScheduler, type Scheduler } from './scheduler.ts';

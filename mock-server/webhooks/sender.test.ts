@@ -133,6 +133,25 @@ describe('body signatures and the platform wire', () => {
     expect(otherTenant?.headers['x-sig']).toBe(hex(forgedBody, other));
   });
 
+  it('sends a non-canonical layout of the same value, signed over the bytes sent (case 93)', async ({ sender, receiver }) => {
+    sender.subscribe({ url: `${receiver.origin}/`, signing: { type: 'hmac-sha256-hex', header: 'X-Sig', secret: SECRET } });
+    const event = { ...orderEvent(), objectId: 'ORD/Ø-1' };
+    const record = await sender.deliver('s1', event, { layout: 'non-canonical' });
+    expect(record).toMatchObject({ kind: 'delivery', layout: 'non-canonical', status: 200 });
+    const [req] = receiver.requests;
+    // Not the platform's bytes, the same value, with whitespace, \u escapes and keys reordered.
+    expect(req?.body).not.toBe(JSON.stringify(event));
+    expect(JSON.parse(req!.body)).toEqual(event);
+    expect(req?.body).toMatch(/\n {2}"/);
+    expect(req?.body).toContain('\\u00d8');
+    expect(req?.body).toContain('\\/');
+    expect(Object.keys(JSON.parse(req!.body))).toEqual(Object.keys(event).reverse());
+    expect(req?.headers['content-length']).toBe(String(Buffer.byteLength(req!.body)));
+    // Signed over what was sent, not over the canonical JSON a re-serialising receiver would hash.
+    expect(req?.headers['x-sig']).toBe(hex(req!.body));
+    expect(req?.headers['x-sig']).not.toBe(hex(JSON.stringify(JSON.parse(req!.body))));
+  });
+
   it('refuses a signature probe on a subscription that is not signed, and a tampered-body probe without the signed event', async ({ sender, receiver }) => {
     sender.subscribe({ url: `${receiver.origin}/`, auth: { type: 'bearer', token: TOKEN } });
     await expect(sender.deliver('s1', orderEvent(), { probe: 'no-signature' })).rejects.toThrow('probe: subscription s1 is not signed, so no-signature cannot be sent');

@@ -6,6 +6,7 @@ import type { AuthHeader } from './auth-header.ts';
 import { type DeliveryKind, DeliveryLog, type DeliveryRecord } from './delivery-log.ts';
 import { deliveryFailure, failureReason } from './failure.ts';
 import { type Probe, type SignOverride, probeSend } from './probes.ts';
+import { type BodyLayout, nonCanonical } from './layout.ts';
 import { type Endpoint, OriginQueues } from './queue.ts';
 import { SubscriptionRegistry, type Target } from './registry.ts';
 import { Requester } from './request.ts';
@@ -51,6 +52,11 @@ export interface DeliverOptions {
   timeoutMs?: number;
   /** Follow the retry policy after a failure (default false: one attempt). Probes are never retried. */
   retry?: boolean;
+  /**
+   * `non-canonical`: the same JSON value laid out differently byte for byte (see `BodyLayout`),
+   * and signed over those bytes: only a receiver that verifies what it received accepts it.
+   */
+  layout?: BodyLayout;
   note?: string;
 }
 
@@ -78,6 +84,8 @@ interface Send {
   readonly auth: AuthHeader | null;
   /** How it is signed, when not as the subscription says (a probe). */
   readonly sign?: SignOverride;
+  /** The bytes sent (and signed), when not the event's own serialisation: a non-canonical layout. */
+  readonly body?: Buffer;
   readonly timeoutMs: number;
   /** Follow the retry policy and report a final failure. */
   readonly retry: boolean;
@@ -180,6 +188,7 @@ export class WebhookSender {
       ...(probe.sign === undefined ? {} : { sign: probe.sign }),
       timeoutMs,
       retry: options.probe === undefined && options.retry === true,
+      ...(options.layout === 'non-canonical' ? { body: nonCanonical(entry.body) } : {}),
       ...(options.probe ? { probe: options.probe } : {}),
       ...(options.note === undefined ? {} : { note: options.note }),
     });
@@ -316,6 +325,7 @@ export class WebhookSender {
           attempt: send.attempt + 1,
           kind: 'retry',
           auth: target.auth,
+          ...(send.body === undefined ? {} : { body: send.body }),
           timeoutMs: target.sub.timeoutMs,
           retry: true,
           ...(send.note === undefined ? {} : { note: send.note }),
@@ -342,17 +352,18 @@ export class WebhookSender {
   /** One HTTP request, recorded. */
   async #exchange(send: Send, endpoint: Endpoint, viaFallback: boolean): Promise<DeliveryRecord> {
     const { entry, target } = send;
-    const headers: Record<string, string> = { ...entry.headers, ...target.headers, 'content-length': entry.contentLength };
+    const sent = send.body ?? entry.body;
+    const headers: Record<string, string> = { ...entry.headers, ...target.headers, 'content-length': send.body ? String(sent.length) : entry.contentLength };
     if (send.auth) headers[send.auth.name] = send.auth.value;
     if (target.signing && send.sign !== null) {
       const { key, body } = send.sign ?? { key: target.signing.key };
-      Object.assign(headers, signatureHeaders(target.signing, key, entry.event.id, this.#clock.now(), body ?? entry.body));
+      Object.assign(headers, signatureHeaders(target.signing, key, entry.event.id, this.#clock.now(), body ?? sent));
     }
     const verb = target.sub.verb;
-    let outcome = await this.#requests.send(endpoint, verb, headers, entry.body, send.timeoutMs);
+    let outcome = await this.#requests.send(endpoint, verb, headers, sent, send.timeoutMs);
     // Node's advice for kept-alive sockets: a request that died on a socket the receiver had just
     // closed never reached it, so it is sent again at once rather than counted as a failure.
-    if (outcome.staleSocket && !this.#closed) outcome = await this.#requests.send(endpoint, verb, headers, entry.body, send.timeoutMs);
+    if (outcome.staleSocket && !this.#closed) outcome = await this.#requests.send(endpoint, verb, headers, sent, send.timeoutMs);
     const record: DeliveryRecord = {
       seq: this.#log.nextSeq(),
       eventId: entry.event.id,
@@ -372,6 +383,7 @@ export class WebhookSender {
       startMono: outcome.startMono,
     };
     if (send.probe) record.probe = send.probe;
+    if (send.body) record.layout = 'non-canonical';
     if (send.note !== undefined) record.note = send.note;
     if (outcome.plainHttpOnly || viaFallback) record.plainHttpOnly = true;
     if (viaFallback) record.fallback = true;

@@ -14,6 +14,8 @@ import { monoAt } from './journal.ts';
 
 export const EVENT_ID = 'a1b2c3d4e5f6a7b8c9d0';
 export const FORGED_ID = 'f0f1f2f3f4f5f6f7f8f9';
+/** The correctly signed, non-canonically laid out copy of a signed run. */
+export const RELAID_ID = 'e0e1e2e3e4e5e6e7e8e9';
 const URL = 'https://127.0.0.1:41000/webhooks/omnium';
 
 /** One delivery record, answered 202 in 12 ms unless told otherwise. */
@@ -61,6 +63,8 @@ export interface WebhookRunOptions {
   probes?: Partial<DeliveryRecord> | Partial<DeliveryRecord>[];
   /** The platform signs deliveries: no auth header is sent, and the probes are the signature ones. */
   signed?: boolean;
+  /** Signed runs: the correctly signed copy laid out unlike the platform's bytes, and its outcome (left out unless given). */
+  relaid?: Partial<DeliveryRecord>;
   /** Each duplicate's outcome: at once, the simulated timeout's retry (default 202). */
   duplicates?: Partial<DeliveryRecord>;
   firstChanges?: DataChange[];
@@ -95,6 +99,9 @@ export function webhookRun(options: WebhookRunOptions = {}): WebhookObservations
       ...probeOutcomes[i],
     }),
   );
+  const relaid = options.relaid
+    ? [delivery({ seq: 4.7, at: 11, eventId: RELAID_ID, kind: 'delivery', layout: 'non-canonical', authSent: null, note: 'correctly signed, laid out unlike the platform', ...options.relaid })]
+    : [];
   const dup = { eventId: EVENT_ID, kind: 'duplicate' as const, ...options.duplicates };
   const duplicates = [
     delivery({ seq: 5, at: 12, ...dup, note: 'duplicate, at once' }),
@@ -113,10 +120,11 @@ export function webhookRun(options: WebhookRunOptions = {}): WebhookObservations
     url: URL,
     timeoutMs: 10_000,
     probe: false,
-    deliveries: [first, ...(without.has('probes') ? [] : probes), ...(without.has('duplicates') ? [] : duplicates)],
+    deliveries: [first, ...(without.has('probes') ? [] : probes), ...relaid, ...(without.has('duplicates') ? [] : duplicates)],
     simulatedTimeouts: without.has('duplicates') ? [] : [6],
     first: step(EVENT_ID, [first], options.firstChanges ?? FIRST_EFFECTS, options.step?.first),
     probes: without.has('probes') ? null : step(FORGED_ID, probes, options.probeChanges ?? [], options.step?.probes),
+    ...(relaid.length > 0 ? { nonCanonical: step(RELAID_ID, relaid, []) } : {}),
     duplicates: without.has('duplicates') ? null : step(EVENT_ID, duplicates, options.duplicateChanges ?? [], options.step?.duplicates),
     ...options.extra,
   };

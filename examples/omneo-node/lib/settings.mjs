@@ -52,6 +52,12 @@ function integer(env, name, fallback) {
   return value;
 }
 
+function oneOf(env, name, allowed, fallback) {
+  const value = env[name] || fallback;
+  if (!allowed.includes(value)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value;
+}
+
 function list(raw) {
   return (raw ?? '')
     .split(',')
@@ -125,6 +131,10 @@ export function loadSettings(env = process.env) {
       // How long a delivery is remembered, to skip it when it comes again. Omneo may retry
       // hourly, then daily (a webhook's retry_hourly, retry_daily): a day and a bit.
       dedupTtlMs: integer(env, 'WEBHOOK_DEDUP_TTL_MS', 25 * 3600 * 1000),
+      // A deliberate mistake, for golive's own tests (security-tests.md case 93): `parsed` computes
+      // the HMAC over the JSON parsed and serialised again instead of the bytes received, which a
+      // body laid out unlike JSON.stringify (whitespace, \u escapes, key order) then fails.
+      hmacOver: oneOf(env, 'GOLIVE_EXAMPLE_HMAC_OVER', ['raw', 'parsed'], 'raw'),
     },
     shop: {
       // The Shopify app's `omneo.id_secret` metafield: the shop's server signs customer ids with it.

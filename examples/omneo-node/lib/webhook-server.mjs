@@ -35,6 +35,15 @@ export function signatureMatches(rawBody, header, secret) {
   return received.length === expected.length && timingSafeEqual(received, expected);
 }
 
+/** The mistake GOLIVE_EXAMPLE_HMAC_OVER=parsed makes: the body as JSON.stringify writes it again (or as received, when it is no JSON). */
+function reserialised(raw) {
+  try {
+    return Buffer.from(JSON.stringify(JSON.parse(raw.toString('utf8'))), 'utf8');
+  } catch {
+    return raw;
+  }
+}
+
 /**
  * The deliveries seen lately, by the SHA-256 of their body. Omneo's deliveries carry no event
  * id: a delivery sent again is the same body (and so the same signature), byte for byte. A
@@ -87,7 +96,7 @@ function answer(response, status, headers = {}) {
  * and returns whether it did. Returns `{ start, close }`; `start()` resolves with the URL once it listens.
  */
 export function createWebhookServer(settings, { onEvent, signal, pages }) {
-  const { port, path, secret, tlsCert, tlsKey, dedupTtlMs } = settings.webhook;
+  const { port, path, secret, tlsCert, tlsKey, dedupTtlMs, hmacOver } = settings.webhook;
   const { breaks } = settings;
   const recent = createRecentDeliveries({ ttlMs: dedupTtlMs });
   const useTls = Boolean(tlsCert && tlsKey) && !breaks.has('webhooks.https');
@@ -100,7 +109,8 @@ export function createWebhookServer(settings, { onEvent, signal, pages }) {
     const raw = await readBody(request);
     // The signature first: nothing of an unsigned or wrongly signed delivery is parsed,
     // remembered or acted on. Nothing from it is logged either.
-    if (!breaks.has('webhooks.validates-auth') && !signatureMatches(raw, request.headers[SIGNATURE_HEADER], secret)) {
+    const signed = hmacOver === 'parsed' ? reserialised(raw) : raw;
+    if (!breaks.has('webhooks.validates-auth') && !signatureMatches(signed, request.headers[SIGNATURE_HEADER], secret)) {
       log.warn('webhook: delivery refused (missing or wrong X-Omneo-Hmac-SHA256 signature)');
       return answer(response, 401);
     }
