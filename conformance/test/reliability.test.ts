@@ -184,6 +184,43 @@ const base = process.env.OMNIUM_API_URL;
     expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('**2 runs**');
   });
 
+  it.concurrent('runs two golive certify processes at once, each with its own listeners, temporary folder, API user and report (case 107)', async () => {
+    // Each integration writes down what it was given, then calls its API until stopped.
+    const app = `const fs = require('node:fs');
+fs.writeFileSync('given.json', JSON.stringify({ apiUrl: process.env.OMNIUM_API_URL, ca: process.env.NODE_EXTRA_CA_CERTS, clientId: process.env.OMNIUM_CLIENT_ID }));
+console.log('ready');
+const base = process.env.OMNIUM_API_URL;
+(async () => {
+  const form = new URLSearchParams({ grant_type: 'client_credentials', clientId: process.env.OMNIUM_CLIENT_ID, clientSecret: process.env.OMNIUM_CLIENT_SECRET });
+  const answer = await fetch(base + '/api/token?returnAsJson=true', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+  const { accessToken } = await answer.json();
+  setInterval(() => fetch(base + '/api/Orders/GetOrders?pageSize=1', { headers: { authorization: 'Bearer ' + accessToken } }).catch(() => {}), 300);
+})().catch((err) => console.error(err.message));
+`;
+    const { writeFile } = await import('node:fs/promises');
+    const dirs = await Promise.all([1, 2].map(() => mkdtemp(join(tmpdir(), 'golive-twin-'))));
+    await Promise.all(dirs.map((dir) => writeFile(join(dir, 'app.js'), app)));
+    const results = await Promise.all(
+      dirs.map((dir) => golive(['certify', '--fast', '--only', 'token.cached-and-reused', '--format', 'json', '--out', join(dir, 'out'), '--', 'node', 'app.js'], { cwd: dir })),
+    );
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    const given = await Promise.all(dirs.map(async (dir) => JSON.parse(await readFile(join(dir, 'given.json'), 'utf8')) as { apiUrl: string; ca: string; clientId: string }));
+    expect(given[0]!.apiUrl).not.toBe(given[1]!.apiUrl);
+    expect(given[0]!.clientId).not.toBe(given[1]!.clientId);
+    // The CA file lives in each run's own temporary folder, gone once its run ended.
+    expect(join(given[0]!.ca, '..')).not.toBe(join(given[1]!.ca, '..'));
+    expect(given.map((g) => existsSync(g.ca))).toEqual([false, false]);
+    for (const dir of dirs) {
+      const report = JSON.parse(await readFile(join(dir, 'out', 'report.json'), 'utf8')) as Report;
+      const check = report.checks.find((c) => c.id === 'token.cached-and-reused')!;
+      expect(check.verdict, check.summary).toBe('pass');
+    }
+    // Each run's simulated API is its own.
+    const simulated = results.map((r) => /simulated API at (\S+);/.exec(r.stdout)?.[1]);
+    expect(simulated[0]).toBeTruthy();
+    expect(simulated[0]).not.toBe(simulated[1]);
+  });
+
   it('exits 2 for a bad --repeat, naming it', async () => {
     const result = await golive(['certify', '--repeat', '0', '--', 'node', '-e', '0']);
     expect(result.code).toBe(2);
