@@ -474,7 +474,8 @@ export function renderHtml(report: Report): string {
 <dt>golive</dt><dd>${report.tool.version}</dd>
 <dt>command</dt><dd><code>${report.integration.command.join(' ')}</code></dd>
 <dt>API user</dt><dd>${report.apiUser.name}</dd>
-${report.interrupted === undefined ? null : h`<dt>interrupted</dt><dd data-interrupted="${report.interrupted.signal}">by ${report.interrupted.signal}: the phases that did not run left their checks inconclusive</dd>
+${report.setup === undefined ? null : h`<dt>setup</dt><dd data-seed="${report.setup.seed}">profile <code>${report.setup.profile}</code>, seed ${report.setup.seed}, ${report.setup.timings.name} timings, Node ${report.setup.node}</dd>
+`}${report.interrupted === undefined ? null : h`<dt>interrupted</dt><dd data-interrupted="${report.interrupted.signal}">by ${report.interrupted.signal}: the phases that did not run left their checks inconclusive</dd>
 `}
 ${report.configFile === undefined ? null : h`<dt>config</dt><dd><code>${report.configFile}</code></dd>
 `}</dl>

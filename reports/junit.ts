@@ -117,6 +117,14 @@ export function renderJunit(report: Report): string {
           property: [
             { '@_name': 'certified', '@_value': String(report.certified) },
             ...(report.interrupted ? [{ '@_name': 'interrupted', '@_value': report.interrupted.signal }] : []),
+            ...(report.setup
+              ? [
+                  { '@_name': 'profile', '@_value': report.setup.profile },
+                  { '@_name': 'seed', '@_value': String(report.setup.seed) },
+                  { '@_name': 'timings', '@_value': report.setup.timings.name },
+                  { '@_name': 'node', '@_value': report.setup.node },
+                ]
+              : []),
             ...(report.baseline
               ? [
                   { '@_name': 'baseline', '@_value': report.baseline.file },

@@ -38,6 +38,12 @@ describe('renderMd', () => {
     expect(renderMd({ ...reportFixture(), certified: true }).split('\n')[0]).toBe('## ✅ CERTIFIED');
   });
 
+  it('says what the run was made with, when the report knows it (case 113)', () => {
+    const setup = { profile: 'omneo', seed: 1, node: 'v20.19.0', timings: { name: 'fast' as const, ms: { steadyMs: 3000 } } };
+    expect(renderMd({ ...reportFixture(), setup }).split('\n')).toContain('Profile `omneo` · seed 1 · fast timings · Node v20.19.0');
+    expect(md).not.toMatch(/^Profile /m);
+  });
+
   it('has a table row per check with verdict, id, required or advisory and a one-line summary', () => {
     const checks = tables[0]!;
     expect(checks[0]).toEqual(['', 'check', '', 'summary']);

@@ -117,6 +117,9 @@ export function renderMd(report: Report): string {
     `${t.pass} passed, ${t.fail} failed, ${t.warn} warned, ${t.inconclusive} inconclusive, ${t['not-applicable']} not applicable` +
       ` · ${report.durationSeconds} s from ${report.startedAt} · golive ${text(report.tool.version)} · ${code(report.integration.command.join(' '))}`,
     '',
+    ...(report.setup
+      ? [`Profile ${code(report.setup.profile)} · seed ${report.setup.seed} · ${report.setup.timings.name} timings · Node ${text(report.setup.node)}`, '']
+      : []),
     ...baselineLines(report),
     '| | check | | summary |',
     '|---|---|---|---|',

@@ -93,6 +93,14 @@ export interface PhaseResult {
   note?: string;
 }
 
+/** See `Report.setup`. */
+export interface RunSetup {
+  profile: string;
+  seed: number;
+  node: string;
+  timings: { name: 'full' | 'fast' | 'custom'; ms: Record<string, number> };
+}
+
 export interface Report {
   schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: 'golive'; version: string };
@@ -126,6 +134,12 @@ export interface Report {
    * but those of the phases that did not run are inconclusive, and the run does not certify.
    */
   interrupted?: { signal: string };
+  /**
+   * What the run was made with, so that it can be made again: the platform profile, the seed of
+   * the simulated data and of the fault rules' chances, the Node version golive ran on, and the
+   * phase timings (`full`, `fast`, or `custom` for the harness's own). Absent in reports written before it.
+   */
+  setup?: RunSetup;
   /** With `--repeat N`: how many runs this report joins (each with a fresh mock); absent for one run. */
   runs?: number;
   phases: PhaseResult[];

@@ -94,6 +94,14 @@ export const reportSchema = z.looseObject({
   }),
   apiUser: z.looseObject({ name: z.string(), roles: z.array(z.string()), stores: scope, markets: scope }),
   interrupted: z.looseObject({ signal: z.string() }).optional(),
+  setup: z
+    .looseObject({
+      profile: z.string(),
+      seed: z.number(),
+      node: z.string(),
+      timings: z.looseObject({ name: z.enum(['full', 'fast', 'custom']), ms: z.record(z.string(), z.number()) }),
+    })
+    .optional(),
   runs: z.number().int().min(2).optional(),
   phases: z.array(
     z.looseObject({ name: z.string(), environment: z.string(), startedAt: seconds, durationSeconds: z.number(), completed: z.boolean(), note }),

@@ -15,7 +15,7 @@ import { type InstanceProgress, createRuns } from './integration-runs.ts';
 import { createFrontendPhase } from './frontend-phase.ts';
 import { judge, scopeRun } from './judge.ts';
 import { OBSERVERS, observe } from './observers.ts';
-import { type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
+import { FAST_TIMINGS, FULL_TIMINGS, type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
 import { runPhases } from './phases.ts';
 import { buildReport } from './report-build.ts';
 import { TEST_USER, prepareCredentials, tenantIds, tenantUsers } from './run-credentials.ts';
@@ -49,6 +49,18 @@ export interface CertifyOptions {
   profile?: Profile;
 }
 
+/**
+ * The seed of the simulated data and of the fault rules' chances. Fixed, and written in the
+ * report, so that a run can be made again with the same data.
+ */
+export const RUN_SEED = 1;
+
+/** Which of the named timings these are, for the report (`custom`: the harness's own, as tests use). */
+export function timingsName(timings: Timings): 'full' | 'fast' | 'custom' {
+  const same = (named: Timings) => (Object.keys(named) as (keyof Timings)[]).every((k) => named[k] === timings[k]);
+  return same(FULL_TIMINGS) ? 'full' : same(FAST_TIMINGS) ? 'fast' : 'custom';
+}
+
 /** Settles once `signal` aborts (never without one). */
 export function abortedBy(signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -70,7 +82,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const state = await mkdtemp(join(tmpdir(), 'golive-certify-'));
   // Each tenant its own listeners, signing keys and API users; the side runs and the webhooks stay on the first.
   const tenants = tenantIds(config.tenants);
-  const mock = await createMockServer({ stateDir: state, demoUser: false, profile: options.profile ?? config.profile, ...(tenants ? { tenants } : {}) });
+  const mock = await createMockServer({ stateDir: state, demoUser: false, seed: RUN_SEED, profile: options.profile ?? config.profile, ...(tenants ? { tenants } : {}) });
   const scanner = createSecretScanner();
   const stopTokenWatch = mock.onTokenIssued((token, _clientId, about) => scanner.add({ kind: about.subject === undefined ? 'token' : 'customer-token', value: token }));
   const context = checkContext(config, mock.platform);
@@ -177,7 +189,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, rotated, runs: runs.all, phases, webhook, frontend, tenants: tenancy });
     const results = judge(checks, obs, context, testRun.startError);
     for (const r of results) mock.feed.publish({ kind: 'verdict', check: { id: r.id, title: r.title, required: r.required, verdict: r.verdict, summary: r.summary } });
-    const report = buildReport({ config, startedAt, runStartMono, plan, phases, runs: runs.all, checks: results, observations: obs });
+    const setup = { profile: options.profile?.name ?? config.profile, seed: RUN_SEED, node: process.version, timings: { name: timingsName(timings), ms: { ...timings } } };
+    const report = buildReport({ config, startedAt, runStartMono, plan, phases, runs: runs.all, checks: results, observations: obs, setup });
     mock.feed.publish({ kind: 'done', text: report.certified ? 'Certified.' : 'Not certified.', certified: report.certified });
     return report;
   } finally {

@@ -1,6 +1,6 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type CheckResult, type PhaseResult, type Report, SCHEMA_VERSION, type Traffic, type TrafficMark, certifies, totals } from '../../reports/model.ts';
+import { type CheckResult, type PhaseResult, type Report, type RunSetup, SCHEMA_VERSION, type Traffic, type TrafficMark, certifies, totals } from '../../reports/model.ts';
 import { TRAFFIC_CAP, outcomeOf, trafficLane } from '../../reports/traffic.ts';
 import type { DeliveryRecord, JournalEntry } from '../../mock-server/index.ts';
 import type { Observations, PhaseRecord } from '../checks/observations.ts';
@@ -78,6 +78,8 @@ export function buildReport(input: {
   checks: CheckResult[];
   /** What the observers read: the journal and the webhook deliveries become the report's traffic. */
   observations?: Pick<Observations, 'journal' | 'webhook'>;
+  /** What the run was made with (profile, seed, timings, Node). */
+  setup?: RunSetup;
 }): Report {
   const { config, runStartMono } = input;
   const seconds = (mono: number) => Math.round((mono - runStartMono) / 100) / 10;
@@ -130,6 +132,7 @@ export function buildReport(input: {
       markets: config.apiUser.markets === '*' ? '*' : [...config.apiUser.markets],
     },
     ...(config.configFile ? { configFile: relativeTo(config.workspace, config.configFile) } : {}),
+    ...(input.setup ? { setup: input.setup } : {}),
     phases,
     checks: input.checks,
     totals: totals(input.checks),

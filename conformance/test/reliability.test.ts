@@ -102,6 +102,9 @@ describe('golive certify on the command line', () => {
     // The report.json users get validates against the schema `golive report` reads it with.
     const report = reportSchema.parse(JSON.parse(await readFile(join(out, 'report.json'), 'utf8'))) as Report;
     expect(report).toMatchObject({ schemaVersion: 1, tool: { name: 'golive' }, certified: false });
+    // What the run was made with, to make it again (case 113).
+    expect(report.setup).toMatchObject({ profile: 'omnium', seed: 1, node: process.version, timings: { name: 'fast', ms: { steadyMs: 3_000 } } });
+    expect(await readFile(join(out, 'junit.xml'), 'utf8')).toMatch(/<property name="seed" value="1"\/>/);
     const byId = Object.fromEntries(report.checks.map((c) => [c.id, c.verdict]));
     expect(byId).toMatchObject({
       'token.cached-and-reused': 'fail',
