@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from './errors.network-retry-bounded.ts';
 import type { JournalEntry } from '../../mock-server/index.ts';
-import { type JournalBuilder, ENDPOINTS, PHASES, allPhases, faulted, journal, metric, observations, phaseRecord, requestSeqs } from './test/journal.ts';
+import { type JournalBuilder, ENDPOINTS, PHASES, RUN_START_MONO, allPhases, faulted, journal, metric, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 import type { PhaseRecord } from './observations.ts';
 
 const flaky = PHASES['flaky-network'];
@@ -49,6 +49,19 @@ describe('errors.network-retry-bounded', () => {
     expect(requestSeqs(finding.evidence)).toEqual(attempts.map((e) => e.seq));
     expect(requestSeqs(finding.evidence)).not.toContain(hang.seq);
     expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'request', seq: attempts[0]!.seq, note: 'reset' }));
+  });
+
+  it('says whether other calls went on while the request hung (case 82)', () => {
+    const stalled = flakyNetwork();
+    expect(judge(stalled.j, stalled.phases).evidence).toContainEqual({
+      kind: 'note',
+      text: 'no other call while the request hung (2 s): the client waits on one request at a time, so a response that never comes holds up all its work until the timeout',
+    });
+    const busy = flakyNetwork();
+    busy.j.apiCall({ token: busy.token, at: (busy.hang.mono - RUN_START_MONO) / 1000 + 1, endpoint: ENDPOINTS.getOrder });
+    const finding = judge(busy.j, busy.phases);
+    expect(finding.verdict).toBe('pass');
+    expect(finding.evidence).toContainEqual({ kind: 'note', text: '1 other call(s) went on while the request hung' });
   });
 
   it('passes a client that meets the hang within its own retries of the failing request, abandons it, and gives up later', () => {

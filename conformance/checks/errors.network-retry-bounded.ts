@@ -69,6 +69,16 @@ export default defineCheck({
         const seconds = round((gaveUpAt - hang.mono) / 1000, 1);
         evidence.push({ kind: 'metric', name: 'hanging request abandoned after', value: seconds, unit: 's', limit: HANG_LIMIT_MS / 1000 });
         abandoned = ` after ${seconds} s (at most ${HANG_LIMIT_MS / 1000} s)`;
+        // Whether the rest of its work went on meanwhile (security-tests.md case 82): said, not judged,
+        // since a client that works one request at a time may well be right to wait for its timeout.
+        const during = traffic.filter((e) => e.seq !== hang.seq && e.mono > hang.mono && e.mono < gaveUpAt).length;
+        evidence.push({
+          kind: 'note',
+          text:
+            during > 0
+              ? `${during} other call(s) went on while the request hung`
+              : `no other call while the request hung (${seconds} s): the client waits on one request at a time, so a response that never comes holds up all its work until the timeout`,
+        });
         if (gaveUpAt - hang.mono > HANG_LIMIT_MS) problems.push(`the hanging request was abandoned only after ${seconds} s`);
       } else if (problems.length === 0) {
         return inconclusive(
