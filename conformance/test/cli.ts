@@ -12,11 +12,13 @@ export interface Finished {
 
 /** Runs `golive ARGS` to completion. */
 export function golive(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
+  return runToEnd(process.execPath, [GOLIVE_BIN, ...args], options);
+}
+
+/** Runs `command ARGS` to completion, with the environment and `NO_COLOR`, collecting its output. */
+export function runToEnd(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GOLIVE_BIN, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
-    });
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));

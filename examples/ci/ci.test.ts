@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { RENDERERS } from '../../reports/index.ts';
 import { applyBaseline } from '../../reports/baseline.ts';
 import { reportFixture } from '../../reports/test/report-fixture.ts';
-import { GOLIVE_BIN } from '../../conformance/test/cli.ts';
+import { GOLIVE_BIN, runToEnd } from '../../conformance/test/cli.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const SCRIPT = join(HERE, 'certify.sh');
@@ -58,15 +58,7 @@ interface ScriptRun {
 async function runScript(cwd: string, env: Record<string, string>, args: string[] = []): Promise<ScriptRun> {
   const log = join(cwd, 'calls.log');
   await writeFile(log, '');
-  const result = await new Promise<Omit<ScriptRun, 'calls'>>((resolve, reject) => {
-    const child = spawn('sh', [SCRIPT, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', GOLIVE: `${process.execPath} ${fake}`, FAKE_LOG: log, FAKE_REPORT: fixture, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const result = await runToEnd('sh', [SCRIPT, ...args], { cwd, env: { GOLIVE: `${process.execPath} ${fake}`, FAKE_LOG: log, FAKE_REPORT: fixture, ...env } });
   const calls = (await readFile(log, 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
   return { ...result, calls };
 }
