@@ -56,6 +56,8 @@ export interface PlatformFacts {
   readonly eventsNotBackToCauser: boolean;
   /** The platform's own secrets (`platformSecret`), besides API users', and the variable each is given to the integration in. */
   readonly secrets: readonly { name: string; env: string }[];
+  /** Seconds an old key keeps working beside the new one after a rotation (0: refused at once). */
+  readonly rotationOverlapSeconds: number;
 }
 
 /** Which environment a query is about: the first tenant's test environment by default. */

@@ -131,6 +131,7 @@ function factsOf(profile: Profile): PlatformFacts {
     webhookAuth: profile.webhookAuth?.kind === 'signature' ? { kind: 'signature', header: profile.webhookAuth.header } : { kind: 'header' },
     eventsNotBackToCauser: profile.events?.notBackToCauser === true,
     secrets: Object.entries(profile.secrets ?? {}).map(([name, s]) => ({ name, env: s.env })),
+    rotationOverlapSeconds: profile.rotationOverlapSeconds ?? 0,
   };
 }
 

@@ -109,12 +109,13 @@ describe('checkContext', () => {
     const withoutToken = Object.values(ENDPOINTS).filter((e) => e.id !== 'Token_Post');
 
     expect(checkContext(config, { endpoints: Object.values(ENDPOINTS), scoped: true }).facts).toMatchObject({ webhook: true, issuesTokens: true, scoped: true, tokenEndpoints: ["POST /api/Token"] });
-    expect(checkContext({ ...config, webhook: undefined }, { endpoints: withoutToken, scoped: false }).facts).toEqual({ webhook: false, issuesTokens: false, scoped: false, tokenEndpoints: [] });
+    expect(checkContext({ ...config, webhook: undefined }, { endpoints: withoutToken, scoped: false }).facts).toEqual({ webhook: false, issuesTokens: false, scoped: false, tokenEndpoints: [], rotatesWithOverlap: false });
   });
 
   it('makes the checks about tokens (and scopes) not-applicable on a platform that has none, and only those', () => {
     const ctx = context();
-    const noTokens = { ...ctx, facts: { ...ctx.facts, issuesTokens: false, scoped: false } };
+    // A static key rotated with an overlap window, as the api-key profile's: the key-rotation check applies.
+    const noTokens = { ...ctx, facts: { ...ctx.facts, issuesTokens: false, scoped: false, rotatesWithOverlap: true } };
     // No webhook endpoint, no front end and one tenant in this context either: those checks are not-applicable for that.
     const WEBHOOK_CHECKS = CHECKS.filter((c) => c.id.startsWith('webhooks.')).map((c) => c.id);
     const notApplicable = CHECKS.filter((c) => runCheck(c, observations(), noTokens).verdict === 'not-applicable').map((c) => c.id);

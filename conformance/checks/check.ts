@@ -20,6 +20,8 @@ export interface PlatformFacts {
   scoped: boolean;
   /** Its token endpoints, as `METHOD /path` (for remediations that name them). */
   tokenEndpoints: string[];
+  /** A rotated key keeps working beside the new one for a while (the profile's `rotationOverlapSeconds`): the certify run rotates with such a window. */
+  rotatesWithOverlap: boolean;
 }
 
 /** What a check's `appliesTo` may read: the config and the facts drawn from it and the platform. */
@@ -29,9 +31,21 @@ export interface CheckContext {
 }
 
 /** The context of a run: the facts of `config` and of the platform (`MockControl.platform`). */
-export function checkContext(config: GoliveConfig, platform: { endpoints: readonly EndpointInfo[]; scoped: boolean }): CheckContext {
+export function checkContext(
+  config: GoliveConfig,
+  platform: { endpoints: readonly EndpointInfo[]; scoped: boolean; rotationOverlapSeconds?: number },
+): CheckContext {
   const tokenEndpoints = platform.endpoints.filter((e) => e.issuesToken === true).map((e) => `${e.method} ${e.path}`);
-  return { config, facts: { webhook: config.webhook !== undefined, issuesTokens: tokenEndpoints.length > 0, scoped: platform.scoped, tokenEndpoints } };
+  return {
+    config,
+    facts: {
+      webhook: config.webhook !== undefined,
+      issuesTokens: tokenEndpoints.length > 0,
+      scoped: platform.scoped,
+      tokenEndpoints,
+      rotatesWithOverlap: (platform.rotationOverlapSeconds ?? 0) > 0,
+    },
+  };
 }
 
 /** The `appliesTo` of the checks about tokens: a platform that takes its credential on every request (a static key) issues none. */

@@ -29,6 +29,28 @@ describe('credentials.secret-not-in-source', () => {
     ]);
   });
 
+  it("names the seed's poor practices: a plain-text file, a key beside its encrypted file, a string literal in source, a key in a URL", () => {
+    const secrets = [
+      storedSecret('api-key.txt', { masked: 'fsk_…Q9' }),
+      storedSecret('config/secret.key', { kind: 'encryption-key', masked: 'a3f1…60f5', beside: 'config/token.enc' }),
+      storedSecret('hook.php', { line: 7, context: 'literal' }),
+      storedSecret('docs/setup.md', { line: 3, context: 'url' }),
+    ];
+
+    const finding = check.judge(observations({ secrets }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe(
+      '4 secret(s) found in plain text in 4 file(s): api-key.txt, config/secret.key, hook.php… (a plain-text file; a decryption key beside its encrypted file; a string literal in source; in a URL).',
+    );
+    expect(finding.evidence.map((e) => (e.kind === 'file' ? `${e.path}:${e.line} ${e.note}` : ''))).toEqual([
+      'api-key.txt:1 client-secret fsk_…Q9: a plain-text file',
+      'config/secret.key:1 encryption-key a3f1…60f5: the key that decrypts config/token.enc, in the same workspace',
+      'hook.php:7 client-secret sec_…Xy: a string literal in source',
+      'docs/setup.md:3 client-secret sec_…Xy: in a URL',
+    ]);
+  });
+
   it('fails on a secret that is only in git history, and names the commit', () => {
     const finding = check.judge(observations({ secrets: [storedSecret('config.json', { line: 4, commit: '0123456789abcdef0123' })] }));
 

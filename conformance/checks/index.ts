@@ -9,6 +9,7 @@ import backoffOn429 from './errors.backoff-on-429.ts';
 import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
 import noRetryOn403 from './errors.no-retry-on-403.ts';
+import survivesKeyRotation from './rotation.survives-key-rotation.ts';
 import survivesSecretRotation from './rotation.survives-secret-rotation.ts';
 import tokenPerTenant from './tenancy.token-per-tenant.ts';
 import cachedAndReused from './token.cached-and-reused.ts';
@@ -52,6 +53,8 @@ export const CHECKS: readonly Check[] = [
   webhooksRespondsInTime,
   tokenPerTenant,
   survivesSecretRotation,
+  // Beyond the spec (issue 18): checklist.test.ts lists it in BEYOND_SPEC.
+  survivesKeyRotation,
   httpsOnly,
   minimalPayloads,
 ];

@@ -14,7 +14,8 @@ export interface LogLine {
 /** A secret seen where it should not be: in output (`log`) or in the integration's files (`file`). */
 export interface SecretSighting {
   where: 'log' | 'file';
-  kind: 'client-secret' | 'token' | 'customer-token' | 'webhook-secret' | 'platform-secret';
+  /** `encryption-key`: a key that decrypts an "encrypted" file of the same workspace (`beside`). */
+  kind: 'client-secret' | 'token' | 'customer-token' | 'webhook-secret' | 'platform-secret' | 'encryption-key';
   /** Masked form of the secret. */
   masked: string;
   how: 'full' | 'prefix' | 'base64';
@@ -26,6 +27,10 @@ export interface SecretSighting {
   file?: string;
   line?: number;
   commit?: string;
+  /** File sightings: the secret sat in a URL, or was a whole string literal. */
+  context?: 'url' | 'literal';
+  /** An `encryption-key` sighting: the encrypted file it opens. */
+  beside?: string;
 }
 
 /** One phase of the plan as it actually ran. */

@@ -61,9 +61,40 @@ describe('scanWorkspace', () => {
     expect(findings).toEqual([
       { file: '.env', line: 2, kind: 'webhook-secret', masked: maskSecret(WEBHOOK_SECRET), how: 'full' },
       { file: 'basic.txt', line: 1, kind: 'client-secret', masked: maskSecret(CLIENT_SECRET), how: 'base64' },
-      { file: 'cache/token.json', line: 1, kind: 'token', masked: maskSecret(TOKEN), how: 'full' },
-      { file: 'src/app.js', line: 2, kind: 'client-secret', masked: maskSecret(CLIENT_SECRET), how: 'full' },
+      { file: 'cache/token.json', line: 1, kind: 'token', masked: maskSecret(TOKEN), how: 'full', context: 'literal' },
+      { file: 'src/app.js', line: 2, kind: 'client-secret', masked: maskSecret(CLIENT_SECRET), how: 'full', context: 'literal' },
     ]);
+  });
+
+  it('tells a secret in a URL and one as a whole string literal, in any file', async () => {
+    const dir = tempDir();
+    write(dir, 'hook.php', `<?php
+$url = "https://api.fulfilment.test/v1/orders?api_key=${CLIENT_SECRET}";
+$key = '${CLIENT_SECRET}';
+`);
+    write(dir, 'notes.md', `curl https://api.test/v1/x/${CLIENT_SECRET}/y\n`);
+    const findings = await scanWorkspace(dir, scanner());
+    expect(findings.map(({ file, line, context }) => ({ file, line, context }))).toEqual([
+      { file: 'hook.php', line: 2, context: 'url' },
+      { file: 'hook.php', line: 3, context: 'literal' },
+      { file: 'notes.md', line: 1, context: 'url' },
+    ]);
+    expect(JSON.stringify(findings)).not.toContain(CLIENT_SECRET);
+  });
+
+  it('finds the key of an "encrypted" file beside it in the workspace, masked, and no key without an encrypted file', async () => {
+    const dir = tempDir();
+    const key = 'a3f1c9e27b4d60f5a3f1c9e27b4d60f5a3f1c9e27b4d60f5a3f1c9e27b4d60f5';
+    write(dir, 'config/token.enc', 'U2FsdGVkX1+q3v0aZ8xWm2c9Yk4=\n');
+    write(dir, 'config/secret.key', `${key}\n`);
+    write(dir, 'settings.ini', 'name=backup\nCONFIG_ENCRYPTION_KEY=Zm9vYmFyYmF6cXV4cXV1eDEyMzQ1Ng\n');
+    const findings = await scanWorkspace(dir, scanner());
+    expect(findings).toEqual([
+      { file: 'config/secret.key', line: 1, kind: 'encryption-key', masked: maskSecret(key), how: 'full', beside: 'config/token.enc' },
+      { file: 'settings.ini', line: 2, kind: 'encryption-key', masked: maskSecret('Zm9vYmFyYmF6cXV4cXV1eDEyMzQ1Ng'), how: 'full', beside: 'config/token.enc' },
+    ]);
+    rmSync(join(dir, 'config/token.enc'));
+    expect(await scanWorkspace(dir, scanner())).toEqual([]);
   });
 
   it('finds a secret that was committed and deleted later, and one on another branch', async () => {

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import type { Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { mask } from '../../mock-server/index.ts';
 import type { SecretHow, SecretKind, SecretScanner } from './secrets.ts';
 
 /** A secret found in a file: in the working tree, or (with `commit`) in git history. */
@@ -15,11 +16,16 @@ export interface WorkspaceFinding {
   file: string;
   /** 1-based line number (in that commit's version of the file, for history findings). */
   line: number;
-  kind: SecretKind;
+  /** `encryption-key`: not one of the run's secrets, but a key that opens an encrypted file of the workspace (`beside`). */
+  kind: SecretKind | 'encryption-key';
   masked: string;
   how: SecretHow;
   /** The commit that added the line, for findings from git history. */
   commit?: string;
+  /** The secret sat in a URL (`https://…?api_key=…`), or was a whole string literal (`'…'`). */
+  context?: 'url' | 'literal';
+  /** An `encryption-key` finding: the encrypted file it sits beside. */
+  beside?: string;
 }
 
 export interface ScanWorkspaceOptions {
@@ -48,12 +54,24 @@ export async function scanWorkspace(
   if (scanner.size === 0) return [];
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const findings: WorkspaceFinding[] = [];
+  const encrypted: string[] = [];
+  const keys: { file: string; line: number; value: string }[] = [];
   for await (const file of walk(dir)) {
-    const text = await readTextFile(file, maxBytes);
-    if (text === undefined) continue;
     const name = relative(dir, file).split(sep).join('/');
+    const text = await readTextFile(file, maxBytes);
+    if (ENCRYPTED_NAME.test(name) || (text !== undefined && ENCRYPTED_TEXT.test(text))) encrypted.push(name);
+    if (text === undefined) continue;
+    keys.push(...keysIn(name, text));
     for (const hit of scanner.scan(text)) {
-      findings.push({ file: name, line: lineAt(text, hit.index), kind: hit.kind, masked: hit.masked, how: hit.how });
+      const context = contextOf(text, hit.index, hit.length);
+      findings.push({ file: name, line: lineAt(text, hit.index), kind: hit.kind, masked: hit.masked, how: hit.how, ...(context ? { context } : {}) });
+    }
+  }
+  // An "encrypted" file is plain text to whoever can read the key beside it (seed 004's poor storage).
+  const locked = encrypted[0];
+  if (locked !== undefined) {
+    for (const k of keys) {
+      if (!encrypted.includes(k.file)) findings.push({ file: k.file, line: k.line, kind: 'encryption-key', masked: mask(k.value), how: 'full', beside: locked });
     }
   }
   if (options.gitHistory !== false && (await isGitWorkTree(dir))) {
@@ -94,6 +112,34 @@ async function readTextFile(file: string, maxBytes: number): Promise<string | un
   } catch {
     return undefined;
   }
+}
+
+/** Files an integration keeps encrypted: by name, or by what they start with (OpenSSL's base64 `Salted__`, PGP, age). */
+const ENCRYPTED_NAME = /\.(enc|encrypted|aes|gpg|age|crypt)$/i;
+const ENCRYPTED_TEXT = /^\s*(U2FsdGVkX1|-----BEGIN PGP MESSAGE-----|age-encryption\.org\/)/;
+/** A bare symmetric key: 128, 192 or 256 bits in hex or base64. */
+const BARE_KEY = /^(?:[0-9a-f]{32}|[0-9a-f]{48}|[0-9a-f]{64}|[A-Za-z0-9+/]{22}==|[A-Za-z0-9+/]{32}|[A-Za-z0-9+/]{43}=)$/i;
+/** A setting that names itself an encryption key: `ENCRYPTION_KEY=…`, `"decryptKey": "…"`. */
+const KEY_SETTING = /\b\w*(?:en|de)?crypt(?:ion)?_?key\w*["']?\s*[=:]\s*["']?([A-Za-z0-9+/=_-]{16,})/i;
+
+/** Encryption keys in one file: the whole file one bare key, or settings named so. */
+function keysIn(file: string, text: string): { file: string; line: number; value: string }[] {
+  const bare = text.trim();
+  if (BARE_KEY.test(bare)) return [{ file, line: lineAt(text, text.indexOf(bare)), value: bare }];
+  return text.split('\n').flatMap((line, i) => {
+    const m = KEY_SETTING.exec(line);
+    return m ? [{ file, line: i + 1, value: m[1]! }] : [];
+  });
+}
+
+/** Where in its line an occurrence sits: inside a URL, or as a whole string literal. */
+function contextOf(text: string, index: number, length: number): 'url' | 'literal' | undefined {
+  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+  const before = text.slice(lineStart, index);
+  if (/[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>]*$/i.test(before)) return 'url';
+  const open = before.at(-1);
+  if (open && `'"\``.includes(open) && text[index + length] === open) return 'literal';
+  return undefined;
 }
 
 /** 1-based line of the character at `index`. */

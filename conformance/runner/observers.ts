@@ -81,6 +81,16 @@ function logSightings(runs: readonly Run[]): SecretSighting[] {
 /** Secrets at rest in the workspace, git history included. */
 async function fileSightings(workspace: string, scanner: SecretScanner): Promise<SecretSighting[]> {
   return (await scanWorkspace(workspace, scanner)).map(
-    (f): SecretSighting => ({ where: 'file', kind: f.kind, masked: f.masked, how: f.how, file: f.file, line: f.line, ...(f.commit ? { commit: f.commit } : {}) }),
+    (f): SecretSighting => ({
+      where: 'file',
+      kind: f.kind,
+      masked: f.masked,
+      how: f.how,
+      file: f.file,
+      line: f.line,
+      ...(f.commit ? { commit: f.commit } : {}),
+      ...(f.context ? { context: f.context } : {}),
+      ...(f.beside ? { beside: f.beside } : {}),
+    }),
   );
 }

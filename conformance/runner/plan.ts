@@ -203,6 +203,8 @@ export interface PlanOptions {
   event?: EventSpec | null;
   /** How many tenants the integration serves (config `tenants`, default 1): from 2 on, the tenants phase runs. */
   tenants?: number;
+  /** The platform keeps a rotated key working for an overlap window: the secret rotation keeps the old one for half the phase. */
+  rotatesWithOverlap?: boolean;
 }
 
 /** The attempts of one request the mock answers before its fault gives out: more than the checks allow. */
@@ -272,6 +274,8 @@ export function rotatedClientWorked(view: PhaseView): boolean {
  * act on the run's own API user, which it deactivates for good.
  */
 export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false }): PhaseSpec[] {
+  // With an overlap window the old key works on for half the phase, which then watches as long again after it closed.
+  const overlapMs = options.rotatesWithOverlap ? Math.round(t.rotationMs / 2) : 0;
   // Each storm refuses one request (pinned: the same method, path, query and body) until its
   // retries are through, whatever else the integration sends meanwhile.
   const storm = (pin: string, retryAfter: { seconds: number } | { httpDate: number } | 'absent', times: number) =>
@@ -418,15 +422,15 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     {
       name: 'secret-rotation',
       description: 'a fresh instance runs, then a new API user replaces its own (new credentials in its files), the old one deactivated: it must recover, or stop and log',
-      // Until the new API user made a call that worked, within the observation window.
-      durationMs: t.rotationMs,
-      settledWhen: rotatedClientWorked,
+      // Until the new API user made a call that worked, within the observation window (and past the overlap window's close).
+      durationMs: t.rotationMs + overlapMs,
+      settledWhen: overlapMs ? (view) => view.nowMono - view.startMono >= 2 * overlapMs && rotatedClientWorked(view) : rotatedClientWorked,
       // The old user's state is restored first (the phase before left it deactivated); the new
-      // credentials are in place before the old ones are refused, which happens at once.
-      actions: [{ kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'rotate-secret', graceMs: 0 }],
+      // credentials are in place before the old ones are refused: at once, or when the overlap window closes.
+      actions: [{ kind: 'restore-api-user' }, { kind: 'restart-integration' }, { kind: 'rotate-secret', graceMs: overlapMs }],
       // An integration that calls the API only when an event arrives gets one.
       ...(options.webhook && options.event ? { triggers: [options.event] } : {}),
-      params: { observeWindowMs: t.rotationMs },
+      params: { observeWindowMs: t.rotationMs, ...(overlapMs ? { overlapMs } : {}) },
     },
   ];
 }
