@@ -131,6 +131,13 @@ describe('loadConfig', () => {
     expect(config.scenarios).toEqual(['smoke']);
   });
 
+  it('resolves baseline against the config file’s folder', async () => {
+    const dir = folder({ 'ci/golive.config.json': json({ integration: { command: 'npm start' }, baseline: 'golive-baseline.yaml' }) });
+    const config = await loadConfig({ cwd: dir, file: join(dir, 'ci', 'golive.config.json') });
+    expect(config.baseline).toBe(join(dir, 'ci', 'golive-baseline.yaml'));
+    expect((await loadConfig({ cwd: folder({ 'golive.config.json': json({ integration: { command: 'npm start' } }) }) })).baseline).toBeUndefined();
+  });
+
   it('prefers golive.config.ts over golive.config.json', async () => {
     const dir = folder({
       'golive.config.ts': "export default { tenants: 4, integration: { command: 'x' } };",

@@ -68,6 +68,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<GoliveConf
     ...config,
     integration: { ...config.integration, command, cwd: integrationCwd },
     workspace: config.workspace === undefined ? integrationCwd : resolve(base, config.workspace),
+    ...(config.baseline === undefined ? {} : { baseline: resolve(base, config.baseline) }),
     ...(file === undefined ? {} : { configFile: file }),
   };
 }

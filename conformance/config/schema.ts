@@ -153,6 +153,8 @@ export const configSchema = z
     workspace: nonEmpty.optional(),
     /** Names of the scenarios to run; absent: all. */
     scenarios: z.array(nonEmpty).optional(),
+    /** A baseline of accepted failures (`certify --baseline`), relative to the config file; the flag wins. */
+    baseline: nonEmpty.optional(),
     timeouts: timeouts.prefault({}),
     output: output.prefault({}),
   })

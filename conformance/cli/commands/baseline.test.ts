@@ -61,6 +61,15 @@ describe('golive certify --baseline and --sign, refused before the run', () => {
     expect([result.code, result.stderr.trim()]).toEqual([2, 'golive: baseline missing.yaml does not exist (GOLIVE_ERR_BASELINE_INVALID)']);
   });
 
+  it('reads the config’s baseline key, relative to the config file, and the flag wins over it', async () => {
+    const run = await mkdtemp(join(dir, 'config-key-'));
+    await writeFile(join(run, 'golive.config.json'), JSON.stringify({ integration: { command: [process.execPath, '-e', '0'] }, baseline: 'accepted.yaml' }));
+    const fromConfig = await golive(['certify'], { cwd: run });
+    expect([fromConfig.code, fromConfig.stderr.trim()]).toEqual([2, `golive: baseline ${join(run, 'accepted.yaml')} does not exist (GOLIVE_ERR_BASELINE_INVALID)`]);
+    const flag = await golive(['certify', '--baseline', 'other.yaml'], { cwd: run });
+    expect([flag.code, flag.stderr.trim()]).toEqual([2, 'golive: baseline other.yaml does not exist (GOLIVE_ERR_BASELINE_INVALID)']);
+  });
+
   it('refuses a public key for --sign, and --sign without the json format (exit 2)', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const pub = join(dir, 'pub.pem');

@@ -143,8 +143,6 @@ async function writeCertificate(
 export default async function certifyCommand(flags: CertifyFlags): Promise<ExitCode> {
   const formats = parseFormats(flags.format);
   const key = await signingKey(fileFlag('--sign', flags.sign), formats);
-  const baselineFile = fileFlag('--baseline', flags.baseline);
-  const baseline: Baseline | undefined = baselineFile === undefined ? undefined : await loadBaseline(baselineFile);
   const repeat = intFlag('--repeat', flags.repeat, 1, 20) ?? 1;
   const only = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
   for (const id of only ?? []) {
@@ -152,6 +150,9 @@ export default async function certifyCommand(flags: CertifyFlags): Promise<ExitC
   }
   const command = flags['--']?.length ? flags['--'] : flags.command?.length ? flags.command : undefined;
   const config = await loadConfig({ cwd: process.cwd(), ...(flags.config ? { file: flags.config } : {}), ...(command ? { commandOverride: command } : {}) });
+  // The flag wins over the config's `baseline`; a bad one stops the run before it starts, either way.
+  const baselineFile = fileFlag('--baseline', flags.baseline) ?? config.baseline;
+  const baseline: Baseline | undefined = baselineFile === undefined ? undefined : await loadBaseline(baselineFile);
   // What was certified is the code as it was when the run began.
   const git = key ? await gitState(config.workspace) : null;
   const controller = new AbortController();
