@@ -16,6 +16,8 @@ const SPEC = fileURLToPath(new URL('../../../shared/spec/checklist.md', import.m
 const BEYOND_SPEC: readonly { id: string; after: string; required: boolean; issue: number }[] = [
   // X-API-KEY rotation with an overlap window (the api-key profile).
   { id: 'rotation.survives-key-rotation', after: 'rotation.survives-secret-rotation', required: true, issue: 18 },
+  // An answer that cannot be read (security-tests.md case 83), advisory.
+  { id: 'errors.survives-malformed-responses', after: 'errors.network-retry-bounded', required: false, issue: 15 },
 ];
 
 /** The spec's rows with each check of BEYOND_SPEC after the row it extends. */

@@ -24,6 +24,8 @@ const CHECKLIST_ORDER = [
   'errors.jitter-on-429',
   'errors.no-retry-on-403',
   'errors.network-retry-bounded',
+  // Beyond the checklist (issue 15, case 83), as checklist.test.ts allows it.
+  'errors.survives-malformed-responses',
   'webhooks.https',
   'webhooks.validates-auth',
   'webhooks.idempotent',
@@ -42,6 +44,7 @@ const ADVISORY = [
   'credentials.store-market-scoping',
   'token.secret-in-body',
   'errors.jitter-on-429',
+  'errors.survives-malformed-responses',
   'data.minimal-payloads',
 ];
 

@@ -8,6 +8,7 @@ import minimalPayloads from './data.minimal-payloads.ts';
 import backoffOn429 from './errors.backoff-on-429.ts';
 import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
+import survivesMalformedResponses from './errors.survives-malformed-responses.ts';
 import noRetryOn403 from './errors.no-retry-on-403.ts';
 import survivesKeyRotation from './rotation.survives-key-rotation.ts';
 import survivesSecretRotation from './rotation.survives-secret-rotation.ts';
@@ -47,6 +48,8 @@ export const CHECKS: readonly Check[] = [
   jitterOn429,
   noRetryOn403,
   networkRetryBounded,
+  // Beyond the spec (issue 15, security-tests.md case 83): checklist.test.ts lists it in BEYOND_SPEC.
+  survivesMalformedResponses,
   webhooksHttps,
   webhooksValidatesAuth,
   webhooksIdempotent,

@@ -162,7 +162,10 @@ describe('certifyPlan', () => {
     const event = { className: 'Order', status: 'InProgress' };
     const plan = certifyPlan(FULL_TIMINGS, { webhook: true, event });
 
-    expect(plan.map((p) => p.name).slice(-5)).toEqual(['revoked-token', 'short-lived-tokens', 'missing-role', 'deactivated-user', 'secret-rotation']);
+    expect(plan.map((p) => p.name).slice(-6)).toEqual(['revoked-token', 'short-lived-tokens', 'malformed-responses', 'missing-role', 'deactivated-user', 'secret-rotation']);
+    // An integration that dies of an answer it cannot read is started again by the phase after.
+    const names = plan.map((p) => p.name);
+    expect(plan[names.indexOf('malformed-responses') + 1]!.actions).toContainEqual({ kind: 'restart-integration' });
     expect(plan.filter((p) => p.actions.some((a) => a.kind === 'restart-integration')).map((p) => p.name)).toEqual([
       'revoked-token',
       'missing-role',

@@ -139,6 +139,8 @@ export interface Timings {
   webhookQuietMs: number;
   /** Longest the front-end phase may last (the browser opens every page of `frontend.urls`). */
   frontendMs: number;
+  /** Longest the phase of answers that cannot be read may last: it ends once a call after the last one worked. */
+  malformedMs: number;
 }
 
 /** Full-length timings: about 115 s of intended waiting. */
@@ -164,6 +166,7 @@ export const FULL_TIMINGS: Timings = {
   webhookSettleMs: 750,
   webhookQuietMs: 400,
   frontendMs: 30_000,
+  malformedMs: 20_000,
 };
 
 /** Shortened timings (`--fast`): for demos, about 75 s (tests use shorter ones still). */
@@ -190,6 +193,7 @@ export const FAST_TIMINGS: Timings = {
   webhookSettleMs: 750,
   webhookQuietMs: 400,
   frontendMs: 20_000,
+  malformedMs: 12_000,
 };
 
 export interface PlanOptions {
@@ -254,6 +258,13 @@ export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
     if (!view.entries.some((e) => e.fault?.kind === 'hang')) return false;
     return restarted || gaveUp(view.entries, attempts, view.nowMono, quietMs);
   };
+}
+
+/** The phase of broken answers is over once its rules are spent and a later call of the API user worked. */
+export function brokenAnswersSurvived(view: PhaseView): boolean {
+  if (view.faults.length === 0 || !view.faults.every((r) => r.spent)) return false;
+  const last = faultedBy(view).at(-1);
+  return last !== undefined && view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && e.status < 400);
 }
 
 /** The secret-rotation phase is over once an API user that replaced the run's own made an API call that worked. */
@@ -384,6 +395,20 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
             params: { tokenLifetimeSeconds: t.shortTokenSeconds },
           },
         ] satisfies PhaseSpec[])),
+    // After the token phases, so that an integration that dies of it is started again by the
+    // next phase (a fresh instance), and the phases that judge required checks still run.
+    {
+      name: 'malformed-responses',
+      description: 'three calls answered with a body that is not JSON, one cut short, and an empty 200: the integration must carry on',
+      durationMs: t.malformedMs,
+      settledWhen: brokenAnswersSurvived,
+      actions: [
+        { kind: 'clear-faults' },
+        { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'malformed-json' } } },
+        { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'truncated' } } },
+        { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'empty' } } },
+      ],
+    },
     {
       name: 'missing-role',
       description: 'a fresh instance runs, then a role it uses on its own schedule is withdrawn: the 403 must not be retried',

@@ -36,6 +36,7 @@ export const TEST_TIMINGS: Timings = {
   webhookSettleMs: 500,
   webhookQuietMs: 300,
   frontendMs: 20_000,
+  malformedMs: 8_000,
 };
 
 /**

@@ -169,6 +169,10 @@ class Http:
             raise NetworkError(f"no response within {self.timeout[1]:g} s")
         except requests.exceptions.ConnectionError as error:
             raise NetworkError(reason(error))
+        except requests.exceptions.RequestException as error:
+            # A body cut short of its Content-Length (ChunkedEncodingError), one that cannot be
+            # decoded: the call failed like a dropped connection, and is retried like one.
+            raise NetworkError(reason(error))
 
     def close(self):
         self.session.close()

@@ -274,6 +274,7 @@ export type PhaseName =
   | 'flaky-network'
   | 'revoked-token'
   | 'short-lived-tokens'
+  | 'malformed-responses'
   | 'deactivated-user'
   | 'tenants'
   | 'secret-rotation';
@@ -289,6 +290,7 @@ const PHASE_NAMES: PhaseName[] = [
   'flaky-network',
   'revoked-token',
   'short-lived-tokens',
+  'malformed-responses',
   'deactivated-user',
   'tenants',
   'secret-rotation',

@@ -30,11 +30,16 @@ export class ApiError extends Error {
   }
 }
 
-function parseBody(text) {
+function parseBody(text, crash) {
   if (text === '') return null;
   try {
     return JSON.parse(text);
-  } catch {
+  } catch (error) {
+    // Break switch errors.survives-malformed-responses: the parse error escapes, as from a bare
+    // `await res.json()` with nothing around it, and ends the process.
+    if (crash) setImmediate(() => {
+      throw error;
+    });
     return text;
   }
 }
@@ -157,7 +162,7 @@ export function createApiClient(settings, tokens, { signal }) {
         continue;
       }
       const { status } = answer;
-      if (status >= 200 && status < 300) return parseBody(answer.text);
+      if (status >= 200 && status < 300) return parseBody(answer.text, breaks.has('errors.survives-malformed-responses'));
       if (status === 401) await on401(what, token, state);
       else if (status === 403) await on403(what, route, ++state.forbidden);
       else if (status === 429) await on429(what, answer.headers.get('retry-after'), ++state.throttled);

@@ -19,6 +19,7 @@ export const BREAK_SWITCHES = [
   'errors.jitter-on-429',
   'errors.no-retry-on-403',
   'errors.network-retry-bounded',
+  'errors.survives-malformed-responses',
   'webhooks.validates-auth',
   'webhooks.idempotent',
   'webhooks.responds-in-time',

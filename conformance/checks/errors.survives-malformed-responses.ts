@@ -1,0 +1,69 @@
+import type { Evidence } from '../../reports/model.ts';
+import type { JournalEntry } from '../../mock-server/index.ts';
+import { defineCheck, inconclusive, phase, phaseMissing, requestEvidence, secondsAt } from './check.ts';
+import { userTraffic } from './error-traffic.ts';
+
+/** The answers the phase breaks, in words. */
+const BROKEN = {
+  'malformed-json': 'a body that is not JSON',
+  truncated: 'a body cut short of its Content-Length',
+  empty: 'a 200 with an empty body',
+} as const;
+type Broken = keyof typeof BROKEN;
+const isBroken = (e: JournalEntry): e is JournalEntry & { fault: { kind: Broken } } => e.fault !== null && e.fault.kind in BROKEN;
+
+/** An exception's own line: `SyntaxError: Unexpected token…`, `requests.exceptions.ChunkedEncodingError: …`. */
+const EXCEPTION_LINE = /^\s*[\w.]*(Error|Exception)\b[^:]*:/;
+/** How long after the phase a line may still come (a process prints its crash as it ends). */
+const LOG_GRACE_MS = 2_000;
+/** What a client that trips over an answer it cannot read tends to print. */
+const PARSE_LINE = /\b(json|parse|syntax ?error|unexpected (token|end)|decode|truncat|empty (body|response)|incomplete|premature)\b/i;
+
+export default defineCheck({
+  id: 'errors.survives-malformed-responses',
+  title: 'An answer that cannot be read (not JSON, cut short, empty) does not end the integration',
+  section: 'Error handling',
+  required: false,
+  phases: ['malformed-responses'],
+  remediation:
+    'Treat an answer you cannot parse as a failed call: catch the parse error (and a body cut short or empty), log it with the request, retry later with the same bounded backoff as a 5xx, and never let it end the process or store half a record.',
+  judge(obs) {
+    const p = phase(obs, 'malformed-responses');
+    if (!p) return phaseMissing('malformed-responses', p);
+    const traffic = userTraffic(obs, p.startMono, p.endMono);
+    const broken = traffic.filter(isBroken);
+    if (broken.length === 0) return inconclusive('The integration made no call while golive was breaking answers, so how it copes with one it cannot read was not seen.');
+    const last = broken.at(-1)!;
+    const worked = traffic.find((e) => e.seq > last.seq && e.fault === null && e.status > 0 && e.status < 400);
+    const kinds = [...new Set(broken.map((e) => BROKEN[e.fault.kind]))].join(', ');
+    const evidence: Evidence[] = broken.map((e) => requestEvidence(obs, e, BROKEN[e.fault.kind]));
+    // What it printed about it: the exception's own line (`SyntaxError: …`) before any other that mentions parsing.
+    const printed = obs.logs.filter((l) => l.run === 'test' && l.mono >= broken[0]!.mono && l.mono <= p.endMono + LOG_GRACE_MS);
+    const line = printed.find((l) => EXCEPTION_LINE.test(l.text)) ?? printed.find((l) => PARSE_LINE.test(l.text));
+    if (line) evidence.push({ kind: 'log', stream: line.stream, at: secondsAt(obs, line.mono), text: line.text, note: 'what it said' });
+    if (!worked) {
+      const seconds = Math.round((p.endMono - last.mono) / 100) / 10;
+      // The phase is cut short only when the integration ended. Alive but silent is no failure:
+      // a pause after failed calls (a circuit breaker) is what a careful client does.
+      if (!p.completed) {
+        return {
+          verdict: 'fail',
+          summary: `After ${broken.length} answer(s) it could not read (${kinds}), the integration ended${line ? ` (it printed "${line.text.slice(0, 120)}")` : ''}.`,
+          evidence,
+        };
+      }
+      return {
+        verdict: 'pass',
+        summary: `It was still running ${seconds} s after the last of ${broken.length} answer(s) it could not read (${kinds}), when the phase ended; it made no call that worked meanwhile (a pause after failed calls is fine), so its recovery was not seen.`,
+        evidence,
+      };
+    }
+    evidence.push(requestEvidence(obs, worked, 'next call that worked'));
+    return {
+      verdict: 'pass',
+      summary: `It carried on after ${broken.length} answer(s) it could not read (${kinds}): its next call that worked came ${Math.round((worked.mono - last.mono) / 100) / 10} s after the last.`,
+      evidence,
+    };
+  },
+});
+
