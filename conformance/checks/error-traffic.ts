@@ -46,7 +46,8 @@ export const round = (n: number, digits = 2): number => Math.round(n * 10 ** dig
 /**
  * Whether the client had given a failing request up by `nowMono`, judging by its `attempts`:
  * a client that sends one request at a time (nothing else between the attempts) has given up
- * once it sent something else and stayed away `quietMs`; otherwise it must stay away `quietMs`
+ * once it sent something else and stayed away `quietMs` (counted from the end of any token
+ * request it made since, which may be its way to the next attempt); otherwise it must stay away `quietMs`
  * and 2.5 times its longest wait so far (backoff doubles its waits, so the next retry would have
  * come; the longest, not the last, since random jitter can make one wait short).
  */
@@ -54,7 +55,10 @@ export function gaveUp(traffic: readonly JournalEntry[], attempts: readonly Jour
   const first = attempts[0];
   const last = attempts.at(-1);
   if (!first || !last) return false;
-  const quiet = nowMono - answeredAt(last);
+  // A token request after the last attempt is the retry's own preparation (a client renews its
+  // token before it tries again): the quiet time starts once it was answered or abandoned.
+  const renewing = traffic.filter((e) => e.tokenRequest && e.seq > last.seq).map(answeredAt);
+  const quiet = nowMono - Math.max(answeredAt(last), ...renewing);
   if (quiet < quietMs) return false;
   const calls = traffic.filter((e) => e.requiredRole !== null);
   const between = calls.some((e) => e.seq > first.seq && e.seq < last.seq && !sameRequest(e, first));

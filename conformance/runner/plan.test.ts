@@ -84,6 +84,18 @@ describe('networkSettled (the end of the network phase)', () => {
     expect(settled({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(11.1) })).toBe(true);
   });
 
+  it('counts the quiet time from the end of a token request the client made after its last attempt (its way to the next one)', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    faulted(j, 'reset', { token, at: 2, ...poll(1) }).fault!.id = 'reset';
+    // It renews its token before trying again, and that request meets the phase's hanging response for 2 s.
+    Object.assign(j.tokenRequest({ at: 2.2 }), { fault: { id: 'hang', kind: 'hang' }, latencyMs: 2_000, aborted: true, abortedAtMono: monoAt(4.2) });
+    const view = (nowAt: number) => ({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: [...j.entries], faults, nowMono: monoAt(nowAt) });
+
+    expect(settled(view(5.5))).toBe(false);
+    expect(settled(view(7.3))).toBe(true);
+  });
+
   it('ends once a one-request-at-a-time poller started the failing request over (its waits repeat the first ones)', () => {
     const j = journal();
     const token = j.tokenRequest({ at: 1 });
