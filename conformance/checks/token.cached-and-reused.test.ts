@@ -39,6 +39,12 @@ describe('token.cached-and-reused', () => {
     expect(metric(finding.evidence, 'token requests')).toBe(2);
   });
 
+  it('names the lifetime the platform gave its tokens, not Omnium’s', () => {
+    const j = journal();
+    for (let i = 0; i < 3; i++) j.apiCall({ at: start + i + 0.2, token: j.tokenRequest({ at: start + i, lifetimeSeconds: 900 }) });
+    expect(check.judge(observations({ journal: j.entries })).summary).toContain('where one token (valid 15 minutes) would do');
+  });
+
   it('fails when each API call fetches a new token', () => {
     const j = journal();
     const tokens = [];
@@ -52,6 +58,7 @@ describe('token.cached-and-reused', () => {
 
     expect(finding.verdict).toBe('fail');
     expect(finding.summary).toContain('6 token requests for 6 API calls');
+    expect(finding.summary).toContain('where one token (valid 10 days) would do');
     expect(metric(finding.evidence, 'token requests')).toBe(6);
     expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', name: 'token requests', limit: 1 }));
     // The first five token requests are listed, then a note of the rest.

@@ -97,7 +97,7 @@ export default defineCheck({
     }
     const why =
       obs.job === null
-        ? 'where one token (valid 10 days) would do'
+        ? `where one token${lifetimeOf(tokens)} would do`
         : stateless
           ? 'more than one per run of the job'
           : 'although golive handed the job a token cache folder (GOLIVE_TOKEN_CACHE_DIR) to keep its token in between runs';
@@ -108,3 +108,13 @@ export default defineCheck({
     };
   },
 });
+
+/** ` (valid N days/hours/minutes)`: how long the first token issued lived, from its `exp`; empty when unknown. */
+function lifetimeOf(tokens: readonly JournalEntry[]): string {
+  const first = tokens.find((e) => e.issued);
+  if (!first?.issued) return '';
+  const seconds = first.issued.exp - Math.floor(Date.parse(first.time) / 1000);
+  if (!(seconds > 0)) return '';
+  const [n, unit] = seconds >= 2 * 86_400 ? [seconds / 86_400, 'days'] : seconds >= 2 * 3600 ? [seconds / 3600, 'hours'] : [seconds / 60, 'minutes'];
+  return ` (valid ${Math.round(n)} ${unit})`;
+}

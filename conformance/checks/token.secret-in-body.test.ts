@@ -12,7 +12,7 @@ describe('token.secret-in-body', () => {
     const result = runCheck(check, observations({ journal: j.entries }), context());
 
     expect(result.verdict).toBe('pass');
-    expect(result.summary).toBe('All 2 token request(s) sent the secret in the body.');
+    expect(result.summary).toBe('All 2 token request(s) sent the secret in the body, never in the query string.');
     expect(result.remediation).toBe('');
   });
 
@@ -43,12 +43,18 @@ describe('token.secret-in-body', () => {
     expect(requestSeqs(finding.evidence)).toEqual([both.seq]);
   });
 
+  it('says where the secret went when the platform takes it in a header (an API token exchanged as a bearer)', () => {
+    const j = journal();
+    Object.assign(j.tokenRequest({ at: 2 }), { credentialsIn: 'header', requestBody: null });
+    expect(check.judge(observations({ journal: j.entries })).summary).toBe('All 1 token request(s) sent the secret in a header, never in the query string.');
+  });
+
   it('ignores token requests that carried no credentials', () => {
     const j = journal();
     j.entry({ at: 1, method: 'POST', path: '/api/Token', routeId: 'Token_Post', status: 400 });
     j.tokenRequest({ at: 2 });
 
-    expect(check.judge(observations({ journal: j.entries })).summary).toBe('All 1 token request(s) sent the secret in the body.');
+    expect(check.judge(observations({ journal: j.entries })).summary).toBe('All 1 token request(s) sent the secret in the body, never in the query string.');
   });
 
   it('is inconclusive when no token request carried credentials', () => {

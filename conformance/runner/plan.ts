@@ -92,7 +92,7 @@ export interface PhaseView {
 
 /** Phase lengths of a certify run. */
 export interface Timings {
-  /** Steady traffic with 10-day tokens; the production run happens alongside. */
+  /** Steady traffic with the platform's own token lifetime; the production run happens alongside. */
   steadyMs: number;
   /** …and longer, up to this, until the integration has made `STEADY_CALLS` API calls (a slow poller). */
   steadyMaxMs: number;
@@ -294,7 +294,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
   return [
     {
       name: 'steady',
-      description: 'steady traffic with 10-day tokens',
+      description: 'steady traffic, tokens living as long as the platform makes them',
       durationMs: t.steadyMaxMs,
       settledWhen: steadySettled(t.steadyMs),
       actions: [],
