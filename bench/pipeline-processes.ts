@@ -27,14 +27,14 @@ export interface ProcessBenchOptions {
   cpuProfileDir?: string;
 }
 
-interface Child {
+export interface Child {
   name: string;
   process: ChildProcess;
   line: Record<string, unknown>;
 }
 
 /** Starts `node args`, waits for its first line of stdout (JSON) and keeps it. Its stderr is dropped: `golive serve` prints secrets there. */
-async function startChild(name: string, args: string[], cpuProfileDir?: string): Promise<Child> {
+export async function startChild(name: string, args: string[], cpuProfileDir?: string): Promise<Child> {
   const prof = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${name.replace(/\W+/g, '-')}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...prof, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
   const lines = createInterface({ input: child.stdout! });
@@ -47,7 +47,7 @@ async function startChild(name: string, args: string[], cpuProfileDir?: string):
   return { name, process: child, line: JSON.parse(line) as Record<string, unknown> };
 }
 
-async function stopChild(child: Child): Promise<void> {
+export async function stopChild(child: Child): Promise<void> {
   if (child.process.exitCode !== null) return;
   const exited = new Promise((resolve) => child.process.once('exit', resolve));
   child.process.kill('SIGTERM');
@@ -69,7 +69,7 @@ function fetchText(url: string, ca: string, init: { method?: string; headers?: R
 }
 
 /** CPU seconds a process has used so far (user + system), from /proc: `null` where there is none. */
-function cpuSeconds(pid: number): number | null {
+export function cpuSeconds(pid: number): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ is 100 on Linux)

@@ -2,7 +2,8 @@
  * `npm run bench`: throughput of the mock's whole pipeline against a bare fastify route
  * serving the same JSON, measured in one run on this machine and reported as ratios (over
  * HTTPS, each server in its own process; `pipeline --in-process` for the quick variant); the
- * start-up time with 100,000 orders; webhook delivery throughput; and a full-length certify
+ * start-up time with 100,000 orders; `golive serve --json` to its JSON line (`startup`); token
+ * issuance against oauth2-mock-server's (`tokens`); webhook delivery throughput; and a full-length certify
  * of the resilient example.
  * Loopback only. Absolute numbers vary with the machine; the ratios are the targets.
  */
@@ -168,10 +169,24 @@ async function pipelineAsUsersRunIt(): Promise<void> {
   });
 }
 
+/** Token issuance against oauth2-mock-server's, each in its own process (target ≥ 5×). */
+async function tokenIssuance(): Promise<void> {
+  const { tokensInProcesses } = await import('./token-processes.ts');
+  await tokensInProcesses({ seconds: DURATION_S, rounds: ROUNDS, connections: CONNECTIONS });
+}
+
+/** `golive serve --json` to its JSON line (targets: ≤ 300 ms at the default scale, ≤ 5 s at 100,000 orders). */
+async function startupTime(): Promise<void> {
+  const { startup } = await import('./startup.ts');
+  await startup({ runs: Number(process.env.BENCH_STARTUP_RUNS ?? 5) });
+}
+
 const only = process.argv[2];
 // `--in-process`: the quick variant, both servers in this process over plain HTTP, for profiling.
 if (!only || only === 'pipeline') await (process.argv.includes('--in-process') ? pipelineVsBare() : pipelineAsUsersRunIt());
 if (!only || only === 'data') await dataLoad();
+if (!only || only === 'startup') await startupTime();
+if (!only || only === 'tokens') await tokenIssuance();
 if (!only || only === 'webhooks') await webhookDeliveries();
 if (!only || only === 'console') await consoleUnderLoad();
 if (!only || only === 'html') await (await import('./html.ts')).benchHtmlReport();

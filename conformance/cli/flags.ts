@@ -10,3 +10,22 @@ export function intFlag(name: string, value: unknown, min: number, max = Number.
   }
   return n;
 }
+
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/**
+ * A size flag in bytes, checked: a whole number of bytes or a number with a unit (`64MB`,
+ * `512KiB`, `1.5GB`; KB, MB, GB are powers of 1000, KiB, MiB, GiB of 1024).
+ *
+ * @example byteSizeFlag('--journal-bytes', '64MB', 1) // 64_000_000
+ */
+export function byteSizeFlag(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(value));
+  const unit = BYTE_UNITS[(match?.[2] || 'b').toLowerCase()];
+  const n = match && unit ? Math.floor(Number(match[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new GoliveError('GOLIVE_ERR_USAGE', `${name}: expected a size in bytes ≥ ${min} (a number, or with a unit: 64MB, 512KiB, 1GB), got "${String(value)}"`);
+  }
+  return n;
+}

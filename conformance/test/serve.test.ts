@@ -41,6 +41,12 @@ describe('golive serve', () => {
     expect(result.stderr.trim()).toBe('golive: --port: expected a whole number from 0 to 65535, got "eighty" (GOLIVE_ERR_USAGE)');
   });
 
+  it('rejects a journal bound that is not a size, naming --journal-bytes', async () => {
+    const result = await golive(['serve', '--journal-bytes', '64 lots']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('golive: --journal-bytes: expected a size in bytes ≥ 1 (a number, or with a unit: 64MB, 512KiB, 1GB), got "64 lots" (GOLIVE_ERR_USAGE)');
+  });
+
   it('exits 2 with one line naming the port when its port is taken (an infrastructure error, not the integration’s)', async () => {
     const { createServer } = await import('node:net');
     const holder = createServer();

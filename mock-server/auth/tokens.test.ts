@@ -37,6 +37,14 @@ describe('TokenService', () => {
     expect(claims).toMatchObject({ tenant: 'acme', env: 'test', role: ['OrderRead'] });
   });
 
+  it('writes exactly the token jose would sign for the same claims, issuer and audience', async () => {
+    const { tokens, user } = setup('test', 'acme', SHARED_KEY);
+    const { token, claims } = await tokens.issue(user, { scope: ['OrderRead'], claims: { pid: 'p-1' } });
+    const jose = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(tokens.issuer).setAudience(tokens.audience).sign(SHARED_KEY);
+    expect(token).toBe(jose);
+    expect((await tokens.verify(token)).ok).toBe(true);
+  });
+
   it('uses the lifetime set on the user for tokens issued after the change', async () => {
     const { tokens, users, user } = setup();
     users.patch(user.clientId, { tokenLifetimeSeconds: 20 });

@@ -131,9 +131,17 @@ export interface ClearCredential {
 export interface JournalOptions {
   /** Entries kept; the oldest go first. Default 100,000. */
   maxEntries?: number;
+  /**
+   * Estimated bytes of memory the kept entries may hold (see `estimateEntryBytes`); the oldest
+   * go first. Default 64 MiB. The newest entry is kept whatever its size.
+   */
+  maxBytes?: number;
   /** Bytes of request body kept per entry. Default 2,048. */
   maxBodyBytes?: number;
 }
+
+/** The journal's default bounds: whichever is reached first drops the oldest entries. */
+export const JOURNAL_DEFAULTS = { maxEntries: 100_000, maxBytes: 64 * 1024 * 1024 } as const;
 
 type Listener = (entry: JournalEntry) => void;
 
@@ -147,37 +155,107 @@ export interface Journal {
   /** Most recent seq handed out (0 before the first request). */
   readonly lastSeq: number;
   readonly maxBodyBytes: number;
+  /** Estimated bytes the kept entries hold (`estimateEntryBytes` summed). */
+  readonly bytes: number;
   /** Subscribes to new entries; returns the unsubscribe function. */
   subscribe(listener: Listener): () => void;
   clear(): void;
 }
 
-/** Creates a journal bounded to `maxEntries`, in a ring so recording stays O(1). */
+// V8 on 64-bit with pointer compression: an object is a 12-byte header plus 4 bytes a field;
+// a one-byte string 16 bytes plus its length (two-byte strings cost twice: ignored, an estimate).
+const OBJECT = 12;
+const FIELD = 4;
+const STRING = 16;
+/** An entry's own object: its 35 fields. */
+const ENTRY = OBJECT + 35 * FIELD;
+/** The fixed-size strings most entries carry: time (24 chars), and method, listener, tenant. */
+const ENTRY_STRINGS = 4 * STRING + 24 + 16;
+
+const str = (s: string | null | undefined): number => (s == null ? 0 : STRING + s.length);
+
+/**
+ * What an entry holds in memory, estimated from its strings and the length of its lists,
+ * without serialising it: recording must stay cheap. Within a small factor of the heap's own
+ * count (shared strings such as route ids are counted as if they were not).
+ */
+export function estimateEntryBytes(e: JournalEntry): number {
+  let n = ENTRY + ENTRY_STRINGS + str(e.path) + str(e.requestBody) + str(e.denied) + str(e.tokenMasked) + str(e.tokenFingerprint) + str(e.tokenId) + str(e.apiUser) + str(e.bodyFingerprint) + str(e.retryAfter);
+  n += OBJECT + FIELD; // the query object
+  // Lists and the query read defensively: entries recorded by hand (tests, tools) may leave them out.
+  for (const name in e.query ?? {}) {
+    const v = e.query[name]!;
+    n += FIELD + str(name) + (typeof v === 'string' ? str(v) : OBJECT + v.reduce((sum, x) => sum + FIELD + str(x), 0));
+  }
+  if (e.touched) n += 3 * OBJECT + (e.touched.stores.length + e.touched.markets.length) * FIELD;
+  if (e.issued) n += OBJECT + 3 * FIELD + str(e.issued.tokenId) + str(e.issued.fingerprint);
+  if (e.tokenIssuedBy) n += OBJECT + 2 * FIELD;
+  if (e.fault) n += OBJECT + 2 * FIELD + str(e.fault.id);
+  n += 2 * OBJECT + ((e.secretsInUrl?.length ?? 0) + (e.sentInClear?.length ?? 0)) * (OBJECT + 3 * FIELD);
+  if (e.unaccepted) n += OBJECT + e.unaccepted.reduce((sum, x) => sum + FIELD + str(x), 0);
+  return n;
+}
+
+/**
+ * Creates a journal bounded to `maxEntries` and to `maxBytes` of estimated memory, in a ring
+ * so recording stays O(1) (dropping the oldest is O(1) per entry dropped).
+ */
 export function createJournal(options: JournalOptions = {}): Journal {
-  const maxEntries = options.maxEntries ?? 100_000;
+  const maxEntries = options.maxEntries ?? JOURNAL_DEFAULTS.maxEntries;
+  const maxBytes = options.maxBytes ?? JOURNAL_DEFAULTS.maxBytes;
   const maxBodyBytes = options.maxBodyBytes ?? 2_048;
-  let ring: JournalEntry[] = [];
-  let start = 0;
+  // Grown as entries come, up to maxEntries: a journal that stays small costs little.
+  let ring: (JournalEntry | undefined)[] = [];
+  let sizes: number[] = [];
+  /** Index of the oldest kept entry, and how many are kept. */
+  let head = 0;
+  let count = 0;
+  let bytes = 0;
   let seq = 0;
   const listeners = new Set<Listener>();
 
+  function dropOldest(): void {
+    bytes -= sizes[head]!;
+    ring[head] = undefined;
+    head = (head + 1) % ring.length;
+    count--;
+  }
+
   return {
     record(entry) {
-      if (ring.length < maxEntries) ring.push(entry);
-      else {
-        ring[start] = entry;
-        start = (start + 1) % maxEntries;
+      const size = estimateEntryBytes(entry);
+      while (count > 0 && (count >= maxEntries || bytes + size > maxBytes)) dropOldest();
+      if (count === ring.length && ring.length < maxEntries) {
+        // Full but below the entry bound: unroll the ring into a larger array (amortised O(1)).
+        ring = [...ring.slice(head), ...ring.slice(0, head)];
+        sizes = [...sizes.slice(head), ...sizes.slice(0, head)];
+        head = 0;
+        ring.push(entry);
+        sizes.push(size);
+      } else {
+        const at = (head + count) % ring.length;
+        ring[at] = entry;
+        sizes[at] = size;
       }
+      count++;
+      bytes += size;
       for (const l of listeners) l(entry);
     },
     nextSeq: () => ++seq,
     since(since = 0) {
-      const ordered = start === 0 ? ring : [...ring.slice(start), ...ring.slice(0, start)];
+      const kept: JournalEntry[] = [];
+      for (let i = 0; i < count; i++) {
+        const e = ring[(head + i) % ring.length]!;
+        if (e.seq > since) kept.push(e);
+      }
       // Entries are recorded when their response completes, so order by seq for readers.
-      return ordered.filter((e) => e.seq > since).sort((a, b) => a.seq - b.seq);
+      return kept.sort((a, b) => a.seq - b.seq);
     },
     get lastSeq() {
       return seq;
+    },
+    get bytes() {
+      return bytes;
     },
     maxBodyBytes,
     subscribe(listener) {
@@ -186,7 +264,10 @@ export function createJournal(options: JournalOptions = {}): Journal {
     },
     clear() {
       ring = [];
-      start = 0;
+      sizes = [];
+      head = 0;
+      count = 0;
+      bytes = 0;
     },
   };
 }

@@ -5,7 +5,7 @@ import { SCENARIOS } from '../../../scenarios/index.ts';
 import { createScenarioController } from '../../runner/scenario-controller.ts';
 import { findScenario } from '../../runner/scenario.ts';
 import type { ExitCode } from '../main.ts';
-import { intFlag } from '../flags.ts';
+import { byteSizeFlag, intFlag } from '../flags.ts';
 
 interface ServeFlags {
   profile?: string;
@@ -13,6 +13,7 @@ interface ServeFlags {
   adminPort?: unknown;
   seed?: unknown;
   dataScale?: unknown;
+  journalBytes?: unknown;
   tenants?: unknown;
   tls?: boolean;
   json?: boolean;
@@ -32,6 +33,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
   const profile = getProfileFlag(flags.profile);
   const tenants = flags.tenants === undefined ? undefined : String(flags.tenants).split(',').map((t) => t.trim()).filter(Boolean);
   const dataScale = intFlag('--data-scale', flags.dataScale, 1);
+  const journalBytes = byteSizeFlag('--journal-bytes', flags.journalBytes, 1);
   // With --json, stdout carries exactly one line; everything for people goes to stderr.
   const say = (text: string) => (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
   const scenarioToRun = flags.scenario ? await findScenario(flags.scenario, SCENARIOS) : undefined;
@@ -57,6 +59,7 @@ export default async function serve(flags: ServeFlags): Promise<ExitCode> {
     seed: intFlag('--seed', flags.seed, 0) ?? 1,
     ...(dataScale === undefined ? {} : { dataScale }),
     ...(tenants ? { tenants } : {}),
+    ...(journalBytes === undefined ? {} : { journal: { maxBytes: journalBytes } }),
     tls: flags.tls !== false,
   });
   const user = mock.demoUser!;

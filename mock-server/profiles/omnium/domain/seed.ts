@@ -316,25 +316,28 @@ export function generateSeed(options: SeedOptions): SeedData {
     };
     const created = now - f.number.int({ min: 30, max: 1000 }) * DAY;
     const storeIds = [ONLINE_STORE[m], ...(f.number.int(99) < 30 ? [f.helpers.arrayElement(physicalOf(m))] : [])];
+    // Drawn in this order (the data depends on it), laid out in the schema's field order, as the domain stores it.
+    const isCustomerClubMember = f.number.int(99) < 40;
+    const tags = f.number.int(99) < 5 ? ['vip'] : [];
     const customer: PrivateCustomer = {
       customerId: `PC-${100001 + i}`,
       customerNumber: String(100001 + i),
-      firstName,
-      lastName,
-      fullName: `${firstName} ${lastName}`,
       email,
       phone,
       marketId: m,
       storeIds,
       address,
       addresses: [address],
-      consents: [],
-      isCustomerClubMember: f.number.int(99) < 40,
-      tags: f.number.int(99) < 5 ? ['vip'] : [],
+      tags,
       externalIds: [],
       properties: [],
       created: iso(created),
       modified: iso(created + f.number.int({ min: 0, max: Math.floor((now - created) / DAY) }) * DAY),
+      firstName,
+      lastName,
+      fullName: `${firstName} ${lastName}`,
+      consents: [],
+      isCustomerClubMember,
     };
     privateCustomers.push(customer);
     privateByMarket[m].push(customer);
@@ -361,23 +364,27 @@ export function generateSeed(options: SeedOptions): SeedData {
       email: `invoice@${domain}`,
     };
     const created = now - f.number.int({ min: 60, max: 1500 }) * DAY;
+    // Drawn in this order (the data depends on it), laid out in the schema's field order, as the domain stores it.
+    const organizationNumber = f.string.numeric(9);
+    const contactPersons = [{ firstName: contactFirst, lastName: contactLast, email: `${contactFirst.toLowerCase()}@${domain}`, phone: phoneNumber(f, m) }];
+    const externalIds = [{ providerName: 'ERP', id: `K${f.string.numeric(6)}` }];
     const customer: BusinessCustomer = {
       customerId: `BC-${10001 + i}`,
       customerNumber: String(10001 + i),
-      name,
-      organizationNumber: f.string.numeric(9),
       email: `post@${domain}`,
       phone,
       marketId: m,
       storeIds: [ONLINE_STORE[m]],
       address,
       addresses: [address],
-      contactPersons: [{ firstName: contactFirst, lastName: contactLast, email: `${contactFirst.toLowerCase()}@${domain}`, phone: phoneNumber(f, m) }],
       tags: ['b2b'],
-      externalIds: [{ providerName: 'ERP', id: `K${f.string.numeric(6)}` }],
+      externalIds,
       properties: [],
       created: iso(created),
       modified: iso(created + f.number.int({ min: 0, max: Math.floor((now - created) / DAY) }) * DAY),
+      name,
+      organizationNumber,
+      contactPersons,
     };
     businessCustomers.push(customer);
     businessByMarket[m].push(customer);
@@ -484,9 +491,6 @@ export function generateSeed(options: SeedOptions): SeedData {
     carts.push({
       id: `cart-${String(i + 1).padStart(4, '0')}`,
       orderNumber: null,
-      status: null,
-      orderType: null,
-      name: 'Default',
       customerId: customer?.customerId ?? null,
       customerName: customer ? customerName(customer) : null,
       customerEmail: customer?.email ?? null,
@@ -494,6 +498,8 @@ export function generateSeed(options: SeedOptions): SeedData {
       customerType: 'B2C',
       marketId: m,
       storeId,
+      status: null,
+      orderType: null,
       billingCurrency: market(m).currency,
       billingAddress: customer?.address ?? null,
       created: iso(created),
@@ -510,6 +516,8 @@ export function generateSeed(options: SeedOptions): SeedData {
       total: subTotal,
       totalExclTax: round2(subTotal - taxTotal),
       orderForm: { lineItems, shipments: [], payments: [], discounts: [], subTotal, total: subTotal },
+      // Last: the schema's field order (the cart's own fields after the order's), as the domain stores it.
+      name: 'Default',
     });
   });
 

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { type JournalEntry, createJournal, estimateEntryBytes } from './journal.ts';
+
+function entry(seq: number, extra: Partial<JournalEntry> = {}): JournalEntry {
+  return {
+    seq, time: '2026-01-15T12:00:00.000Z', mono: seq, tenant: 'acme', environment: 'test', listener: 'api', transport: 'https',
+    method: 'GET', path: `/api/Orders/ORD-${100000 + seq}`, query: {}, routeId: 'orders.get', requiredRole: 'OrderRead',
+    tokenRequest: false, writes: false, apiUser: 'client', tokenId: 'jti', tokenFingerprint: '0123456789abcdef', tokenMasked: 'eyJh…abcd',
+    tokenExpired: false, tokenIssuedBy: null, denied: null, credentialsIn: null, issued: null, touched: null, secretsInUrl: [],
+    sentInClear: [], requestBody: null, bodyFingerprint: null, requestBytes: 600, unaccepted: null, status: 200, latencyMs: 1,
+    responseBytes: 2_000, aborted: false, abortedAtMono: null, retryAfter: null, fault: null,
+    ...extra,
+  };
+}
+
+/** Records entries 1..n, as the pipeline does. */
+function fill(journal: ReturnType<typeof createJournal>, n: number, extra: (seq: number) => Partial<JournalEntry> = () => ({})): void {
+  for (let i = 0; i < n; i++) {
+    const seq = journal.nextSeq();
+    journal.record(entry(seq, extra(seq)));
+  }
+}
+
+describe('estimateEntryBytes', () => {
+  it('grows with the request body, the query and the lists an entry carries', () => {
+    const plain = estimateEntryBytes(entry(1));
+    expect(plain).toBeGreaterThan(200);
+    expect(plain).toBeLessThan(2_000);
+    expect(estimateEntryBytes(entry(1, { requestBody: 'x'.repeat(2_048) }))).toBeGreaterThanOrEqual(plain + 2_048);
+    expect(estimateEntryBytes(entry(1, { query: { pageSize: '5', ids: ['a', 'b'] } }))).toBeGreaterThan(plain);
+    expect(estimateEntryBytes(entry(1, { unaccepted: ['query.debug', 'body.x'] }))).toBeGreaterThan(plain);
+  });
+});
+
+describe('createJournal', () => {
+  it('keeps the newest entries within its byte bound, in order, and counts every one', () => {
+    const size = estimateEntryBytes(entry(1));
+    const journal = createJournal({ maxBytes: size * 10 + size / 2 });
+    fill(journal, 25);
+    expect(journal.since().map((e) => e.seq)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    expect(journal.bytes).toBeLessThanOrEqual(size * 10 + size / 2);
+    expect(journal.lastSeq).toBe(25);
+  });
+
+  it('drops as many old entries as a large new one needs', () => {
+    const size = estimateEntryBytes(entry(1));
+    const journal = createJournal({ maxBytes: size * 10 });
+    fill(journal, 10);
+    const big = entry(journal.nextSeq(), { requestBody: 'x'.repeat(size * 4) });
+    journal.record(big);
+    const kept = journal.since();
+    expect(kept.at(-1)).toBe(big);
+    expect(kept.length).toBeLessThan(10);
+    expect(journal.bytes).toBeLessThanOrEqual(size * 10);
+  });
+
+  it('keeps the newest entry even when it alone is larger than the bound', () => {
+    const journal = createJournal({ maxBytes: 100 });
+    fill(journal, 3);
+    expect(journal.since().map((e) => e.seq)).toEqual([3]);
+  });
+
+  it('applies whichever bound is reached first, entries or bytes', () => {
+    const journal = createJournal({ maxEntries: 4, maxBytes: 1e9 });
+    fill(journal, 9);
+    expect(journal.since().map((e) => e.seq)).toEqual([6, 7, 8, 9]);
+  });
+
+  it('keeps wrapping correctly when entries of different sizes alternate', () => {
+    const size = estimateEntryBytes(entry(1));
+    const journal = createJournal({ maxEntries: 50, maxBytes: size * 20 });
+    fill(journal, 1_000, (seq) => (seq % 3 === 0 ? { requestBody: 'y'.repeat(size) } : {}));
+    const seqs = journal.since().map((e) => e.seq);
+    expect(seqs.at(-1)).toBe(1_000);
+    expect(seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1)).toBe(true);
+    const held = journal.since().reduce((sum, e) => sum + estimateEntryBytes(e), 0);
+    expect(journal.bytes).toBe(held);
+    expect(held).toBeLessThanOrEqual(size * 20);
+    // The next entry older than the oldest kept would not have fitted.
+    expect(held + estimateEntryBytes(entry(seqs[0]! - 1, (seqs[0]! - 1) % 3 === 0 ? { requestBody: 'y'.repeat(size) } : {}))).toBeGreaterThan(size * 20);
+  });
+
+  it('starts empty again after clear, and keeps counting', () => {
+    const journal = createJournal({ maxEntries: 3 });
+    fill(journal, 5);
+    journal.clear();
+    expect(journal.since()).toEqual([]);
+    expect(journal.bytes).toBe(0);
+    fill(journal, 2);
+    expect(journal.since().map((e) => e.seq)).toEqual([6, 7]);
+  });
+});
