@@ -70,7 +70,7 @@ describe('credentials.test-not-in-production', () => {
   it('is inconclusive when the production run did not take place', () => {
     const { j } = testRun();
 
-    const finding = check.judge(observations({ journal: j.entries, clients: { test: TEST_CLIENT, production: null } }));
+    const finding = check.judge(observations({ journal: j.entries, clients: { test: TEST_CLIENT, production: null, lanes: [] } }));
 
     expect(finding.verdict).toBe('inconclusive');
     expect(finding.summary).toBe('The production run did not take place.');

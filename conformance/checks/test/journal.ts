@@ -352,7 +352,7 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
   const { apiUser, ...rest } = partial;
   return {
     runStartMono: RUN_START_MONO,
-    clients: { test: TEST_CLIENT, production: PRODUCTION_CLIENT },
+    clients: { test: TEST_CLIENT, production: PRODUCTION_CLIENT, lanes: [] },
     rotatedClient: ROTATED_CLIENT,
     journal: [],
     phases: allPhases(),
