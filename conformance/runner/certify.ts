@@ -217,11 +217,14 @@ export async function certify(options: CertifyOptions): Promise<Report> {
             await runs.rotate(testRun, user);
           },
           drivers: { ...(webhook ? { webhooks: webhook.drive } : {}), ...(frontend ? { frontend: frontend.drive } : {}), ...(tenancy ? { tenants: tenancy.drive } : {}) },
-          onPhase: (phase, index, remainingMs) => {
-            if (index > 0) steadyOver();
-            progress({ kind: 'phase', phase, index: plan.indexOf(phase), count: plan.length, remainingMs, lane: MAIN_LANE });
-          },
+          onPhase: (phase, _index, remainingMs) => progress({ kind: 'phase', phase, index: plan.indexOf(phase), count: plan.length, remainingMs, lane: MAIN_LANE }),
           restart: () => runs.restart(testRun, testUser.clientId),
+          before: (phase) => {
+            // Any phase after the first: steady is over, the side lanes begin.
+            if (phase !== main.phases[0]) steadyOver();
+            // The webhook phase begins once the side runs and lanes are over (see createWebhookPhase): the wait is not its time.
+            return phase.drive === 'webhooks' ? Promise.all([sideRuns, lanesOver]) : undefined;
+          },
         })),
       );
     }

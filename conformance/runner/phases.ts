@@ -42,6 +42,11 @@ export interface PhaseRunOptions {
    */
   drivers?: Partial<Record<NonNullable<PhaseSpec['drive']>, (phase: PhaseSpec) => Promise<void>>>;
   /**
+   * What a phase waits for before it begins, if anything (certify: the webhook phase, until no
+   * other instance of the integration runs). The wait is not the phase's time.
+   */
+  before?: (phase: PhaseSpec) => Promise<unknown> | undefined;
+  /**
    * Replaces the running integration with a fresh instance (action `restart-integration`):
    * resolves once it is ready and holds a working token, or once it gave up trying.
    */
@@ -69,6 +74,8 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
   follow(stop);
   try {
     for (const [index, phase] of phases.entries()) {
+      const pending = options.before?.(phase);
+      if (pending) await Promise.race([pending, stop]);
       if (stopped && !phase.actions.some((a) => a.kind === 'restart-integration')) break;
       const record: PhaseRecord = {
         name: phase.name,
