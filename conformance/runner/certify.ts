@@ -148,35 +148,45 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       ? Promise.resolve()
       : runSideRuns(SIDE_RUNS, { config, timings, mock, users: credentials.users, launch: runs.launch, aborted });
     const runnable = !testRun.startError && !testRun.exit && !options.signal?.aborted;
-    // The side lanes begin once steady is over (not before: fewer processes starting at once on a
-    // small machine, and steady's traffic stays the main lane's alone).
-    let steadyOver = () => {};
+    // The side lanes begin once steady (and the front-end phase's browser) is done: fewer processes
+    // starting at once on a small machine, and steady's traffic stays the main lane's alone.
+    let lanesMayBegin = () => {};
     const begin = new Promise<void>((resolve) => {
-      steadyOver = resolve;
+      lanesMayBegin = resolve;
     });
-    /** A side lane: its own instance of the integration (launched when the lane begins, or at its first restart) and its own API user. */
-    const runLane = async (lane: Lane, user: CreatedApiUser): Promise<PhaseRecord[]> => {
-      const name = `lane:${lane.name}` as const;
-      let run: Run | null = null;
-      const fresh = async () => {
-        if (run) await runs.restart(run, user.clientId);
-        else run = await runs.launch(name, user, mock.environments.test.apiUrl, { untilWorking: true });
-      };
-      // A lane that does not begin with a fresh instance of its own gets one first, holding a working token.
-      if (!lane.phases[0]?.actions.some((a) => a.kind === 'restart-integration')) await fresh();
-      return runPhases(mock, lane.phases, {
-        clientId: user.clientId,
-        lane: lane.name,
-        run: name,
-        stop: () => (run ? runs.stoppedOf(run) : aborted),
-        onPhase: (phase, _index, remainingMs) => progress({ kind: 'phase', phase, index: plan.indexOf(phase), count: plan.length, remainingMs, lane: lane.name }),
-        restart: fresh,
-      });
+    /** A side lane's phases, by its own instance of the integration (`run`, fresh and holding a working token) and its own API user. */
+    const runLane = async (lane: Lane, user: CreatedApiUser, run: Run): Promise<PhaseRecord[]> => {
+      let current = -1;
+      try {
+        return await runPhases(mock, lane.phases, {
+          clientId: user.clientId,
+          lane: lane.name,
+          run: run.environment,
+          stop: () => runs.stoppedOf(run),
+          onPhase: (phase, index, remainingMs) => {
+            current = index;
+            progress({ kind: 'phase', phase, index: plan.indexOf(phase), count: plan.length, remainingMs, lane: lane.name });
+          },
+          // The instance the lane began with is as fresh as a restart would make it: its first phase needs no other.
+          restart: () => (current > 0 ? runs.restart(run, user.clientId) : Promise.resolve()),
+        });
+      } finally {
+        // Its phases are over: an instance left running would go on changing the data the webhook
+        // phase compares, and take CPU from the lanes still timing their traffic.
+        await run.process?.stop();
+      }
     };
-    const laneRecords = sides.map(async (lane) => {
+    const launches = sides.map(async (lane) => {
       await Promise.race([begin, aborted]);
-      if (!runnable || options.signal?.aborted) return [];
-      return runLane(lane, credentials.users.get(laneUser(lane.name).name)!);
+      if (!runnable || options.signal?.aborted) return null;
+      const user = credentials.users.get(laneUser(lane.name).name)!;
+      return { user, run: await runs.launch(`lane:${lane.name}`, user, mock.environments.test.apiUrl, { untilWorking: true }) };
+    });
+    const laneRecords = sides.map(async (lane, i) => {
+      const started = await launches[i];
+      // Every lane's instance is up before any lane's phases begin: one starting up must not slow a storm's retries.
+      await Promise.all(launches);
+      return started ? runLane(lane, started.user, started.run) : [];
     });
     const lanesOver = Promise.all(laneRecords);
     // Awaited once the main lane is over; a harness failure in a lane is thrown there, not left unhandled meanwhile.
@@ -220,15 +230,15 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           onPhase: (phase, _index, remainingMs) => progress({ kind: 'phase', phase, index: plan.indexOf(phase), count: plan.length, remainingMs, lane: MAIN_LANE }),
           restart: () => runs.restart(testRun, testUser.clientId),
           before: (phase) => {
-            // Any phase after the first: steady is over, the side lanes begin.
-            if (phase !== main.phases[0]) steadyOver();
+            // Past steady and the browser: the side lanes begin.
+            if (phase !== main.phases[0] && phase.drive !== 'frontend') lanesMayBegin();
             // The webhook phase begins once the side runs and lanes are over (see createWebhookPhase): the wait is not its time.
             return phase.drive === 'webhooks' ? Promise.all([sideRuns, lanesOver]) : undefined;
           },
         })),
       );
     }
-    steadyOver();
+    lanesMayBegin();
     // In plan order, whichever lane each ran in: the report lists them so.
     phases.push(...(await lanesOver).flat());
     phases.sort((a, b) => plan.findIndex((p) => p.name === a.name) - plan.findIndex((p) => p.name === b.name));

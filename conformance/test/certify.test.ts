@@ -48,6 +48,21 @@ describe('golive certify, end to end', () => {
     expect(notPassing).toEqual([]);
     expect(report.certified).toBe(true);
     expect(report.phases.every((p) => p.completed)).toBe(true);
+    // The phases that judge only traffic ran in side lanes, beside the main lane's.
+    expect(new Set(report.phases.map((p) => p.lane))).toEqual(new Set(['main', 'storms', 'network', 'tokens', 'deactivation']));
+  });
+
+  it.concurrent('runs the plan one phase after another with integration.instances: 1, with the same verdicts', async () => {
+    const report = await certifyExample('resilient-node', (c) => withEnv(POLL)({ ...noFrontend(c), integration: { ...c.integration, instances: 1 } }));
+    const notPassing = Object.entries(verdicts(report)).filter(([id, v]) => v !== 'pass' && !byChance(id, v));
+    expect(notPassing).toEqual([]);
+    expect(report.phases.some((p) => p.lane !== undefined)).toBe(false);
+    // Each phase begins once the one before it is over (the report's times are rounded to 0.1 s).
+    for (const [i, p] of report.phases.entries()) {
+      const before = report.phases[i - 1];
+      if (before) expect(p.startedAt, p.name).toBeGreaterThanOrEqual(before.startedAt + before.durationSeconds - 0.2);
+    }
+    expect(report.integration.exits.map((e) => e.environment).filter((e) => e.startsWith('lane:'))).toEqual([]);
   });
 
   const breakable = [
