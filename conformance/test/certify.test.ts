@@ -118,6 +118,11 @@ describe('golive certify, end to end', () => {
     'webhooks.responds-in-time': (c) => ({ ...c, webhook: { ...c.webhook!, timeoutMs: 2_000 } }),
     // The break shows only between tenants.
     'tenancy.token-per-tenant': twoTenants,
+    // The break shares one token among every instance the same parent starts: a side lane's
+    // instance would present the test run's token, not its own API user's, and its lane's phases
+    // would see no traffic of their own (inconclusive). An integration like that cannot run twice
+    // at once, and says so.
+    'credentials.test-not-in-production': (c) => ({ ...c, integration: { ...c.integration, instances: 1 } }),
   };
 
   it.concurrent.each(breakable)('fails exactly %s when the resilient example breaks it', async (id) => {
