@@ -101,10 +101,10 @@ function percent(seconds: number, scale: number, digits = 2): string {
 function phaseRow(p: PhaseResult, scale: number): Markup {
   const end = p.startedAt + p.durationSeconds;
   const state = p.completed ? 'completed' : 'not completed';
-  const tip = `${p.name} (${p.environment}): ${p.startedAt} s to ${end} s, ${state}${p.note ? `, ${p.note}` : ''}`;
+  const tip = `${p.name} (${p.lane ? `lane ${p.lane}, ` : ''}${p.environment}): ${p.startedAt} s to ${end} s, ${state}${p.note ? `, ${p.note}` : ''}`;
   // A phase that did not run still gets a sliver, so its row shows where it would have been.
   const width = `${Math.max(0.3, Math.min(100, (p.durationSeconds / scale) * 100)).toFixed(2)}%`;
-  return h`<tr class="phase-row"><th scope="row">${p.name} <span class="muted">${p.environment}${p.note ? ` · ${p.note}` : ''}</span> <button type="button" class="zoom" data-phase="${p.name}" data-start="${p.startedAt}" data-duration="${p.durationSeconds}" aria-pressed="false" hidden="">zoom</button></th>
+  return h`<tr class="phase-row"><th scope="row">${p.name} <span class="muted">${p.lane ? `${p.lane} lane · ` : ''}${p.environment}${p.note ? ` · ${p.note}` : ''}</span> <button type="button" class="zoom" data-phase="${p.name}" data-start="${p.startedAt}" data-duration="${p.durationSeconds}" aria-pressed="false" hidden="">zoom</button></th>
 <td><svg class="track" width="100%" height="22" role="img" aria-label="${tip}"><g class="z"><rect class="${p.completed ? 'phase' : 'phase incomplete'}" data-phase="${p.name}" data-start="${p.startedAt}" data-duration="${p.durationSeconds}" data-completed="${p.completed}" x="${percent(p.startedAt, scale)}" width="${width}" y="3" height="16" rx="3"><title>${tip}</title></rect></g></svg></td></tr>
 `;
 }

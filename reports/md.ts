@@ -132,9 +132,16 @@ export function renderMd(report: Report): string {
   const notPassing = report.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'not-applicable');
   if (notPassing.length > 0) out.push('## Checks that did not pass', '', ...notPassing.flatMap(checkSection));
   if (report.phases.length > 0) {
-    out.push('## Phases', '', '| phase | environment | start (s) | duration (s) | completed | note |', '|---|---|---:|---:|---|---|');
+    // The lane column only when phases ran side by side: a sequential run's table is as it was.
+    const lanes = report.phases.some((p) => p.lane !== undefined);
+    out.push(
+      '## Phases',
+      '',
+      `| phase |${lanes ? ' lane |' : ''} environment | start (s) | duration (s) | completed | note |`,
+      `|---|${lanes ? '---|' : ''}---|---:|---:|---|---|`,
+    );
     for (const p of report.phases) {
-      out.push(`| ${cell(p.name)} | ${cell(p.environment)} | ${p.startedAt} | ${p.durationSeconds} | ${p.completed ? 'yes' : 'no'} | ${cell(p.note ?? '')} |`);
+      out.push(`| ${cell(p.name)} |${lanes ? ` ${cell(p.lane ?? '')} |` : ''} ${cell(p.environment)} | ${p.startedAt} | ${p.durationSeconds} | ${p.completed ? 'yes' : 'no'} | ${cell(p.note ?? '')} |`);
     }
     out.push('');
   }

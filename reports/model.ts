@@ -91,6 +91,8 @@ export interface PhaseResult {
   durationSeconds: number;
   completed: boolean;
   note?: string;
+  /** The lane it ran in, when phases ran side by side (`main`: the run's own instance); absent in a sequential run. */
+  lane?: string;
 }
 
 /** See `Report.setup`. */

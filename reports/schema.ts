@@ -104,7 +104,7 @@ export const reportSchema = z.looseObject({
     .optional(),
   runs: z.number().int().min(2).optional(),
   phases: z.array(
-    z.looseObject({ name: z.string(), environment: z.string(), startedAt: seconds, durationSeconds: z.number(), completed: z.boolean(), note }),
+    z.looseObject({ name: z.string(), environment: z.string(), startedAt: seconds, durationSeconds: z.number(), completed: z.boolean(), note, lane: z.string().optional() }),
   ),
   checks: z.array(check),
   totals: z.looseObject({ pass: z.number(), fail: z.number(), warn: z.number(), 'not-applicable': z.number(), inconclusive: z.number() }),

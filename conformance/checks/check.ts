@@ -152,6 +152,29 @@ export function phase(obs: Observations, name: string): PhaseRecord | undefined 
   return obs.phases.find((p) => p.name === name);
 }
 
+/** The API users whose traffic a phase provoked: its lane's (the test run's when the record names none), then any a rotation created. */
+export function phaseUsers(obs: Observations, p: PhaseRecord): ReadonlySet<string> {
+  return new Set(p.apiUsers ?? [obs.clients.test]);
+}
+
+/**
+ * A phase's traffic: the test entries of its own API users from `from` to `to` (the phase by
+ * default). Another lane's phases run at the same time, with API users of their own: their
+ * traffic is not this phase's.
+ */
+export function phaseTraffic(obs: Observations, p: PhaseRecord, from = p.startMono, to = p.endMono): JournalEntry[] {
+  const users = phaseUsers(obs, p);
+  return within(obs, from, to).filter((e) => e.apiUser !== null && users.has(e.apiUser));
+}
+
+/** The run of the integration a phase watched, as its log lines name it. */
+export const phaseRun = (p: PhaseRecord): string => p.run ?? 'test';
+
+/** Every test API user the run gave the integration for its lanes: the test run's and each side lane's. */
+export function testUsers(obs: Observations): ReadonlySet<string> {
+  return new Set([obs.clients.test, ...obs.clients.lanes]);
+}
+
 /** Journal entries of one environment between two monotonic times. */
 export function within(obs: Observations, from: number, to: number, environment: 'test' | 'production' = 'test'): JournalEntry[] {
   return obs.journal.filter((e) => e.environment === environment && e.mono >= from && e.mono <= to);

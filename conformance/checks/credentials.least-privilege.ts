@@ -1,5 +1,5 @@
 import type { JournalEntry } from '../../mock-server/index.ts';
-import { defineCheck, inconclusive, isApiCall, isTokenRequest } from './check.ts';
+import { defineCheck, inconclusive, isApiCall, isTokenRequest, testUsers } from './check.ts';
 import type { Observations } from './observations.ts';
 import { askedFor, describeMistake, fieldMistake, listed, mistakeEvidence, refusedForPermission } from './token-traffic.ts';
 import { isSuccess, recordsOf } from './webhook-traffic.ts';
@@ -17,11 +17,12 @@ function webhookWorkUnseen(obs: Observations): string | null {
   return null;
 }
 
-/** What the test run's token requests asked for (those that named their permissions and got a token), once per different ask. */
+/** What the token requests of the run's test API users asked for (those that named their permissions and got a token), once per different ask. */
 function asksOf(obs: Observations): { names: string[]; requests: JournalEntry[] }[] {
   const asks = new Map<string, { names: string[]; requests: JournalEntry[] }>();
+  const ours = testUsers(obs);
   for (const e of obs.journal) {
-    if (e.environment !== 'test' || e.apiUser !== obs.clients.test || !isTokenRequest(e) || !e.issued) continue;
+    if (e.environment !== 'test' || e.apiUser === null || !ours.has(e.apiUser) || !isTokenRequest(e) || !e.issued) continue;
     const names = askedFor(e);
     if (names === null) continue;
     const key = [...names].sort().join(' ');
@@ -42,7 +43,7 @@ export default defineCheck({
     'Assign only the roles (or scopes) the integration needs: a broader one includes the narrower ones (an Admin role includes its Read role; an owner role that includes everything is almost never right for an integration). golive names the minimal set below: assign exactly that (config apiUser.roles), and where the token request names the scopes it asks for, ask for exactly that set too.',
   judge(obs) {
     const p = obs.permissions;
-    const calls = obs.journal.filter((e) => e.environment === 'test' && e.apiUser === obs.clients.test && isApiCall(e));
+    const calls = obs.journal.filter((e) => e.environment === 'test' && e.apiUser !== null && testUsers(obs).has(e.apiUser) && isApiCall(e));
     if (calls.length === 0) return inconclusive(`The integration called no API endpoint, so the ${p.noun}s it needs are unknown.`);
     // The one name an all-powerful API user holds (`*`, an owner role) says what it is: everything.
     const label = (name: string) => (p.owner.length === 1 && p.owner[0] === name ? `${name} (all ${p.noun}s)` : name);

@@ -1,4 +1,4 @@
-import { defineCheck, inconclusive } from './check.ts';
+import { defineCheck, inconclusive, testUsers } from './check.ts';
 
 export default defineCheck({
   id: 'credentials.store-market-scoping',
@@ -11,9 +11,10 @@ export default defineCheck({
     'Scope the API user to the stores and markets it actually works with (store- and market-specific roles) instead of AllStores / AllMarkets, so a leaked secret exposes as little as possible (config apiUser.stores / apiUser.markets).',
   judge(obs) {
     const touchedStores = new Set<string>();
+    const ours = testUsers(obs);
     const touchedMarkets = new Set<string>();
     for (const e of obs.journal) {
-      if (e.environment !== 'test' || e.apiUser !== obs.clients.test || !e.touched) continue;
+      if (e.environment !== 'test' || e.apiUser === null || !ours.has(e.apiUser) || !e.touched) continue;
       for (const s of e.touched.stores) touchedStores.add(s);
       for (const m of e.touched.markets) touchedMarkets.add(m);
     }

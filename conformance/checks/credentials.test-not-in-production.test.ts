@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from './credentials.test-not-in-production.ts';
-import { PRODUCTION_CLIENT, TEST_CLIENT, journal, observations, requestSeqs } from './test/journal.ts';
+import { LANE_CLIENT, PRODUCTION_CLIENT, TEST_CLIENT, journal, observations, requestSeqs } from './test/journal.ts';
 
 /** The test run: its own token and calls. */
 function testRun() {
@@ -70,7 +70,7 @@ describe('credentials.test-not-in-production', () => {
   it('is inconclusive when the production run did not take place', () => {
     const { j } = testRun();
 
-    const finding = check.judge(observations({ journal: j.entries, clients: { test: TEST_CLIENT, production: null } }));
+    const finding = check.judge(observations({ journal: j.entries, clients: { test: TEST_CLIENT, production: null, lanes: [] } }));
 
     expect(finding.verdict).toBe('inconclusive');
     expect(finding.summary).toBe('The production run did not take place.');
@@ -83,5 +83,19 @@ describe('credentials.test-not-in-production', () => {
 
     expect(finding.verdict).toBe('inconclusive');
     expect(finding.summary).toContain('made no request in its production run');
+  });
+});
+
+describe('credentials.test-not-in-production with side lanes', () => {
+  it("fails when a side lane's test credentials are used to request a token in production", () => {
+    const { j } = testRun();
+    const prodToken = j.tokenRequest({ at: 2.5, environment: 'production', client: PRODUCTION_CLIENT });
+    j.apiCall({ at: 3, token: prodToken });
+    const wrong = j.tokenRequest({ at: 5, environment: 'production', client: LANE_CLIENT, status: 401 });
+
+    const finding = check.judge(observations({ journal: j.entries, clients: { test: TEST_CLIENT, production: PRODUCTION_CLIENT, lanes: [LANE_CLIENT] } }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(requestSeqs(finding.evidence)).toEqual([wrong.seq]);
   });
 });

@@ -1,4 +1,4 @@
-import { defineCheck, firstOf, inconclusive, isTokenRequest, requestEvidence } from './check.ts';
+import { defineCheck, firstOf, inconclusive, isTokenRequest, requestEvidence, testUsers } from './check.ts';
 
 export default defineCheck({
   id: 'credentials.test-not-in-production',
@@ -18,7 +18,7 @@ export default defineCheck({
     const prodTokens = new Set(production.filter((e) => e.issued).map((e) => e.issued!.fingerprint));
     const crossed = [
       ...production.filter((e) => e.tokenFingerprint && testTokens.has(e.tokenFingerprint)).map((e) => requestEvidence(obs, e, 'token issued in test, sent to production')),
-      ...production.filter((e) => isTokenRequest(e) && e.apiUser === obs.clients.test).map((e) => requestEvidence(obs, e, 'test credentials used in production')),
+      ...production.filter((e) => isTokenRequest(e) && e.apiUser !== null && testUsers(obs).has(e.apiUser)).map((e) => requestEvidence(obs, e, 'test credentials used in production')),
       ...obs.journal
         .filter((e) => e.environment === 'test' && isTokenRequest(e) && e.apiUser === obs.clients.production)
         .map((e) => requestEvidence(obs, e, 'production credentials used in test')),

@@ -1,5 +1,5 @@
 import type { JournalEntry } from '../../mock-server/index.ts';
-import { defineCheck, firstOf, inconclusive, isApiCall, requestEvidence } from './check.ts';
+import { defineCheck, firstOf, inconclusive, isApiCall, requestEvidence, testUsers } from './check.ts';
 
 /**
  * What a call sent that its endpoint does not accept, but a secret in the URL: that is
@@ -23,7 +23,7 @@ export default defineCheck({
   remediation:
     "Send each endpoint only the fields it accepts (the platform's OpenAPI document lists them, with each request body and query parameter): an id where the endpoint takes an id, not the whole customer or order record. Data the API does not use still travels, is logged and can leak on the way (data minimisation), and a field the endpoint ignores today may be one it reads tomorrow.",
   judge(obs) {
-    const calls = obs.journal.filter((e) => e.environment === 'test' && e.apiUser === obs.clients.test && isApiCall(e));
+    const calls = obs.journal.filter((e) => e.environment === 'test' && e.apiUser !== null && testUsers(obs).has(e.apiUser) && isApiCall(e));
     if (calls.length === 0) return inconclusive('The integration called no API endpoint, so what its requests carry could not be judged.');
     const withFields = calls.filter(sendsFields);
     if (withFields.length === 0) {

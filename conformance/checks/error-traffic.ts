@@ -1,9 +1,10 @@
 import { type JournalEntry, requestKey } from '../../mock-server/index.ts';
+import { phaseTraffic } from './check.ts';
 import type { Observations, PhaseRecord } from './observations.ts';
 
-/** The test run's traffic of the integration's API user from `from` on (to the end of the run by default). */
-export function userTraffic(obs: Observations, from: number, to = Number.POSITIVE_INFINITY): JournalEntry[] {
-  return obs.journal.filter((e) => e.environment === 'test' && e.apiUser === obs.clients.test && e.mono >= from && e.mono <= to);
+/** The test traffic of the API users of phase `p` (see `phaseUsers`) from `from` on (to the end of the run by default). */
+export function userTraffic(obs: Observations, p: PhaseRecord, from: number, to = Number.POSITIVE_INFINITY): JournalEntry[] {
+  return phaseTraffic(obs, p, from, to);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from './errors.backoff-on-429.ts';
-import { PHASES, RUN_START_MONO, httpDate, journal, metric, observations, phaseRecord, requestSeqs, storm, tooMany } from './test/journal.ts';
+import { LANE_CLIENT, PHASES, RUN_START_MONO, httpDate, journal, metric, observations, phaseRecord, requestSeqs, storm, tooMany } from './test/journal.ts';
 
 const withSeconds = PHASES['rate-limit-retry-after'];
 const withDate = PHASES['rate-limit-http-date'];
@@ -234,5 +234,34 @@ describe('errors.backoff-on-429', () => {
 
     expect(finding.verdict).toBe('inconclusive');
     expect(finding.summary).toContain('"rate-limit-retry-after" phase did not run');
+  });
+});
+
+describe('errors.backoff-on-429 in a side lane', () => {
+  const lane = { name: 'storms', client: LANE_CLIENT };
+  const stormPhases = () =>
+    (['rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again'] as const).map((name) => phaseRecord(name, { lane }));
+
+  it("judges the lane's API user only: the test run's 429s meanwhile are not the storm's", () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    const laneToken = j.tokenRequest({ at: withSeconds.start + 0.1, client: LANE_CLIENT });
+    storm(j, { token: laneToken, from: withSeconds.start + 0.5, retryAfter: '2', waits: [2.1, 2.05, 2.2] });
+    storm(j, { token: laneToken, from: withDate.start + 0.5, retryAfter: httpDate(2), waits: [3.1, 3.1] });
+    storm(j, { token: laneToken, from: bare.start + 0.5, waits: [1, 2, 4] });
+    // The main lane's instance, at the same time, retries a 429 of its own at once.
+    storm(j, { token, from: withSeconds.start + 0.7, retryAfter: '2', waits: [0.1, 0.1] });
+
+    const finding = check.judge(observations({ journal: j.entries, phases: [phaseRecord('steady'), ...stormPhases()] }));
+
+    expect(finding.verdict).toBe('pass');
+  });
+
+  it("is inconclusive when only the test run's API user met 429s during the lane's storms", () => {
+    const { j } = threeStorms();
+
+    const finding = check.judge(observations({ journal: j.entries, phases: [phaseRecord('steady'), ...stormPhases()] }));
+
+    expect(finding.verdict).toBe('inconclusive');
   });
 });

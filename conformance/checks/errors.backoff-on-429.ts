@@ -21,7 +21,7 @@ export default defineCheck({
   judge(obs) {
     const storms = phasesNamed(obs, 'rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again');
     if (storms.length === 0) return phaseMissing('rate-limit-retry-after', undefined);
-    const traffic = userTraffic(obs, storms[0]!.startMono);
+    const traffic = userTraffic(obs, storms[0]!, storms[0]!.startMono);
     const storm429s = traffic.filter((e) => e.status === 429 && e.fault && storms.some((p) => e.mono >= p.startMono && e.mono <= p.endMono));
     if (storm429s.length === 0) return inconclusive('The integration made no call during the 429 phases, so its backoff could not be observed.');
     const evidence: Evidence[] = [];

@@ -19,7 +19,7 @@ export default defineCheck({
   judge(obs) {
     const storms = phasesNamed(obs, 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again');
     if (storms.length < 2) return phaseMissing('rate-limit-no-retry-after-again', storms[1]);
-    const traffic = userTraffic(obs, storms[0]!.startMono);
+    const traffic = userTraffic(obs, storms[0]!, storms[0]!.startMono);
     // The same storm twice: without jitter the waits repeat to the millisecond.
     const series = storms.map((p) => {
       const first = traffic.find((e) => e.status === 429 && e.fault && e.mono >= p.startMono && e.mono <= p.endMono);

@@ -20,7 +20,7 @@ export default defineCheck({
     const p = phase(obs, 'flaky-network');
     if (!p) return phaseMissing('flaky-network', p);
     // The phase's window only: a fresh instance of the integration starts after it.
-    const traffic = userTraffic(obs, p.startMono, p.endMono);
+    const traffic = userTraffic(obs, p, p.startMono, p.endMono);
     const faulted = traffic.filter((e) => e.fault && /^(reset|status 50[234]|hang)$/.test(e.fault.kind));
     if (faulted.length === 0) return inconclusive('The integration made no call during the network-fault phase, so golive could not provoke a network error.');
     const evidence: Evidence[] = [];

@@ -1,4 +1,4 @@
-import { defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, secondsAt } from './check.ts';
+import { defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, phaseRun, requestEvidence, secondsAt } from './check.ts';
 import { sameRequest, userTraffic } from './error-traffic.ts';
 import { refusalsExplained } from './token-traffic.ts';
 
@@ -17,7 +17,7 @@ export default defineCheck({
   judge(obs) {
     const p = phase(obs, 'missing-role');
     if (!p) return phaseMissing('missing-role', p);
-    const traffic = userTraffic(obs, p.startMono, p.endMono);
+    const traffic = userTraffic(obs, p, p.startMono, p.endMono);
     // `missing <noun> <name>` (a role, a scope…): the mock names the platform's word for it.
     const first = traffic.find((e) => e.status === 403 && (e.denied ?? '').startsWith('missing '));
     const noun = obs.permissions.noun;
@@ -25,7 +25,7 @@ export default defineCheck({
     const after = traffic.filter((e) => e.seq > first.seq);
     const repeats = after.filter((e) => sameRequest(e, first));
     const renewed = after.some((e) => isTokenRequest(e) && repeats.length > 0 && e.seq < repeats[0]!.seq);
-    const line = obs.logs.find((l) => l.run === 'test' && l.mono >= first.mono && l.mono <= p.endMono + LOG_GRACE_MS && PROBLEM_LINE.test(l.text));
+    const line = obs.logs.find((l) => l.run === phaseRun(p) && l.mono >= first.mono && l.mono <= p.endMono + LOG_GRACE_MS && PROBLEM_LINE.test(l.text));
     // A token that lacked what the calls needed from the start (a token request's misspelled field): its 403s are judged the same, and explained.
     const explained = refusalsExplained(obs, traffic.filter(isApiCall));
     const cause = explained?.refused.includes(first) ? explained : null;

@@ -1,6 +1,6 @@
 import type { Evidence } from '../../reports/model.ts';
 import type { JournalEntry } from '../../mock-server/index.ts';
-import { defineCheck, inconclusive, phase, phaseMissing, requestEvidence, secondsAt } from './check.ts';
+import { defineCheck, inconclusive, phase, phaseMissing, phaseRun, requestEvidence, secondsAt } from './check.ts';
 import { userTraffic } from './error-traffic.ts';
 
 /** The answers the phase breaks, in words. */
@@ -30,7 +30,7 @@ export default defineCheck({
   judge(obs) {
     const p = phase(obs, 'malformed-responses');
     if (!p) return phaseMissing('malformed-responses', p);
-    const traffic = userTraffic(obs, p.startMono, p.endMono);
+    const traffic = userTraffic(obs, p, p.startMono, p.endMono);
     const broken = traffic.filter(isBroken);
     if (broken.length === 0) return inconclusive('The integration made no call while golive was breaking answers, so how it copes with one it cannot read was not seen.');
     const last = broken.at(-1)!;
@@ -38,7 +38,7 @@ export default defineCheck({
     const kinds = [...new Set(broken.map((e) => BROKEN[e.fault.kind]))].join(', ');
     const evidence: Evidence[] = broken.map((e) => requestEvidence(obs, e, BROKEN[e.fault.kind]));
     // What it printed about it: the exception's own line (`SyntaxError: …`) before any other that mentions parsing.
-    const printed = obs.logs.filter((l) => l.run === 'test' && l.mono >= broken[0]!.mono && l.mono <= p.endMono + LOG_GRACE_MS);
+    const printed = obs.logs.filter((l) => l.run === phaseRun(p) && l.mono >= broken[0]!.mono && l.mono <= p.endMono + LOG_GRACE_MS);
     const line = printed.find((l) => EXCEPTION_LINE.test(l.text)) ?? printed.find((l) => PARSE_LINE.test(l.text));
     if (line) evidence.push({ kind: 'log', stream: line.stream, at: secondsAt(obs, line.mono), text: line.text, note: 'what it said' });
     if (!worked) {

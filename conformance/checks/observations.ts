@@ -7,8 +7,8 @@ export interface LogLine {
   /** Monotonic milliseconds (performance.now of the harness process). */
   mono: number;
   text: string;
-  /** Which run of the integration printed it (`tls:<kind>`: a run against a bad certificate). */
-  run: 'test' | 'production' | `tls:${BadTlsKind}`;
+  /** Which run of the integration printed it (`tls:<kind>`: a run against a bad certificate; `lane:<name>`: a side lane's instance). */
+  run: 'test' | 'production' | `tls:${BadTlsKind}` | `lane:${string}`;
 }
 
 /** A secret seen where it should not be: in output (`log`) or in the integration's files (`file`). */
@@ -43,14 +43,23 @@ export interface PhaseRecord {
   completed: boolean;
   /** Settings of the phase, e.g. `tokenLifetimeSeconds`, `observeWindowMs`. */
   params: Record<string, number>;
+  /** The lane it ran in (certify runs lanes side by side); absent: the main lane. */
+  lane?: string;
+  /** The run of the integration it watched (its log lines carry this `run`); absent: `test`. */
+  run?: string;
+  /** The API users whose traffic it provoked: its lane's, then any a rotation created; absent: the test run's (`clients.test`). */
+  apiUsers?: readonly string[];
 }
 
 /** Everything the harness saw, and all a check may read. Checks never reach into the mock. */
 export interface Observations {
   runStartMono: number;
   apiUser: { name: string; roles: readonly string[]; stores: ScopeList; markets: ScopeList };
-  /** Client ids the harness created for each environment. */
-  clients: { test: string; production: string | null };
+  /**
+   * Client ids the harness created for each environment; `lanes`: the test API users of the
+   * side lanes (certify runs phases beside the main lane, each lane with an API user of its own).
+   */
+  clients: { test: string; production: string | null; lanes: readonly string[] };
   /** The client id of the API user that replaced the test run's in the secret-rotation phase; `null` when no rotation happened. */
   rotatedClient: string | null;
   journal: readonly JournalEntry[];

@@ -1,4 +1,4 @@
-import { ERROR_LINE, defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, secondsAt, within } from './check.ts';
+import { ERROR_LINE, defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, phaseRun, requestEvidence, secondsAt, within } from './check.ts';
 import { refusalsExplained } from './token-traffic.ts';
 
 /** Refused requests with the old credentials allowed after the first: a renewal, its retry, a request already under way. */
@@ -19,7 +19,7 @@ export default defineCheck({
     const fresh = obs.rotatedClient;
     if (fresh === null) return inconclusive('The secret-rotation phase ran, but no new API user was created, so there was no rotation to survive.');
     const traffic = within(obs, p.startMono, p.endMono);
-    const refused = traffic.filter((e) => e.apiUser === obs.clients.test && (isApiCall(e) || isTokenRequest(e)) && e.status === 401);
+    const refused = traffic.filter((e) => e.apiUser === (p.apiUsers?.[0] ?? obs.clients.test) && (isApiCall(e) || isTokenRequest(e)) && e.status === 401);
     const recovered = traffic.find((e) => e.apiUser === fresh && isApiCall(e) && e.status > 0 && e.status < 400);
     const first = refused[0];
     if (!first && !recovered) {
@@ -57,7 +57,7 @@ export default defineCheck({
         [...evidence, ...cause.evidence],
       );
     }
-    const errorLine = obs.logs.find((l) => l.run === 'test' && l.mono >= first!.mono && ERROR_LINE.test(l.text));
+    const errorLine = obs.logs.find((l) => l.run === phaseRun(p) && l.mono >= first!.mono && ERROR_LINE.test(l.text));
     if (!errorLine) {
       return {
         verdict: 'fail',

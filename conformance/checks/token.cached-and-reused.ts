@@ -1,5 +1,5 @@
 import type { JournalEntry } from '../../mock-server/index.ts';
-import { type Finding, defineCheck, exchangesCredentials, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
+import { type Finding, defineCheck, exchangesCredentials, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, phaseTraffic, requestEvidence } from './check.ts';
 import type { Observations } from './observations.ts';
 
 /** Token requests this close together, with no 401 near them, are one renewal asked for many times. */
@@ -18,7 +18,7 @@ function judgeRenewals(obs: Observations): Finding | null {
   if (!short?.completed) return null;
   const lifetime = short.params.tokenLifetimeSeconds;
   if (!lifetime) return null;
-  const traffic = within(obs, short.startMono, short.endMono).filter((e) => e.apiUser === obs.clients.test);
+  const traffic = phaseTraffic(obs, short);
   const tokens = traffic.filter((e) => isTokenRequest(e) && e.status === 200);
   const forced = traffic.filter((e) => isApiCall(e) && e.status === 401);
   const stampede = largestBurst(tokens, forced);
@@ -71,7 +71,7 @@ export default defineCheck({
     const steady = phase(obs, 'steady');
     if (!steady?.completed) return phaseMissing('steady', steady);
     // From the start of the run: the first token request usually comes before the phase begins.
-    const traffic = within(obs, obs.runStartMono, steady.endMono).filter((e) => e.apiUser === obs.clients.test);
+    const traffic = phaseTraffic(obs, steady, obs.runStartMono, steady.endMono);
     const calls = traffic.filter(isApiCall);
     const tokens = traffic.filter((e) => isTokenRequest(e) && e.status === 200);
     const forced = calls.filter((e) => e.status === 401).length;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_LINE } from './check.ts';
 import check from './token.no-retry-loop.ts';
-import { PHASES, journal, logLine, metric, observations, phaseRecord, requestSeqs } from './test/journal.ts';
+import { LANE_CLIENT, PHASES, journal, logLine, metric, observations, phaseRecord, requestSeqs } from './test/journal.ts';
 
 const deactivated = PHASES['deactivated-user'];
 const windowSeconds = deactivated.params.observeWindowMs! / 1000;
@@ -157,5 +157,47 @@ describe('token.no-retry-loop', () => {
 
   it.each(['token renewed, expires in 15 s', 'fetched 20 orders'])('does not take "%s" for an error line', (text) => {
     expect(ERROR_LINE.test(text)).toBe(false);
+  });
+});
+
+describe('token.no-retry-loop in a side lane', () => {
+  const lane = { name: 'deactivation', client: LANE_CLIENT };
+  const inLane = () => [phaseRecord('steady'), phaseRecord('deactivated-user', { lane })];
+
+  it("judges the lane's API user and its run's output, not the test run's traffic meanwhile", () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    const laneToken = j.tokenRequest({ at: deactivated.start + 0.1, client: LANE_CLIENT });
+    j.apiCall({ at: deactivated.start + 0.5, token: laneToken, status: 401, denied: 'deactivated' });
+    j.tokenRequest({ at: deactivated.start + 0.6, client: LANE_CLIENT, status: 401 });
+    // The main lane's instance goes on with its own, active API user, and fails now and then.
+    for (let i = 1; i <= 6; i++) j.apiCall({ at: deactivated.start + i * 2, token, status: 401 });
+    const logs = [logLine('ERROR API user deactivated? Stopping.', { at: deactivated.start + 0.7, stream: 'stderr', run: 'lane:deactivation' })];
+
+    const finding = check.judge(observations({ journal: j.entries, phases: inLane(), logs }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe('1 token request(s) and 0 API call(s) after the first 401, and an error was logged.');
+  });
+
+  it("fails on the lane's token loop, and does not take the test run's error line for the lane's", () => {
+    const j = journal();
+    const laneToken = j.tokenRequest({ at: deactivated.start + 0.1, client: LANE_CLIENT });
+    j.apiCall({ at: deactivated.start + 0.5, token: laneToken, status: 401, denied: 'deactivated' });
+    for (let i = 1; i <= 5; i++) j.tokenRequest({ at: deactivated.start + 0.5 + i, client: LANE_CLIENT, status: 401 });
+    const logs = [logLine('ERROR API user deactivated? Stopping.', { at: deactivated.start + 0.7, stream: 'stderr', run: 'test' })];
+
+    const finding = check.judge(observations({ journal: j.entries, phases: inLane(), logs }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(metric(finding.evidence, 'token requests')).toBe(5);
+  });
+
+  it("is inconclusive when only the test run's API user was refused during the lane's phase", () => {
+    const { j } = deactivatedMidRun();
+
+    const finding = check.judge(observations({ journal: j.entries, phases: inLane(), logs: [alert(deactivated.start + 0.7)] }));
+
+    expect(finding.verdict).toBe('inconclusive');
   });
 });

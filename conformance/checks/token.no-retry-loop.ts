@@ -1,4 +1,4 @@
-import { ERROR_LINE, defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, secondsAt, within } from './check.ts';
+import { ERROR_LINE, defineCheck, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, phaseRun, phaseTraffic, requestEvidence, secondsAt } from './check.ts';
 
 const LIMIT = 3;
 
@@ -13,7 +13,7 @@ export default defineCheck({
   judge(obs) {
     const p = phase(obs, 'deactivated-user');
     if (!p) return phaseMissing('deactivated-user', p);
-    const traffic = within(obs, p.startMono, p.endMono).filter((e) => e.apiUser === obs.clients.test);
+    const traffic = phaseTraffic(obs, p);
     const first401 = traffic.find((e) => (isApiCall(e) || isTokenRequest(e)) && e.status === 401);
     if (!first401) return inconclusive('No request was made after the API user was deactivated.');
     const window = p.params.observeWindowMs ?? 30_000;
@@ -21,7 +21,7 @@ export default defineCheck({
     const inWindow = traffic.filter((e) => e.seq > first401.seq && e.mono <= first401.mono + window);
     const tokens = inWindow.filter(isTokenRequest);
     const calls = inWindow.filter(isApiCall);
-    const errorLine = obs.logs.find((l) => l.run === 'test' && l.mono >= first401.mono && ERROR_LINE.test(l.text));
+    const errorLine = obs.logs.find((l) => l.run === phaseRun(p) && l.mono >= first401.mono && ERROR_LINE.test(l.text));
     const evidence = [
       { kind: 'metric' as const, name: `token requests in ${window / 1000} s after the first 401`, value: tokens.length, limit: LIMIT },
       { kind: 'metric' as const, name: `API calls in ${window / 1000} s after the first 401`, value: calls.length, limit: LIMIT },

@@ -1,5 +1,5 @@
 import type { JournalEntry } from '../../mock-server/index.ts';
-import { defineCheck, exchangesCredentials, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
+import { defineCheck, exchangesCredentials, firstOf, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, phaseTraffic, requestEvidence } from './check.ts';
 
 const wallSeconds = (e: JournalEntry) => Date.parse(e.time) / 1000;
 
@@ -17,7 +17,7 @@ export default defineCheck({
     const short = phase(obs, 'short-lived-tokens');
     if (!short?.completed) return phaseMissing('short-lived-tokens', short);
     const from = revoked?.startMono ?? short.startMono;
-    const traffic = within(obs, from, short.endMono).filter((e) => e.apiUser === obs.clients.test);
+    const traffic = phaseTraffic(obs, short, from, short.endMono);
     const expired = traffic.filter((e) => e.tokenExpired);
     const lifetime = short.params.tokenLifetimeSeconds;
     if (expired.length > 0) {

@@ -1,4 +1,4 @@
-import { defineCheck, exchangesCredentials, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, requestEvidence, within } from './check.ts';
+import { defineCheck, exchangesCredentials, inconclusive, isApiCall, isTokenRequest, phase, phaseMissing, phaseTraffic, requestEvidence } from './check.ts';
 import { sameRequest } from './error-traffic.ts';
 import { refusalsExplained } from './token-traffic.ts';
 
@@ -15,7 +15,7 @@ export default defineCheck({
     const p = phase(obs, 'revoked-token');
     if (!p?.completed) return phaseMissing('revoked-token', p);
     const end = phase(obs, 'short-lived-tokens')?.endMono ?? p.endMono;
-    const traffic = within(obs, p.startMono, end).filter((e) => e.apiUser === obs.clients.test);
+    const traffic = phaseTraffic(obs, p, p.startMono, end);
     const first401 = traffic.find((e) => isApiCall(e) && e.status === 401);
     if (!first401) {
       return inconclusive(

@@ -1,5 +1,5 @@
 import type { ClearCredential, JournalEntry, SecretKind } from '../../mock-server/index.ts';
-import { defineCheck, firstOf, inconclusive, requestEvidence } from './check.ts';
+import { defineCheck, firstOf, inconclusive, requestEvidence, testUsers } from './check.ts';
 
 const KIND_WORDS: Record<SecretKind, string> = {
   token: 'the bearer token',
@@ -40,7 +40,7 @@ export default defineCheck({
     'Build every URL from the HTTPS base URL you are given, never from a hard-coded or assembled http:// one, and do not follow a redirect to http://: over plain HTTP the token, the client secret and the data cross the network in clear, for anyone on the path to read or change. Treat an http:// API URL in the configuration as an error.',
   judge(obs) {
     // The run's own API users; a plain request without credentials names none and still counts.
-    const ours = (e: JournalEntry) => e.apiUser === null || e.apiUser === obs.clients.test || e.apiUser === obs.clients.production;
+    const ours = (e: JournalEntry) => e.apiUser === null || testUsers(obs).has(e.apiUser) || e.apiUser === obs.clients.production;
     const traffic = obs.journal.filter(ours);
     const plain = traffic.filter((e) => e.transport === 'http');
     if (plain.length > 0) {

@@ -224,6 +224,8 @@ describe('loadConfig', () => {
     [{ tenants: 'two' }, 'tenants: expected an integer, got "two"'],
     [{ tenants: 0 }, 'tenants: expected at least 1, got 0'],
     [{ tenants: 1.5 }, 'tenants: expected an integer, got 1.5'],
+    [{ integration: { command: 'x', instances: 0 } }, 'integration.instances: expected at least 1, got 0'],
+    [{ integration: { command: 'x', instances: 'many' } }, 'integration.instances: expected an integer, got "many"'],
     [{ integration: { command: 5 } }, 'integration.command: expected a command string or an argv array, got 5'],
     [{ integration: { command: ['node', ''] } }, 'integration.command[1]: expected a non-empty string, got ""'],
     [{ apiUser: { stores: 'all' } }, 'apiUser.stores: expected "*" (all) or an array of ids, got "all"'],

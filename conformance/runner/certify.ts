@@ -11,14 +11,14 @@ import type { GoliveConfig } from '../config/define.ts';
 import { createSecretScanner } from '../observe/secrets.ts';
 import type { CreatedApiUser } from '../../mock-server/index.ts';
 import { integrationEnv } from './integration-env.ts';
-import { type InstanceProgress, createRuns } from './integration-runs.ts';
+import { type InstanceProgress, type Run, createRuns } from './integration-runs.ts';
 import { createFrontendPhase } from './frontend-phase.ts';
 import { judge, scopeRun } from './judge.ts';
 import { OBSERVERS, observe } from './observers.ts';
-import { FAST_TIMINGS, FULL_TIMINGS, type PhaseSpec, type Timings, certifyPlan } from './plan.ts';
+import { FAST_TIMINGS, FULL_TIMINGS, type Lane, MAIN_LANE, type PhaseSpec, type Timings, certifyPlan, laneOf, planLanes } from './plan.ts';
 import { runPhases } from './phases.ts';
 import { buildReport } from './report-build.ts';
-import { TEST_USER, prepareCredentials, tenantIds, tenantUsers } from './run-credentials.ts';
+import { TEST_USER, laneUser, prepareCredentials, tenantIds, tenantUsers } from './run-credentials.ts';
 import { createTenantsPhase } from './tenants-phase.ts';
 import { SIDE_RUNS, runSideRuns, sideRunUsers } from './side-runs.ts';
 import { createWebhookPhase } from './webhook-phase.ts';
@@ -30,7 +30,8 @@ export { planFor, phasesNote } from './judge.ts';
 export type Progress =
   | { kind: 'start'; apiUrl: string; totalMs: number }
   | InstanceProgress
-  | { kind: 'phase'; phase: PhaseSpec; index: number; count: number; remainingMs: number }
+  /** A phase began; `lane` is the lane it runs in (`main`: the run's own instance), `remainingMs` that lane's. */
+  | { kind: 'phase'; phase: PhaseSpec; index: number; count: number; remainingMs: number; lane: string }
   | { kind: 'judging' }
   /** The console's sign-in link (with `console: true`). */
   | { kind: 'console'; url: string };
@@ -87,9 +88,14 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   const stopTokenWatch = mock.onTokenIssued((token, _clientId, about) => scanner.add({ kind: about.subject === undefined ? 'token' : 'customer-token', value: token }));
   const context = checkContext(config, mock.platform);
   let scoped: ReturnType<typeof scopeRun>;
+  let lanes: Lane[];
   try {
     const full = certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent, frontend: Boolean(config.frontend?.urls.length), tenants: config.tenants });
     scoped = scopeRun(full, options.only, config.scenarios);
+    // Default: one instance, every phase in turn. Lanes are asked for (integration.instances):
+    // with several instances at once on a loaded machine, the checks that measure waits (backoff,
+    // jitter, giving up) have been seen to judge differently, so they are not the default yet.
+    lanes = planLanes(scoped.plan, config.integration.instances ?? 1);
   } catch (err) {
     stopTokenWatch();
     await mock.close();
@@ -97,6 +103,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     throw err;
   }
   const { plan, checks } = scoped;
+  const [main, ...sides] = lanes as [Lane, ...Lane[]];
+  const laneName = laneOf(lanes);
   const told = options.onProgress ?? (() => {});
   // The console's scoreboard follows the run: the plan with every check pending, each phase, each verdict.
   const progress = (p: Progress) => {
@@ -106,7 +114,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   mock.feed.publish({
     kind: 'plan',
     title: `Certifying ${[config.integration.command].flat().join(' ')} against ${mock.platform.title}`,
-    phases: plan.map(({ name, description, durationMs }) => ({ name, description, durationMs })),
+    phases: plan.map((phase) => ({ name: phase.name, description: phase.description, durationMs: phase.durationMs, lane: laneName(phase) })),
     checks: checks.map(({ id, title, required }) => ({ id, title, required, verdict: 'pending' as const })),
   });
   if (options.console) told({ kind: 'console', url: mock.consoleLink() });
@@ -118,7 +126,13 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       throw new GoliveError('GOLIVE_ERR_CONFIG_INVALID', `webhook: ${mock.platform.title} sends no events, so there is nothing to deliver to a webhook endpoint (remove the webhook section)`);
     }
     const others = tenantUsers(tenants ?? []);
-    const credentials = await prepareCredentials({ config, mock, scanner, stateDir: state, users: [TEST_USER, ...others, ...sideRunUsers(SIDE_RUNS)] });
+    const credentials = await prepareCredentials({
+      config,
+      mock,
+      scanner,
+      stateDir: state,
+      users: [TEST_USER, ...others, ...sideRunUsers(SIDE_RUNS), ...sides.map((l) => laneUser(l.name))],
+    });
     const testUser = credentials.users.get(TEST_USER.name)!;
     // The tenants after the first, each with its test API URL and API user.
     const otherTenants = others.map((u) => ({ id: u.tenant!, apiUrl: mock.tenants.find((t) => t.id === u.tenant)!.environments.test.apiUrl, user: credentials.users.get(u.name)! }));
@@ -138,12 +152,59 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       progress,
     });
     stopRuns = runs.stopAll;
-    progress({ kind: 'start', apiUrl: mock.apiUrl, totalMs: plan.reduce((sum, p) => sum + p.durationMs, 0) });
+    // The longest lane's phases: the lanes run side by side (the side lanes once steady is over).
+    const laneMs = (lane: Lane) => lane.phases.reduce((sum, p) => sum + p.durationMs, 0);
+    const steadyMs = main.phases[0]?.name === 'steady' && sides.length > 0 ? main.phases[0].durationMs : 0;
+    progress({ kind: 'start', apiUrl: mock.apiUrl, totalMs: Math.max(laneMs(main), ...sides.map((l) => steadyMs + laneMs(l))) });
 
     const testRun = await runs.launch('test', testUser, mock.environments.test.apiUrl);
     const sideRuns = testRun.startError
       ? Promise.resolve()
       : runSideRuns(SIDE_RUNS, { config, timings, mock, users: credentials.users, launch: runs.launch, aborted });
+    const runnable = !testRun.startError && !testRun.exit && !options.signal?.aborted;
+    // The side lanes begin once steady (and the front-end phase's browser) is done: fewer processes
+    // starting at once on a small machine, and steady's traffic stays the main lane's alone.
+    let lanesMayBegin = () => {};
+    const begin = new Promise<void>((resolve) => {
+      lanesMayBegin = resolve;
+    });
+    /** A side lane's phases, by its own instance of the integration (`run`, fresh and holding a working token) and its own API user. */
+    const runLane = async (lane: Lane, user: CreatedApiUser, run: Run): Promise<PhaseRecord[]> => {
+      let current = -1;
+      try {
+        return await runPhases(mock, lane.phases, {
+          clientId: user.clientId,
+          lane: lane.name,
+          run: run.environment,
+          stop: () => runs.stoppedOf(run),
+          onPhase: (phase, index, remainingMs) => {
+            current = index;
+            progress({ kind: 'phase', phase, index: plan.indexOf(phase), count: plan.length, remainingMs, lane: lane.name });
+          },
+          // The instance the lane began with is as fresh as a restart would make it: its first phase needs no other.
+          restart: () => (current > 0 ? runs.restart(run, user.clientId) : Promise.resolve()),
+        });
+      } finally {
+        // Its phases are over: an instance left running would go on changing the data the webhook
+        // phase compares, and take CPU from the lanes still timing their traffic.
+        await run.process?.stop();
+      }
+    };
+    const launches = sides.map(async (lane) => {
+      await Promise.race([begin, aborted]);
+      if (!runnable || options.signal?.aborted) return null;
+      const user = credentials.users.get(laneUser(lane.name).name)!;
+      return { user, run: await runs.launch(`lane:${lane.name}`, user, mock.environments.test.apiUrl, { untilWorking: true }) };
+    });
+    const laneRecords = sides.map(async (lane, i) => {
+      const started = await launches[i];
+      // Every lane's instance is up before any lane's phases begin: one starting up must not slow a storm's retries.
+      await Promise.all(launches);
+      return started ? runLane(lane, started.user, started.run) : [];
+    });
+    const lanesOver = Promise.all(laneRecords);
+    // Awaited once the main lane is over; a harness failure in a lane is thrown there, not left unhandled meanwhile.
+    lanesOver.catch(() => {});
     const webhook = config.webhook
       ? createWebhookPhase({
           config,
@@ -154,7 +215,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           testRun,
           clientId: testUser.clientId,
           secrets: credentials.webhook,
-          sideRunsOver: sideRuns,
+          // The side lanes' instances share the integration's files (and its probe) too.
+          sideRunsOver: Promise.all([sideRuns, lanesOver]),
           stopped: runs.stopped,
         })
       : null;
@@ -165,10 +227,12 @@ export async function certify(options: CertifyOptions): Promise<Report> {
 
     const phases: PhaseRecord[] = [];
     let rotated: CreatedApiUser | null = null;
-    if (!testRun.startError && !testRun.exit && !options.signal?.aborted) {
+    if (runnable) {
       phases.push(
-        ...(await runPhases(mock, plan, {
+        ...(await runPhases(mock, main.phases, {
           clientId: testUser.clientId,
+          // A sequential run's records stay as they were: no lane.
+          ...(sides.length > 0 ? { lane: MAIN_LANE } : {}),
           // Asked again after a restart, which may bring an integration that exited back.
           stop: () => runs.stopped,
           onRotated: async (user) => {
@@ -177,11 +241,21 @@ export async function certify(options: CertifyOptions): Promise<Report> {
             await runs.rotate(testRun, user);
           },
           drivers: { ...(webhook ? { webhooks: webhook.drive } : {}), ...(frontend ? { frontend: frontend.drive } : {}), ...(tenancy ? { tenants: tenancy.drive } : {}) },
-          onPhase: (phase, index, remainingMs) => progress({ kind: 'phase', phase, index, count: plan.length, remainingMs }),
+          onPhase: (phase, _index, remainingMs) => progress({ kind: 'phase', phase, index: plan.indexOf(phase), count: plan.length, remainingMs, lane: MAIN_LANE }),
           restart: () => runs.restart(testRun, testUser.clientId),
+          before: (phase) => {
+            // Past steady and the browser: the side lanes begin.
+            if (phase !== main.phases[0] && phase.drive !== 'frontend') lanesMayBegin();
+            // The webhook phase begins once the side runs and lanes are over (see createWebhookPhase): the wait is not its time.
+            return phase.drive === 'webhooks' ? Promise.all([sideRuns, lanesOver]) : undefined;
+          },
         })),
       );
     }
+    lanesMayBegin();
+    // In plan order, whichever lane each ran in: the report lists them so.
+    phases.push(...(await lanesOver).flat());
+    phases.sort((a, b) => plan.findIndex((p) => p.name === a.name) - plan.findIndex((p) => p.name === b.name));
     await sideRuns;
     progress({ kind: 'judging' });
     await runs.stopAll();

@@ -9,8 +9,11 @@ import { wait } from './phases.ts';
 import { startIntegration } from './process.ts';
 import { type CredentialFiles, credentialFilesFor, tokenCacheFor, writeCredentialFiles } from './run-credentials.ts';
 
-/** Which run of the integration: against an environment, or against a listener with a bad certificate. */
-export type RunName = 'test' | 'production' | `tls:${BadTlsKind}`;
+/**
+ * Which run of the integration: against an environment, against a listener with a bad
+ * certificate, or a side lane's (test environment, an API user of its own).
+ */
+export type RunName = 'test' | 'production' | `tls:${BadTlsKind}` | `lane:${string}`;
 
 /** One run of the integration against one environment. */
 export interface Run {
@@ -62,8 +65,14 @@ export interface Runs {
    * exited brings the run back: read this again after a restart.
    */
   readonly stopped: Promise<void>;
-  /** Starts a run with its own webhook port and waits until it is ready; a failure to start is recorded in the run. */
-  launch(name: RunName, user: CreatedApiUser, apiUrl: string): Promise<Run>;
+  /**
+   * Starts a run with its own webhook port and waits until it is ready; a failure to start is
+   * recorded in the run. With `untilWorking`, waits on until `user` has made a call that worked
+   * (it holds a valid token), at most `timeouts.readyMs` more, as `restart` does.
+   */
+  launch(name: RunName, user: CreatedApiUser, apiUrl: string, options?: { untilWorking?: boolean }): Promise<Run>;
+  /** Settles when `run` ends (as `stopped` does for the test run): its current instance exits, or on abort. */
+  stoppedOf(run: Run): Promise<void>;
   /**
    * A fresh instance of the integration in place of the running one (a service; a job starts
    * fresh on every run anyway): it is stopped, a new one started with the same environment, and
@@ -95,21 +104,46 @@ async function freePort(): Promise<number> {
 export function createRuns(options: RunsOptions): Runs {
   const { config, mock, scanner, progress } = options;
   const all: Run[] = [];
-  let endTestRun = () => {};
-  let stopped: Promise<void> = Promise.resolve();
+  // Each run's end, for the phases that watch it (the test run's, a side lane's).
+  const ends = new Map<Run, { stopped: Promise<void>; end: () => void }>();
   let aborted = false;
   void options.aborted.then(() => {
     aborted = true;
   });
-  /** A new end for the test run: at its start, and when a restart brings an exited run back. */
-  const arm = () => {
-    const testEnded = new Promise<void>((resolve) => {
-      endTestRun = resolve;
+  /** A new end for `run`: at its start, and when a restart brings an exited run back. */
+  const arm = (run: Run) => {
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => {
+      end = resolve;
     });
     // In job mode `exited` settles only when the loop is stopped, so it never ends the phases early.
-    stopped = Promise.race([testEnded, options.aborted]);
+    ends.set(run, { stopped: Promise.race([ended, options.aborted]), end });
   };
-  arm();
+  const endRun = (run: Run) => ends.get(run)?.end();
+  const stoppedOf = (run: Run) => ends.get(run)?.stopped ?? options.aborted;
+  // Before the test run is launched, its end is the abort's.
+  const testRun = () => all.find((r) => r.environment === 'test');
+
+  /** Settles once `clientId` has made an API call that worked since `since`, or after `timeouts.readyMs`, or when `run` ends. */
+  const untilWorking = async (run: Run, clientId: string, since: number, started: Promise<void>): Promise<void> => {
+    let working = () => {};
+    const worked = new Promise<'worked'>((resolve) => {
+      working = () => resolve('worked');
+    });
+    const unsubscribe = mock.journal.subscribe((e) => {
+      if (e.apiUser === clientId && e.requiredRole !== null && e.status > 0 && e.status < 400 && e.mono >= since) working();
+    });
+    try {
+      await started;
+      if (run.startError) {
+        endRun(run);
+        return;
+      }
+      await wait(config.timeouts.readyMs, Promise.race([worked, stoppedOf(run)]));
+    } finally {
+      unsubscribe();
+    }
+  };
 
   /** Starts an instance of the integration for `run` and waits until it is ready; a failure to start is recorded in `run`. */
   const startInstance = async (run: Run): Promise<void> => {
@@ -138,7 +172,7 @@ export function createRuns(options: RunsOptions): Runs {
         });
         run.process.exited.then((exit) => {
           run.exit = exit;
-          if (run.environment === 'test') endTestRun();
+          endRun(run);
         });
       } else {
         run.process = startIntegration({ ...common, ...(readyWhen ? { readyWhen } : {}), readyTimeoutMs: config.timeouts.readyMs });
@@ -148,7 +182,7 @@ export function createRuns(options: RunsOptions): Runs {
           if (run.process !== instance) return;
           run.exit = exit;
           progress({ kind: 'exited', environment: run.environment, code: exit.code, signal: exit.signal });
-          if (run.environment === 'test') endTestRun();
+          endRun(run);
         });
       }
       await run.process.ready;
@@ -163,18 +197,22 @@ export function createRuns(options: RunsOptions): Runs {
   return {
     all,
     get stopped() {
-      return stopped;
+      const run = testRun();
+      return run ? stoppedOf(run) : options.aborted;
     },
-    async launch(name, user, apiUrl) {
+    stoppedOf,
+    async launch(name, user, apiUrl, launchOptions) {
       const port = await freePort();
       const credentials = await credentialFilesFor(options.stateDir, name);
       await writeCredentialFiles(credentials, user);
       const run: Run = { environment: name, process: null, replaced: [], startError: null, exit: null, env: {}, jobStarts: [], webhookPort: port, apiUrl, credentials };
       all.push(run);
+      arm(run);
       run.env = options.env(name, apiUrl, user, credentials, port);
       // A job's stand-in for a secret store: its own folder per run, outside the scanned workspace.
       if (config.integration.mode === 'job' && config.integration.tokenCache) run.env.GOLIVE_TOKEN_CACHE_DIR = await tokenCacheFor(options.stateDir, name);
-      await startInstance(run);
+      if (launchOptions?.untilWorking) await untilWorking(run, user.clientId, performance.now(), startInstance(run));
+      else await startInstance(run);
       return run;
     },
     async rotate(run, user) {
@@ -190,26 +228,9 @@ export function createRuns(options: RunsOptions): Runs {
       if (run.exit) {
         // It had exited: the run goes on with the fresh instance.
         run.exit = null;
-        arm();
+        arm(run);
       } else await old.stop();
-      const since = performance.now();
-      let working = () => {};
-      const worked = new Promise<'worked'>((resolve) => {
-        working = () => resolve('worked');
-      });
-      const unsubscribe = mock.journal.subscribe((e) => {
-        if (e.apiUser === clientId && e.requiredRole !== null && e.status > 0 && e.status < 400 && e.mono >= since) working();
-      });
-      try {
-        await startInstance(run);
-        if (run.startError) {
-          endTestRun();
-          return;
-        }
-        await wait(config.timeouts.readyMs, Promise.race([worked, stopped]));
-      } finally {
-        unsubscribe();
-      }
+      await untilWorking(run, clientId, performance.now(), startInstance(run));
     },
     async stopAll() {
       await Promise.all(all.map((r) => r.process?.stop()));

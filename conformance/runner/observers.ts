@@ -4,7 +4,7 @@ import type { GoliveConfig } from '../config/define.ts';
 import type { SecretScanner } from '../observe/secrets.ts';
 import { scanWorkspace } from '../observe/workspace.ts';
 import { type Run, instancesOf } from './integration-runs.ts';
-import { TEST_USER } from './run-credentials.ts';
+import { TEST_USER, isLaneUser } from './run-credentials.ts';
 import { PRODUCTION_USER } from './side-runs.ts';
 import type { FrontendPhase } from './frontend-phase.ts';
 import type { TenantsPhase } from './tenants-phase.ts';
@@ -47,7 +47,11 @@ export const OBSERVERS: Observers = {
   universe: ({ mock }) => mock.universe() ?? { stores: [], markets: [] },
   runStartMono: ({ runStartMono }) => runStartMono,
   apiUser: ({ config }) => config.apiUser,
-  clients: ({ users }) => ({ test: users.get(TEST_USER.name)!.clientId, production: users.get(PRODUCTION_USER.name)?.clientId ?? null }),
+  clients: ({ users }) => ({
+    test: users.get(TEST_USER.name)!.clientId,
+    production: users.get(PRODUCTION_USER.name)?.clientId ?? null,
+    lanes: [...users].filter(([name]) => isLaneUser(name)).map(([, user]) => user.clientId),
+  }),
   rotatedClient: ({ rotated }) => rotated?.clientId ?? null,
   journal: ({ mock }) => mock.journal.since(0),
   phases: ({ phases }) => phases,

@@ -19,6 +19,9 @@ export async function wait(ms: number, stop: Promise<unknown>): Promise<'elapsed
 export interface PhaseRunOptions {
   /** The API user every action applies to. */
   clientId: string;
+  /** The lane these phases run in and the run of the integration they watch, recorded with each phase (certify's side lanes). */
+  lane?: string;
+  run?: string;
   /**
    * Settles when the run must end early (the integration exited, Ctrl-C). A function when a
    * restart can bring an exited integration back: it is asked again after each phase's actions,
@@ -38,6 +41,11 @@ export interface PhaseRunOptions {
    * `durationMs` of work, counted from when it can begin (it may first wait for something).
    */
   drivers?: Partial<Record<NonNullable<PhaseSpec['drive']>, (phase: PhaseSpec) => Promise<void>>>;
+  /**
+   * What a phase waits for before it begins, if anything (certify: the webhook phase, until no
+   * other instance of the integration runs). The wait is not the phase's time.
+   */
+  before?: (phase: PhaseSpec) => Promise<unknown> | undefined;
   /**
    * Replaces the running integration with a fresh instance (action `restart-integration`):
    * resolves once it is ready and holds a working token, or once it gave up trying.
@@ -66,6 +74,8 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
   follow(stop);
   try {
     for (const [index, phase] of phases.entries()) {
+      const pending = options.before?.(phase);
+      if (pending) await Promise.race([pending, stop]);
       if (stopped && !phase.actions.some((a) => a.kind === 'restart-integration')) break;
       const record: PhaseRecord = {
         name: phase.name,
@@ -74,12 +84,17 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
         endMono: 0,
         completed: false,
         params: phase.params ?? {},
+        ...(options.lane ? { lane: options.lane } : {}),
+        ...(options.run ? { run: options.run } : {}),
+        apiUsers: [...clients],
       };
       records.push(record);
       options.onPhase?.(phase, index, phases.slice(index).reduce((sum, p) => sum + p.durationMs, 0));
       const known = new Set(added);
       const exited = stopped;
       for (const action of phase.actions) await apply(mock, action, { ...options, stop, initial, clients }, added, timers);
+      // A rotation adds the API user that replaced the run's own: the phase's traffic is both's.
+      record.apiUsers = [...clients];
       // A restart may have brought an integration that had exited back.
       if (stopSignal() !== stop) {
         stop = stopSignal();

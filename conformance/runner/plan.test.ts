@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultRuleStatus } from '../../mock-server/index.ts';
 import { ENDPOINTS, TEST_CLIENT, faulted, journal, monoAt } from '../checks/test/journal.ts';
-import { FULL_TIMINGS, MAX_NETWORK_ATTEMPTS, certifyPlan, networkSettled, refusedRequestRetried, rotatedClientWorked, steadySettled } from './plan.ts';
+import { FULL_TIMINGS, MAIN_LANE, MAX_NETWORK_ATTEMPTS, certifyPlan, laneOf, networkSettled, planLanes, refusedRequestRetried, rotatedClientWorked, steadySettled } from './plan.ts';
 import { scheduledRole } from './phases.ts';
 import { scopeRun } from './judge.ts';
 import { CHECKS } from '../checks/index.ts';
@@ -252,5 +252,68 @@ describe('the scope of a run (scopeRun)', () => {
 
   it('refuses a name that is no phase of the plan, naming the key and the phases there are', () => {
     expect(() => scopeRun(full, undefined, ['storm'])).toThrow(/^scenarios: "storm" is not a phase of this certify plan \(its phases: steady, /);
+  });
+});
+
+describe('planLanes (phases side by side)', () => {
+  const plan = certifyPlan(FULL_TIMINGS, { webhook: true, frontend: true, event: { kind: 'order-created' } as never, tenants: 2 });
+  const names = (phases: readonly { name: string }[]) => phases.map((p) => p.name);
+
+  it('keeps the plan as it is, one lane, with one instance at a time', () => {
+    const lanes = planLanes(plan, 1);
+
+    expect(lanes).toHaveLength(1);
+    expect(lanes[0]!.name).toBe(MAIN_LANE);
+    expect(lanes[0]!.phases).toEqual(plan);
+  });
+
+  it('runs the phases that judge only traffic in side lanes, each in plan order, and leaves the rest on the main lane', () => {
+    const lanes = planLanes(plan, Number.POSITIVE_INFINITY);
+
+    expect(lanes.map((l) => [l.name, names(l.phases)])).toEqual([
+      [MAIN_LANE, ['steady', 'frontend', 'webhooks', 'malformed-responses', 'missing-role', 'tenants', 'secret-rotation']],
+      ['storms', ['rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again']],
+      ['network', ['flaky-network']],
+      ['tokens', ['revoked-token', 'short-lived-tokens']],
+      ['deactivation', ['deactivated-user']],
+    ]);
+    // Every phase once, in one lane.
+    expect(lanes.flatMap((l) => names(l.phases)).sort()).toEqual(names(plan).sort());
+  });
+
+  it('gives no side lane a phase that sets off events or is driven by the harness: an event-driven integration gets them in its main instance', () => {
+    for (const lane of planLanes(plan, Number.POSITIVE_INFINITY).slice(1)) {
+      for (const phase of lane.phases) {
+        expect(phase.triggers ?? [], phase.name).toEqual([]);
+        expect(phase.drive, phase.name).toBeUndefined();
+      }
+    }
+  });
+
+  it('leaves the side lanes beyond the instances allowed on the main lane, in plan order', () => {
+    const lanes = planLanes(plan, 3);
+
+    expect(lanes.map((l) => l.name)).toEqual([MAIN_LANE, 'storms', 'network']);
+    expect(names(lanes[0]!.phases)).toEqual(['steady', 'frontend', 'webhooks', 'revoked-token', 'short-lived-tokens', 'malformed-responses', 'missing-role', 'deactivated-user', 'tenants', 'secret-rotation']);
+  });
+
+  it('keeps only the lanes whose phases are in the plan (a scoped run)', () => {
+    const scoped = plan.filter((p) => ['steady', 'deactivated-user'].includes(p.name));
+
+    expect(planLanes(scoped, Number.POSITIVE_INFINITY).map((l) => [l.name, names(l.phases)])).toEqual([
+      [MAIN_LANE, ['steady']],
+      ['deactivation', ['deactivated-user']],
+    ]);
+  });
+
+  it('names the lane each phase runs in', () => {
+    const lane = laneOf(planLanes(plan, 2));
+
+    expect(plan.map((p) => [p.name, lane(p)]).filter(([, l]) => l !== MAIN_LANE)).toEqual([
+      ['rate-limit-retry-after', 'storms'],
+      ['rate-limit-http-date', 'storms'],
+      ['rate-limit-no-retry-after', 'storms'],
+      ['rate-limit-no-retry-after-again', 'storms'],
+    ]);
   });
 });

@@ -75,6 +75,12 @@ export interface PhaseSpec {
    * the actions, and the phase ends when it returns (it keeps to `durationMs` of its own work).
    */
   drive?: 'webhooks' | 'frontend' | 'tenants';
+  /**
+   * The side lane the phase may run in (certify only): a phase that judges nothing but its own
+   * API user's traffic can run beside the others, in an instance of the integration of its own
+   * with an API user of its own. Absent: the main lane, the run's own instance and API user.
+   */
+  lane?: string;
 }
 
 /** What a phase's `settledWhen` sees. */
@@ -312,6 +318,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       : []),
     {
       name: 'rate-limit-retry-after',
+      lane: 'storms',
       description: `one request answered 429 three times with Retry-After: ${t.retryAfterSeconds}`,
       durationMs: t.retryAfterStormMs,
       // Over once the three 429s and the retry after them have come: storms must not run into each other.
@@ -321,6 +328,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     },
     {
       name: 'rate-limit-http-date',
+      lane: 'storms',
       description: `one request answered 429 twice with Retry-After as an HTTP date ${t.retryAfterSeconds} s ahead`,
       durationMs: t.retryAfterStormMs,
       settledWhen: refusedRequestRetried,
@@ -328,6 +336,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     },
     {
       name: 'rate-limit-no-retry-after',
+      lane: 'storms',
       description: 'one request answered 429 three times without Retry-After: the waits must grow',
       durationMs: t.bareStormMs,
       settledWhen: refusedRequestRetried,
@@ -335,6 +344,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     },
     {
       name: 'rate-limit-no-retry-after-again',
+      lane: 'storms',
       description: 'the same storm again: with jitter, its waits differ from the first',
       durationMs: t.bareStormMs,
       settledWhen: refusedRequestRetried,
@@ -354,6 +364,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       : []),
     {
       name: 'flaky-network',
+      lane: 'network',
       description: 'one request reset, answered 503, left hanging, then 503 on every attempt until the client gives it up',
       durationMs: t.networkMs,
       settledWhen: networkSettled(t.networkQuietMs),
@@ -377,6 +388,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       : ([
           {
             name: 'revoked-token',
+      lane: 'tokens',
             description: `every token revoked; new tokens live ${t.shortTokenSeconds} s`,
             durationMs: t.revokedMs,
             actions: [
@@ -389,6 +401,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
           },
           {
             name: 'short-lived-tokens',
+      lane: 'tokens',
             description: `tokens expire after ${t.shortTokenSeconds} s: renewal must come first`,
             durationMs: t.shortLivedMs,
             actions: [],
@@ -425,6 +438,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     },
     {
       name: 'deactivated-user',
+      lane: 'deactivation',
       description: 'a fresh instance runs, then its API user is deactivated: it must stop and log',
       durationMs: t.observeWindowMs + 500,
       watchAfter: { status: 401, ms: t.observeWindowMs + 500 },
@@ -458,4 +472,33 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       params: { observeWindowMs: t.rotationMs, ...(overlapMs ? { overlapMs } : {}) },
     },
   ];
+}
+
+/** The lane of the run's own instance of the integration and its own API user. */
+export const MAIN_LANE = 'main';
+
+/** Phases that one instance of the integration, with one API user, goes through one after another. */
+export interface Lane {
+  /** `MAIN_LANE`, or the `lane` its phases name. */
+  name: string;
+  phases: PhaseSpec[];
+}
+
+/**
+ * The plan as lanes that run side by side: each side lane (the phases naming it, in plan order)
+ * in an instance of the integration of its own, the main lane every other phase. `instances`
+ * is how many instances may run at once (config `integration.instances`): side lanes beyond it
+ * stay on the main lane, so 1 gives the plan as it is, one lane.
+ */
+export function planLanes(plan: readonly PhaseSpec[], instances: number): Lane[] {
+  const sides = [...new Set(plan.flatMap((p) => (p.lane ? [p.lane] : [])))].slice(0, Math.max(0, instances - 1));
+  return [
+    { name: MAIN_LANE, phases: plan.filter((p) => p.lane === undefined || !sides.includes(p.lane)) },
+    ...sides.map((name) => ({ name, phases: plan.filter((p) => p.lane === name) })),
+  ];
+}
+
+/** The lane each phase of `plan` runs in, by name. */
+export function laneOf(lanes: readonly Lane[]): (phase: PhaseSpec) => string {
+  return (phase) => lanes.find((l) => l.phases.includes(phase))?.name ?? MAIN_LANE;
 }

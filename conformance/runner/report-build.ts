@@ -93,6 +93,7 @@ export function buildReport(input: {
       durationSeconds: Math.round((ran.endMono - ran.startMono) / 100) / 10,
       completed: ran.completed,
       ...(ran.completed ? {} : { note: 'ended early' }),
+      ...(ran.lane ? { lane: ran.lane } : {}),
     };
   });
   const durationSeconds = seconds(performance.now());

@@ -17,6 +17,14 @@ export interface RunUser {
 /** The test run's API user: the one the phases act on. */
 export const TEST_USER: RunUser = { name: 'test', environment: 'test' };
 
+/** The API user of a side lane of certify's plan: the test environment, the same roles and scope as the test run's. */
+export function laneUser(lane: string): RunUser {
+  return { name: `lane:${lane}`, environment: 'test' };
+}
+
+/** Whether a created API user's `RunUser.name` is a side lane's. */
+export const isLaneUser = (name: string): boolean => name.startsWith('lane:');
+
 /**
  * The tenant ids of a mock for an integration that serves `count` tenants: the mock's default
  * for one, else `tenant-a`, `tenant-b`… (`tenant-aa` after `tenant-z`).

@@ -53,7 +53,18 @@ describe('golive certify, end to end', () => {
     expect(notPassing).toEqual([]);
     expect(report.certified).toBe(true);
     expect(report.phases.every((p) => p.completed)).toBe(true);
+    // By default one instance goes through every phase in turn.
+    expect(report.phases.some((p) => p.lane !== undefined)).toBe(false);
   });
+
+  it.concurrent('runs the phases that judge only traffic side by side with integration.instances: 5, with the same verdicts', async () => {
+    const report = await certifyExample('resilient-node', (c) => withEnv(POLL)({ ...noFrontend(c), integration: { ...c.integration, instances: 5 } }));
+    const notPassing = Object.entries(verdicts(report)).filter(([id, v]) => !passes(id, v) && !byChance(id, v));
+    expect(notPassing).toEqual([]);
+    expect(new Set(report.phases.map((p) => p.lane ?? 'main'))).toEqual(new Set(['main', 'storms', 'network', 'tokens', 'deactivation']));
+    expect(report.integration.exits.map((e) => e.environment).filter((e) => e.startsWith('lane:')).sort()).toEqual(['lane:deactivation', 'lane:network', 'lane:storms', 'lane:tokens']);
+  });
+
 
   const breakable = [
     'credentials.secret-not-in-source',

@@ -9,6 +9,8 @@ export interface FeedPhase {
   name: string;
   description: string;
   durationMs: number;
+  /** The lane it runs in, when phases run side by side (`main`: the run's own instance). */
+  lane?: string;
 }
 
 /** One check on the scoreboard: `pending` until judged. */

@@ -32,6 +32,8 @@ export const TEST_CLIENT = 'client-erp-order-export-test';
 export const PRODUCTION_CLIENT = 'client-erp-order-export-prod';
 /** The API user a secret rotation created to replace `TEST_CLIENT`. */
 export const ROTATED_CLIENT = 'client-erp-order-export-rotated';
+/** The API user of a side lane's instance (certify runs some phases beside the main lane). */
+export const LANE_CLIENT = 'client-erp-order-export-lane';
 
 const TEN_DAYS = 10 * 24 * 3600;
 
@@ -312,7 +314,7 @@ export const PHASES: Record<PhaseName, { start: number; end: number; params: Rec
 /** One phase as it ran: by default where the full-length plan puts it, run to its end. */
 export function phaseRecord(
   name: PhaseName,
-  overrides: { start?: number; end?: number; completed?: boolean; params?: Record<string, number> } = {},
+  overrides: { start?: number; end?: number; completed?: boolean; params?: Record<string, number>; lane?: { name: string; client: string } } = {},
 ): PhaseRecord {
   const planned = PHASES[name];
   return {
@@ -322,6 +324,8 @@ export function phaseRecord(
     endMono: monoAt(overrides.end ?? planned.end),
     completed: overrides.completed ?? true,
     params: overrides.params ?? planned.params,
+    // A side lane's phase: its own run of the integration and its own API user.
+    ...(overrides.lane ? { lane: overrides.lane.name, run: `lane:${overrides.lane.name}`, apiUsers: [overrides.lane.client] } : {}),
   };
 }
 
@@ -354,7 +358,7 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
   const { apiUser, ...rest } = partial;
   return {
     runStartMono: RUN_START_MONO,
-    clients: { test: TEST_CLIENT, production: PRODUCTION_CLIENT },
+    clients: { test: TEST_CLIENT, production: PRODUCTION_CLIENT, lanes: [] },
     rotatedClient: ROTATED_CLIENT,
     journal: [],
     phases: allPhases(),

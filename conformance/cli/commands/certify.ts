@@ -51,7 +51,8 @@ function progressLine(p: Progress): string {
     case 'ready':
       return `  integration (${p.environment}) ready after ${(p.ms / 1000).toFixed(1)} s`;
     case 'phase':
-      return `  [${p.index + 1}/${p.count}] ${pc.bold(p.phase.name)}: ${p.phase.description} (${Math.round(p.remainingMs / 1000)} s left)`;
+      // A side lane's phases run beside the main lane's: the lane names the instance they watch.
+      return `  [${p.index + 1}/${p.count}] ${p.lane === 'main' ? '' : `${p.lane} › `}${pc.bold(p.phase.name)}: ${p.phase.description} (${Math.round(p.remainingMs / 1000)} s left${p.lane === 'main' ? '' : ' in this lane'})`;
     case 'exited':
       return `  integration (${p.environment}) exited: ${p.signal ? `signal ${p.signal}` : `code ${p.code}`}`;
     case 'judging':

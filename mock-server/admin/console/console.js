@@ -341,7 +341,7 @@ function renderBoard() {
   if (!plan) return;
   const phases = document.createDocumentFragment();
   plan.phases.forEach((p, i) => {
-    const li = el('li', `${p.name}: ${p.description}`);
+    const li = el('li', `${p.lane && p.lane !== 'main' ? `[${p.lane}] ` : ''}${p.name}: ${p.description}`);
     if (i === phaseIndex) li.className = 'current';
     else if (i < phaseIndex) li.className = 'done';
     phases.append(li);
