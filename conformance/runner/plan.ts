@@ -388,7 +388,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       : ([
           {
             name: 'revoked-token',
-      lane: 'tokens',
+            lane: 'tokens',
             description: `every token revoked; new tokens live ${t.shortTokenSeconds} s`,
             durationMs: t.revokedMs,
             actions: [
@@ -401,7 +401,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
           },
           {
             name: 'short-lived-tokens',
-      lane: 'tokens',
+            lane: 'tokens',
             description: `tokens expire after ${t.shortTokenSeconds} s: renewal must come first`,
             durationMs: t.shortLivedMs,
             actions: [],
