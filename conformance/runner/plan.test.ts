@@ -180,6 +180,7 @@ describe('certifyPlan', () => {
     expect(plan[names.indexOf('malformed-responses') + 1]!.actions).toContainEqual({ kind: 'restart-integration' });
     expect(plan.filter((p) => p.actions.some((a) => a.kind === 'restart-integration')).map((p) => p.name)).toEqual([
       'revoked-token',
+      'malformed-responses',
       'missing-role',
       'deactivated-user',
       'secret-rotation',

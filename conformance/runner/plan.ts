@@ -412,11 +412,15 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     // next phase (a fresh instance), and the phases that judge required checks still run.
     {
       name: 'malformed-responses',
-      description: 'three calls answered with a body that is not JSON, one cut short, and an empty 200: the integration must carry on',
+      description: 'a fresh instance runs, then three calls are answered with a body that is not JSON, one cut short, and an empty 200: it must carry on',
       durationMs: t.malformedMs,
       settledWhen: brokenAnswersSurvived,
+      // On a fresh instance of a restored API user: what the token phases left (an expired token
+      // a client failed to renew, short lifetimes) must not keep its calls from being answered.
       actions: [
         { kind: 'clear-faults' },
+        { kind: 'restore-api-user' },
+        { kind: 'restart-integration' },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'malformed-json' } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'truncated' } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'empty' } } },

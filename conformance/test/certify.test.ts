@@ -122,7 +122,7 @@ describe('golive certify, end to end', () => {
     'tenancy.token-per-tenant': twoTenants,
   };
 
-  it.concurrent.each(breakable)('fails exactly %s when the resilient example breaks it', async (id) => {
+  const breakRun = async (id: string) => {
     // Without jitter the waits repeat to the millisecond; at full length (1 s, 2 s, 4 s) a loaded
     // machine's timer noise stays far below the 5 % the check allows, at 0.25 s it may not.
     const env = id === 'errors.jitter-on-429' ? { ...POLL, BACKOFF_BASE_MS: '1000' } : POLL;
@@ -137,7 +137,12 @@ describe('golive certify, end to end', () => {
     const expected = id === 'errors.network-retry-bounded' && v[id] === 'inconclusive' ? 'inconclusive' : advisory.has(id) ? 'warn' : 'fail';
     expect({ [id]: v[id], others }).toEqual({ [id]: expected, others: [] });
     expect(report.certified).toBe(advisory.has(id));
-  });
+  };
+  // The jitter break is judged on waits 5 % apart: it runs alone in this file, since the load of
+  // two more certify runs beside it was seen to spread identical waits that far (CI, both Nodes).
+  const alone = ['errors.jitter-on-429'];
+  it.concurrent.each(breakable.filter((id) => !alone.includes(id)))('fails exactly %s when the resilient example breaks it', breakRun);
+  it.each(alone)('fails exactly %s when the resilient example breaks it (alone in this file)', breakRun);
 
   it.concurrent('warns on credentials.descriptive-name, and only there, for an API user named "test"', async () => {
     const report = await certifyExample('resilient-node', (c) => noFrontend(withEnv(POLL)({ ...c, apiUser: { ...c.apiUser, name: 'test' } })));

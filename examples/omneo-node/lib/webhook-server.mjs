@@ -133,7 +133,9 @@ export function createWebhookServer(settings, { onEvent, signal, pages }) {
     answer(response, 202);
     if (!first) return log.info(`webhook: ${label} is a repeat of a delivery already accepted; ignored`);
     log.info(`webhook: ${label} accepted`);
-    setImmediate(() => onEvent(event, { trigger, label }));
+    // The work runs after the answer; its failure (an API call that failed, an answer it could
+    // not read) is logged, never left to end the process as an unhandled rejection.
+    setImmediate(() => Promise.resolve(onEvent(event, { trigger, label })).catch((error) => log.error(`webhook: ${label} failed: ${error.message}`)));
   }
 
   const listener = (request, response) => {
