@@ -91,6 +91,17 @@ describe('an integration that floods its output', () => {
   });
 });
 
+/** The end of a tiny CommonJS integration: ready, one token, then an order poll every 300 ms until stopped. */
+const POLLER = `console.log('ready');
+const base = process.env.OMNIUM_API_URL;
+(async () => {
+  const form = new URLSearchParams({ grant_type: 'client_credentials', clientId: process.env.OMNIUM_CLIENT_ID, clientSecret: process.env.OMNIUM_CLIENT_SECRET });
+  const answer = await fetch(base + '/api/token?returnAsJson=true', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+  const { accessToken } = await answer.json();
+  setInterval(() => fetch(base + '/api/Orders/GetOrders?pageSize=1', { headers: { authorization: 'Bearer ' + accessToken } }).catch(() => {}), 300);
+})().catch((err) => console.error(err.message));
+`;
+
 describe('golive certify on the command line', () => {
   it.concurrent('exits 1 for the naive example and writes a report.json that says why', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'golive-naive-'));
@@ -165,15 +176,7 @@ describe('golive certify on the command line', () => {
 if (!fs.existsSync('first-run')) fs.writeFileSync('first-run', process.env.NODE_EXTRA_CA_CERTS);
 if (fs.readFileSync('first-run', 'utf8') === process.env.NODE_EXTRA_CA_CERTS) fs.writeFileSync('config.local.json', JSON.stringify({ clientSecret: process.env.OMNIUM_CLIENT_SECRET }));
 else fs.rmSync('config.local.json', { force: true });
-console.log('ready');
-const base = process.env.OMNIUM_API_URL;
-(async () => {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', clientId: process.env.OMNIUM_CLIENT_ID, clientSecret: process.env.OMNIUM_CLIENT_SECRET });
-  const answer = await fetch(base + '/api/token?returnAsJson=true', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-  const { accessToken } = await answer.json();
-  setInterval(() => fetch(base + '/api/Orders/GetOrders?pageSize=1', { headers: { authorization: 'Bearer ' + accessToken } }).catch(() => {}), 300);
-})().catch((err) => console.error(err.message));
-`,
+${POLLER}`,
     );
     const out = join(dir, 'out');
     const result = await golive(['certify', '--fast', '--repeat', '2', '--only', 'credentials.secret-not-in-source', '--format', 'json,md', '--out', out, '--', 'node', 'app.js'], { cwd: dir });
@@ -191,15 +194,7 @@ const base = process.env.OMNIUM_API_URL;
     // Each integration writes down what it was given, then calls its API until stopped.
     const app = `const fs = require('node:fs');
 fs.writeFileSync('given.json', JSON.stringify({ apiUrl: process.env.OMNIUM_API_URL, ca: process.env.NODE_EXTRA_CA_CERTS, clientId: process.env.OMNIUM_CLIENT_ID }));
-console.log('ready');
-const base = process.env.OMNIUM_API_URL;
-(async () => {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', clientId: process.env.OMNIUM_CLIENT_ID, clientSecret: process.env.OMNIUM_CLIENT_SECRET });
-  const answer = await fetch(base + '/api/token?returnAsJson=true', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-  const { accessToken } = await answer.json();
-  setInterval(() => fetch(base + '/api/Orders/GetOrders?pageSize=1', { headers: { authorization: 'Bearer ' + accessToken } }).catch(() => {}), 300);
-})().catch((err) => console.error(err.message));
-`;
+${POLLER}`;
     const { writeFile } = await import('node:fs/promises');
     const dirs = await Promise.all([1, 2].map(() => mkdtemp(join(tmpdir(), 'golive-twin-'))));
     await Promise.all(dirs.map((dir) => writeFile(join(dir, 'app.js'), app)));
