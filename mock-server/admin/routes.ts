@@ -209,7 +209,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   app.get<{ Querystring: { since?: string } }>('/__admin/journal', async (request) => {
     const since = Number(request.query.since ?? 0);
     if (!Number.isInteger(since) || since < 0) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'since: expected a whole number ≥ 0');
-    return { lastSeq: control.journal.lastSeq, entries: control.journal.since(since) };
+    return { lastSeq: control.journal.lastSeq, kept: control.journal.kept, entries: control.journal.since(since) };
   });
   app.get<{ Params: { seq: string } }>('/__admin/journal/:seq', async (request) => {
     const seq = Number(request.params.seq);

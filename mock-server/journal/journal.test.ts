@@ -64,6 +64,7 @@ describe('createJournal', () => {
     const journal = createJournal({ maxEntries: 4, maxBytes: 1e9 });
     fill(journal, 9);
     expect(journal.since().map((e) => e.seq)).toEqual([6, 7, 8, 9]);
+    expect(journal.kept).toBe(4);
   });
 
   it('keeps wrapping correctly when entries of different sizes alternate', () => {
@@ -86,6 +87,7 @@ describe('createJournal', () => {
     journal.clear();
     expect(journal.since()).toEqual([]);
     expect(journal.bytes).toBe(0);
+    expect(journal.kept).toBe(0);
     fill(journal, 2);
     expect(journal.since().map((e) => e.seq)).toEqual([6, 7]);
   });

@@ -157,6 +157,8 @@ export interface Journal {
   readonly maxBodyBytes: number;
   /** Estimated bytes the kept entries hold (`estimateEntryBytes` summed). */
   readonly bytes: number;
+  /** Entries kept now: below `lastSeq` once the bounds have dropped the oldest. */
+  readonly kept: number;
   /** Subscribes to new entries; returns the unsubscribe function. */
   subscribe(listener: Listener): () => void;
   clear(): void;
@@ -256,6 +258,9 @@ export function createJournal(options: JournalOptions = {}): Journal {
     },
     get bytes() {
       return bytes;
+    },
+    get kept() {
+      return count;
     },
     maxBodyBytes,
     subscribe(listener) {

@@ -76,8 +76,10 @@ describe('the admin API', () => {
   it('serves the journal since a sequence number', async () => {
     const { lastSeq } = (await (await admin('/__admin/journal')).json()) as { lastSeq: number };
     await (await call(`${mock.apiUrl}/api/Health`)).arrayBuffer();
-    const page = (await (await admin(`/__admin/journal?since=${lastSeq}`)).json()) as { entries: { seq: number; path: string }[] };
+    const page = (await (await admin(`/__admin/journal?since=${lastSeq}`)).json()) as { lastSeq: number; kept: number; entries: { seq: number; path: string }[] };
     expect(page.entries.map((e) => e.path)).toEqual(['/api/Health']);
+    // Nothing dropped yet: every entry handed out is kept.
+    expect(page.kept).toBe(page.lastSeq);
     expect((await admin('/__admin/journal?since=abc')).status).toBe(400);
   });
 
