@@ -4,12 +4,11 @@
  * (default 600), then stops by itself. It holds when the server's RSS stays within 100 MB of
  * its level after the warm-up (until the journal's ring has wrapped, and at least the first
  * fifth), and the journal lost no entry: it counted every request sent and keeps the newest,
- * in order, within its bound. Exit 1 otherwise.
+ * in order, within its bound, and the rate held (no fifth of the run below half the best
+ * fifth's requests a second). Exit 1 otherwise.
  *
- * The warm-up must fill the journal: until its ring wraps, the journal growing to its bound is
- * growth by design, not a leak. The full run keeps the default bound (100,000 entries, filled
- * in two or three minutes here); a shorter run (CI's minute) bounds the journal to 4 MiB, which
- * a few thousand requests fill, so the rest of the minute measures the steady state.
+ * The warm-up must fill the journal (its default bound, 100,000 entries): until its ring wraps,
+ * the journal growing to its bound is growth by design, not a leak.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,8 +17,6 @@ import { promisify } from 'node:util';
 
 const SECONDS = Number(process.argv[2] ?? process.env.SOAK_SECONDS ?? 600);
 const RSS_GROWTH_LIMIT_MB = 100;
-/** Runs shorter than the full ten minutes bound the journal so its ring wraps within the warm-up. */
-const JOURNAL_FLAGS = SECONDS < 600 ? ['--journal-bytes', '4MiB'] : [];
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 const GOLIVE = new URL('../bin/golive.js', import.meta.url).pathname;
 
@@ -31,7 +28,7 @@ function rssMb(pid: number): number {
 
 function serve(): Promise<{ child: ChildProcess; info: { apiUrl: string; adminUrl: string; adminToken: string; apiUser: { clientId: string; clientSecret: string } } }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GOLIVE, 'serve', '--json', '--no-tls', '--no-rate-limits', ...JOURNAL_FLAGS], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [GOLIVE, 'serve', '--json', '--no-tls', '--no-rate-limits'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d;
@@ -57,12 +54,12 @@ try {
 
   // RSS every second, and whether the journal has dropped entries yet (it keeps fewer than it
   // counted): the warm-up lasts until the ring has wrapped, and at least a fifth of the run.
-  const samples: { t: number; mb: number; wrapped: boolean }[] = [];
+  const samples: { t: number; mb: number; wrapped: boolean; seq: number }[] = [];
   const started = Date.now();
-  let wrapped = false;
+  let journal = { kept: 0, lastSeq: 0 };
   const sampler = setInterval(() => {
-    samples.push({ t: (Date.now() - started) / 1000, mb: rssMb(pid), wrapped });
-    void journalAt(Number.MAX_SAFE_INTEGER).then((j) => (wrapped = j.kept < j.lastSeq), () => {});
+    samples.push({ t: (Date.now() - started) / 1000, mb: rssMb(pid), wrapped: journal.kept < journal.lastSeq, seq: journal.lastSeq });
+    void journalAt(Number.MAX_SAFE_INTEGER).then((j) => (journal = j), () => {});
   }, 1000);
   const args = [AUTOCANNON, '-j', '-c', '50', '-d', String(SECONDS), '-H', `authorization=Bearer ${accessToken}`, `${info.apiUrl}/api/Orders/GetOrders?pageSize=5`];
   const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 });
@@ -84,9 +81,15 @@ try {
   console.log(`soak: ${SECONDS} s of golive serve at ${Math.round(load.requests.average)} requests/s (${load.requests.total} requests, ${load.non2xx} non-2xx, ${load.errors} errors)`);
   console.log(`  RSS after warm-up ${baseline.toFixed(0)} MB, peak ${peak.toFixed(0)} MB: grew ${growth.toFixed(0)} MB (limit ${RSS_GROWTH_LIMIT_MB}): ${growth <= RSS_GROWTH_LIMIT_MB ? 'OK' : 'ABOVE LIMIT'}`);
   const tenths = Array.from({ length: 10 }, (_, i) => samples[Math.min(samples.length - 1, Math.floor(((i + 1) * samples.length) / 10) - 1)]!);
+  // The rate holds: no fifth of the run serves fewer than half the requests a second of the
+  // best fifth (a journal that copied itself on every record slowed the server five-fold as it filled).
+  const fifths = Array.from({ length: 5 }, (_, i) => samples.slice(Math.floor((i * samples.length) / 5), Math.floor(((i + 1) * samples.length) / 5)));
+  const rates = fifths.map((f) => (f.length > 1 ? (f.at(-1)!.seq - f[0]!.seq) / (f.at(-1)!.t - f[0]!.t) : 0));
+  const steadyRate = Math.min(...rates) >= Math.max(...rates) / 2;
   console.log(`  RSS at each tenth of the run, MB: ${tenths.map((s) => s.mb.toFixed(0)).join(' ')} (journal wrapped at ${afterWrap[0] ? `${afterWrap[0].t.toFixed(0)} s` : 'no point'})`);
+  console.log(`  requests/s in each fifth: ${rates.map((r) => r.toFixed(0)).join(' ')}: ${steadyRate ? 'OK' : 'SLOWED DOWN'}`);
   console.log(`  journal counted ${counted} of ${load.requests.total} requests, newest 1,000 in order: ${counted >= load.requests.total && contiguous ? 'OK' : 'LOST ENTRIES'}`);
-  process.exitCode = growth <= RSS_GROWTH_LIMIT_MB && counted >= load.requests.total && contiguous && load.non2xx === 0 ? 0 : 1;
+  process.exitCode = growth <= RSS_GROWTH_LIMIT_MB && steadyRate && counted >= load.requests.total && contiguous && load.non2xx === 0 ? 0 : 1;
 } finally {
   child.kill('SIGINT');
 }

@@ -81,6 +81,21 @@ describe('createJournal', () => {
     expect(held + estimateEntryBytes(entry(seqs[0]! - 1, (seqs[0]! - 1) % 3 === 0 ? { requestBody: 'y'.repeat(size) } : {}))).toBeGreaterThan(size * 20);
   });
 
+  it('grows its ring while the oldest entry sits mid-ring, keeping every entry in order', () => {
+    // Large entries first: the byte bound drops the oldest, so the ring's head moves; then
+    // small ones fill it past its first capacity, and it grows with its head mid-ring.
+    const size = estimateEntryBytes(entry(1));
+    const journal = createJournal({ maxEntries: 10_000, maxBytes: size * 300 });
+    fill(journal, 40, (seq) => (seq <= 40 ? { requestBody: 'z'.repeat(size * 30) } : {}));
+    fill(journal, 2_000);
+    const seqs = journal.since().map((e) => e.seq);
+    expect(seqs.at(-1)).toBe(2_040);
+    expect(seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1)).toBe(true);
+    expect(journal.kept).toBe(seqs.length);
+    expect(journal.bytes).toBe(journal.since().reduce((sum, e) => sum + estimateEntryBytes(e), 0));
+    expect(seqs.length).toBeGreaterThanOrEqual(299);
+  });
+
   it('starts empty again after clear, and keeps counting', () => {
     const journal = createJournal({ maxEntries: 3 });
     fill(journal, 5);
