@@ -112,6 +112,12 @@ export interface MockControl {
   eventFootprint(objectId: string, where?: Where): string[];
   /** Event fields naming another object in `stores` that shares no record with `objectId`, if there is one. */
   anotherSubject(objectId: string, stores: ScopeList, where?: Where): Partial<EventFields> | undefined;
+  /**
+   * An event of a type the platform does not define, about the object `about` names, under a new
+   * id, and what makes it unknown in a few words; `null` when the platform sends no events. It is
+   * not published: deliver it to one subscription (`webhooks.deliver`).
+   */
+  unknownEvent(about: DomainEvent): { event: DomainEvent; label: string } | null;
   /** Told of every domain event of every environment. Returns the unsubscribe. */
   onEvent(listener: (event: DomainEvent) => void): () => void;
   /** Connections to the bad-TLS listeners; the requests that followed are in the journal under the listener's name. */

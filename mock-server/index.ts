@@ -10,7 +10,7 @@ export type { ApiUserSpec, ApiUserView, ApiUserPatch, CreatedApiUser, Environmen
 export { mask, fingerprint } from './secrets.ts';
 export type { ScopeList, Scope } from './auth/scope.ts';
 // The profile seam: what a platform is made of (see README, "How to add a profile").
-export { defineProfile, endpointInfo, ENV_NAME_KEYS, type Profile, type ProfileData, type ProfileEvents, type DataOptions, type EndpointInfo, type EnvNameKey, type Refusals, type WebhookAuthStyle } from './handlers/profile.ts';
+export { defineProfile, endpointInfo, ENV_NAME_KEYS, type Profile, type ProfileData, type ProfileEvents, type UnknownEventShape, type DataOptions, type EndpointInfo, type EnvNameKey, type Refusals, type WebhookAuthStyle } from './handlers/profile.ts';
 export { defineEndpoint, reply, type Endpoint, type ApiRequest, type ApiResponse, type ResolverContext, type HttpMethod, type RequestProblem, type TokenIssuer, type IssuedToken } from './handlers/endpoint.ts';
 export type { IssueOptions } from './auth/tokens.ts';
 export { definePermissions, type Permissions, type PermissionSpec } from './auth/permissions.ts';

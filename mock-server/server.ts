@@ -12,7 +12,7 @@ import type { MockControl, PlatformFacts, TlsConnectionRecord, Where } from './c
 import type { ApiUserSpec, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
 import { createScope } from './auth/scope.ts';
 import { type Clock, createClock } from './clock.ts';
-import type { DomainEvent } from './domain/events.ts';
+import { type DomainEvent, newEventId } from './domain/events.ts';
 import type { RateLimitSettings } from './faults/rate-limit.ts';
 import { type DeliveryRecord, type RegisteredSubscription, WebhookSender, defaultFailureEvent } from './webhooks/index.ts';
 import type { Runtime } from './handlers/pipeline.ts';
@@ -22,7 +22,7 @@ import { getProfile } from './profiles/index.ts';
 import type { JournalOptions } from './journal/journal.ts';
 import type { SecretIndex } from './journal/redact.ts';
 import { type ApiListener, createApiListener } from './transports/fastify.ts';
-import { BAD_TLS_KINDS, type BadTlsKind, type TlsMaterial, createBadCertificates, createTlsMaterial } from './transports/tls.ts';
+import { BAD_TLS_KINDS, type BadCertificate, type BadTlsKind, type TlsMaterial, createBadCertificates, createTlsMaterial } from './transports/tls.ts';
 
 export interface MockServerOptions {
   /** The platform to simulate: a profile, or the name of one golive ships (default `omnium`). */
@@ -189,6 +189,9 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const { journal, secrets, faults, tokenListeners } = shared;
   const tenantIds = options.tenants?.length ? [...options.tenants] : ['acme'];
   const tls = options.tls === false ? null : await createTlsMaterial(options.stateDir ?? (await mkdtemp(join(tmpdir(), 'golive-'))));
+  // Made while the data is seeded and the API listeners start; awaited before the bad-TLS listeners.
+  const badCertsMade = tls ? createBadCertificates(tls.ca) : null;
+  badCertsMade?.catch(() => {}); // a failure is thrown where it is awaited, not reported as unhandled before that
   const adminToken = options.adminToken ?? `gla_${randomBytes(24).toString('base64url')}`;
   secrets.add('admin-token', adminToken);
   const webhookFailures: DomainEvent[] = [];
@@ -230,7 +233,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
 
   const tlsLog: TlsConnectionRecord[] = [];
   const apiListeners: ApiListener[] = [];
-  const badCerts = tls ? await createBadCertificates(tls.ca) : null;
+  let badCerts: Record<BadTlsKind, BadCertificate> | null = null;
   let presented: BadTlsKind | 'valid' = 'valid';
   const registered = registeredWebhooks(profile, webhooks, (s) => addWebhookSecrets(secrets, s));
   for (const rt of runtimes) {
@@ -270,6 +273,10 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     universe: (where) => (profile.universe ? profile.universe(runtime(where).db) : null),
     eventFootprint: (objectId, where) => profile.events?.footprint(runtime(where).db, objectId) ?? [],
     anotherSubject: (objectId, stores, where) => profile.events?.another(runtime(where).db, objectId, stores),
+    unknownEvent(about) {
+      const shape = profile.events?.unknown;
+      return shape ? { event: { ...shape.fields(about), id: newEventId(), timestamp: new Date(clock.now()).toISOString() }, label: shape.label } : null;
+    },
     onEvent(listener) {
       const stops = runtimes.map((rt) => rt.events.subscribe(listener));
       return () => {
@@ -347,6 +354,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       apiListeners.push(listener);
     }
     const badTls: Partial<Record<BadTlsKind, string>> = {};
+    badCerts = badCertsMade ? await badCertsMade : null;
     if (badCerts && options.badTls !== false) {
       const certs = badCerts;
       for (const kind of BAD_TLS_KINDS) {

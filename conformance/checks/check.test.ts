@@ -120,7 +120,9 @@ describe('checkContext', () => {
     const WEBHOOK_CHECKS = CHECKS.filter((c) => c.id.startsWith('webhooks.')).map((c) => c.id);
     const notApplicable = CHECKS.filter((c) => runCheck(c, observations(), noTokens).verdict === 'not-applicable').map((c) => c.id);
 
-    expect(notApplicable.sort()).toEqual(['token.cached-and-reused', 'token.proactive-renewal', 'token.renew-once-on-401', 'token.secret-in-body', 'credentials.store-market-scoping', 'token.not-in-browser', 'tenancy.token-per-tenant', ...WEBHOOK_CHECKS].sort());
+    // No call was redirected in these observations either: nothing for token.not-sent-on-redirect to judge (it applies to keys too).
+    const NO_REDIRECT = 'token.not-sent-on-redirect';
+    expect(notApplicable.sort()).toEqual(['token.cached-and-reused', 'token.proactive-renewal', 'token.renew-once-on-401', 'token.secret-in-body', 'credentials.store-market-scoping', 'token.not-in-browser', 'tenancy.token-per-tenant', NO_REDIRECT, ...WEBHOOK_CHECKS].sort());
     expect(runCheck(CHECKS.find((c) => c.id === 'token.secret-in-body')!, observations(), noTokens).summary).toMatch(/issues no tokens/);
   });
 });

@@ -20,6 +20,8 @@ const CHECKLIST_ORDER = [
   'token.not-logged',
   'token.not-in-browser',
   'token.tls-verified',
+  // Beyond the checklist (issue 15, case 84), as checklist.test.ts allows it.
+  'token.not-sent-on-redirect',
   'errors.backoff-on-429',
   'errors.jitter-on-429',
   'errors.no-retry-on-403',
@@ -30,6 +32,8 @@ const CHECKLIST_ORDER = [
   'webhooks.validates-auth',
   'webhooks.idempotent',
   'webhooks.responds-in-time',
+  // Beyond the checklist (issue 15, case 99), as checklist.test.ts allows it.
+  'webhooks.ignores-unknown-events',
   'tenancy.token-per-tenant',
   'rotation.survives-secret-rotation',
   // Beyond the checklist (issue 18), as checklist.test.ts allows it.
@@ -43,8 +47,10 @@ const ADVISORY = [
   'credentials.descriptive-name',
   'credentials.store-market-scoping',
   'token.secret-in-body',
+  'token.not-sent-on-redirect',
   'errors.jitter-on-429',
   'errors.survives-malformed-responses',
+  'webhooks.ignores-unknown-events',
   'data.minimal-payloads',
 ];
 

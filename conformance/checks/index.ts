@@ -18,6 +18,7 @@ import noRetryLoop from './token.no-retry-loop.ts';
 import notInUrl from './token.not-in-url.ts';
 import notInBrowser from './token.not-in-browser.ts';
 import notLogged from './token.not-logged.ts';
+import notSentOnRedirect from './token.not-sent-on-redirect.ts';
 import proactiveRenewal from './token.proactive-renewal.ts';
 import renewOnceOn401 from './token.renew-once-on-401.ts';
 import secretInBody from './token.secret-in-body.ts';
@@ -25,6 +26,7 @@ import tlsVerified from './token.tls-verified.ts';
 import httpsOnly from './transport.https-only.ts';
 import webhooksHttps from './webhooks.https.ts';
 import webhooksIdempotent from './webhooks.idempotent.ts';
+import webhooksIgnoresUnknownEvents from './webhooks.ignores-unknown-events.ts';
 import webhooksRespondsInTime from './webhooks.responds-in-time.ts';
 import webhooksValidatesAuth from './webhooks.validates-auth.ts';
 
@@ -44,6 +46,8 @@ export const CHECKS: readonly Check[] = [
   notLogged,
   notInBrowser,
   tlsVerified,
+  // Beyond the spec (issue 15, security-tests.md case 84): checklist.test.ts lists it in BEYOND_SPEC.
+  notSentOnRedirect,
   backoffOn429,
   jitterOn429,
   noRetryOn403,
@@ -54,6 +58,8 @@ export const CHECKS: readonly Check[] = [
   webhooksValidatesAuth,
   webhooksIdempotent,
   webhooksRespondsInTime,
+  // Beyond the spec (issue 15, security-tests.md case 99): checklist.test.ts lists it in BEYOND_SPEC.
+  webhooksIgnoresUnknownEvents,
   tokenPerTenant,
   survivesSecretRotation,
   // Beyond the spec (issue 18): checklist.test.ts lists it in BEYOND_SPEC.

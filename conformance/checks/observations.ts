@@ -83,6 +83,31 @@ export interface Observations {
   browser: BrowserObservations | null;
   /** The tenants phase as it ran; `null` with one tenant (config `tenants`), or when the phase did not run. */
   tenancy: TenancyObservations | null;
+  /** What the foreign host (an origin of the harness's own, where one API call was redirected) received; `null` when none listened. */
+  foreignHost: ForeignHostObservations | null;
+}
+
+/** The foreign host: a listener at another origin than the API's, which a redirect of the mock's pointed to. */
+export interface ForeignHostObservations {
+  /** `https://127.0.0.1:PORT`. */
+  origin: string;
+  /** Every request it received, oldest first (at most 100). */
+  requests: readonly ForeignRequest[];
+  /** Requests received beyond those kept. */
+  dropped: number;
+}
+
+/** One request to the foreign host. Nothing in it is in clear: headers and secrets are masked. */
+export interface ForeignRequest {
+  /** Monotonic milliseconds. */
+  mono: number;
+  method: string;
+  /** Path and query as received, known secrets masked. */
+  path: string;
+  /** The credential headers it carried (`authorization`, `proxy-authorization`, the platform's own), whatever their value: scheme kept, the rest masked. */
+  headers: readonly { name: string; masked: string }[];
+  /** The run's secrets it carried (tokens, client and webhook secrets), where, masked. */
+  credentials: readonly { kind: SecretSighting['kind']; where: 'header' | 'url' | 'body'; name?: string; masked: string }[];
 }
 
 /** One tenant the integration serves, and the API user it was given there. */
@@ -125,6 +150,16 @@ export interface WebhookStep {
   probeError?: string;
 }
 
+/** The delivery of an event of a type the platform does not define, and how the integration took it. */
+export interface UnknownEventStep extends WebhookStep {
+  /** What makes the event unknown, as the platform's profile says: `operationId 999999, className GoliveUnknown`. */
+  label: string;
+  /** Monotonic ms when it was sent. */
+  sentMono: number;
+  /** The integration's process ended after it was sent, before golive stopped watching; `null` while it kept running. */
+  exit: { code: number | null; signal: string | null; mono: number } | null;
+}
+
 /** The webhook phase: the deliveries the mock sent and what they changed. */
 export interface WebhookObservations {
   /** The subscribed URL (`https://127.0.0.1:PORT/path`). */
@@ -155,6 +190,11 @@ export interface WebhookObservations {
   nonCanonical?: WebhookStep;
   /** The same event again: at once, and after a simulated timeout (then its retry). */
   duplicates: WebhookStep | null;
+  /**
+   * Last, an event of a type the platform does not define (security-tests.md case 99), correctly
+   * authenticated, about the first event's object; absent when it was not sent.
+   */
+  unknownEvent?: UnknownEventStep;
   /** Why the phase could not take every step (the endpoint never answered, the run was stopped…). */
   problem?: string;
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { TlsConnectionRecord } from '../../mock-server/index.ts';
+import { BAD_TLS_KINDS, type TlsConnectionRecord } from '../../mock-server/index.ts';
 import check from './token.tls-verified.ts';
 import { ENDPOINTS, journal, logLine, monoAt, observations, requestSeqs } from './test/journal.ts';
 
-const ALL_KINDS = ['untrusted-ca', 'wrong-host', 'expired'] as const;
+const ALL_KINDS = BAD_TLS_KINDS;
 
 const refused = (listener: TlsConnectionRecord['listener'], at: number, error = 'unable to verify the first certificate'): TlsConnectionRecord => ({
   listener,
@@ -12,11 +12,14 @@ const refused = (listener: TlsConnectionRecord['listener'], at: number, error = 
   error,
 });
 
-/** Every bad certificate refused at the handshake, as a verifying client does. */
+/** Every bad certificate refused at the handshake, as a verifying client does (the bad-TLS runs go in two lanes). */
 const allRefused = () => [
   refused('untrusted-ca', 2, 'self-signed certificate in certificate chain'),
-  refused('wrong-host', 6, "Hostname/IP does not match certificate's altnames"),
-  refused('expired', 10, 'certificate has expired'),
+  refused('wrong-host', 2.5, "Hostname/IP does not match certificate's altnames"),
+  refused('self-signed', 5, 'self-signed certificate'),
+  refused('expired', 5.5, 'certificate has expired'),
+  refused('missing-intermediate', 8, 'unable to verify the first certificate'),
+  refused('not-yet-valid', 8.5, 'certificate is not yet valid'),
 ];
 
 describe('token.tls-verified', () => {
@@ -27,12 +30,53 @@ describe('token.tls-verified', () => {
     const finding = check.judge(observations({ journal: j.entries, tls: allRefused(), tlsRuns: [...ALL_KINDS] }));
 
     expect(finding.verdict).toBe('pass');
-    expect(finding.summary).toBe('The integration refused every bad certificate (untrusted-ca, wrong-host, expired) and sent no request.');
+    expect(finding.summary).toBe(
+      'The integration refused every bad certificate (untrusted-ca, wrong-host, self-signed, expired, missing-intermediate, not-yet-valid) and sent no request.',
+    );
     expect(finding.evidence).toEqual([
-      { kind: 'note', text: 'untrusted-ca: handshake refused (self-signed certificate in certificate chain)' },
-      { kind: 'note', text: "wrong-host: handshake refused (Hostname/IP does not match certificate's altnames)" },
-      { kind: 'note', text: 'expired: handshake refused (certificate has expired)' },
+      { kind: 'note', text: 'untrusted-ca (a certificate from an unknown CA): handshake refused (self-signed certificate in certificate chain)' },
+      { kind: 'note', text: "wrong-host (a certificate for another host name): handshake refused (Hostname/IP does not match certificate's altnames)" },
+      { kind: 'note', text: 'self-signed (a self-signed certificate): handshake refused (self-signed certificate)' },
+      { kind: 'note', text: 'expired (an expired certificate): handshake refused (certificate has expired)' },
+      { kind: 'note', text: 'missing-intermediate (a certificate served without its intermediate CA): handshake refused (unable to verify the first certificate)' },
+      { kind: 'note', text: 'not-yet-valid (a certificate not valid yet): handshake refused (certificate is not yet valid)' },
     ]);
+  });
+
+  it('gives one note per listener, its first refusal, when a client tried one more than once', () => {
+    const again = [...allRefused(), refused('self-signed', 6, 'self-signed certificate (again)')];
+
+    const finding = check.judge(observations({ tls: again, tlsRuns: [...ALL_KINDS] }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.evidence).toHaveLength(6);
+    expect(finding.evidence).toContainEqual({ kind: 'note', text: 'self-signed (a self-signed certificate): handshake refused (self-signed certificate)' });
+  });
+
+  it('passes, naming the listeners the integration never connected to, when only some runs reached a handshake', () => {
+    const finding = check.judge(observations({ tls: allRefused().filter((c) => c.listener !== 'not-yet-valid' && c.listener !== 'self-signed'), tlsRuns: [...ALL_KINDS] }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe(
+      'The integration refused every bad certificate it was shown (untrusted-ca, wrong-host, expired, missing-intermediate) and sent no request; it did not connect to self-signed, not-yet-valid.',
+    );
+  });
+
+  it.each([
+    ['self-signed', 'self-signed (a self-signed certificate) accepted: client secret sent'],
+    ['not-yet-valid', 'not-yet-valid (a certificate not valid yet) accepted: client secret sent'],
+    ['missing-intermediate', 'missing-intermediate (a certificate served without its intermediate CA) accepted: client secret sent'],
+    ['expired', 'expired (an expired certificate) accepted: client secret sent'],
+  ] as const)('fails when the %s listener receives the client secret, and says what was wrong with its certificate', (kind, note) => {
+    const j = journal();
+    const leaked = j.tokenRequest({ at: 2 });
+    leaked.listener = `bad-tls:${kind}`;
+
+    const finding = check.judge(observations({ journal: j.entries, tls: allRefused().filter((c) => c.listener !== kind), tlsRuns: [...ALL_KINDS] }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe(`The integration completed 1 HTTP request(s) to servers with a bad certificate (${kind}), sending its credentials.`);
+    expect(finding.evidence).toEqual([expect.objectContaining({ kind: 'request', seq: leaked.seq, note })]);
   });
 
   it('fails when a token request with the client secret reaches the untrusted-CA listener, and says the credentials were sent', () => {
@@ -46,7 +90,7 @@ describe('token.tls-verified', () => {
     expect(finding.verdict).toBe('fail');
     expect(finding.summary).toBe('The integration completed 1 HTTP request(s) to servers with a bad certificate (untrusted-ca), sending its credentials.');
     expect(requestSeqs(finding.evidence)).toEqual([leaked.seq]);
-    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'request', seq: leaked.seq, note: 'untrusted-ca certificate accepted: client secret sent' }));
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'request', seq: leaked.seq, note: 'untrusted-ca (a certificate from an unknown CA) accepted: client secret sent' }));
   });
 
   it('fails on an API call with a token to a listener with the wrong host name, and names the token', () => {
@@ -59,7 +103,7 @@ describe('token.tls-verified', () => {
 
     expect(finding.verdict).toBe('fail');
     expect(finding.summary).toContain('(wrong-host), sending its credentials.');
-    expect(finding.evidence).toContainEqual(expect.objectContaining({ seq: call.seq, note: `wrong-host certificate accepted: token ${call.tokenMasked} sent` }));
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ seq: call.seq, note: `wrong-host (a certificate for another host name) accepted: token ${call.tokenMasked} sent` }));
   });
 
   it('fails on a request without credentials too, and says none were sent', () => {
@@ -84,7 +128,7 @@ describe('token.tls-verified', () => {
 
     expect(finding.verdict).toBe('fail');
     expect(finding.summary).toBe(
-      'The integration completed 3 HTTP request(s) to servers with a bad certificate (untrusted-ca, wrong-host, expired), sending its credentials.',
+      'The integration completed 6 HTTP request(s) to servers with a bad certificate (untrusted-ca, wrong-host, expired, self-signed, not-yet-valid, missing-intermediate), sending its credentials.',
     );
   });
 

@@ -1,8 +1,22 @@
+import type { BadTlsKind } from '../../mock-server/index.ts';
 import type { Evidence } from '../../reports/model.ts';
 import { defineCheck, firstOf, inconclusive, isTokenRequest, requestEvidence, secondsAt } from './check.ts';
 
 /** What Node and Python print when a program turned certificate verification off. */
 const INSECURE_WARNING = /NODE_TLS_REJECT_UNAUTHORIZED|InsecureRequestWarning|certificate verification is disabled/i;
+
+/** What is wrong with each listener's certificate, in words. */
+const KIND_WORDS: Record<BadTlsKind, string> = {
+  'untrusted-ca': 'a certificate from an unknown CA',
+  'wrong-host': 'a certificate for another host name',
+  expired: 'an expired certificate',
+  'self-signed': 'a self-signed certificate',
+  'not-yet-valid': 'a certificate not valid yet',
+  'missing-intermediate': 'a certificate served without its intermediate CA',
+};
+
+/** `expired (an expired certificate)`. */
+const named = (kind: string) => (kind in KIND_WORDS ? `${kind} (${KIND_WORDS[kind as BadTlsKind]})` : kind);
 
 export default defineCheck({
   id: 'token.tls-verified',
@@ -22,7 +36,7 @@ export default defineCheck({
           requestEvidence(
             obs,
             e,
-            `${e.listener.slice(8)} certificate accepted${isTokenRequest(e) && e.credentialsIn ? ': client secret sent' : e.tokenMasked ? `: token ${e.tokenMasked} sent` : ''}`,
+            `${named(e.listener.slice(8))} accepted${isTokenRequest(e) && e.credentialsIn ? ': client secret sent' : e.tokenMasked ? `: token ${e.tokenMasked} sent` : ''}`,
           ),
         ),
         6,
@@ -45,11 +59,19 @@ export default defineCheck({
     if (refused.length === 0) {
       return inconclusive('The integration did not connect to the listeners with bad certificates at all (it may have crashed at start), so this could not be observed.');
     }
-    const kinds = [...new Set(refused.map((c) => c.listener))];
+    // The first refusal at each listener, earliest first.
+    const byListener = new Map<string, (typeof refused)[number]>();
+    for (const c of refused) if (!byListener.has(c.listener)) byListener.set(c.listener, c);
+    const first = [...byListener.values()].sort((a, b) => a.mono - b.mono);
+    const kinds = first.map((c) => c.listener);
+    const unseen = obs.tlsRuns.filter((kind) => !kinds.includes(kind));
     return {
       verdict: 'pass',
-      summary: `The integration refused every bad certificate (${kinds.join(', ')}) and sent no request.`,
-      evidence: refused.slice(0, 3).map((c): Evidence => ({ kind: 'note', text: `${c.listener}: handshake refused (${c.error ?? 'no reason given'})` })),
+      summary:
+        unseen.length === 0
+          ? `The integration refused every bad certificate (${kinds.join(', ')}) and sent no request.`
+          : `The integration refused every bad certificate it was shown (${kinds.join(', ')}) and sent no request; it did not connect to ${unseen.join(', ')}.`,
+      evidence: first.map((c): Evidence => ({ kind: 'note', text: `${named(c.listener)}: handshake refused (${c.error ?? 'no reason given'})` })),
     };
   },
 });

@@ -10,6 +10,7 @@ import type { PhaseRecord } from '../checks/observations.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import { createSecretScanner } from '../observe/secrets.ts';
 import type { CreatedApiUser } from '../../mock-server/index.ts';
+import { type ForeignHost, createForeignHost } from './foreign-host.ts';
 import { integrationEnv } from './integration-env.ts';
 import { type InstanceProgress, type Run, createRuns } from './integration-runs.ts';
 import { createFrontendPhase } from './frontend-phase.ts';
@@ -120,6 +121,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   if (options.console) told({ kind: 'console', url: mock.consoleLink() });
   const aborted = abortedBy(options.signal);
   let stopRuns = async (): Promise<void> => {};
+  let foreignHost: ForeignHost | null = null;
 
   try {
     if (config.webhook && !mock.platform.sampleEvent) {
@@ -152,6 +154,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       progress,
     });
     stopRuns = runs.stopAll;
+    // Another origin than the API's (its own port), presenting the API's certificate: one call is redirected there.
+    foreignHost = await createForeignHost({ tls: mock.tls?.server ?? null, scanner, credentialHeader: mock.platform.credentialHeader });
     // The longest lane's phases: the lanes run side by side (the side lanes once steady is over).
     const laneMs = (lane: Lane) => lane.phases.reduce((sum, p) => sum + p.durationMs, 0);
     const steadyMs = main.phases[0]?.name === 'steady' && sides.length > 0 ? main.phases[0].durationMs : 0;
@@ -183,6 +187,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           },
           // The instance the lane began with is as fresh as a restart would make it: its first phase needs no other.
           restart: () => (current > 0 ? runs.restart(run, user.clientId) : Promise.resolve()),
+          ...(foreignHost ? { foreignOrigin: foreignHost.origin } : {}),
         });
       } finally {
         // Its phases are over: an instance left running would go on changing the data the webhook
@@ -243,6 +248,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           drivers: { ...(webhook ? { webhooks: webhook.drive } : {}), ...(frontend ? { frontend: frontend.drive } : {}), ...(tenancy ? { tenants: tenancy.drive } : {}) },
           onPhase: (phase, _index, remainingMs) => progress({ kind: 'phase', phase, index: plan.indexOf(phase), count: plan.length, remainingMs, lane: MAIN_LANE }),
           restart: () => runs.restart(testRun, testUser.clientId),
+          ...(foreignHost ? { foreignOrigin: foreignHost.origin } : {}),
           before: (phase) => {
             // Past steady and the browser: the side lanes begin.
             if (phase !== main.phases[0] && phase.drive !== 'frontend') lanesMayBegin();
@@ -260,7 +266,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     progress({ kind: 'judging' });
     await runs.stopAll();
 
-    const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, rotated, runs: runs.all, phases, webhook, frontend, tenants: tenancy });
+    const obs = await observe(OBSERVERS, { config, mock, scanner, runStartMono, users: credentials.users, rotated, runs: runs.all, phases, webhook, frontend, tenants: tenancy, foreignHost });
     const results = judge(checks, obs, context, testRun.startError);
     for (const r of results) mock.feed.publish({ kind: 'verdict', check: { id: r.id, title: r.title, required: r.required, verdict: r.verdict, summary: r.summary } });
     const setup = { profile: options.profile?.name ?? config.profile, seed: RUN_SEED, node: process.version, timings: { name: timingsName(timings), ms: { ...timings } } };
@@ -270,6 +276,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   } finally {
     stopTokenWatch();
     await stopRuns();
+    await foreignHost?.close();
     await mock.close();
     await rm(state, { recursive: true, force: true });
   }

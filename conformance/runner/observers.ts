@@ -6,6 +6,7 @@ import { scanWorkspace } from '../observe/workspace.ts';
 import { type Run, instancesOf } from './integration-runs.ts';
 import { TEST_USER, isLaneUser } from './run-credentials.ts';
 import { PRODUCTION_USER } from './side-runs.ts';
+import type { ForeignHost } from './foreign-host.ts';
 import type { FrontendPhase } from './frontend-phase.ts';
 import type { TenantsPhase } from './tenants-phase.ts';
 import type { WebhookPhase } from './webhook-phase.ts';
@@ -28,6 +29,8 @@ export interface RunRecord {
   frontend: FrontendPhase | null;
   /** The tenants phase; `null` with one tenant. */
   tenants: TenantsPhase | null;
+  /** The foreign host one API call was redirected to; `null` when none listened. */
+  foreignHost: ForeignHost | null;
 }
 
 /** Reads one piece of the observations from what the run left. */
@@ -64,6 +67,7 @@ export const OBSERVERS: Observers = {
   job: ({ config, runs }) =>
     config.integration.mode === 'job' ? { tokenCache: config.integration.tokenCache, starts: runs.find((r) => r.environment === 'test')?.jobStarts ?? [] } : null,
   tenancy: ({ tenants, phases }) => (tenants && phases.some((p) => p.name === 'tenants') ? tenants.observations() : null),
+  foreignHost: ({ foreignHost }) => foreignHost?.observations() ?? null,
 };
 
 /** Every piece of the observations, each from its observer, in the observers' order. */

@@ -46,6 +46,8 @@ export interface PhaseRunOptions {
    * other instance of the integration runs). The wait is not the phase's time.
    */
   before?: (phase: PhaseSpec) => Promise<unknown> | undefined;
+  /** The foreign host's origin (action `redirect-to-foreign-host`); absent: that action does nothing. */
+  foreignOrigin?: string;
   /**
    * Replaces the running integration with a fresh instance (action `restart-integration`):
    * resolves once it is ready and holds a working token, or once it gave up trying.
@@ -246,6 +248,12 @@ async function apply(
       return;
     case 'add-fault': {
       const rule = mock.faults.add({ ...action.rule, match: { apiUser: options.clientId, ...action.rule.match } });
+      added.push(rule.id);
+      return;
+    }
+    case 'redirect-to-foreign-host': {
+      if (!options.foreignOrigin) return;
+      const rule = mock.faults.add({ match: { apiUser: options.clientId, times: 1 }, action: { kind: 'redirect', status: action.status, location: options.foreignOrigin } });
       added.push(rule.id);
       return;
     }

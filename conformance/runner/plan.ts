@@ -1,4 +1,4 @@
-import { type ApiUserPatch, type EventSpec, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, requestKey } from '../../mock-server/index.ts';
+import { type ApiUserPatch, type BadTlsKind, type EventSpec, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, requestKey } from '../../mock-server/index.ts';
 import { firstTry, gaveUp } from '../checks/error-traffic.ts';
 
 /**
@@ -29,10 +29,16 @@ export type PhaseAction =
   | { kind: 'revoke-tokens' }
   /** A fault rule; `match.apiUser` defaults to the run's API user. */
   | { kind: 'add-fault'; rule: FaultRuleInput }
+  /**
+   * The run's next API call answered with a redirect (`status`) to the foreign host, an origin of
+   * the harness's own that records what a client following it sends (certify only: without a
+   * foreign host, nothing).
+   */
+  | { kind: 'redirect-to-foreign-host'; status: 302 | 307 }
   /** Removes the fault rules this run added. */
   | { kind: 'clear-faults' }
   /** The API presents a bad certificate to new connections (a man in the middle), or the valid one again. */
-  | { kind: 'present-certificate'; certificate: 'valid' | 'untrusted-ca' | 'wrong-host' | 'expired' }
+  | { kind: 'present-certificate'; certificate: 'valid' | BadTlsKind }
   /** Moves the mock's clock (token expiry, rate-limit refill) by `ms`. */
   | { kind: 'shift-clock'; ms: number }
   /**
@@ -354,7 +360,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       ? [
           {
             name: 'webhooks',
-            description: 'an order event delivered, probes with bad auth, the same event again',
+            description: 'an order event delivered, probes with bad auth, the same event again, an event of an unknown type',
             durationMs: t.webhookMs,
             // A storm's rule that outlived its phase must not answer the deliveries' follow-up calls.
             actions: [{ kind: 'clear-faults' }],
@@ -412,7 +418,8 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     // next phase (a fresh instance), and the phases that judge required checks still run.
     {
       name: 'malformed-responses',
-      description: 'a fresh instance runs, then three calls are answered with a body that is not JSON, one cut short, and an empty 200: it must carry on',
+      description:
+        'a fresh instance runs, then three calls are answered with a body that is not JSON, one cut short, and an empty 200: it must carry on; a fourth is redirected (307) to another origin, which must get no credentials',
       durationMs: t.malformedMs,
       settledWhen: brokenAnswersSurvived,
       // On a fresh instance of a restored API user: what the token phases left (an expired token
@@ -424,6 +431,9 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'malformed-json' } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'truncated' } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'empty' } } },
+        // After the broken answers, so that the first of them still meets the fresh instance's first call.
+        // 307: the method and body are kept, so whatever the call carried may follow it.
+        { kind: 'redirect-to-foreign-host', status: 307 },
       ],
     },
     {

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { GoliveError } from '../../errors.ts';
 import { issueSentence } from '../../zod-issues.ts';
-import { parseFaultRule } from '../../mock-server/index.ts';
+import { BAD_TLS_KINDS, parseFaultRule } from '../../mock-server/index.ts';
 import type { PhaseSpec } from './plan.ts';
 
 /** A named failure mode for trainers and tests: phases of lifecycle events and fault rules. */
@@ -49,7 +49,7 @@ const actionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('add-fault'), rule: ruleSchema }),
   z.strictObject({ kind: z.literal('clear-faults') }),
   z.strictObject({ kind: z.literal('shift-clock'), ms: z.number().int() }),
-  z.strictObject({ kind: z.literal('present-certificate'), certificate: z.enum(['valid', 'untrusted-ca', 'wrong-host', 'expired']) }),
+  z.strictObject({ kind: z.literal('present-certificate'), certificate: z.enum(['valid', ...BAD_TLS_KINDS]) }),
   z.strictObject({ kind: z.literal('rotate-secret'), graceMs: z.number().int().nonnegative() }),
 ]);
 

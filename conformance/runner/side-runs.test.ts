@@ -106,12 +106,15 @@ describe('side runs', () => {
     expect(cancelled).toBe(2);
   });
 
-  it('declares production and one run per bad certificate, each bad-TLS run after the other, with their own API users', () => {
+  it('declares production and one run per bad certificate, the bad-TLS runs in two lanes of three, with their own API users', () => {
     expect(SIDE_RUNS.map((r) => `${r.name} ${r.lane} ${r.user.name}:${r.user.environment}`)).toEqual([
       'production production production:production',
-      'tls:untrusted-ca bad-tls bad-tls:test',
-      'tls:wrong-host bad-tls bad-tls:test',
-      'tls:expired bad-tls bad-tls:test',
+      'tls:untrusted-ca bad-tls:chain bad-tls:test',
+      'tls:wrong-host bad-tls:leaf bad-tls:test',
+      'tls:expired bad-tls:leaf bad-tls:test',
+      'tls:self-signed bad-tls:chain bad-tls:test',
+      'tls:not-yet-valid bad-tls:leaf bad-tls:test',
+      'tls:missing-intermediate bad-tls:chain bad-tls:test',
     ]);
     expect(sideRunUsers(SIDE_RUNS).map((u) => u.name)).toEqual(['production', 'bad-tls']);
   });

@@ -1,4 +1,4 @@
-import { BAD_TLS_KINDS, type CreatedApiUser, type MockServer } from '../../mock-server/index.ts';
+import { BAD_TLS_KINDS, type BadTlsKind, type CreatedApiUser, type MockServer } from '../../mock-server/index.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import type { Run, RunName } from './integration-runs.ts';
 import type { Timings } from './plan.ts';
@@ -43,6 +43,20 @@ export const PRODUCTION_USER: RunUser = { name: 'production', environment: 'prod
 // through) never mixes with the test run's.
 const BAD_TLS_USER: RunUser = { name: 'bad-tls', environment: 'test' };
 
+/**
+ * The bad-TLS runs go in two lanes, side by side: six runs one after another would take twice
+ * the time three did. One lane for a certificate that does not lead to the harness CA, one for
+ * a certificate of the harness CA with a bad field of its own.
+ */
+const BAD_TLS_LANES: Record<BadTlsKind, string> = {
+  'untrusted-ca': 'bad-tls:chain',
+  'self-signed': 'bad-tls:chain',
+  'missing-intermediate': 'bad-tls:chain',
+  'wrong-host': 'bad-tls:leaf',
+  expired: 'bad-tls:leaf',
+  'not-yet-valid': 'bad-tls:leaf',
+};
+
 /** Settles at the first request the mock journals in `environment` (any API user: a test token sent to production counts too). */
 function firstRequestIn(mock: MockServer, environment: 'test' | 'production'): Watch {
   let cancel = () => {};
@@ -67,11 +81,11 @@ export const SIDE_RUNS: readonly SideRun[] = [
     durationMs: ({ timings }) => timings.productionMs,
     waitsFor: { what: (mock) => firstRequestIn(mock, 'production'), graceMs: ({ config }) => config.timeouts.readyMs },
   },
-  // Short runs against the bad-TLS listeners, one after another (token.tls-verified).
+  // Short runs against the bad-TLS listeners (token.tls-verified), in two lanes of three.
   ...BAD_TLS_KINDS.map(
     (kind): SideRun => ({
       name: `tls:${kind}`,
-      lane: 'bad-tls',
+      lane: BAD_TLS_LANES[kind],
       user: BAD_TLS_USER,
       apiUrl: (mock) => mock.badTls[kind]!,
       durationMs: ({ timings }) => timings.tlsRunMs,

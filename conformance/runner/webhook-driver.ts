@@ -25,6 +25,8 @@ export interface WebhookDriverOptions {
   settle: SettleTimings;
   /** The integration's side-effect probe (config `webhook.idempotencyProbe`), when it has one. */
   readProbe?: () => Promise<ProbeReading>;
+  /** How the integration's process ended, once it has (`null` while it runs): an unknown event must not end it. */
+  exited?: () => { code: number | null; signal: string | null; atMono: number } | null;
   /** Settles when the run must end early. */
   stop: Promise<unknown>;
   /** The phase's time: no step starts after it, and waits end with it. */
@@ -41,8 +43,9 @@ interface State {
  * The webhook phase (checklist section 4): subscribes the integration's endpoint, emits a real
  * event, probes with bad auth or bad signatures (a copy of the event under a new id), a correctly
  * signed copy laid out unlike the platform's bytes (signed platforms), then sends the same event again at once and after a simulated
- * timeout. Before and after each step it takes the mock's data (and the side-effect probe's
- * output), once the integration has settled, so the checks can see what each step changed.
+ * timeout, and last an event of a type the platform does not define. Before and after each step
+ * it takes the mock's data (and the side-effect probe's output), once the integration has
+ * settled, so the checks can see what each step changed.
  */
 export async function driveWebhooks(options: WebhookDriverOptions): Promise<WebhookObservations> {
   const { mock, clientId } = options;
@@ -161,6 +164,20 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
       const after = Math.max(...cut.map((r) => r.seq));
       await until(() => mock.webhooks.log().some((r) => r.seq > after && r.eventId === id && r.kind === 'retry' && r.subscriptionId === sub.id), () => stopped || remaining() <= 0);
     });
+
+    // 5. Last (it may end the process): an event of a type the platform does not define,
+    // correctly authenticated, about the first event's object (security-tests.md case 99). Not
+    // retried: one answer tells. No work is waited for: a receiver that ignores it does none.
+    if (stopped || remaining() <= 0) return obs;
+    const unknown = mock.unknownEvent(event);
+    if (unknown) {
+      const sentMono = performance.now();
+      const taken = await step(await state(), () => unknown.event.id, false, () =>
+        mock.webhooks.deliver(sub.id, unknown.event, { note: `an event of a type the platform does not define (${unknown.label})` }),
+      );
+      const exit = options.exited?.();
+      obs.unknownEvent = { ...taken, label: unknown.label, sentMono, exit: exit && exit.atMono >= sentMono ? { code: exit.code, signal: exit.signal, mono: exit.atMono } : null };
+    }
     return obs;
   } catch (err) {
     obs.problem = `golive could not drive the webhook phase (a bug in golive, please report it): ${(err as Error).message}`;

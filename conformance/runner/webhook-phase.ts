@@ -79,6 +79,7 @@ export function createWebhookPhase(options: WebhookPhaseOptions): WebhookPhase {
         ...(webhook.idempotencyProbe
           ? { readProbe: createSideEffectProbe({ command: webhook.idempotencyProbe, cwd: config.integration.cwd, env: testRun.env, scanner: options.scanner }) }
           : {}),
+        exited: () => testRun.exit,
         stop: stopped,
         deadlineMono,
       });

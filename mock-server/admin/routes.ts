@@ -8,6 +8,7 @@ import { AUTH_PROBES, SIGNATURE_PROBES } from '../webhooks/index.ts';
 import type { Endpoint } from '../handlers/endpoint.ts';
 import type { MockControl } from '../control.ts';
 import type { ApiListener } from '../transports/fastify.ts';
+import { BAD_TLS_KINDS } from '../transports/tls.ts';
 import { CONSOLE_ASSETS, SECURITY_HEADERS, loadConsoleAssets } from './console-assets.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions, cookieValue, createSessions, crossSiteReason, sameSecret } from './session.ts';
 import { openStream, type Stream } from './stream.ts';
@@ -289,7 +290,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   });
   app.get('/__admin/tls', async () => control.tlsConnections());
   app.post('/__admin/tls/certificate', async (request) => {
-    const { certificate } = parse(z.strictObject({ certificate: z.enum(['valid', 'untrusted-ca', 'wrong-host', 'expired']) }), request.body);
+    const { certificate } = parse(z.strictObject({ certificate: z.enum(['valid', ...BAD_TLS_KINDS]) }), request.body);
     control.presentCertificate(certificate);
     action(certificate === 'valid' ? 'the API presents its valid certificate again' : `the API presents a bad certificate (${certificate})`);
     return { certificate };

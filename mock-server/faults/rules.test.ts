@@ -8,6 +8,7 @@ import {
   type FaultRequest,
   mulberry32,
   parseFaultRule,
+  redirectLocation,
   retryAfterHeader,
 } from './rules.ts';
 
@@ -65,6 +66,9 @@ describe('parseFaultRule', () => {
       { kind: 'truncated' },
       { kind: 'malformed-json' },
       { kind: 'hang' },
+      { kind: 'redirect', status: 307, location: 'https://127.0.0.1:4443' },
+      { kind: 'redirect', status: 302, location: 'http://localhost:8080/moved?x=1' },
+      { kind: 'redirect', status: 307, location: 'https://[::1]:4443/' },
     ]) {
       expect(parseFaultRule({ match: {}, action }).action).toEqual(action);
     }
@@ -85,7 +89,7 @@ describe('parseFaultRule', () => {
     [{ match: { path: '/api/(Orders/' }, action: { kind: 'hang' } }, 'match.path: not a valid regular expression'],
     [{ match: { from: 10, until: 10 }, action: { kind: 'hang' } }, 'match.until: expected a time after match.from'],
     [{ match: { pth: '/x' }, action: { kind: 'hang' } }, 'match.pth: unknown field'],
-    [{ action: { kind: 'explode' } }, 'action.kind: expected one of status, latency, reset, empty, truncated, malformed-json, hang'],
+    [{ action: { kind: 'explode' } }, 'action.kind: expected one of status, latency, reset, empty, truncated, malformed-json, hang, redirect'],
     [{ action: {} }, 'action.kind: expected one of'],
     [{ match: {} }, 'action: '],
     [{ action: { kind: 'status', status: 418 } }, 'action.status: expected one of 401, 403, 429, 500, 502, 503, 504'],
@@ -98,6 +102,14 @@ describe('parseFaultRule', () => {
     [{ action: { kind: 'latency', ms: 3_600_000 } }, 'action.ms: expected a whole number of milliseconds from 0 to 600000 (use hang for longer)'],
     [{ action: { kind: 'reset', ms: 5 } }, 'action.ms: unknown field'],
     [{ action: { kind: 'hang' }, colour: 'red', size: 2 }, 'colour, size: unknown fields'],
+    [{ action: { kind: 'redirect', status: 301, location: 'https://127.0.0.1:1' } }, 'action.status: expected one of 302, 307'],
+    [{ action: { kind: 'redirect', status: 307 } }, 'action.location: expected an absolute http:// or https:// URL of a loopback host'],
+    [{ action: { kind: 'redirect', status: 307, location: '/elsewhere' } }, 'action.location: expected an absolute http:// or https:// URL of a loopback host'],
+    [{ action: { kind: 'redirect', status: 307, location: 'https://example.com/' } }, 'action.location: expected an absolute http:// or https:// URL of a loopback host'],
+    [{ action: { kind: 'redirect', status: 307, location: 'https://127.0.0.1.example.com/' } }, 'action.location: expected an absolute http:// or https:// URL of a loopback host'],
+    [{ action: { kind: 'redirect', status: 307, location: 'ftp://127.0.0.1/' } }, 'action.location: expected an absolute http:// or https:// URL of a loopback host'],
+    [{ action: { kind: 'redirect', status: 307, location: 'https://user:pw@127.0.0.1/' } }, 'action.location: expected no user name or password in the URL'],
+    [{ action: { kind: 'redirect', status: 307, location: 'https://127.0.0.1/', ms: 1 } }, 'action.ms: unknown field'],
     [{ id: 'has space', action: { kind: 'hang' } }, 'id: expected letters, digits'],
     ['hang', 'rule: expected an object'],
     [null, 'rule: expected an object'],
@@ -111,6 +123,19 @@ describe('parseFaultRule', () => {
     expect(error).toBeInstanceOf(GoliveError);
     expect((error as GoliveError).code).toBe('GOLIVE_ERR_BAD_REQUEST');
     expect((error as Error).message.slice(0, message.length)).toBe(message);
+  });
+});
+
+describe('redirectLocation', () => {
+  it("keeps the request's path and query when the location is an origin alone", () => {
+    const action = { kind: 'redirect', status: 307, location: 'https://127.0.0.1:4443' } as const;
+    expect(redirectLocation(action, '/api/Orders/A1', '?pageSize=5')).toBe('https://127.0.0.1:4443/api/Orders/A1?pageSize=5');
+    expect(redirectLocation({ ...action, location: 'https://127.0.0.1:4443/' }, '/api/Orders', '')).toBe('https://127.0.0.1:4443/api/Orders');
+  });
+
+  it('sends a location with a path or a query as it is', () => {
+    expect(redirectLocation({ kind: 'redirect', status: 302, location: 'https://localhost:4443/moved' }, '/api/Orders', '?a=1')).toBe('https://localhost:4443/moved');
+    expect(redirectLocation({ kind: 'redirect', status: 302, location: 'https://localhost:4443/?to=x' }, '/api/Orders', '')).toBe('https://localhost:4443/?to=x');
   });
 });
 

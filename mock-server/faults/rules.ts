@@ -7,8 +7,12 @@ import { type RequestIdentity, requestKey } from '../journal/journal.ts';
 export const FAULT_STATUSES = [401, 403, 429, 500, 502, 503, 504] as const;
 export type FaultStatus = (typeof FAULT_STATUSES)[number];
 
+/** The statuses a `redirect` fault may answer with: 302 (a client may turn a POST into a GET) and 307 (it keeps the method and body). */
+export const REDIRECT_STATUSES = [302, 307] as const;
+export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
+
 /** The fault kinds; each is implemented by the transports (socket-level ones by fastify only). */
-export const FAULT_KINDS = ['status', 'latency', 'reset', 'empty', 'truncated', 'malformed-json', 'hang'] as const;
+export const FAULT_KINDS = ['status', 'latency', 'reset', 'empty', 'truncated', 'malformed-json', 'hang', 'redirect'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The `Retry-After` of a `status` fault: delay-seconds, an HTTP date this many seconds from now, or no header. */
@@ -35,7 +39,13 @@ export type FaultAction =
   /** The real status with a body that is not JSON. */
   | { kind: 'malformed-json' }
   /** No response until the client gives up. */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /**
+   * A redirect elsewhere instead of the answer: `status` with a `Location` header and no body. `location`
+   * is an absolute http(s) URL of a loopback host; an origin alone (no path, no query) keeps the
+   * request's own path and query, as an API that moved to another host would.
+   */
+  | { kind: 'redirect'; status: RedirectStatus; location: string };
 
 /** Which requests a rule applies to. Every criterion given must hold; none given matches every request. */
 export interface FaultMatch {
@@ -179,6 +189,22 @@ const matchSchema = z.strictObject({
 
 const statusList = FAULT_STATUSES.join(', ');
 
+/** Host names a redirect may send a client to: loopback only, so a rule can never hand a client's token to another machine. */
+const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|\[::1\]|localhost)$/i;
+const LOCATION = 'expected an absolute http:// or https:// URL of a loopback host (127.0.0.1, [::1], localhost)';
+
+const locationSchema = z.string({ error: LOCATION }).superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: LOCATION });
+    return;
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !LOOPBACK_HOST.test(url.hostname)) ctx.addIssue({ code: 'custom', message: LOCATION });
+  else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'expected no user name or password in the URL' });
+});
+
 const SECONDS = 'expected a whole number ≥ 0';
 const FROM_NOW = 'expected whole seconds from now (negative for a past date)';
 
@@ -223,6 +249,11 @@ const actionSchema = z.discriminatedUnion(
     z.strictObject({ kind: z.literal('truncated') }),
     z.strictObject({ kind: z.literal('malformed-json') }),
     z.strictObject({ kind: z.literal('hang') }),
+    z.strictObject({
+      kind: z.literal('redirect'),
+      status: z.literal(REDIRECT_STATUSES, { error: `expected one of ${REDIRECT_STATUSES.join(', ')}` }),
+      location: locationSchema,
+    }),
   ],
   { error: `expected one of ${FAULT_KINDS.join(', ')}` },
 );
@@ -282,6 +313,19 @@ export function retryAfterHeader(action: FaultAction, nowMs: number): string | u
   if (retryAfter === 'absent') return undefined;
   if ('seconds' in retryAfter) return String(retryAfter.seconds);
   return new Date(Math.ceil((nowMs + retryAfter.httpDate * 1000) / 1000) * 1000).toUTCString();
+}
+
+/**
+ * The `Location` a `redirect` fault answers a request with: its `location`, or, when that is an
+ * origin alone, the origin with the request's own path and query (`search`: `?a=1`, or empty).
+ *
+ * @example
+ * redirectLocation({ kind: 'redirect', status: 307, location: 'https://127.0.0.1:4000' }, '/api/Orders/A1', '?x=1'); // 'https://127.0.0.1:4000/api/Orders/A1?x=1'
+ */
+export function redirectLocation(action: Extract<FaultAction, { kind: 'redirect' }>, path: string, search: string): string {
+  const url = new URL(action.location);
+  const originOnly = (url.pathname === '/' || url.pathname === '') && url.search === '' && !action.location.includes('?');
+  return originOnly ? `${url.origin}${path}${search}` : action.location;
 }
 
 /** mulberry32: a tiny, fast, seeded PRNG giving floats in [0, 1). Same seed, same sequence. */

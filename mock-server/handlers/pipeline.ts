@@ -15,7 +15,7 @@ import type { EventBus } from './event-bus.ts';
 import { acceptanceOf, unacceptedFields } from './request-schema.ts';
 import type { Profile, ProfileData } from './profile.ts';
 import type { RateLimiter } from '../faults/rate-limit.ts';
-import { type FaultMatcher, type RegisteredFaultRule, retryAfterHeader } from '../faults/rules.ts';
+import { type FaultMatcher, type RegisteredFaultRule, redirectLocation, retryAfterHeader } from '../faults/rules.ts';
 
 
 /**
@@ -70,9 +70,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Plays a fault rule: an answer instead of the real one, or `undefined` to go on (after a
  * delay, for latency). Socket-level faults are handed to the transport.
  */
-async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: string | null, entry: JournalEntry): Promise<ApiResponse | undefined> {
+async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: string | null, entry: JournalEntry, req: InboundRequest): Promise<ApiResponse | undefined> {
   const action = rule.action;
-  entry.fault = { id: rule.id, kind: action.kind === 'status' ? `status ${action.status}` : action.kind };
+  entry.fault = { id: rule.id, kind: action.kind === 'status' || action.kind === 'redirect' ? `${action.kind} ${action.status}` : action.kind };
   switch (action.kind) {
     case 'latency':
       await sleep(action.ms);
@@ -93,9 +93,19 @@ async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: strin
       return { status: 200, headers: JSON_TYPE, body: '' };
     case 'malformed-json':
       return { status: 200, headers: JSON_TYPE, body: '{"result":[{"id":"' };
+    case 'redirect':
+      return { status: action.status, headers: { location: redirectLocation(action, req.path, searchOf(req.query)) } };
     default:
       return { status: 0, socket: action.kind };
   }
+}
+
+/** A request's query as a URL's search part (`?a=1&a=2`), or empty. */
+function searchOf(query: InboundRequest['query']): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) for (const v of value === undefined ? [] : [value].flat()) params.append(name, v);
+  const search = params.toString();
+  return search ? `?${search}` : '';
 }
 
 /** What a token request learnt of its client id: seconds it must wait, when locked out for failed attempts. */
@@ -183,7 +193,7 @@ export async function handle(rt: Runtime, endpoint: Endpoint | null, req: Inboun
   } else if (!endpoint.auth) {
     const rule = rt.faults.match({ apiUser: null, environment: rt.environment, method: req.method, path: req.path, identity: entry });
     const ctx = new RequestContext(rt, null, req, null);
-    response = (rule && (await playFault(rt, rule, null, entry))) || (await endpoint.resolve(req, ctx));
+    response = (rule && (await playFault(rt, rule, null, entry, req))) || (await endpoint.resolve(req, ctx));
     if (ctx.lockedFor > 0) response = lockedOut(rt, ctx.lockedFor, response, entry);
   } else {
     const outcome = await authorised(rt, endpoint, req, entry);
@@ -279,7 +289,7 @@ async function authorised(
   const grant = isGrant(admission) ? admission : null;
   const user = grant ? grant.user : (admission as ApiUserRecord);
   const rule = rt.faults.match({ apiUser: user.clientId, environment: rt.environment, method: req.method, path: req.path, identity: entry });
-  const faulted = rule ? await playFault(rt, rule, user.clientId, entry) : undefined;
+  const faulted = rule ? await playFault(rt, rule, user.clientId, entry, req) : undefined;
   if (faulted) return { response: faulted, release: NOTHING_TO_RELEASE };
   const slot = rt.limits.acquire({ clientId: user.clientId, tenant: rt.tenant, limit: endpoint.limit });
   const limitHeaders = rt.limits.settings.headers ? rt.limits.headers(user.clientId) : null;

@@ -54,6 +54,14 @@ export interface EventSpec {
   status: string;
 }
 
+/** An event of a type the platform does not define (an operationId, class or trigger it has none of). */
+export interface UnknownEventShape {
+  /** What makes it unknown, in a few words for a report: `operationId 999999, className GoliveUnknown`. */
+  readonly label: string;
+  /** Its fields, about the object a real event `about` names; the engine gives it an id and a time. */
+  fields(about: DomainEvent): EventFields;
+}
+
 /** How a profile's data changes raise the events webhooks deliver. */
 export interface ProfileEvents<Db> {
   /** The classes `change` can change. */
@@ -69,6 +77,11 @@ export interface ProfileEvents<Db> {
    * probes are about), as the event fields that name it; `undefined` when there is none.
    */
   another(db: Db, objectId: string, stores: ScopeList): Partial<EventFields> | undefined;
+  /**
+   * What an event of a type the platform does not define looks like (security-tests.md case 99:
+   * a receiver answers it 2xx and ignores it), about the same object as a real event `about`.
+   */
+  readonly unknown: UnknownEventShape;
   /** How the platform logs a delivery that failed for good (Omnium: event 290100); a plain record when absent. */
   failure?(f: DeliveryFailure): DomainEvent;
   /** The body and headers a delivery carries, where they are not the whole event as JSON (Omneo: the changed resource, `X-Omneo-Event`). */

@@ -90,6 +90,17 @@ describe('fault rules over real sockets', () => {
     expect(second.status).toBe(401);
   });
 
+  it("answers a redirect to another origin, keeping the request's path and query, with no body, and journals it", async () => {
+    const rule = mock.faults.add({
+      match: { apiUser: clientId, path: '/api/Stores', times: 1 },
+      action: { kind: 'redirect', status: 307, location: 'https://127.0.0.1:9' },
+    });
+    const res = await call(`${mock.apiUrl}/api/Stores?pageSize=2`, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
+    expect([res.status, res.headers.get('location'), await res.text()]).toEqual([307, 'https://127.0.0.1:9/api/Stores?pageSize=2', '']);
+    expect(mock.journal.since(0).findLast((e) => e.fault?.id === rule.id)).toMatchObject({ status: 307, fault: { kind: 'redirect 307' } });
+    expect((await get('/api/Stores')).status).toBe(200);
+  });
+
   it('delays a response by the rule latency', async () => {
     mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'latency', ms: 200 } });
     expect((await get('/api/Stores')).status).toBe(200);
@@ -140,6 +151,18 @@ describe('the admin API for faults and the clock', () => {
     const bad = await admin('/__admin/faults', 'POST', { match: { probability: 2 }, action: { kind: 'reset' } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toContain('match.probability');
+  });
+
+  it('adds a redirect rule, and refuses one to a host that is not loopback', async () => {
+    const user = await mock.createApiUser({ name: 'Redirected', roles: ['StoreRead'] });
+    const t = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);
+    const added = await admin('/__admin/faults', 'POST', { match: { apiUser: user.clientId, times: 1 }, action: { kind: 'redirect', status: 302, location: 'https://localhost:9/moved' } });
+    expect(added.status).toBe(201);
+    const res = await call(`${mock.apiUrl}/api/Stores`, { headers: { authorization: `Bearer ${t}` }, redirect: 'manual' });
+    expect([res.status, res.headers.get('location')]).toEqual([302, 'https://localhost:9/moved']);
+    const away = await admin('/__admin/faults', 'POST', { action: { kind: 'redirect', status: 307, location: 'https://attacker.example/' } });
+    expect(away.status).toBe(400);
+    expect(((await away.json()) as { error: string }).error).toContain('action.location: expected an absolute http:// or https:// URL of a loopback host');
   });
 
   it('shifts the clock, so a token expires without waiting', async () => {

@@ -373,6 +373,7 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
     browser: null,
     job: null,
     tenancy: null,
+    foreignHost: null,
     ...rest,
     apiUser: { name: 'ERP Order Export', roles: ['OrderRead'], stores: '*', markets: '*', ...apiUser },
   };

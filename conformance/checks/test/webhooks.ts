@@ -9,13 +9,16 @@
  * Times are seconds since the run started, as in `journal.ts`.
  */
 import type { DeliveryRecord } from '../../../mock-server/index.ts';
-import type { DataChange, WebhookObservations, WebhookStep } from '../observations.ts';
+import type { DataChange, UnknownEventStep, WebhookObservations, WebhookStep } from '../observations.ts';
 import { monoAt } from './journal.ts';
 
 export const EVENT_ID = 'a1b2c3d4e5f6a7b8c9d0';
 export const FORGED_ID = 'f0f1f2f3f4f5f6f7f8f9';
 /** The correctly signed, non-canonically laid out copy of a signed run. */
 export const RELAID_ID = 'e0e1e2e3e4e5e6e7e8e9';
+/** The event of a type the platform does not define, sent last. */
+export const UNKNOWN_ID = 'd0d1d2d3d4d5d6d7d8d9';
+export const UNKNOWN_LABEL = 'operationId 999999, className GoliveUnknown';
 const URL = 'https://127.0.0.1:41000/webhooks/omnium';
 
 /** One delivery record, answered 202 in 12 ms unless told otherwise. */
@@ -70,6 +73,10 @@ export interface WebhookRunOptions {
   firstChanges?: DataChange[];
   probeChanges?: DataChange[];
   duplicateChanges?: DataChange[];
+  /** The event of a type the platform does not define (seq 8, 14 s in): its outcome (default 202; left out unless given). */
+  unknown?: Partial<DeliveryRecord>;
+  /** What changed after it, and how the process ended after it (default: nothing, still running). */
+  unknownStep?: Partial<UnknownEventStep>;
   /** Steps that did not happen. */
   without?: ('probes' | 'duplicates')[];
   step?: { first?: Partial<WebhookStep>; probes?: Partial<WebhookStep>; duplicates?: Partial<WebhookStep> };
@@ -78,7 +85,8 @@ export interface WebhookRunOptions {
 
 /**
  * A webhook phase: the first delivery (seq 1), three probes of a forged copy (2–4), then the
- * duplicates: one at once (5), one cut short after 50 ms (6, a simulated timeout) and its retry (7).
+ * duplicates: one at once (5), one cut short after 50 ms (6, a simulated timeout) and its retry (7);
+ * with `unknown`, last an event of a type the platform does not define (8).
  */
 export function webhookRun(options: WebhookRunOptions = {}): WebhookObservations {
   const names = options.signed ? (['no-signature', 'wrong-signature', 'tampered-body', 'other-tenant'] as const) : (['no-auth', 'wrong-token', 'other-tenant'] as const);
@@ -108,6 +116,9 @@ export function webhookRun(options: WebhookRunOptions = {}): WebhookObservations
     delivery({ seq: 6, at: 12.1, eventId: EVENT_ID, kind: 'duplicate', note: 'duplicate after a simulated timeout', ...timedOut(50) }),
     delivery({ seq: 7, at: 13.2, ...dup, kind: 'retry', attempt: 2, note: 'duplicate after a simulated timeout' }),
   ];
+  const unknown = options.unknown
+    ? [delivery({ seq: 8, at: 14, eventId: UNKNOWN_ID, note: `an event of a type the platform does not define (${UNKNOWN_LABEL})`, ...options.unknown })]
+    : [];
   const without = new Set(options.without ?? []);
   const step = (eventId: string, records: DeliveryRecord[], changes: DataChange[], extra?: Partial<WebhookStep>): WebhookStep => ({
     eventId,
@@ -120,12 +131,15 @@ export function webhookRun(options: WebhookRunOptions = {}): WebhookObservations
     url: URL,
     timeoutMs: 10_000,
     probe: false,
-    deliveries: [first, ...(without.has('probes') ? [] : probes), ...relaid, ...(without.has('duplicates') ? [] : duplicates)],
+    deliveries: [first, ...(without.has('probes') ? [] : probes), ...relaid, ...(without.has('duplicates') ? [] : duplicates), ...unknown],
     simulatedTimeouts: without.has('duplicates') ? [] : [6],
     first: step(EVENT_ID, [first], options.firstChanges ?? FIRST_EFFECTS, options.step?.first),
     probes: without.has('probes') ? null : step(FORGED_ID, probes, options.probeChanges ?? [], options.step?.probes),
     ...(relaid.length > 0 ? { nonCanonical: step(RELAID_ID, relaid, []) } : {}),
     duplicates: without.has('duplicates') ? null : step(EVENT_ID, duplicates, options.duplicateChanges ?? [], options.step?.duplicates),
+    ...(unknown.length > 0
+      ? { unknownEvent: { ...step(UNKNOWN_ID, unknown, []), label: UNKNOWN_LABEL, sentMono: monoAt(14), exit: null, ...options.unknownStep } }
+      : {}),
     ...options.extra,
   };
 }

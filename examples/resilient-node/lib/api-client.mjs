@@ -66,7 +66,14 @@ export function createApiClient(settings, tokens, { signal }) {
     const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    return send(urlFor(path, token), { method, headers, body: payload, timeoutMs: network.timeoutMs, signal });
+    return send(urlFor(path, token), {
+      method,
+      headers,
+      body: payload,
+      timeoutMs: network.timeoutMs,
+      signal,
+      resendOnRedirect: breaks.has('token.not-sent-on-redirect'),
+    });
   }
 
   async function on401(what, token, state) {

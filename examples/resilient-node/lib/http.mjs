@@ -36,16 +36,28 @@ function describe(error, timeoutMs) {
   return { message: code && !text.includes(code) ? `${text} (${code})` : text, tls: false };
 }
 
+/** Redirects the break switch token.not-sent-on-redirect follows by hand. */
+const MAX_HOPS = 5;
+
 /**
  * Sends one request and reads the whole body as text, both under the same deadline.
  * `timeoutMs` of 0 means no deadline (used only by a break switch). `signal` aborts it
- * early (shutdown); that AbortError is passed through untouched.
+ * early (shutdown); that AbortError is passed through untouched. A redirect is an error:
+ * the API has no reason to send us elsewhere (and our token must not follow it).
+ * `resendOnRedirect` is the break switch token.not-sent-on-redirect only.
  */
-export async function send(url, { method = 'GET', headers = {}, body, timeoutMs, signal }) {
+export async function send(url, { method = 'GET', headers = {}, body, timeoutMs, signal, resendOnRedirect = false }) {
   const signals = [signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(Boolean);
   const combined = signals.length > 0 ? AbortSignal.any(signals) : undefined;
   try {
-    const response = await fetch(url, { method, headers, body, signal: combined, redirect: 'error' });
+    let response = await fetch(url, { method, headers, body, signal: combined, redirect: resendOnRedirect ? 'manual' : 'error' });
+    // Break switch: follow by hand, sending every header again, Authorization included,
+    // to whatever host the Location names. Never do this: fetch's own following drops it.
+    for (let hop = 0; resendOnRedirect && hop < MAX_HOPS && response.status >= 300 && response.status < 400 && response.headers.has('location'); hop++) {
+      await response.body?.cancel();
+      url = new URL(response.headers.get('location'), url).href;
+      response = await fetch(url, { method, headers, body, signal: combined, redirect: 'manual' });
+    }
     const text = await response.text();
     return { status: response.status, headers: response.headers, text };
   } catch (error) {

@@ -95,6 +95,11 @@ export function createWebhookServer(settings, { onEvent, signal, pages }) {
     }
     const id = event?.id;
     if (id === undefined || id === null || id === '') return answer(response, 400);
+    if (breaks.has('webhooks.ignores-unknown-events') && event.className !== 'Order') {
+      // Break switch: an event of a class it has no work for is refused, so the platform sends it again.
+      log.warn(`webhook: event ${printable(id)} refused: unknown class ${printable(event.className)}`);
+      return answer(response, 400);
+    }
     if (breaks.has('webhooks.responds-in-time')) await sleep(12_000, signal); // break: "slow" work first
     const first = breaks.has('webhooks.idempotent') || seen.add(String(id));
     answer(response, 202);

@@ -6,7 +6,7 @@
  */
 import { GoliveError } from '../../../errors.ts';
 import type { DomainEvent, EventFields } from '../../domain/events.ts';
-import type { EventSpec, ProfileEvents } from '../../handlers/profile.ts';
+import type { EventSpec, ProfileEvents, UnknownEventShape } from '../../handlers/profile.ts';
 import { type OmneoData, type ProfileRecord, identitiesOf, isDeleted, liveProfile, showProfile } from './domain/index.ts';
 import { activeWebhooks, machineUserId } from './endpoints/webhooks.ts';
 import { omneoTime } from './laravel.ts';
@@ -42,6 +42,16 @@ async function change(db: OmneoData, spec: EventSpec, _scope: unknown, now: numb
   return profileEventFields(db, stored, 'updated');
 }
 
+/**
+ * A trigger Omneo does not define, sent as a profile event would be (the profile as its body,
+ * signed): a receiver that routes on `X-Omneo-Event` leaves it alone; one that takes every
+ * delivery for a profile change syncs the profile again.
+ */
+const unknown: UnknownEventShape = {
+  label: 'X-Omneo-Event: golive.unknown',
+  fields: (about) => ({ className: 'golive', objectId: about.objectId, trigger: 'golive.unknown', status: 'unknown', ...(about.context === undefined ? {} : { context: about.context }) }),
+};
+
 export const omneoEvents: ProfileEvents<OmneoData> = {
   classNames: ['profile', 'identity'],
   sample: { className: 'profile', status: 'updated' },
@@ -55,6 +65,7 @@ export const omneoEvents: ProfileEvents<OmneoData> = {
     const other = db.profiles.all().find((p) => p.id !== id && !isDeleted(p));
     return other ? { objectId: other.id, context: profileContext(db, other) } : undefined;
   },
+  unknown,
   wire: {
     body: (event: DomainEvent) => event.context ?? { id: event.objectId },
     headers: (event: DomainEvent): Record<string, string> => (typeof event.trigger === 'string' ? { 'X-Omneo-Event': event.trigger } : {}),

@@ -5,7 +5,7 @@
 import { GoliveError } from '../../../errors.ts';
 import type { Scope, ScopeList } from '../../auth/scope.ts';
 import type { EventFields } from '../../domain/events.ts';
-import type { EventSpec, ProfileEvents } from '../../handlers/profile.ts';
+import type { EventSpec, ProfileEvents, UnknownEventShape } from '../../handlers/profile.ts';
 import type { Domain } from './domain/index.ts';
 import { omniumFailureEvent } from './failure-events.ts';
 
@@ -42,6 +42,28 @@ async function change(db: Domain, spec: EventSpec, scope: Scope, now: number): P
   };
 }
 
+/**
+ * An event Omnium does not define: an operationId and a className of its own, about the real
+ * event's order, in Omnium's envelope. A receiver that routes on `className` (or `operationId`)
+ * leaves it alone; one that takes every event for an order change books the order again.
+ */
+const unknown: UnknownEventShape = {
+  label: 'operationId 999999, className GoliveUnknown',
+  fields: (about) => ({
+    operationId: 999999,
+    message: 'An event of a type golive made up: no integration knows it',
+    className: 'GoliveUnknown',
+    objectId: about.objectId,
+    ...(about.objectNumber === undefined ? {} : { objectNumber: about.objectNumber }),
+    category: 'Workflow',
+    ...(about.market === undefined ? {} : { market: about.market }),
+    ...(about.storeId === undefined ? {} : { storeId: about.storeId }),
+    isError: false,
+    isRead: false,
+    origin: 'golive admin',
+  }),
+};
+
 export const omniumEvents: ProfileEvents<Domain> = {
   classNames: ['Order'],
   failure: omniumFailureEvent,
@@ -69,4 +91,5 @@ export const omniumEvents: ProfileEvents<Domain> = {
       .find((o) => o.id !== orderId && (stores === '*' || stores.includes(o.storeId ?? '')) && (o.orderForm?.lineItems ?? []).length > 0 && [...productsOf(db, o.id)].every((p) => !taken.has(p)));
     return other ? { objectId: other.id, storeId: other.storeId, ...(other.orderNumber ? { objectNumber: other.orderNumber } : {}) } : undefined;
   },
+  unknown,
 };
