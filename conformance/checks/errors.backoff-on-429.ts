@@ -3,10 +3,10 @@ import { defineCheck, inconclusive, phaseMissing, requestEvidence } from './chec
 import { answeredAt, attemptsOf, gaps, phasesNamed, round, sameRequest, userTraffic } from './error-traffic.ts';
 
 /**
- * How much earlier than Retry-After a retry may seem to come: the mock takes a response as
- * answered when its last byte is handed to the socket, which on a loaded machine can be some
- * milliseconds after the client has read it and started its wait (seen: 10 ms with urllib3's
- * exact `time.sleep`). A client that ignores Retry-After comes back hundreds of ms early.
+ * How much earlier than Retry-After a retry may seem to come: a margin for clocks and timers
+ * (the mock now notes an answer's moment before writing it; noted after, a pause of the process
+ * in between made urllib3's exact `time.sleep` seem 10 ms, once 35 ms, early). A client that
+ * ignores Retry-After comes back hundreds of ms early.
  */
 const TOLERANCE_MS = 30;
 
