@@ -81,7 +81,7 @@ const integration = z.strictObject({
   /**
    * How many instances of the integration certify may run at once (besides the production and
    * bad-TLS runs): the phases that judge only traffic run in instances of their own, beside the
-   * others. `1` (the default): one instance goes through every phase in turn.
+   * others. Absent (the default): every lane; `1`: one instance goes through every phase in turn.
    */
   instances: z.int().min(1).optional(),
   /** Default (absent): the webhook port accepts connections, or 2 s; the runner decides. */

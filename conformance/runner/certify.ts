@@ -93,10 +93,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   try {
     const full = certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent, frontend: Boolean(config.frontend?.urls.length), tenants: config.tenants });
     scoped = scopeRun(full, options.only, config.scenarios);
-    // Default: one instance, every phase in turn. Lanes are asked for (integration.instances):
-    // with several instances at once on a loaded machine, the checks that measure waits (backoff,
-    // jitter, giving up) have been seen to judge differently, so they are not the default yet.
-    lanes = planLanes(scoped.plan, config.integration.instances ?? 1);
+    // Default: every lane side by side; `integration.instances: 1` for an integration that cannot run twice at once.
+    lanes = planLanes(scoped.plan, config.integration.instances ?? Number.POSITIVE_INFINITY);
   } catch (err) {
     stopTokenWatch();
     await mock.close();

@@ -53,14 +53,18 @@ const EXAMPLES: Record<string, Example> = {
     // some 20 s; capped at 0.5 s (no jitter) the test-length phase sees more than ten at once.
     breakEnv: { 'errors.network-retry-bounded': { RETRY_BACKOFF_MAX: '0.5', RETRY_BACKOFF_JITTER: '0' } },
     breaks: {
-      'errors.network-retry-bounded': [],
+      // Its backoff doubles from 10 ms for every retry, 429s included: waits that small are lost
+      // in a busy machine's timer noise (0.13 s, 0.07 s, 0.09 s seen), so whether they grow is not seen.
+      'errors.network-retry-bounded': ['errors.backoff-on-429', 'errors.jitter-on-429'],
       'errors.no-retry-on-403': [],
       // Immediate retries have no jitter either.
       'errors.backoff-on-429': ['errors.jitter-on-429'],
     },
   },
   'php-curl': {
-    env: { POLL_INTERVAL_MS: '500', REQUEST_TIMEOUT_MS: '2000', BACKOFF_BASE_MS: '250', NETWORK_COOLDOWN_MS: '10000' },
+    // Backoff steps from 0.5 s: from 0.25 s, a busy machine's quarter-second of lateness on one
+    // retry (0.48 s, 0.5 s, 0.91 s seen) hid the growth of the waits.
+    env: { POLL_INTERVAL_MS: '500', REQUEST_TIMEOUT_MS: '2000', BACKOFF_BASE_MS: '500', NETWORK_COOLDOWN_MS: '10000' },
     // A quarter of each step random, as in the resilient example: three matching waits all
     // within 5 % of each other happen by chance in about 3 runs of 100.
     byChance: ['errors.jitter-on-429'],
