@@ -55,7 +55,7 @@ export async function stopChild(child: Child): Promise<void> {
 }
 
 /** One HTTPS request trusting `ca`; the body as text. */
-function fetchText(url: string, ca: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<string> {
+export function fetchText(url: string, ca: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: init.method ?? 'GET', headers: init.headers, ca }, (res) => {
       let text = '';
@@ -89,7 +89,7 @@ interface Load {
 }
 
 /** autocannon in its own process; `amount` sends that many requests instead of running for `seconds`. */
-async function load(url: string, headers: Record<string, string>, pid: number, connections: number, run: { seconds: number } | { amount: number }): Promise<Load> {
+export async function load(url: string, headers: Record<string, string>, pid: number, connections: number, run: { seconds: number } | { amount: number }): Promise<Load> {
   const args = [AUTOCANNON, '-j', '-c', String(connections), ...('amount' in run ? ['-a', String(run.amount)] : ['-d', String(run.seconds)])];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
   args.push(url);

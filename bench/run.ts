@@ -3,7 +3,7 @@
  * serving the same JSON, measured in one run on this machine and reported as ratios (over
  * HTTPS, each server in its own process; `pipeline --in-process` for the quick variant); the
  * start-up time with 100,000 orders; `golive serve --json` to its JSON line (`startup`); token
- * issuance against oauth2-mock-server's (`tokens`); webhook delivery throughput; and a full-length certify
+ * issuance against oauth2-mock-server's (`tokens`); RSS after 1,000,000 requests (`memory`); webhook delivery throughput; and a full-length certify
  * of the resilient example.
  * Loopback only. Absolute numbers vary with the machine; the ratios are the targets.
  */
@@ -184,6 +184,12 @@ async function tokenIssuance(): Promise<void> {
   await tokensInProcesses({ seconds: DURATION_S, rounds: ROUNDS, connections: CONNECTIONS });
 }
 
+/** RSS of `golive serve` after 1,000,000 requests against the idle server (target: ≤ 150 MB more). */
+async function memory(): Promise<void> {
+  const { memoryAfterRequests } = await import('./memory.ts');
+  await memoryAfterRequests({ requests: Number(process.env.BENCH_MEMORY_REQUESTS ?? 1_000_000), connections: CONNECTIONS });
+}
+
 /** `golive serve --json` to its JSON line (targets: ≤ 300 ms at the default scale, ≤ 5 s at 100,000 orders). */
 async function startupTime(): Promise<void> {
   const { startup } = await import('./startup.ts');
@@ -196,6 +202,7 @@ if (!only || only === 'pipeline') await (process.argv.includes('--in-process') ?
 if (!only || only === 'data') await dataLoad();
 if (!only || only === 'startup') await startupTime();
 if (!only || only === 'tokens') await tokenIssuance();
+if (!only || only === 'memory') await memory();
 if (!only || only === 'webhooks') await webhookDeliveries();
 if (!only || only === 'console') await consoleUnderLoad();
 if (!only || only === 'html') await (await import('./html.ts')).benchHtmlReport();
