@@ -212,6 +212,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     ...(profile.events?.wire ? { wire: profile.events.wire } : {}),
   });
 
+  faults.watchDeliveries(() => webhooks.pending().inFlight > 0);
   const runtimes: Runtime[] = [];
   for (const tenant of tenantIds) {
     for (const environment of ENVIRONMENTS) {

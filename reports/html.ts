@@ -302,6 +302,21 @@ ${report.phases.map((p) => phaseRow(p, scale))}${lanes.map((lane) => laneRow(lan
 ${legend(report.traffic)}`;
 }
 
+/** Every 403 the integration got (the first `REFUSED_CAP` of them): what it asked and what it was refused. */
+function refused(list: NonNullable<Report['refused']>): Markup {
+  if (list.total === 0) return h`<p>The integration was refused nothing.</p>`;
+  const more = list.total - list.requests.length;
+  return h`<table class="refused">
+<thead><tr><th scope="col">at (s)</th><th scope="col">environment</th><th scope="col">request</th><th scope="col">route</th><th scope="col">refused</th></tr></thead>
+<tbody>
+${list.requests.map(
+  (r) => h`<tr data-seq="${r.seq}"><td>${r.at}</td><td>${r.environment}</td><td><code>${r.method} ${r.path}</code></td><td>${r.route ?? ''}</td><td>${r.reason}</td></tr>
+`,
+)}</tbody>
+</table>
+${more > 0 ? h`<p>… and ${more} more, counted in report.json.</p>` : null}`;
+}
+
 function exits(report: Report): Markup {
   if (report.integration.exits.length === 0) return h`<p>No process of the integration was recorded.</p>`;
   return h`${report.integration.exits.map((exit) => {
@@ -479,7 +494,7 @@ ${report.setup === undefined ? null : h`<dt>setup</dt><dd data-seed="${report.se
 `}
 ${report.configFile === undefined ? null : h`<dt>config</dt><dd><code>${report.configFile}</code></dd>
 `}</dl>
-<nav><a href="#checklist">Checklist</a> · <a href="#timeline">Timeline</a> · <a href="#exits">How the integration ended</a></nav>
+<nav><a href="#checklist">Checklist</a> · <a href="#timeline">Timeline</a>${report.refused === undefined ? null : h` · <a href="#refused">Refused with 403</a>`} · <a href="#exits">How the integration ended</a></nav>
 </header>
 <main>
 <section id="checklist">
@@ -490,7 +505,11 @@ ${checklist(report.checks)}
 <h2>Timeline of the run</h2>
 ${timeline(report)}
 </section>
-<section id="exits">
+${report.refused === undefined ? null : h`<section id="refused">
+<h2>Refused with 403 (${report.refused.total})</h2>
+${refused(report.refused)}
+</section>
+`}<section id="exits">
 <h2>How the integration ended</h2>
 ${exits(report)}
 </section>

@@ -6,6 +6,8 @@ export const MD_MAX_BYTES = 1024 * 1024 - 64 * 1024;
 /** Evidence shown per check; report.json holds the rest. */
 export const MD_EVIDENCE_PER_CHECK = 10;
 const TAIL_LINES = 20;
+/** Refused requests (403) the summary lists; report.json has more. */
+const MD_REFUSED = 20;
 const MAX_LINE = 500;
 const MAX_CELL = 300;
 
@@ -143,6 +145,15 @@ export function renderMd(report: Report): string {
     for (const p of report.phases) {
       out.push(`| ${cell(p.name)} |${lanes ? ` ${cell(p.lane ?? '')} |` : ''} ${cell(p.environment)} | ${p.startedAt} | ${p.durationSeconds} | ${p.completed ? 'yes' : 'no'} | ${cell(p.note ?? '')} |`);
     }
+    out.push('');
+  }
+  if (report.refused && report.refused.total > 0) {
+    const { total, requests } = report.refused;
+    out.push(`## Refused with 403 (${total})`, '', '| at (s) | environment | request | route | refused |', '|---:|---|---|---|---|');
+    for (const r of requests.slice(0, MD_REFUSED)) {
+      out.push(`| ${r.at} | ${cell(r.environment)} | ${code(`${r.method} ${r.path}`).replace(/\|/g, '\\|')} | ${cell(r.route ?? '')} | ${cell(r.reason)} |`);
+    }
+    if (total > Math.min(requests.length, MD_REFUSED)) out.push('', `… and ${total - Math.min(requests.length, MD_REFUSED)} more in report.json.`);
     out.push('');
   }
   if (report.integration.exits.length > 0) {

@@ -95,6 +95,27 @@ export interface PhaseResult {
   lane?: string;
 }
 
+/** A request the integration was answered 403, and what it was refused (see `Report.refused`). */
+export interface RefusedRequest {
+  /** The journal's `seq`, as in a check's evidence. */
+  seq: number;
+  /** Seconds since the run started. */
+  at: number;
+  environment: string;
+  method: string;
+  /** The path as sent. */
+  path: string;
+  /** The endpoint of the platform's table it matched (`Orders_Get`); `null` when none did. */
+  route: string | null;
+  /** Why, as the mock journaled it (`missing role OrderAdmin`, `store oslo-online out of scope`). */
+  reason: string;
+  /** The permission the credential lacked (a role, or a scope where the platform has scopes). */
+  role?: string;
+  /** The store, or the market, the API user is not scoped to. */
+  store?: string;
+  market?: string;
+}
+
 /** See `Report.setup`. */
 export interface RunSetup {
   profile: string;
@@ -147,11 +168,20 @@ export interface Report {
   phases: PhaseResult[];
   checks: CheckResult[];
   totals: Record<Verdict, number>;
+  /**
+   * Every request the integration was refused with 403 (`total`), the first `REFUSED_CAP` of them
+   * listed with the route and the role, store or market refused (OWASP API9: each 403 is a
+   * permission the integration lacks, or one it tried to overstep); absent in reports written before it.
+   */
+  refused?: { total: number; requests: RefusedRequest[] };
   /** The run's traffic, one lane per run of the integration and one for webhook deliveries, bounded; absent in reports written before it. */
   traffic?: Traffic;
   /** With `certify --baseline FILE`: which entries are stale or expired (each fails the run); absent without a baseline. */
   baseline?: BaselineResult;
 }
+
+/** How many refused requests a report lists; `refused.total` counts them all. */
+export const REFUSED_CAP = 200;
 
 /** How a request (or a webhook delivery) ended: its status class, or what happened to its connection. */
 export type Outcome = '2xx' | '401' | '403' | '429' | '5xx' | 'reset' | 'hang' | 'other';

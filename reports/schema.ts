@@ -108,6 +108,25 @@ export const reportSchema = z.looseObject({
   ),
   checks: z.array(check),
   totals: z.looseObject({ pass: z.number(), fail: z.number(), warn: z.number(), 'not-applicable': z.number(), inconclusive: z.number() }),
+  refused: z
+    .looseObject({
+      total: z.number(),
+      requests: z.array(
+        z.looseObject({
+          seq: z.number(),
+          at: seconds,
+          environment: z.string(),
+          method: z.string(),
+          path: z.string(),
+          route: z.string().nullable(),
+          reason: z.string(),
+          role: z.string().optional(),
+          store: z.string().optional(),
+          market: z.string().optional(),
+        }),
+      ),
+    })
+    .optional(),
   traffic: traffic.optional(),
   baseline: z.looseObject({ file: z.string(), stale: z.array(baselineEntry), expired: z.array(baselineEntry) }).optional(),
 });

@@ -22,6 +22,8 @@ const BEYOND_SPEC: readonly { id: string; after: string; required: boolean; issu
   { id: 'token.not-sent-on-redirect', after: 'token.tls-verified', required: false, issue: 15 },
   // An event of a type the platform does not define (security-tests.md case 99), advisory.
   { id: 'webhooks.ignores-unknown-events', after: 'webhooks.responds-in-time', required: false, issue: 15 },
+  // A call to an endpoint the platform has deprecated (security-tests.md case 89, OWASP API9), advisory.
+  { id: 'data.no-deprecated-endpoints', after: 'data.minimal-payloads', required: false, issue: 15 },
 ];
 
 /** The spec's rows with each check of BEYOND_SPEC after the row it extends. */

@@ -40,6 +40,7 @@ const CHECKLIST_ORDER = [
   'rotation.survives-key-rotation',
   'transport.https-only',
   'data.minimal-payloads',
+  'data.no-deprecated-endpoints',
 ];
 
 /** Advisory checks of checklist.md (required: warn). */
@@ -52,6 +53,7 @@ const ADVISORY = [
   'errors.survives-malformed-responses',
   'webhooks.ignores-unknown-events',
   'data.minimal-payloads',
+  'data.no-deprecated-endpoints',
 ];
 
 describe('the catalog of checks', () => {

@@ -5,6 +5,7 @@ import secretNotInSource from './credentials.secret-not-in-source.ts';
 import storeMarketScoping from './credentials.store-market-scoping.ts';
 import testNotInProduction from './credentials.test-not-in-production.ts';
 import minimalPayloads from './data.minimal-payloads.ts';
+import noDeprecatedEndpoints from './data.no-deprecated-endpoints.ts';
 import backoffOn429 from './errors.backoff-on-429.ts';
 import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
@@ -66,6 +67,8 @@ export const CHECKS: readonly Check[] = [
   survivesKeyRotation,
   httpsOnly,
   minimalPayloads,
+  // Beyond the spec (issue 15, security-tests.md case 89): checklist.test.ts lists it in BEYOND_SPEC.
+  noDeprecatedEndpoints,
 ];
 
 export { checkContext, remediationOf, runCheck, type Check, type CheckContext, type Finding, type PlatformFacts } from './check.ts';

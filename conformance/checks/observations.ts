@@ -177,6 +177,13 @@ export interface WebhookObservations {
   /** The first, correctly authenticated delivery of a real domain event. */
   first: WebhookStep | null;
   /**
+   * While that delivery waited for its answer, the run's API calls naming the event's object
+   * were slowed to the timeout (a slow downstream, security-tests.md case 96): the journal `seq`s
+   * of those slowed, and by how much. An endpoint that does this work before answering cannot
+   * answer in time. Absent when the phase did not get that far.
+   */
+  slowDownstream?: { ms: number; seqs: readonly number[] };
+  /**
    * What that event is about, and the records (`table key`) its work may change: changes to
    * them while the probes run are that delivery's work, not the probes' (the probes are about
    * another object whenever the data has one).

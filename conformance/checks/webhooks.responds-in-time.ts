@@ -1,4 +1,4 @@
-import { defineCheck, firstOf, inconclusive } from './check.ts';
+import { defineCheck, firstOf, inconclusive, requestEvidence } from './check.ts';
 import { round } from './error-traffic.ts';
 import { deliveryEvidence, hasWebhookEndpoint, isFinding, webhookPhase } from './webhook-traffic.ts';
 
@@ -35,10 +35,27 @@ export default defineCheck({
     if (late.length > 0) {
       // The retries of a late send: the same event's next attempt, of the same chain (notes carry over to retries).
       const sentAgain = w.deliveries.filter((r) => r.kind === 'retry' && late.some((l) => l.eventId === r.eventId && r.attempt === l.attempt + 1 && r.seq > l.seq && r.note === l.note));
+      // Its own API calls golive slowed while a delivery waited (a slow downstream): the work it did before answering.
+      const slowed = new Set(w.slowDownstream?.seqs ?? []);
+      const waitedFor = slowed.size > 0 ? obs.journal.filter((e) => slowed.has(e.seq)) : [];
+      const downstream =
+        waitedFor.length > 0
+          ? ` It made ${waitedFor.length} API call(s) about the event before answering, which golive slowed by ${w.slowDownstream!.ms} ms to stand for a slow downstream: answer first, then do that work.`
+          : '';
       return {
         verdict: 'fail',
-        summary: `${late.length} of ${timed.length} deliveries were not answered within the ${w.timeoutMs} ms timeout (p95 ${p95} ms, max ${max} ms); the platform counts them as failed and sends them again${sentAgain.length > 0 ? ` (${sentAgain.length} retry(ies) seen)` : ''}.`,
-        evidence: [...metrics, ...firstOf([...late.map((r) => deliveryEvidence(obs, r, 'not answered in time')), ...sentAgain.map((r) => deliveryEvidence(obs, r, 'sent again after the timeout'))], 6)],
+        summary: `${late.length} of ${timed.length} deliveries were not answered within the ${w.timeoutMs} ms timeout (p95 ${p95} ms, max ${max} ms); the platform counts them as failed and sends them again${sentAgain.length > 0 ? ` (${sentAgain.length} retry(ies) seen)` : ''}.${downstream}`,
+        evidence: [
+          ...metrics,
+          ...firstOf(
+            [
+              ...late.map((r) => deliveryEvidence(obs, r, 'not answered in time')),
+              ...waitedFor.map((e) => requestEvidence(obs, e, `made before the endpoint answered, slowed by ${w.slowDownstream!.ms} ms (a slow downstream)`)),
+              ...sentAgain.map((r) => deliveryEvidence(obs, r, 'sent again after the timeout')),
+            ],
+            6,
+          ),
+        ],
       };
     }
     return {

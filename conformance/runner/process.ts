@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GoliveError } from '../../errors.ts';
 import { PROFILES } from '../../mock-server/index.ts';
 import type { SecretScanner } from '../observe/secrets.ts';
-import { RUN_TAG_VARIABLE, killTree } from './kill-tree.ts';
+import { RUN_TAG_VARIABLE, type RunWatch, killTree, watchRun } from './kill-tree.ts';
 import {
   type OutputFinding,
   type OutputLine,
@@ -260,6 +260,7 @@ function launch(options: StartOptions, mode: 'service' | 'job'): IntegrationProc
   };
 
   let child: ChildProcess | undefined;
+  let watch: RunWatch | undefined;
   const cwdProblem = folderProblem(options.cwd);
   if (cwdProblem) {
     queueMicrotask(() =>
@@ -285,6 +286,7 @@ function launch(options: StartOptions, mode: 'service' | 'job'): IntegrationProc
     }
   }
 
+  if (child?.pid !== undefined) watch = watchRun(child.pid, tag);
   if (child) {
     const c = child;
     for (const stream of ['stdout', 'stderr'] as const satisfies StreamName[]) {
@@ -325,7 +327,8 @@ function launch(options: StartOptions, mode: 'service' | 'job'): IntegrationProc
   const stop = (): Promise<StopResult> => {
     stopping ??= (async () => {
       settleReady(new GoliveError('GOLIVE_ERR_NOT_READY', 'the integration was stopped before it was ready'));
-      const { forced } = await killTree({ pid: child?.pid, tag, graceMs: options.killGraceMs });
+      const { forced } = await killTree({ pid: child?.pid, tag, graceMs: options.killGraceMs, ...(watch ? { watch } : {}) });
+      watch?.close();
       const info = await Promise.race([
         exited,
         // Unreferenced: a pending guard must not keep the harness alive after a normal stop.

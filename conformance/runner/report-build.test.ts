@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../reports/html.ts';
 import { renderJson } from '../../reports/json.ts';
 import { readReport } from '../../reports/schema.ts';
+import { renderMd } from '../../reports/md.ts';
 import { bigRunReport, craftedReport } from '../test/traffic-fixtures.ts';
-import { trafficOf } from './report-build.ts';
+import { refusedOf, trafficOf } from './report-build.ts';
 
 const entry = (seq: number, mono: number, status: number, more: object = {}) => ({
   seq,
@@ -65,6 +66,62 @@ describe('trafficOf', () => {
   it('has no webhook lane when the integration has no webhook endpoint', () => {
     const traffic = trafficOf({ runStartMono: 0, spanSeconds: 1, runs: ['test'], journal: [], deliveries: null });
     expect(traffic.lanes.map((l) => l.name)).toEqual(['test']);
+  });
+});
+
+describe('refusedOf', () => {
+  const refusal = (seq: number, mono: number, status: number, more: object = {}) => ({
+    seq,
+    mono,
+    environment: 'test' as const,
+    method: 'GET',
+    path: `/api/Orders/ORD-${seq}`,
+    routeId: 'Orders_Get' as string | null,
+    status,
+    denied: null as string | null,
+    ...more,
+  });
+
+  it('lists every 403 the integration got, with the route and the role, store or market refused (case 90)', () => {
+    const refused = refusedOf({
+      runStartMono: 1000,
+      journal: [
+        refusal(1, 1500, 200),
+        refusal(2, 2000, 403, { denied: 'store oslo-online out of scope' }),
+        refusal(3, 2500, 403, { method: 'PATCH', path: '/api/Orders/ORD-3/PatchOrder', routeId: 'Orders_PatchOrder', denied: 'missing role OrderAdmin' }),
+        refusal(4, 3000, 401, { denied: 'token expired' }),
+        refusal(5, 3500, 403, { environment: 'production', path: '/api/Products/P-1', routeId: 'Products_Get', denied: 'market swe out of scope' }),
+        refusal(6, 4000, 403, { method: 'GET', path: '/v1/orders', routeId: null }),
+        refusal(7, 4500, 403, { routeId: 'Customers_Search', denied: 'missing scope customers.read' }),
+      ],
+    });
+    expect(refused).toEqual({
+      total: 5,
+      requests: [
+        { seq: 2, at: 1, environment: 'test', method: 'GET', path: '/api/Orders/ORD-2', route: 'Orders_Get', reason: 'store oslo-online out of scope', store: 'oslo-online' },
+        { seq: 3, at: 1.5, environment: 'test', method: 'PATCH', path: '/api/Orders/ORD-3/PatchOrder', route: 'Orders_PatchOrder', reason: 'missing role OrderAdmin', role: 'OrderAdmin' },
+        { seq: 5, at: 2.5, environment: 'production', method: 'GET', path: '/api/Products/P-1', route: 'Products_Get', reason: 'market swe out of scope', market: 'swe' },
+        { seq: 6, at: 3, environment: 'test', method: 'GET', path: '/v1/orders', route: null, reason: 'refused by the endpoint' },
+        { seq: 7, at: 3.5, environment: 'test', method: 'GET', path: '/api/Orders/ORD-7', route: 'Customers_Search', reason: 'missing scope customers.read', role: 'customers.read' },
+      ],
+    });
+  });
+
+  it('counts every 403 but lists at most the cap, and the report shows them in report.json, report.md and report.html', () => {
+    const journal = Array.from({ length: 30 }, (_, i) => refusal(i + 1, 1000 + i * 100, 403, { denied: `store store-${i + 1} out of scope` }));
+    const refused = refusedOf({ runStartMono: 1000, journal, cap: 25 });
+    expect(refused.total).toBe(30);
+    expect(refused.requests.map((r) => r.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    const report = { ...craftedReport(), refused };
+    expect(readReport(JSON.parse(renderJson(report))).report!.refused).toEqual(refused);
+    const md = renderMd(report);
+    expect(md).toContain('## Refused with 403 (30)');
+    expect(md).toContain('| 0 | test | `GET /api/Orders/ORD-1` | Orders\\_Get | store store-1 out of scope |');
+    expect(md).toContain('… and 10 more in report.json.');
+    const html = renderHtml(report);
+    expect(html).toContain('<h2>Refused with 403 (30)</h2>');
+    expect(html.match(/<tr data-seq="\d+">/g)).toHaveLength(25);
+    expect(html).toContain('… and 5 more, counted in report.json.');
   });
 });
 

@@ -1,6 +1,18 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type CheckResult, type PhaseResult, type Report, type RunSetup, SCHEMA_VERSION, type Traffic, type TrafficMark, certifies, totals } from '../../reports/model.ts';
+import {
+  type CheckResult,
+  type PhaseResult,
+  REFUSED_CAP,
+  type RefusedRequest,
+  type Report,
+  type RunSetup,
+  SCHEMA_VERSION,
+  type Traffic,
+  type TrafficMark,
+  certifies,
+  totals,
+} from '../../reports/model.ts';
 import { TRAFFIC_CAP, outcomeOf, trafficLane } from '../../reports/traffic.ts';
 import type { DeliveryRecord, JournalEntry } from '../../mock-server/index.ts';
 import type { Observations, PhaseRecord } from '../checks/observations.ts';
@@ -65,6 +77,41 @@ export function trafficOf(input: {
     out.push(trafficLane('webhooks', 'deliveries', marks, options));
   }
   return { cap, lanes: out };
+}
+
+/** `missing role OrderAdmin`, `store oslo-online out of scope`, `market nor out of scope`: what the journal's words name. */
+function refusedWhat(reason: string): Pick<RefusedRequest, 'role' | 'store' | 'market'> {
+  const missing = /^missing \S+ (\S+)$/.exec(reason);
+  if (missing) return { role: missing[1]! };
+  const scoped = /^(store|market) (.+) out of scope$/.exec(reason);
+  if (scoped) return scoped[1] === 'store' ? { store: scoped[2]! } : { market: scoped[2]! };
+  return {};
+}
+
+/**
+ * Every request of the journal answered 403, oldest first: how many, and the first `cap` with
+ * their route and what was refused (the role, store or market, from the journal's `denied`).
+ */
+export function refusedOf(input: {
+  runStartMono: number;
+  journal: readonly Pick<JournalEntry, 'seq' | 'mono' | 'environment' | 'method' | 'path' | 'routeId' | 'status' | 'denied'>[];
+  cap?: number;
+}): NonNullable<Report['refused']> {
+  const refused = input.journal.filter((e) => e.status === 403);
+  const requests = refused.slice(0, input.cap ?? REFUSED_CAP).map((e): RefusedRequest => {
+    const reason = e.denied ?? 'refused by the endpoint';
+    return {
+      seq: e.seq,
+      at: Math.round((e.mono - input.runStartMono) / 10) / 100,
+      environment: e.environment,
+      method: e.method,
+      path: e.path,
+      route: e.routeId,
+      reason,
+      ...refusedWhat(reason),
+    };
+  });
+  return { total: refused.length, requests };
 }
 
 /** The report of a certify run: the plan as it ran, how each run of the integration ended, and the checks' results. */
@@ -137,6 +184,7 @@ export function buildReport(input: {
     phases,
     checks: input.checks,
     totals: totals(input.checks),
+    ...(observed ? { refused: refusedOf({ runStartMono, journal: observed.journal }) } : {}),
     ...(traffic ? { traffic } : {}),
   };
 }

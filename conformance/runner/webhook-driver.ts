@@ -114,8 +114,29 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
     obs.first = await step(beforeFirst, () => event?.id ?? '', true, async () => {
       event = await mock.emitEvent(sample, { clientId });
       objectId = event.objectId;
-      // Published on emit; drain() resolves once its first attempt (and any HTTP fallback) is answered.
-      await mock.webhooks.drain();
+      // A slow downstream (security-tests.md case 96): while the delivery waits for its answer, the
+      // calls naming its object wait out the timeout, so an endpoint that makes them before it
+      // answers cannot answer in time. Calls made after the answer are not slowed.
+      const timeoutMs = options.subscription.timeoutMs;
+      const fromSeq = mock.journal.lastSeq;
+      const slow = mock.faults.add({
+        match: { apiUser: clientId, path: `/${escapeRegExp(objectId)}/`, whileDelivering: true },
+        action: { kind: 'latency', ms: timeoutMs },
+        note: 'a slow downstream: calls about the event while its delivery waits for an answer',
+      });
+      let fired = 0;
+      try {
+        // Published on emit; drain() resolves once its first attempt (and any HTTP fallback) is answered.
+        await mock.webhooks.drain();
+      } finally {
+        fired = mock.faults.list().find((r) => r.id === slow.id)?.fired ?? 0;
+        mock.faults.remove(slow.id);
+      }
+      // The slowed calls end by the timeout: their answers come before the state after is taken.
+      const slowed = () => mock.journal.since(fromSeq).filter((e) => e.fault?.id === slow.id);
+      const until = performance.now() + timeoutMs + 1_000;
+      await untilDone(() => slowed().length >= fired, () => stopped || remaining() <= 0 || performance.now() > until);
+      obs.slowDownstream = { ms: timeoutMs, seqs: slowed().map((e) => e.seq) };
     });
     if (!event) throw new Error(`no ${sample.className} event could be emitted`);
     if (obs.first.seqs.length === 0) {
@@ -162,7 +183,7 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
       // The cut-short send goes again after the first retry delay; its record appears once it is answered.
       // (Not idle(): that would also wait out the retries of any delivery the endpoint failed, up to 21 s.)
       const after = Math.max(...cut.map((r) => r.seq));
-      await until(() => mock.webhooks.log().some((r) => r.seq > after && r.eventId === id && r.kind === 'retry' && r.subscriptionId === sub.id), () => stopped || remaining() <= 0);
+      await untilDone(() => mock.webhooks.log().some((r) => r.seq > after && r.eventId === id && r.kind === 'retry' && r.subscriptionId === sub.id), () => stopped || remaining() <= 0);
     });
 
     // 5. Last (it may end the process): an event of a type the platform does not define,
@@ -189,6 +210,8 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
   }
 }
 
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
 function lastSeq(mock: MockControl): number {
   const log = mock.webhooks.log();
   return log.length ? log[log.length - 1]!.seq : 0;
@@ -201,7 +224,7 @@ function changesBetween(before: State, after: State): DataChange[] {
 }
 
 /** Resolves once `done()` holds (true) or `over()` does (false); looks every 50 ms. */
-async function until(done: () => boolean, over: () => boolean): Promise<boolean> {
+async function untilDone(done: () => boolean, over: () => boolean): Promise<boolean> {
   for (;;) {
     if (done()) return true;
     if (over()) return false;

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +75,26 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Whether something accepts a TCP connection on the port of 127.0.0.1. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function until(condition: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 afterEach(async () => {
@@ -158,6 +179,27 @@ describe('startIntegration', () => {
     await proc.stop();
     // Re-parented to init; an init that does not reap (as in some containers) leaves a zombie, which is dead.
     expect(isGone(orphan)).toBe(true);
+  });
+
+  it('stops a double-forked setsid daemon with an empty environment: its pid is gone and its port refuses connections (case 103)', async () => {
+    const port = await freePort();
+    const proc = start({ command: node('daemon.mjs', String(port)), readyWhen: { log: /^daemon \d+$/ } });
+    await proc.ready;
+    const daemon = printedPid(proc, 'daemon');
+    await until(() => accepts(port), `the daemon to listen on ${port}`);
+    // It left the run: no parent of the run, no variable of the run, a session of its own.
+    expect(await runProcesses(undefined, proc.tag)).not.toContain(daemon);
+    // A process of the same user, started during the run the same way but not by it, is not the run's.
+    const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30);'], { detached: true, env: {}, stdio: 'ignore' });
+    try {
+      await proc.stop();
+      expect(isGone(daemon)).toBe(true);
+      expect(await accepts(port)).toBe(false);
+      expect(isGone(bystander.pid!)).toBe(false);
+    } finally {
+      if (!isGone(daemon)) process.kill(daemon, 'SIGKILL');
+      bystander.kill('SIGKILL');
+    }
   });
 
   it('keeps memory bounded when an integration writes 20 MB, and keeps the tail', async () => {

@@ -93,3 +93,48 @@ describe('webhooks.validates-auth with a body laid out unlike the platform', () 
     expect(check.summary).toMatch(/laid out unlike the platform's own JSON .* got 401: the signature must be computed over the raw body as received/);
   });
 });
+
+/**
+ * Security-tests.md case 96, end to end: a slow downstream. While the first delivery waits for
+ * its answer, golive slows the calls about the event's object to the connector timeout (5 s
+ * here); a receiver that makes its follow-up call before answering cannot answer in time, and
+ * one that answers first is not slowed at all.
+ */
+describe('webhooks.responds-in-time with a slow downstream', () => {
+  const followUp = fileURLToPath(new URL('./fixtures/follow-up.mjs', import.meta.url));
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  const run = async (work: 'before' | 'after') => {
+    const dir = await mkdtemp(join(tmpdir(), 'golive-follow-up-'));
+    dirs.push(dir);
+    await cp(followUp, join(dir, 'follow-up.mjs'));
+    const config = await loadConfig({ cwd: dir, commandOverride: ['node', 'follow-up.mjs'] });
+    return certify({
+      config: {
+        ...config,
+        integration: { ...config.integration, env: { WORK: work }, readyWhen: { log: 'listening' } },
+        webhook: { path: '/hooks', auth: 'bearer', header: 'Authorization', timeoutMs: 5_000 },
+      },
+      timings: TEST_TIMINGS,
+      only: ['webhooks.responds-in-time'],
+    });
+  };
+
+  it.concurrent('fails a receiver that calls the API before it answers, naming the call golive slowed', async () => {
+    const report = await run('before');
+    const check = report.checks.find((c) => c.id === 'webhooks.responds-in-time')!;
+    expect(check.verdict, check.summary).toBe('fail');
+    expect(check.summary).toMatch(/within the 5000 ms timeout/);
+    expect(check.summary).toContain('It made 1 API call(s) about the event before answering, which golive slowed by 5000 ms');
+    expect(check.evidence).toContainEqual(expect.objectContaining({ kind: 'request', method: 'GET', path: expect.stringMatching(/^\/api\/Orders\//), note: 'made before the endpoint answered, slowed by 5000 ms (a slow downstream)' }));
+  });
+
+  it.concurrent('passes a receiver that answers first and calls the API afterwards, unslowed', async () => {
+    const report = await run('after');
+    const check = report.checks.find((c) => c.id === 'webhooks.responds-in-time')!;
+    expect(check.verdict, check.summary).toBe('pass');
+    // Its call came after its answer: no request of the run met the slow-downstream fault.
+    expect(report.traffic!.lanes.filter((l) => l.kind === 'requests').flatMap((l) => l.marks ?? []).filter((m) => m.fault)).toEqual([]);
+  });
+});

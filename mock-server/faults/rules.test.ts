@@ -262,6 +262,17 @@ describe('FaultMatcher: criteria', () => {
     expect(hits([req('/x'), req('/x', { apiUser: 'bob' }), req('/x', { apiUser: null })])).toEqual(['f1', '-', '-']);
   });
 
+  it('matches only while a webhook delivery is in flight, with whileDelivering (case 96)', () => {
+    let delivering = false;
+    faults.watchDeliveries(() => delivering);
+    faults.add({ match: { path: '/ORD-1/', whileDelivering: true }, action: { kind: 'latency', ms: 5_000 } });
+    const before = hits([req('/api/Orders/ORD-1')]);
+    delivering = true;
+    const during = hits([req('/api/Orders/ORD-1'), req('/api/Orders/ORD-2')]);
+    delivering = false;
+    expect([...before, ...during, ...hits([req('/api/Orders/ORD-1')])]).toEqual(['-', 'f1', '-', '-']);
+  });
+
   it('matches the environment', () => {
     faults.add({ match: { environment: 'production' }, action: E503 });
     expect(hits([req('/x'), req('/x', { environment: 'production' })])).toEqual(['-', 'f1']);

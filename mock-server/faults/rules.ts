@@ -76,6 +76,11 @@ export interface FaultMatch {
    * retries meet the fault and its next, different request does not.
    */
   pin?: string;
+  /**
+   * Only while a webhook delivery is in flight (sent, not yet answered or timed out): the calls an
+   * endpoint makes before it answers, its downstream work (security-tests.md case 96).
+   */
+  whileDelivering?: boolean;
 }
 
 /** A fault rule: data, so the admin API and scenario files can carry it. */
@@ -181,6 +186,7 @@ const matchSchema = z.strictObject({
     .optional(),
   from: epochMs.optional(),
   until: epochMs.optional(),
+  whileDelivering: z.boolean({ error: 'expected true or false' }).optional(),
   pin: z
     .string({ error: 'expected letters, digits, ".", "_" or "-" (at most 64)' })
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected letters, digits, ".", "_" or "-" (at most 64)' })
@@ -357,6 +363,8 @@ interface Entry {
   readonly until: number;
   readonly timed: boolean;
   readonly pin: string | undefined;
+  /** `match.whileDelivering`: only while a webhook delivery is in flight. */
+  readonly whileDelivering: boolean;
   seen: number;
   fired: number;
   spent: boolean;
@@ -376,6 +384,8 @@ export interface FaultMatcherOptions {
   seed: number;
   /** The mock clock, for `match.from` / `match.until`. */
   now: () => number;
+  /** Whether a webhook delivery is in flight, for `match.whileDelivering` (default: never). */
+  delivering?: () => boolean;
 }
 
 /**
@@ -400,11 +410,18 @@ export class FaultMatcher {
   private nextId = 1;
   private readonly random: () => number;
   private readonly now: () => number;
+  private delivering: () => boolean;
 
   constructor(options: FaultMatcherOptions) {
     if (!Number.isFinite(options.seed)) throw new GoliveError('GOLIVE_ERR_CONFIG_INVALID', 'seed: expected a number');
     this.random = mulberry32(options.seed);
     this.now = options.now;
+    this.delivering = options.delivering ?? (() => false);
+  }
+
+  /** Tells the matcher how to see a webhook delivery in flight (the sender is made after it). */
+  watchDeliveries(delivering: () => boolean): void {
+    this.delivering = delivering;
   }
 
   /** Validates the rule (see `parseFaultRule`) and appends it; returns it with its id (`f1`, `f2`… unless given). */
@@ -434,6 +451,7 @@ export class FaultMatcher {
       until: m.until ?? Number.POSITIVE_INFINITY,
       timed: m.from !== undefined || m.until !== undefined,
       pin: m.pin,
+      whileDelivering: m.whileDelivering === true,
       seen: 0,
       fired: 0,
       spent: false,
@@ -483,6 +501,7 @@ export class FaultMatcher {
         now ??= this.now();
         if (now < e.from || now >= e.until) continue;
       }
+      if (e.whileDelivering && !this.delivering()) continue;
       if (e.pin !== undefined) {
         key ??= req.identity ? requestKey(req.identity) : `${req.method.toUpperCase()} ${req.path.toLowerCase()}`;
         const pinned = this.pins.get(e.pin);

@@ -161,6 +161,11 @@ export interface Endpoint<Db = unknown> {
   readonly response: ResponseSchema | null;
   /** The status of a successful answer (`201` for a create, `204` for an empty one); default 200. */
   readonly okStatus: number;
+  /**
+   * The platform documents the endpoint as deprecated: still served, with the endpoint to use
+   * instead (`POST /api/BusinessCustomers/Search`). OpenAPI marks it, and certify warns on a call to it.
+   */
+  readonly deprecated?: string;
   /** Method syntax on purpose: an endpoint of a profile's own data model is still an `Endpoint` to the engine. */
   resolve(req: ApiRequest, ctx: ResolverContext<Db>): ApiResponse | Promise<ApiResponse>;
 }

@@ -36,6 +36,7 @@ export function openApiDocument(title: string, endpoints: readonly Endpoint[], s
       operationId: e.id,
       tags: [e.tag],
       summary: e.summary,
+      ...(e.deprecated ? { deprecated: true, description: `Deprecated: use ${e.deprecated}.` } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(body ? { requestBody: { content: { [e.request?.bodyType ?? 'application/json']: { schema: components.add(body, 'input') } } } } : {}),
       ...(e.auth ? { security: [{ bearer: [] }] } : { security: [] }),

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ApiUserRecord, ApiUserRegistry, EnvironmentName } from '../auth/api-users.ts';
 import { type CredentialTarget, type Grant, isGrant, refused } from '../auth/scheme.ts';
-import { type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
+import { RefusalRecorder, type Scope, UNSCOPED, createScope } from '../auth/scope.ts';
 import { TOKEN_LOCKOUT, TokenLockout } from '../auth/token-lockout.ts';
 import type { TokenOrigins } from '../auth/token-origins.ts';
 import type { IssueOptions, TokenService } from '../auth/tokens.ts';
@@ -312,7 +312,7 @@ async function authorised(
     const resolving = endpoint.resolve(req, ctx);
     let answer = resolving instanceof Promise ? await resolving : resolving;
     if (ctx.lockedFor > 0) answer = lockedOut(rt, ctx.lockedFor, answer, entry);
-    if (answer.status === 403 && !entry.denied) entry.denied = 'store or market out of scope';
+    if (answer.status === 403 && !entry.denied) entry.denied = ctx.scope instanceof RefusalRecorder ? ctx.scope.denied() : 'store or market out of scope';
     if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
     return { response: answer, release: () => slot.release() };
   } catch (err) {
@@ -341,7 +341,9 @@ class RequestContext implements ResolverContext<ProfileData>, TokenRequestState 
     grant: Grant | null,
   ) {
     this.db = rt.db;
-    this.scope = user ? scopeOf(user) : UNSCOPED;
+    const scope = user ? scopeOf(user) : UNSCOPED;
+    // Only a scope that can refuse is worth recording what it refused.
+    this.scope = scope.stores === '*' && scope.markets === '*' ? scope : new RefusalRecorder(scope);
     this.clientId = user?.clientId ?? null;
     this.granted = grant ? grant.granted : (user?.roles ?? NO_PERMISSIONS);
     this.subject = grant ? grant.subject : null;

@@ -211,8 +211,19 @@ export interface EndpointInfo {
   issuesToken: boolean;
   /** Changes data. */
   writes: boolean;
+  /** Deprecated by the platform: the endpoint to use instead. */
+  deprecated?: string;
 }
 
 export function endpointInfo(profile: Profile): EndpointInfo[] {
-  return profile.endpoints.map(({ id, method, path, role, auth, issuesToken, writes }) => ({ id, method, path, role, auth, issuesToken, writes }));
+  return profile.endpoints.map(({ id, method, path, role, auth, issuesToken, writes, deprecated }) => ({
+    id,
+    method,
+    path,
+    role,
+    auth,
+    issuesToken,
+    writes,
+    ...(deprecated ? { deprecated } : {}),
+  }));
 }

@@ -195,6 +195,22 @@ describe('authorisation and scoping, Omnium over HTTPS', () => {
     expect(await status(admin, 'GET', '/api/Products/SWE-ONLY-40')).toBe(200);
   });
 
+  it('90: journals each 403 with what was refused: the role missing, or the store or market out of scope', async () => {
+    const own = orders[0]!;
+    const foreign = orders.find((o) => o.storeId !== own.storeId)!;
+    const reader = await user(['OrderRead', 'ProductRead'], { stores: [own.storeId], markets: ['nor'] });
+    expect(await status(reader.token, 'GET', `/api/Orders/${foreign.id}`)).toBe(403);
+    expect(await status(reader.token, 'PATCH', `/api/Orders/${own.id}/PatchOrder`, { tags: ['x'] })).toBe(403);
+    const product = { productId: 'SWE-ONLY-90', name: 'Sold in Sweden only', marketIds: ['swe'], prices: [{ marketId: 'swe', unitPrice: 100, currencyCode: 'SEK' }] };
+    expect(await status(admin, 'POST', '/api/Products', product)).toBeLessThan(300);
+    expect(await status(reader.token, 'GET', '/api/Products/SWE-ONLY-90')).toBe(403);
+    expect(mock.journal.since(0).filter((e) => e.apiUser === reader.clientId && e.status === 403).map((e) => [e.routeId, e.denied])).toEqual([
+      ['Orders_Get', `store ${foreign.storeId} out of scope`],
+      ['Orders_PatchOrder', 'missing role OrderAdmin'],
+      ['Products_Get', 'market swe out of scope'],
+    ]);
+  });
+
   it('41: answers 400 to a PATCH with read-only or unknown fields (id, store_id, role, paid_total), naming them, and leaves the order unchanged', async () => {
     const { id } = orders[1]!;
     const before = await orderText(id);

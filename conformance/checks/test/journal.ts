@@ -68,6 +68,9 @@ export const ENDPOINTS = {
   updateInventory: omniumEndpoint('Inventory_UpdateMany'),
   addItemToCart: omniumEndpoint('Cart_AddItemToCart'),
   addCustomer: omniumEndpoint('PrivateCustomers_Add'),
+  searchBusinessCustomers: omniumEndpoint('BusinessCustomers_Search'),
+  /** Deprecated: `GET /api/BusinessCustomers/Search`. */
+  searchBusinessCustomersByGet: omniumEndpoint('BusinessCustomers_SearchGet'),
 };
 
 /** A complete journal entry: a successful `GET /api/Health` in the test environment, unless told otherwise. */

@@ -10,7 +10,7 @@ import { sleep } from './backoff.mjs';
 import { log } from './log.mjs';
 import { AuthPausedError } from './token-provider.mjs';
 
-/** Break switch transport.https-only: a health check every this many polls, the first included. */
+/** Break switches transport.https-only and data.no-deprecated-endpoints: their call every this many polls, the first included. */
 const HEALTH_EVERY = 10;
 /** A customer record as the ERP holds it (made up), for the `data.minimal-payloads` break switch. */
 const ERP_CUSTOMER = { customerId: 'ERP-C-10001', firstName: 'Kari', lastName: 'Nordmann', email: 'kari.nordmann@example.com', phone: '+47 912 34 567' };
@@ -50,6 +50,10 @@ export function createPoller(settings, api, { signal }) {
       // Break switch only: now and then a health check, whose URL api-client builds on http://.
       if (settings.breaks.has('transport.https-only') && polls++ % HEALTH_EVERY === 0) {
         await api.get(HEALTH_PATH, { route: `GET ${HEALTH_PATH}` }).catch(report);
+      }
+      // Break switch only: now and then the business customers by the deprecated GET form of their search.
+      if (settings.breaks.has('data.no-deprecated-endpoints') && polls++ % HEALTH_EVERY === 0) {
+        await api.get('/api/BusinessCustomers/Search?take=5&page=0', { route: 'GET /api/BusinessCustomers/Search' }).catch(report);
       }
       await pollOnce().catch(report);
       await sleep(settings.pollIntervalMs, signal).catch(() => {});

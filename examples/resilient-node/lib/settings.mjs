@@ -29,6 +29,7 @@ export const BREAK_SWITCHES = [
   'rotation.survives-secret-rotation',
   'transport.https-only',
   'data.minimal-payloads',
+  'data.no-deprecated-endpoints',
   'tenancy.token-per-tenant',
 ];
 

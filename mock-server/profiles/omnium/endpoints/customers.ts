@@ -20,6 +20,7 @@ import {
   dateFields,
   isResponse,
   plainCopy,
+  queryString,
   schemaMessage,
   searchPaging,
   searchResult,
@@ -194,6 +195,29 @@ function searchEndpoint(kind: Kind): Endpoint {
   });
 }
 
+/**
+ * `GET /api/BusinessCustomers/Search`: deprecated in favour of the POST form (omnium-api.md, C: O15),
+ * still served; it takes the paging of a search as query parameters.
+ */
+const businessSearchByGet: Endpoint = defineEndpoint({
+  id: 'BusinessCustomers_SearchGet',
+  method: 'GET',
+  path: '/api/BusinessCustomers/Search',
+  role: 'CustomerRead',
+  tag: 'BusinessCustomers',
+  summary: 'Search business customers (deprecated: use POST /api/BusinessCustomers/Search)',
+  deprecated: 'POST /api/BusinessCustomers/Search',
+  request: { query: z.object({ take: z.int().min(1).max(100).optional(), page: z.int().min(0).optional() }) },
+  response: searchResults.business,
+  resolve: (req, ctx) => {
+    const paging = searchPaging(queryString(req, 'take'), queryString(req, 'page'));
+    if (isResponse(paging)) return paging;
+    const hits = searchCustomers(ctx.db, ctx.scope, 'business', {});
+    if (isResponse(hits)) return hits;
+    return reply.json(searchResult(hits, paging));
+  },
+});
+
 function addEndpoint(kind: Kind): Endpoint {
   return defineEndpoint({
     id: `${prefix(kind)}_Add`,
@@ -273,5 +297,6 @@ export const customerEndpoints: Endpoint[] = [
   patchEndpoint('private'),
   getEndpoint('business', 'id'),
   searchEndpoint('business'),
+  businessSearchByGet,
   addEndpoint('business'),
 ];
