@@ -126,6 +126,15 @@ describe('credentials.least-privilege', () => {
     );
   });
 
+  it('still fails an unused role when the endpoint did its work before answering, and answered late because golive slowed that work', () => {
+    // The delivery timed out only because the calls it made first were slowed (a slow downstream): the work was seen.
+    const webhook = { ...webhookRun({ first: timedOut(10_000) }), slowDownstream: { ms: 10_000, seqs: [3] } };
+
+    const finding = check.judge(observations({ journal: orderReader().entries, apiUser: { roles: ['OrderRead', 'InventoryAdmin'] }, webhook }));
+
+    expect(finding.verdict).toBe('fail');
+  });
+
   it('still fails an unused role when the webhook work was observed', () => {
     const finding = check.judge(observations({ journal: orderReader().entries, apiUser: { roles: ['OrderRead', 'InventoryAdmin'] }, webhook: webhookRun() }));
 
