@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../checks/index.ts';
 import type { GoliveConfig } from '../config/define.ts';
-import { certifyExample, verdicts, withEnv } from './harness.ts';
+import { certifyExample, certifyFixture, verdicts, withEnv } from './harness.ts';
 
 /**
  * End to end: the resilient example passes every check; with GOLIVE_EXAMPLE_BREAK=<id> it
@@ -170,5 +170,19 @@ describe('golive certify, end to end', () => {
     const report = await certifyExample('resilient-node', (c) => noFrontend(withEnv(POLL)({ ...c, apiUser: { ...c.apiUser, stores: '*', markets: '*' } })));
     const v = verdicts(report);
     expect(Object.entries(v).filter(([check, verdict]) => !passes(check, verdict) && !byChance(check, verdict))).toEqual([['credentials.store-market-scoping', 'warn']]);
+  });
+
+  /**
+   * Case 72: twelve calls in flight when the token's lifetime ends. Only the token phases run
+   * (config `scenarios`): the token is revoked, then lives 4 s at a time.
+   */
+  it.concurrent.each([
+    ['each call renews the token for itself', '0', 'fail'],
+    ['the calls share one renewal (single flight)', '1', 'pass'],
+  ] as const)('judges token.cached-and-reused when many calls are in flight at expiry and %s', async (_how, singleFlight, expected) => {
+    const report = await certifyFixture('in-flight.mjs', 'ready', undefined, { SINGLE_FLIGHT: singleFlight, WORKERS: '12' }, (c) => ({ ...c, scenarios: ['revoked-token', 'short-lived-tokens'] }));
+    const check = report.checks.find((c) => c.id === 'token.cached-and-reused')!;
+    expect(report.phases.map((p) => [p.name, p.completed])).toEqual([['steady', true], ['revoked-token', true], ['short-lived-tokens', true]]);
+    expect({ verdict: check.verdict, stampede: /concurrent calls each renewed the token/.test(check.summary) }).toEqual({ verdict: expected, stampede: expected === 'fail' });
   });
 });

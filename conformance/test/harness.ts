@@ -48,6 +48,25 @@ export const BRIEF_TIMINGS: Timings = Object.fromEntries(
 ) as unknown as Timings;
 
 export const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+/**
+ * Certifies a fixture script of `conformance/test/fixtures` (run by node, from an empty folder)
+ * in-process; `tweak` adjusts its config. Quick to stop (0.3 s grace) and to give up on readiness (3 s).
+ */
+export async function certifyFixture(
+  script: string,
+  readyWhen?: string,
+  timings: Timings = TEST_TIMINGS,
+  env: Record<string, string> = {},
+  tweak: (config: GoliveConfig) => GoliveConfig = (c) => c,
+): Promise<Report> {
+  const dir = await mkdtemp(join(tmpdir(), 'golive-fixture-'));
+  const loaded = await loadConfig({ cwd: dir, commandOverride: ['node', join(FIXTURES, script)] });
+  const config = { ...loaded, integration: { ...loaded.integration, env: { ...loaded.integration.env, ...env } } };
+  const withReady = readyWhen ? { ...config, integration: { ...config.integration, readyWhen: { log: readyWhen } } } : config;
+  return certify({ config: tweak({ ...withReady, timeouts: { ...withReady.timeouts, killGraceMs: 300, readyMs: 3_000 } }), timings });
+}
 
 /** Loads an example's config and certifies it in-process with test timings. */
 export async function certifyExample(

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../reports/model.ts';
 import { reportSchema } from '../../reports/schema.ts';
@@ -11,19 +10,7 @@ import { CHECKS } from '../checks/index.ts';
 import { certify } from '../runner/certify.ts';
 import { isGone } from '../runner/kill-tree.ts';
 import { golive } from './cli.ts';
-import type { Timings } from '../runner/plan.ts';
-import { BRIEF_TIMINGS, EXAMPLES, TEST_TIMINGS, certifyExample } from './harness.ts';
-
-const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
-async function certifyFixture(script: string, readyWhen?: string, timings: Timings = TEST_TIMINGS, env: Record<string, string> = {}): Promise<Report> {
-  const dir = await mkdtemp(join(tmpdir(), 'golive-fixture-'));
-  const loaded = await loadConfig({ cwd: dir, commandOverride: ['node', join(FIXTURES, script)] });
-  const config = { ...loaded, integration: { ...loaded.integration, env: { ...loaded.integration.env, ...env } } };
-  const withReady = readyWhen ? { ...config, integration: { ...config.integration, readyWhen: { log: readyWhen } } } : config;
-  return certify({ config: { ...withReady, timeouts: { ...withReady.timeouts, killGraceMs: 300, readyMs: 3_000 } }, timings });
-}
-
+import { BRIEF_TIMINGS, EXAMPLES, FIXTURES, TEST_TIMINGS, certifyExample, certifyFixture } from './harness.ts';
 
 describe('a complete report, whatever the integration does', () => {
   it.concurrent('reports a crash at start with its exit code and output, and judges nothing as passed', async () => {
