@@ -1,4 +1,4 @@
-import { type ApiUserPatch, type BadTlsKind, type EventSpec, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, requestKey } from '../../mock-server/index.ts';
+import { type ApiUserPatch, type BadTlsKind, type EventSpec, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, type RetryAfter, requestKey } from '../../mock-server/index.ts';
 import { firstTry, gaveUp } from '../checks/error-traffic.ts';
 
 /**
@@ -241,17 +241,26 @@ const faultedBy = (view: PhaseView, pin?: string): JournalEntry[] => {
 };
 
 /**
- * A storm is over once its rules are spent and the request they refused was sent once more
- * and got through: every retry the checks need has been seen.
+ * A storm is over once its rules are spent and each request they refused was sent once more
+ * and got through, or (with `quietMs`) was given up (see `gaveUp`: a client may rightly give a
+ * request up on a Retry-After it cannot read): every retry the checks need has been seen.
  */
-export function refusedRequestRetried(view: PhaseView): boolean {
-  if (view.faults.length === 0 || !view.faults.every((r) => r.spent)) return false;
-  const refused = faultedBy(view);
-  const last = refused.at(-1);
-  if (!last) return false;
-  const key = requestKey(last);
-  return view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && requestKey(e) === key);
+export function stormSettled(quietMs = Number.POSITIVE_INFINITY): (view: PhaseView) => boolean {
+  return (view) => {
+    if (view.faults.length === 0 || !view.faults.every((r) => r.spent)) return false;
+    const refused = faultedBy(view);
+    if (refused.length === 0) return false;
+    return [...new Set(refused.map((e) => requestKey(e)))].every((key) => {
+      const attempts = refused.filter((e) => requestKey(e) === key);
+      const last = attempts.at(-1)!;
+      if (view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && requestKey(e) === key)) return true;
+      return Number.isFinite(quietMs) && gaveUp(view.entries, attempts, view.nowMono, quietMs);
+    });
+  };
 }
+
+/** A storm is over once its rules are spent and each request they refused was sent once more and got through. */
+export const refusedRequestRetried: (view: PhaseView) => boolean = stormSettled();
 
 /**
  * The network phase is over when its failing request (pinned: it keeps failing) has been
@@ -301,8 +310,11 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
   const overlapMs = options.rotatesWithOverlap ? Math.round(t.rotationMs / 2) : 0;
   // Each storm refuses one request (pinned: the same method, path, query and body) until its
   // retries are through, whatever else the integration sends meanwhile.
-  const storm = (pin: string, retryAfter: { seconds: number } | { httpDate: number } | 'absent', times: number) =>
+  const storm = (pin: string, retryAfter: RetryAfter, times: number) =>
     ({ kind: 'add-fault', rule: { match: { times, pin }, action: { kind: 'status', status: 429, retryAfter } } }) as const;
+  // A client that gives a refused request up (on a Retry-After it cannot read, or after its own
+  // number of attempts) ends the storm once it has been quiet on it this long.
+  const stormOver = stormSettled(t.networkQuietMs);
   return [
     {
       name: 'steady',
@@ -325,36 +337,48 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     {
       name: 'rate-limit-retry-after',
       lane: 'storms',
-      description: `one request answered 429 three times with Retry-After: ${t.retryAfterSeconds}`,
+      description: `one request answered 429 with Retry-After: ${t.retryAfterSeconds}, then Retry-After: 0, then Retry-After: soon (no value: back off as usual, or give it up)`,
       durationMs: t.retryAfterStormMs,
       // Over once the three 429s and the retry after them have come: storms must not run into each other.
-      settledWhen: refusedRequestRetried,
-      actions: [storm('rate-limit-retry-after', { seconds: t.retryAfterSeconds }, 3)],
+      settledWhen: stormOver,
+      // One request, each attempt a Retry-After of another kind (security-tests.md case 75).
+      actions: [
+        storm('rate-limit-retry-after', { seconds: t.retryAfterSeconds }, 1),
+        storm('rate-limit-retry-after', { seconds: 0 }, 1),
+        storm('rate-limit-retry-after', { value: 'soon' }, 1),
+      ],
       params: { retryAfterSeconds: t.retryAfterSeconds },
     },
     {
       name: 'rate-limit-http-date',
       lane: 'storms',
-      description: `one request answered 429 twice with Retry-After as an HTTP date ${t.retryAfterSeconds} s ahead`,
+      description: `one request answered 429 with Retry-After as an HTTP date ${t.retryAfterSeconds} s ahead, then as a date a minute past`,
       durationMs: t.retryAfterStormMs,
-      settledWhen: refusedRequestRetried,
-      actions: [{ kind: 'clear-faults' }, storm('rate-limit-http-date', { httpDate: t.retryAfterSeconds }, 2)],
+      settledWhen: stormOver,
+      actions: [{ kind: 'clear-faults' }, storm('rate-limit-http-date', { httpDate: t.retryAfterSeconds }, 1), storm('rate-limit-http-date', { httpDate: -60 }, 1)],
     },
     {
       name: 'rate-limit-no-retry-after',
       lane: 'storms',
       description: 'one request answered 429 three times without Retry-After: the waits must grow',
       durationMs: t.bareStormMs,
-      settledWhen: refusedRequestRetried,
+      settledWhen: stormOver,
       actions: [{ kind: 'clear-faults' }, storm('rate-limit-no-retry-after', 'absent', 3)],
     },
     {
       name: 'rate-limit-no-retry-after-again',
       lane: 'storms',
-      description: 'the same storm again: with jitter, its waits differ from the first',
+      description:
+        'the same storm again, and the next two requests answered 429 twice each (at once, for a client with parallel workers): with jitter, the waits differ from the first storm and from each other',
       durationMs: t.bareStormMs,
-      settledWhen: refusedRequestRetried,
-      actions: [{ kind: 'clear-faults' }, storm('rate-limit-no-retry-after-again', 'absent', 3)],
+      settledWhen: stormOver,
+      // Three requests pinned (security-tests.md case 76): workers refused at once must not retry in lockstep.
+      actions: [
+        { kind: 'clear-faults' },
+        storm('rate-limit-no-retry-after-again', 'absent', 3),
+        storm('rate-limit-no-retry-after-again-2', 'absent', 2),
+        storm('rate-limit-no-retry-after-again-3', 'absent', 2),
+      ],
     },
     ...(options.webhook
       ? [
