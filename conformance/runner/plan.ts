@@ -234,6 +234,9 @@ export function steadySettled(minMs: number): (view: PhaseView) => boolean {
   return (view) => view.nowMono - view.startMono >= minMs && view.entries.filter((e) => e.requiredRole !== null).length >= STEADY_CALLS;
 }
 
+/** The pins of the malformed-responses phase's 404 (a GET) and 422 (a POST), answered once each: not to be retried. */
+const CLIENT_ERROR_PINS = ['not-found', 'unprocessable'];
+
 /** The API user's requests that fault rules of this phase answered, by seq. */
 const faultedBy = (view: PhaseView, pin?: string): JournalEntry[] => {
   const ids = new Set(view.faults.filter((r) => pin === undefined || r.match.pin === pin).map((r) => r.id));
@@ -281,11 +284,21 @@ export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
   };
 }
 
-/** The phase of broken answers is over once its rules are spent and a later call of the API user worked. */
-export function brokenAnswersSurvived(view: PhaseView): boolean {
-  if (view.faults.length === 0 || !view.faults.every((r) => r.spent)) return false;
-  const last = faultedBy(view).at(-1);
-  return last !== undefined && view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && e.status < 400);
+/**
+ * The phase of broken answers is over once their rules are spent and a later call of the API user worked, and
+ * `watchMs` have passed since the last 400, 404 or 422 it answered (the window in which a
+ * retry of it would come), and at least one of those was answered.
+ */
+export function brokenAnswersAndRefusalsWatched(watchMs: number): (view: PhaseView) => boolean {
+  return (view) => {
+    const broken = view.faults.filter((r) => !CLIENT_ERROR_PINS.includes(r.match.pin ?? ''));
+    if (broken.length === 0 || !broken.every((r) => r.spent)) return false;
+    const ids = new Set(broken.map((r) => r.id));
+    const last = view.entries.filter((e) => e.fault !== null && ids.has(e.fault.id)).at(-1);
+    if (!last || !view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && e.status < 400)) return false;
+    const refused = CLIENT_ERROR_PINS.flatMap((pin) => faultedBy(view, pin));
+    return refused.length > 0 && view.nowMono - Math.max(...refused.map((e) => e.mono + e.latencyMs)) >= watchMs;
+  };
 }
 
 /** The secret-rotation phase is over once an API user that replaced the run's own made an API call that worked. */
@@ -445,9 +458,9 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     {
       name: 'malformed-responses',
       description:
-        'a fresh instance runs, then three calls are answered with a body that is not JSON, one cut short, and an empty 200: it must carry on; a fourth is redirected (307) to another origin, which must get no credentials',
+        'a fresh instance runs, then three calls are answered with a body that is not JSON, one cut short, and an empty 200: it must carry on; a fourth is redirected (307) to another origin, which must get no credentials; the next GET is answered 404 and the next POST 422, neither to be retried',
       durationMs: t.malformedMs,
-      settledWhen: brokenAnswersSurvived,
+      settledWhen: brokenAnswersAndRefusalsWatched(t.forbiddenMs),
       // On a fresh instance of a restored API user: what the token phases left (an expired token
       // a client failed to renew, short lifetimes) must not keep its calls from being answered.
       actions: [
@@ -460,6 +473,10 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         // After the broken answers, so that the first of them still meets the fresh instance's first call.
         // 307: the method and body are kept, so whatever the call carried may follow it.
         { kind: 'redirect-to-foreign-host', status: 307 },
+        // A GET and a POST the request itself makes wrong (security-tests.md case 79), each once:
+        // a retry within the window after it gets the same request through, which is the fault.
+        { kind: 'add-fault', rule: { match: { times: 1, method: 'GET', pin: 'not-found' }, action: { kind: 'status', status: 404 } } },
+        { kind: 'add-fault', rule: { match: { times: 1, method: 'POST', pin: 'unprocessable' }, action: { kind: 'status', status: 422 } } },
       ],
     },
     {

@@ -1,0 +1,64 @@
+import type { JournalEntry } from '../../mock-server/index.ts';
+import type { Evidence } from '../../reports/model.ts';
+import { defineCheck, firstOf, inconclusive, isApiCall, phase, phaseMissing, requestEvidence } from './check.ts';
+import { answeredAt, round, sameRequest, userTraffic } from './error-traffic.ts';
+
+/** The answers a retry cannot change (security-tests.md case 79): the request itself is wrong, or what it names is not there. */
+const CLIENT_ERROR = /^status (400|404|422)$/;
+
+/**
+ * The repeats of `refused` that are retries: sent again before the integration made any other
+ * API call. A poller that moved on (another call first) and sends the same request on its next
+ * round is polling, not retrying: a GET of the same order on every round is not a retry loop.
+ */
+function retriesOf(traffic: readonly JournalEntry[], refused: JournalEntry): JournalEntry[] {
+  const retries: JournalEntry[] = [];
+  for (const e of traffic) {
+    if (e.seq <= refused.seq || !isApiCall(e)) continue;
+    if (!sameRequest(e, refused)) break;
+    retries.push(e);
+  }
+  return retries;
+}
+
+export default defineCheck({
+  id: 'errors.no-retry-on-4xx',
+  title: '400, 404 and 422 are not retried',
+  section: 'Error handling',
+  required: false,
+  phases: ['malformed-responses'],
+  remediation:
+    'A 400, 404 or 422 says the request itself is wrong (a bad body, an id that does not exist, a rule it breaks): sending it again gets the same answer. Log it with the request, handle it (skip the record, mark it for a person) and move on; retry only 429, 502/503/504 and network errors.',
+  judge(obs) {
+    const p = phase(obs, 'malformed-responses');
+    if (!p) return phaseMissing('malformed-responses', p);
+    const traffic = userTraffic(obs, p, p.startMono, p.endMono);
+    const refused = traffic.filter((e) => e.fault !== null && CLIENT_ERROR.test(e.fault.kind));
+    if (refused.length === 0) {
+      return inconclusive(
+        'No call of the integration was answered 404 or 422 (golive answers its next GET 404 and its next POST 422 once the unreadable answers are through), so whether it retries them could not be seen.',
+      );
+    }
+    const evidence: Evidence[] = [];
+    const problems: string[] = [];
+    for (const e of refused) {
+      const status = e.fault!.kind.slice('status '.length);
+      const retries = retriesOf(traffic, e);
+      const watchedMs = p.endMono - answeredAt(e);
+      evidence.push(requestEvidence(obs, e, status), { kind: 'metric', name: `retries of the request answered ${status}`, value: retries.length, limit: 0 });
+      if (retries.length === 0) {
+        evidence.push({ kind: 'note', text: `${e.method} ${e.path} answered ${status}: not sent again before another call (watched ${round(watchedMs / 1000, 1)} s)` });
+        continue;
+      }
+      const first = retries[0]!;
+      problems.push(`${e.method} ${e.path} answered ${status} was sent again ${retries.length} time(s), the first ${round((first.mono - answeredAt(e)) / 1000)} s later, before any other call`);
+      evidence.push(...firstOf(retries.map((r) => requestEvidence(obs, r, `retry after ${status}`)), 3));
+    }
+    if (problems.length > 0) {
+      const retried = [...new Set(refused.filter((e) => retriesOf(traffic, e).length > 0).map((e) => e.fault!.kind.slice('status '.length)))].join(' or ');
+      return { verdict: 'fail', summary: `${problems.join('; ')}: a ${retried} does not change on a retry.`, evidence };
+    }
+    const statuses = [...new Set(refused.map((e) => e.fault!.kind.slice('status '.length)))].join(' and ');
+    return { verdict: 'pass', summary: `The request${refused.length > 1 ? 's' : ''} answered ${statuses} ${refused.length > 1 ? 'were' : 'was'} not retried.`, evidence };
+  },
+});
