@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultRuleStatus } from '../../mock-server/index.ts';
 import { ENDPOINTS, TEST_CLIENT, faulted, journal, monoAt } from '../checks/test/journal.ts';
-import { FULL_TIMINGS, MAIN_LANE, MAX_NETWORK_ATTEMPTS, certifyPlan, laneOf, networkSettled, planLanes, refusedRequestRetried, rotatedClientWorked, steadySettled, stormSettled } from './plan.ts';
+import { FULL_TIMINGS, MAIN_LANE, brokenAnswersAndRefusalsWatched, MAX_NETWORK_ATTEMPTS, certifyPlan, laneOf, networkSettled, planLanes, refusedRequestRetried, rotatedClientWorked, steadySettled, stormSettled } from './plan.ts';
 import { scheduledRole } from './phases.ts';
 import { scopeRun } from './judge.ts';
 import { CHECKS } from '../checks/index.ts';
@@ -62,6 +62,24 @@ describe('stormSettled (a storm whose requests may be given up)', () => {
     expect(refusedRequestRetried(view(3.1))).toBe(false);
     j.apiCall({ token, at: 4, ...poll(1) });
     expect(refusedRequestRetried(view(4.1))).toBe(true);
+  });
+});
+
+describe('brokenAnswersAndRefusalsWatched (the end of the malformed-responses phase)', () => {
+  const settled = brokenAnswersAndRefusalsWatched(2_000);
+  const broken = (id: string): FaultRuleStatus => ({ id, match: {}, action: { kind: 'empty' }, seen: 1, fired: 1, spent: true });
+
+  it('watches for a retry of the 404 for the window after it, once the broken answers were survived, without waiting for a 422 that never comes', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    faulted(j, 'empty', { token, at: 2, ...poll(1) }).fault!.id = 'e';
+    j.apiCall({ token, at: 2.5, ...poll(2) });
+    faulted(j, 'status 404', { token, at: 3, endpoint: ENDPOINTS.getOrder }).fault!.id = 'nf';
+    const faults = [broken('e'), { ...rule('nf', 'not-found', true) }, { ...rule('up', 'unprocessable', false) }];
+    const view = (nowAt: number) => ({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(nowAt) });
+
+    expect(settled(view(4.9))).toBe(false);
+    expect(settled(view(5.1))).toBe(true);
   });
 });
 
