@@ -168,6 +168,19 @@ describe('errors.network-retry-bounded', () => {
     expect(judge(capped.j, capped.phases).verdict).toBe('pass');
   });
 
+  it('leaves the wait after a hanging attempt out of the growth: its socket may close after the client timed out and moved on', () => {
+    // urllib3: 1.9 s, then 3.2 s, then the hang, whose socket closed 8 s on, after the next attempt was sent.
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    faulted(j, 'reset', { token, at: flaky.start + 0.5, ...poll(2) });
+    faulted(j, 'status 503', { token, at: flaky.start + 2.4, ...poll(2) });
+    faulted(j, 'hang', { token, at: flaky.start + 5.6, ...poll(2), abortedAfter: 8 });
+    faulted(j, 'status 500', { token, at: flaky.start + 13.5, ...poll(2) });
+    j.apiCall({ token, at: flaky.start + 14.5, ...poll(3) });
+
+    expect(judge(j, endingAt(flaky.start + 19)).verdict).toBe('pass');
+  });
+
   it('passes a client that retried the reset and the 503 and gave the request up at its 500 (a server error: the checklist asks for 502/503/504)', () => {
     const { j, phases } = retriedWith([0.5, 1], 'status 500');
 

@@ -68,6 +68,23 @@ describe('errors.no-retry-on-4xx', () => {
     expect(check.judge(obs).verdict).toBe('pass');
   });
 
+  it('does not count the next round of a poller of one URL, at its usual pace, as a retry; a repeat much sooner than its pace is one', () => {
+    /** A poller of one URL every 250 ms since the steady phase; after the 404, its next send `after` s later. */
+    const pollsOneUrl = (after: number) => {
+      const j = journal();
+      const token = j.tokenRequest({ at: 1 });
+      j.apiCalls(8, { token, from: 2, every: 0.25, ...order('O-1') });
+      const notFound = faulted(j, 'status 404', { token, at: phase.start + 1, ...order('O-1') });
+      j.apiCall({ token, at: phase.start + 1 + after, ...order('O-1') });
+      return { finding: check.judge(observations({ journal: j.entries })), notFound };
+    };
+
+    const polled = pollsOneUrl(0.26);
+    expect(polled.finding.verdict).toBe('pass');
+    expect(polled.finding.evidence).toContainEqual({ kind: 'note', text: 'GET /api/Orders/O-1 is sent every 0.25 s on its own: a repeat that soon or later is its next round' });
+    expect(pollsOneUrl(0.05).finding.verdict).toBe('fail');
+  });
+
   it('counts a retry after a new token (a renew-then-retry is still a retry)', () => {
     const { obs } = refusedOnce((j) => {
       const renewed = j.tokenRequest({ at: phase.start + 2.5 });

@@ -7,15 +7,28 @@ import { answeredAt, round, sameRequest, userTraffic } from './error-traffic.ts'
 const CLIENT_ERROR = /^status (400|404|422)$/;
 
 /**
- * The repeats of `refused` that are retries: sent again before the integration made any other
- * API call. A poller that moved on (another call first) and sends the same request on its next
- * round is polling, not retrying: a GET of the same order on every round is not a retry loop.
+ * How often the integration sends this very request on its own: the median gap between its
+ * sends before `refused` that were answered, or `null` when it sent it fewer than three times.
  */
-function retriesOf(traffic: readonly JournalEntry[], refused: JournalEntry): JournalEntry[] {
+function periodOf(before: readonly JournalEntry[], refused: JournalEntry): number | null {
+  const sends = before.filter((e) => e.seq < refused.seq && sameRequest(e, refused) && e.status > 0);
+  if (sends.length < 3) return null;
+  const between = sends.slice(1).map((e, i) => e.mono - sends[i]!.mono).sort((a, b) => a - b);
+  return between[Math.floor(between.length / 2)]!;
+}
+
+/**
+ * The repeats of `refused` that are retries: sent again before the integration made any other
+ * API call and, for a request it sends on every round (a poller of one URL), sooner than half
+ * its own interval between them. A poller that moved on (another call first), or whose next
+ * round came at its usual pace, is polling, not retrying.
+ */
+function retriesOf(traffic: readonly JournalEntry[], refused: JournalEntry, periodMs: number | null): JournalEntry[] {
   const retries: JournalEntry[] = [];
   for (const e of traffic) {
     if (e.seq <= refused.seq || !isApiCall(e)) continue;
     if (!sameRequest(e, refused)) break;
+    if (periodMs !== null && e.mono - answeredAt(refused) >= periodMs / 2) break;
     retries.push(e);
   }
   return retries;
@@ -33,6 +46,8 @@ export default defineCheck({
     const p = phase(obs, 'malformed-responses');
     if (!p) return phaseMissing('malformed-responses', p);
     const traffic = userTraffic(obs, p, p.startMono, p.endMono);
+    // Its own pace, from the start of the run: the steady phase shows how often it polls one URL.
+    const before = userTraffic(obs, p, 0, p.endMono);
     const refused = traffic.filter((e) => e.fault !== null && CLIENT_ERROR.test(e.fault.kind));
     if (refused.length === 0) {
       return inconclusive(
@@ -43,7 +58,9 @@ export default defineCheck({
     const problems: string[] = [];
     for (const e of refused) {
       const status = e.fault!.kind.slice('status '.length);
-      const retries = retriesOf(traffic, e);
+      const period = periodOf(before, e);
+      const retries = retriesOf(traffic, e, period);
+      if (period !== null) evidence.push({ kind: 'note', text: `${e.method} ${e.path} is sent every ${round(period / 1000)} s on its own: a repeat that soon or later is its next round` });
       const watchedMs = p.endMono - answeredAt(e);
       evidence.push(requestEvidence(obs, e, status), { kind: 'metric', name: `retries of the request answered ${status}`, value: retries.length, limit: 0 });
       if (retries.length === 0) {
@@ -55,7 +72,7 @@ export default defineCheck({
       evidence.push(...firstOf(retries.map((r) => requestEvidence(obs, r, `retry after ${status}`)), 3));
     }
     if (problems.length > 0) {
-      const retried = [...new Set(refused.filter((e) => retriesOf(traffic, e).length > 0).map((e) => e.fault!.kind.slice('status '.length)))].join(' or ');
+      const retried = [...new Set(refused.filter((e) => retriesOf(traffic, e, periodOf(before, e)).length > 0).map((e) => e.fault!.kind.slice('status '.length)))].join(' or ');
       return { verdict: 'fail', summary: `${problems.join('; ')}: a ${retried} does not change on a retry.`, evidence };
     }
     const statuses = [...new Set(refused.map((e) => e.fault!.kind.slice('status '.length)))].join(' and ');
