@@ -68,12 +68,12 @@ describe('errors.no-retry-on-4xx', () => {
     expect(check.judge(obs).verdict).toBe('pass');
   });
 
-  it('does not count the next round of a poller of one URL, at its usual pace, as a retry; a repeat much sooner than its pace is one', () => {
-    /** A poller of one URL every 250 ms since the steady phase; after the 404, its next send `after` s later. */
+  it('does not count the next round of a poller of one route, at its usual pace, as a retry; a repeat much sooner than its pace is one', () => {
+    /** A poller of one route every 250 ms since the steady phase (a new window each time, kept after a failed round); after the 404, its next send `after` s later. */
     const pollsOneUrl = (after: number) => {
       const j = journal();
       const token = j.tokenRequest({ at: 1 });
-      j.apiCalls(8, { token, from: 2, every: 0.25, ...order('O-1') });
+      for (let i = 0; i < 8; i++) j.apiCall({ token, at: 2 + i * 0.25, ...order(`O-${i + 2}`) });
       const notFound = faulted(j, 'status 404', { token, at: phase.start + 1, ...order('O-1') });
       j.apiCall({ token, at: phase.start + 1 + after, ...order('O-1') });
       return { finding: check.judge(observations({ journal: j.entries })), notFound };
@@ -81,7 +81,7 @@ describe('errors.no-retry-on-4xx', () => {
 
     const polled = pollsOneUrl(0.26);
     expect(polled.finding.verdict).toBe('pass');
-    expect(polled.finding.evidence).toContainEqual({ kind: 'note', text: 'GET /api/Orders/O-1 is sent every 0.25 s on its own: a repeat that soon or later is its next round' });
+    expect(polled.finding.evidence).toContainEqual({ kind: 'note', text: 'GET /api/Orders/O-1: its route is called every 0.25 s on its own; a repeat half that long or more after the 404 is its next round' });
     expect(pollsOneUrl(0.05).finding.verdict).toBe('fail');
   });
 

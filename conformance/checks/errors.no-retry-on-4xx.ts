@@ -7,11 +7,13 @@ import { answeredAt, round, sameRequest, userTraffic } from './error-traffic.ts'
 const CLIENT_ERROR = /^status (400|404|422)$/;
 
 /**
- * How often the integration sends this very request on its own: the median gap between its
- * sends before `refused` that were answered, or `null` when it sent it fewer than three times.
+ * How often the integration calls this route on its own (a poller's round): the median gap
+ * between its calls of the route before `refused`, or `null` when it called it fewer than three
+ * times. The route, not the request: a delta poller that keeps its window after a failed round
+ * sends the very request again on the next, which it never did while its rounds worked.
  */
 function periodOf(before: readonly JournalEntry[], refused: JournalEntry): number | null {
-  const sends = before.filter((e) => e.seq < refused.seq && sameRequest(e, refused) && e.status > 0);
+  const sends = before.filter((e) => e.seq < refused.seq && e.method === refused.method && e.routeId === refused.routeId && e.status > 0);
   if (sends.length < 3) return null;
   const between = sends.slice(1).map((e, i) => e.mono - sends[i]!.mono).sort((a, b) => a - b);
   return between[Math.floor(between.length / 2)]!;
@@ -19,8 +21,7 @@ function periodOf(before: readonly JournalEntry[], refused: JournalEntry): numbe
 
 /**
  * The repeats of `refused` that are retries: sent again before the integration made any other
- * API call and, for a request it sends on every round (a poller of one URL), sooner than half
- * its own interval between them. A poller that moved on (another call first), or whose next
+ * API call and, for a route it calls on every round, sooner than half its own interval. A poller that moved on (another call first), or whose next
  * round came at its usual pace, is polling, not retrying.
  */
 function retriesOf(traffic: readonly JournalEntry[], refused: JournalEntry, periodMs: number | null): JournalEntry[] {
@@ -60,7 +61,7 @@ export default defineCheck({
       const status = e.fault!.kind.slice('status '.length);
       const period = periodOf(before, e);
       const retries = retriesOf(traffic, e, period);
-      if (period !== null) evidence.push({ kind: 'note', text: `${e.method} ${e.path} is sent every ${round(period / 1000)} s on its own: a repeat that soon or later is its next round` });
+      if (period !== null) evidence.push({ kind: 'note', text: `${e.method} ${e.path}: its route is called every ${round(period / 1000)} s on its own; a repeat half that long or more after the ${e.fault!.kind.slice('status '.length)} is its next round` });
       const watchedMs = p.endMono - answeredAt(e);
       evidence.push(requestEvidence(obs, e, status), { kind: 'metric', name: `retries of the request answered ${status}`, value: retries.length, limit: 0 });
       if (retries.length === 0) {

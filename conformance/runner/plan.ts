@@ -408,22 +408,24 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     {
       name: 'flaky-network',
       lane: 'network',
-      description: 'one request reset, answered 503, left hanging, answered 500, then 503 on every attempt until the client gives it up',
+      description: 'one request reset, answered 503, left hanging, then 503 on every attempt until the client gives it up; the next request answered 500',
       durationMs: t.networkMs,
       settledWhen: networkSettled(t.networkQuietMs),
       params: { networkQuietMs: t.networkQuietMs },
       actions: [
         { kind: 'clear-faults' },
         // The first call is reset; every attempt of that same request then meets a 503, a
-        // response that never comes, a 500 (which a client may give up on: a server error a
-        // retry may not fix) and 503s for as long as the client keeps trying, so a client that
-        // never gives up shows it. A client that gives up at once meets the hang on its next,
-        // different request.
+        // response that never comes, and 503s for as long as the client keeps trying, so a
+        // client that never gives up shows it. Its next, different request is answered 500 (a
+        // server error: a client may give it up, as the examples do, and a retry of it counts
+        // towards the limit); not in the pinned run, where it would end the retries of a client
+        // that gives a 500 up before they could show no limit. The request after that (at once,
+        // for a client that gives up at once) meets a hang.
         { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'reset' } } },
         { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'status', status: 503 } } },
         { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'hang' } } },
-        { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'status', status: 500 } } },
         { kind: 'add-fault', rule: { match: { pin: 'flaky-network' }, action: { kind: 'status', status: 503 } } },
+        { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network-500' }, action: { kind: 'status', status: 500 } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'hang' } } },
       ],
     },

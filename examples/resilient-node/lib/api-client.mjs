@@ -178,9 +178,8 @@ export function createApiClient(settings, tokens, { signal }) {
       else if (status === 429) await on429(what, answer.headers.get('retry-after'), ++state.throttled);
       else if (isTransientStatus(status)) await onNetworkFailure(what, new NetworkError(`HTTP ${status}`), ++state.failed);
       else if (CLIENT_ERRORS.has(status) && breaks.has('errors.no-retry-on-4xx') && ++state.refused <= 3) {
-        // Break switch: "maybe it was a glitch". The same request gets the same answer.
+        // Break switch: "maybe it was a glitch", retried at once. The same request gets the same answer.
         log.warn(`${status} on ${what}: retrying (${state.refused})`);
-        await sleep(100, signal);
       } else throw new ApiError(`${what} answered ${status}: ${answer.text.slice(0, 200)}`, { status });
     }
   }
