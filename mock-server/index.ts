@@ -31,7 +31,7 @@ export {
 } from './journal/journal.ts';
 export { createClock, createManualClock, type Clock } from './clock.ts';
 export { type DomainEvent, type EventFields, type DeliveryFailure, forgedCopy } from './domain/events.ts';
-export type { FaultRule, FaultRuleInput, FaultAction, FaultMatch, FaultRuleStatus } from './faults/rules.ts';
+export type { FaultRule, FaultRuleInput, FaultAction, FaultMatch, FaultRuleStatus, RetryAfter } from './faults/rules.ts';
 export { parseFaultRule } from './faults/rules.ts';
 export type { RateLimitSettings } from './faults/rate-limit.ts';
 export type { ScenarioController } from './admin/routes.ts';

@@ -110,7 +110,7 @@ describe('errors.backoff-on-429', () => {
     expect(finding.verdict).toBe('pass');
   });
 
-  it('accepts any retry time after Retry-After: 0', () => {
+  it('accepts an immediate retry after Retry-After: 0', () => {
     const j = journal();
     const token = j.tokenRequest({ at: 1 });
     storm(j, { token, from: withSeconds.start + 0.5, retryAfter: '0', waits: [0, 0.001, 0] });
@@ -119,10 +119,11 @@ describe('errors.backoff-on-429', () => {
     const finding = check.judge(observations({ journal: j.entries }));
 
     expect(finding.verdict).toBe('pass');
-    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', name: expect.stringContaining('(Retry-After: 0)'), value: 0, limit: 0 }));
+    // The limit is the longest wait allowed (case 75): twice the longest of its backoff (4 s), at least 5 s.
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', name: expect.stringContaining('(Retry-After: 0)'), value: 0, limit: 8 }));
   });
 
-  it('accepts any retry time after a Retry-After date in the past', () => {
+  it('accepts an immediate retry after a Retry-After date in the past', () => {
     const j = journal();
     const token = j.tokenRequest({ at: 1 });
     storm(j, { token, from: withDate.start + 0.5, retryAfter: httpDate(-30), waits: [0, 0.01] });
@@ -131,7 +132,66 @@ describe('errors.backoff-on-429', () => {
     const finding = check.judge(observations({ journal: j.entries }));
 
     expect(finding.verdict).toBe('pass');
-    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', name: expect.stringContaining('GMT)'), value: 0, limit: 0 }));
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ kind: 'metric', name: expect.stringContaining('GMT)'), value: 0, limit: 8 }));
+  });
+
+  /**
+   * The storm with Retry-After as the plan plays it (case 75): `Retry-After: 1`, then `0`, then
+   * `soon`, each on the next attempt of one request; `waits` after each (seconds), `null`: the
+   * client gave the request up and polled on. Then a storm without it, waits 1, 2, 4 s.
+   */
+  function oddRetryAfters(waits: readonly (number | null)[], headers: readonly ((answeredAt: number) => string)[] = [() => '1', () => '0', () => 'soon']) {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    const body = '{"modifiedFrom":"2026-01-12T09:00:01Z"}';
+    let at = withSeconds.start + 0.5;
+    const refused = [];
+    for (const [i, header] of headers.entries()) {
+      refused.push(tooMany(j, { token, at, body, retryAfter: header }));
+      const wait = waits[i];
+      if (wait === null || wait === undefined) break;
+      at += 0.003 + wait;
+    }
+    if (waits.at(-1) === null) j.apiCall({ token, at: at + 0.5, body: '{"modifiedFrom":"2026-01-12T09:00:02Z"}' });
+    else j.apiCall({ token, at, body });
+    storm(j, { token, from: bare.start + 0.5, waits: [1, 2, 4] });
+    return { j, refused };
+  }
+
+  it('fails a client that waits far past its own backoff after Retry-After: soon (it read the garbage as a long wait), and shows the limit (case 75)', () => {
+    const { j, refused } = oddRetryAfters([1.1, 0.2, 20]);
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe(
+      'After Retry-After: soon the retry came 20 s later, longer than 8 s (twice the longest wait of its own backoff, 4 s, and at least 5 s): a Retry-After of 0, in the past or unreadable means retry now or back off as usual, never a longer wait.',
+    );
+    expect(finding.evidence).toContainEqual({ kind: 'metric', name: `wait after 429 #${refused[2]!.seq} (Retry-After: soon)`, value: 20, unit: 's', limit: 8 });
+  });
+
+  it('fails a client that took a past date for a wait as long as it lies back (it waited 60 s after a date 60 s ago)', () => {
+    const { j } = oddRetryAfters([2.1, 60], [httpDate(1), httpDate(-60)]);
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toMatch(/^After Retry-After: Mon, 12 Jan 2026 \d\d:\d\d:\d\d GMT the retry came 60 s later, longer than 8 s/);
+  });
+
+  it('passes a client that retries at once after Retry-After: 0 and falls back to its backoff after soon', () => {
+    const { j, refused } = oddRetryAfters([1.1, 0, 1]);
+
+    const finding = check.judge(observations({ journal: j.entries }));
+
+    expect(finding.verdict).toBe('pass');
+    expect(finding.evidence).toContainEqual({ kind: 'metric', name: `wait after 429 #${refused[2]!.seq} (Retry-After: soon)`, value: 1, unit: 's', limit: 8 });
+  });
+
+  it('passes a client that gives the request up on a Retry-After it cannot read (urllib3 raises InvalidHeader)', () => {
+    const { j } = oddRetryAfters([1.1, 0.5, null]);
+
+    expect(check.judge(observations({ journal: j.entries })).verdict).toBe('pass');
   });
 
   it('fails with fewer than 3 retries without Retry-After', () => {

@@ -9,6 +9,14 @@ import { answeredAt, attemptsOf, gaps, phasesNamed, round, sameRequest, userTraf
  * ignores Retry-After comes back hundreds of ms early.
  */
 const TOLERANCE_MS = 30;
+/**
+ * After a Retry-After of 0, a past date or a value that is not one (`soon`), the retry may come
+ * at once or after the client's own backoff, never later than twice the longest wait of that
+ * backoff (seen in the storms without Retry-After), and at least this (security-tests.md case 75).
+ */
+const ODD_RETRY_AFTER_FLOOR_MS = 5_000;
+/** RFC 9110's preferred HTTP date (IMF-fixdate); Date.parse alone takes junk such as "-1" for a date. */
+const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 export default defineCheck({
   id: 'errors.backoff-on-429',
@@ -17,7 +25,7 @@ export default defineCheck({
   required: true,
   phases: ['rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again'],
   remediation:
-    'On 429 Too Many Requests wait at least Retry-After (seconds or an HTTP date) before retrying; without it, back off exponentially (for example 1 s, 2 s, 4 s … with jitter, capped), and lower your parallelism.',
+    'On 429 Too Many Requests wait at least Retry-After (seconds or an HTTP date) before retrying; after Retry-After: 0 or a past date retry now, and after a value you cannot read fall back to your backoff; without it, back off exponentially (for example 1 s, 2 s, 4 s … with jitter, capped), and lower your parallelism.',
   judge(obs) {
     const storms = phasesNamed(obs, 'rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again');
     if (storms.length === 0) return phaseMissing('rate-limit-retry-after', undefined);
@@ -26,15 +34,38 @@ export default defineCheck({
     if (storm429s.length === 0) return inconclusive('The integration made no call during the 429 phases, so its backoff could not be observed.');
     const evidence: Evidence[] = [];
     const early: string[] = [];
+    const late: string[] = [];
 
-    // With Retry-After: no retry before it.
+    // Without Retry-After: the waits of the client's own backoff (judged below). Both storms
+    // without it are read (when the second ran).
+    const bareStorms = storms.filter((p) => p.name === 'rate-limit-no-retry-after' || p.name === 'rate-limit-no-retry-after-again');
+    const series = bareStorms.flatMap((p) => {
+      const first = storm429s.find((e) => e.retryAfter === null && e.mono >= p.startMono && e.mono <= p.endMono);
+      // Within the phase: a request the client gave up on would otherwise pick up the next storm's 429s as retries.
+      return first ? [gaps(attemptsOf(traffic.filter((e) => e.mono <= p.endMono), first))] : [];
+    });
+    const longestBackoffMs = Math.max(0, ...series.flat());
+    const oddLimitMs = Math.max(ODD_RETRY_AFTER_FLOOR_MS, 2 * longestBackoffMs);
+
+    // With Retry-After: no retry before it; after 0, a past date or a value that is neither
+    // seconds nor a date, no wait longer than the client's own backoff allows.
     for (const e of storm429s.filter((x) => x.retryAfter !== null)) {
       const retry = traffic.find((x) => x.seq > e.seq && sameRequest(x, e));
       if (!retry) continue;
-      const header = e.retryAfter!;
+      const header = e.retryAfter!.trim();
       const waitedMs = retry.mono - answeredAt(e);
-      const neededMs = /^\d+$/.test(header) ? Number(header) * 1000 : Date.parse(header) - (Date.parse(e.time) + e.latencyMs);
-      evidence.push({ kind: 'metric', name: `wait after 429 #${e.seq} (Retry-After: ${header})`, value: round(waitedMs / 1000), unit: 's', limit: round(Math.max(0, neededMs) / 1000) });
+      const neededMs = /^\d+$/.test(header) ? Number(header) * 1000 : IMF_FIXDATE.test(header) ? Date.parse(header) - (Date.parse(e.time) + e.latencyMs) : Number.NaN;
+      if (!(neededMs > 0)) {
+        evidence.push({ kind: 'metric', name: `wait after 429 #${e.seq} (Retry-After: ${header})`, value: round(waitedMs / 1000), unit: 's', limit: round(oddLimitMs / 1000) });
+        if (waitedMs > oddLimitMs) {
+          late.push(
+            `After Retry-After: ${header} the retry came ${round(waitedMs / 1000)} s later, longer than ${round(oddLimitMs / 1000)} s (twice the longest wait of its own backoff, ${round(longestBackoffMs / 1000)} s, and at least ${ODD_RETRY_AFTER_FLOOR_MS / 1000} s)`,
+          );
+          evidence.push(requestEvidence(obs, retry, `retried long after Retry-After: ${header}`));
+        }
+        continue;
+      }
+      evidence.push({ kind: 'metric', name: `wait after 429 #${e.seq} (Retry-After: ${header})`, value: round(waitedMs / 1000), unit: 's', limit: round(neededMs / 1000) });
       if (waitedMs + TOLERANCE_MS < neededMs) {
         early.push(`retried after ${round(waitedMs / 1000)} s where Retry-After asked for ${round(neededMs / 1000)} s`);
         evidence.push(requestEvidence(obs, retry, 'retried before Retry-After'));
@@ -43,16 +74,16 @@ export default defineCheck({
     if (early.length > 0) {
       return { verdict: 'fail', summary: `${early.length} retr${early.length === 1 ? 'y' : 'ies'} came before Retry-After: ${early[0]}.`, evidence };
     }
+    if (late.length > 0) {
+      return {
+        verdict: 'fail',
+        summary: `${late[0]}: a Retry-After of 0, in the past or unreadable means retry now or back off as usual, never a longer wait.`,
+        evidence,
+      };
+    }
 
-    // Without Retry-After: at least three retries, with growing gaps. Both storms without it are
-    // read (when the second ran) and the waits compared position by position on their means: a
-    // backoff with random jitter is judged on more than one draw.
-    const bareStorms = storms.filter((p) => p.name === 'rate-limit-no-retry-after' || p.name === 'rate-limit-no-retry-after-again');
-    const series = bareStorms.flatMap((p) => {
-      const first = storm429s.find((e) => e.retryAfter === null && e.mono >= p.startMono && e.mono <= p.endMono);
-      // Within the phase: a request the client gave up on would otherwise pick up the next storm's 429s as retries.
-      return first ? [gaps(attemptsOf(traffic.filter((e) => e.mono <= p.endMono), first))] : [];
-    });
+    // Without Retry-After: at least three retries, with growing gaps, the waits compared position
+    // by position on the means of both storms: a backoff with random jitter is judged on more than one draw.
     const waits = series[0];
     if (!waits) return inconclusive('No 429 without Retry-After reached the integration, so growing backoff could not be observed.', evidence);
     const usable = series.filter((w) => w.length >= 3);

@@ -49,6 +49,56 @@ describe('errors.jitter-on-429', () => {
     expect(result.remediation).toContain('jitter');
   });
 
+  /** The first storm (waits 1, 2, 4 s), then the second with three requests refused at once (parallel workers): `waits` of each. */
+  function workersAtOnce(workers: readonly number[][], offsets: readonly number[] = [0, 0.01, 0.02]) {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    storm(j, { token, from: first.start + 0.5, waits: [1, 2, 4] });
+    const series = workers.map((waits, i) => storm(j, { token, from: again.start + 0.5 + offsets[i]!, waits, body: `{"worker":${i}}` }));
+    // In the order the mock would have journalled them.
+    j.entries.sort((a, b) => a.mono - b.mono || a.seq - b.seq).forEach((e, i) => (e.seq = i + 1));
+    return { obs: observations({ journal: j.entries }), series };
+  }
+
+  it('fails, as a warning, when three requests refused at once retry in lockstep, though each storm drew other waits (every worker seeded alike) (case 76)', () => {
+    const { obs } = workersAtOnce([
+      [1.3, 2.6, 4.4],
+      [1.3, 2.6],
+      [1.3, 2.6],
+    ]);
+
+    const finding = check.judge(obs);
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe(
+      '3 requests refused at once retried in lockstep: their waits agree within 5 % (they differ by 0 % at most), so the workers of one client come back together and meet the limit again together.',
+    );
+    expect(finding.evidence).toContainEqual({ kind: 'note', text: 'waits of request 2 of the 3 refused at once: 1.3 s, 2.6 s' });
+  });
+
+  it('passes three requests refused at once whose waits differ (jitter drawn per worker)', () => {
+    const { obs } = workersAtOnce([
+      [1.3, 2.6, 4.4],
+      [1.1, 2.3],
+      [1.45, 2.2],
+    ]);
+
+    expect(check.judge(obs).verdict).toBe('pass');
+  });
+
+  it('does not take requests refused one after another (a client that works one request at a time) for workers refused at once', () => {
+    const { obs } = workersAtOnce(
+      [
+        [1.3, 2.6, 4.4],
+        [1, 2],
+        [1, 2],
+      ],
+      [0, 9, 13],
+    );
+
+    expect(check.judge(obs).verdict).toBe('pass');
+  });
+
   it('does not take the millisecond noise of immediate retries for jitter', () => {
     // A client that retries at once (urllib3's first retry has no wait), then after fixed waits.
     const finding = runCheck(check, twoStorms([0.002, 1, 2], [0.004, 1, 2]), context());

@@ -1,5 +1,5 @@
 import { defineCheck, inconclusive, phaseMissing } from './check.ts';
-import { attemptsOf, gaps, phasesNamed, round, userTraffic } from './error-traffic.ts';
+import { attemptsOf, gaps, phasesNamed, round, sameRequest, userTraffic } from './error-traffic.ts';
 
 const SAME_WITHIN = 0.05;
 /**
@@ -7,6 +7,11 @@ const SAME_WITHIN = 0.05;
  * retries (2 ms and 3 ms) are the same wait, not a 40 % difference.
  */
 const MIN_SCALE_MS = 100;
+
+/** How much matching waits of two series differ, each relative to their mean (never to less than `MIN_SCALE_MS`). */
+const relativeDifferences = (a: readonly number[], b: readonly number[]): number[] =>
+  Array.from({ length: Math.min(a.length, b.length) }, (_, i) => Math.abs(a[i]! - b[i]!) / Math.max(MIN_SCALE_MS, (a[i]! + b[i]!) / 2));
+const largestDifference = (a: readonly number[], b: readonly number[]): number => Math.max(0, ...relativeDifferences(a, b));
 
 export default defineCheck({
   id: 'errors.jitter-on-429',
@@ -26,10 +31,28 @@ export default defineCheck({
       // Within the phase: a request given up on in the first storm must not pick up the second's 429s as retries.
       return first ? gaps(attemptsOf(traffic.filter((e) => e.mono <= p.endMono), first)) : [];
     });
+    // Requests refused at once in the second storm (a client's parallel workers, security-tests.md
+    // case 76): with jitter drawn per worker their waits differ; in lockstep they come back together.
+    const second = storms[1]!;
+    const inSecond = traffic.filter((e) => e.mono <= second.endMono);
+    const refusals = inSecond.filter((e) => e.status === 429 && e.fault && e.mono >= second.startMono);
+    const workers = refusals.filter((e, i) => refusals.findIndex((x) => sameRequest(x, e)) === i).map((f) => attemptsOf(inSecond, f));
+    const atOnce = workers.filter((w) => workers.some((o) => o !== w && o[0]!.mono < w.at(-1)!.mono && w[0]!.mono < o.at(-1)!.mono));
+    const workerWaits = atOnce.map((w) => gaps(w));
+    const lockstep = workerWaits.length >= 2 && workerWaits.every((w) => w.length >= 2) && workerWaits.every((w) => workerWaits.every((o) => largestDifference(w, o) <= SAME_WITHIN));
+    if (lockstep) {
+      const largest = round(Math.max(...workerWaits.flatMap((w) => workerWaits.map((o) => largestDifference(w, o)))) * 100, 1);
+      return {
+        verdict: 'fail',
+        summary: `${atOnce.length} requests refused at once retried in lockstep: their waits agree within 5 % (they differ by ${largest} % at most), so the workers of one client come back together and meet the limit again together.`,
+        evidence: workerWaits.map((w, i) => ({ kind: 'note' as const, text: `waits of request ${i + 1} of the ${atOnce.length} refused at once: ${w.map((g) => `${round(g / 1000)} s`).join(', ')}` })),
+      };
+    }
+
     const [a, b] = series as [number[], number[]];
     const n = Math.min(a.length, b.length);
     if (n < 2) return inconclusive('Too few retries in the two identical 429 storms to tell whether the waits vary.');
-    const differences = Array.from({ length: n }, (_, i) => Math.abs(a[i]! - b[i]!) / Math.max(MIN_SCALE_MS, (a[i]! + b[i]!) / 2));
+    const differences = relativeDifferences(a, b);
     const largest = round(Math.max(...differences) * 100, 1);
     const evidence = [
       { kind: 'note' as const, text: `waits in the first storm: ${a.map((g) => `${round(g / 1000)} s`).join(', ')}` },

@@ -125,13 +125,70 @@ describe('errors.network-retry-bounded', () => {
     expect(finding.evidence.filter((e) => e.kind === 'request')).toHaveLength(6);
   });
 
-  it('passes at the limit: 10 attempts, then given up', () => {
-    const { j, phases } = flakyNetwork({ failures: ['reset', ...Array.from({ length: 9 }, () => 'status 503')] });
+  /** The failing request attempted after each of `waits` (seconds), then given up; the next request hangs. */
+  function retriedWith(waits: readonly number[], last = 'status 503') {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    let at = flaky.start + 0.5;
+    faulted(j, 'reset', { token, at, ...poll(2) });
+    waits.forEach((wait, i) => faulted(j, i === waits.length - 1 ? last : 'status 503', { token, at: (at += wait), ...poll(2) }));
+    faulted(j, 'hang', { token, at: at + 1, ...poll(3), abortedAfter: 2 });
+    return { j, phases: endingAt(at + 6.5) };
+  }
+
+  it('passes at the limit: 10 attempts with growing waits, then given up', () => {
+    const { j, phases } = retriedWith([0.1, 0.2, 0.4, 0.8, 1.6, 2, 2, 2, 2]);
 
     const finding = judge(j, phases);
 
     expect(finding.verdict).toBe('pass');
     expect(metric(finding.evidence, 'attempts of')).toBe(10);
+  });
+
+  it('fails ten attempts whose waits do not grow: a retry storm, not a backoff (case 78)', () => {
+    const { j, phases } = retriedWith(Array.from({ length: 9 }, () => 0.2));
+
+    const finding = judge(j, phases);
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toBe(
+      'POST /api/Orders/Search was retried 9 times with waits that did not grow (the first 0.2 s, the last 0.2 s; at least 1.5 times the first expected): retry with exponential backoff.',
+    );
+  });
+
+  it('fails immediate retries however few: three retries within a few milliseconds each', () => {
+    const { j, phases } = retriedWith([0.005, 0.004, 0.006]);
+
+    expect(judge(j, phases).verdict).toBe('fail');
+  });
+
+  it('does not judge the growth of one or two waits, and passes a backoff capped early (1 s, 2 s, 2 s…)', () => {
+    expect(judge(retriedWith([1, 1]).j, retriedWith([1, 1]).phases).verdict).toBe('pass');
+    const capped = retriedWith([1, 2, 2, 2, 2]);
+    expect(judge(capped.j, capped.phases).verdict).toBe('pass');
+  });
+
+  it('leaves the wait after a hanging attempt out of the growth: its socket may close after the client timed out and moved on', () => {
+    // urllib3: 1.9 s, then 3.2 s, then the hang, whose socket closed 8 s on, after the next attempt was sent.
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    faulted(j, 'reset', { token, at: flaky.start + 0.5, ...poll(2) });
+    faulted(j, 'status 503', { token, at: flaky.start + 2.4, ...poll(2) });
+    faulted(j, 'hang', { token, at: flaky.start + 5.6, ...poll(2), abortedAfter: 8 });
+    faulted(j, 'status 500', { token, at: flaky.start + 13.5, ...poll(2) });
+    j.apiCall({ token, at: flaky.start + 14.5, ...poll(3) });
+
+    expect(judge(j, endingAt(flaky.start + 19)).verdict).toBe('pass');
+  });
+
+  it('passes a client that retried the reset and the 503 and gave the request up at its 500 (a server error: the checklist asks for 502/503/504)', () => {
+    const { j, phases } = retriedWith([0.5, 1], 'status 500');
+
+    const finding = judge(j, phases);
+
+    expect(finding.verdict).toBe('pass');
+    expect(metric(finding.evidence, 'attempts of')).toBe(3);
+    expect(finding.evidence).toContainEqual({ kind: 'note', text: 'the request was given up at its 500: a server error a retry may not fix, so retrying it is not required (if it is retried, it counts towards the limit)' });
   });
 
   it('is inconclusive when the client was still retrying when the phase ran out of time', () => {

@@ -7,6 +7,11 @@ const MAX_ATTEMPTS = MAX_NETWORK_ATTEMPTS;
 const HANG_LIMIT_MS = 120_000;
 /** The least quiet time after its last attempt that counts as giving a failing request up (the phase's own is in its params). */
 const QUIET_MS = 2_000;
+/** With this many retries or more, the waits must grow: the last at least `GROWTH` times the first (case 78: backoff). */
+const GROWTH_FROM_RETRIES = 3;
+const GROWTH = 1.5;
+/** Waits shorter than this compare as this long: timer and scheduling noise, not a backoff. */
+const NOISE_MS = 100;
 
 export default defineCheck({
   id: 'errors.network-retry-bounded',
@@ -15,13 +20,13 @@ export default defineCheck({
   required: true,
   phases: ['flaky-network'],
   remediation:
-    'Retry connection resets, 502/503/504 and timeouts with backoff, a bounded number of times (for example 3–5), and give every request a timeout so a response that never comes is abandoned.',
+    'Retry connection resets, 502/503/504 and timeouts with exponential backoff (each wait longer than the last, with jitter), a bounded number of times (for example 3–5), and give every request a timeout so a response that never comes is abandoned.',
   judge(obs) {
     const p = phase(obs, 'flaky-network');
     if (!p) return phaseMissing('flaky-network', p);
     // The phase's window only: a fresh instance of the integration starts after it.
     const traffic = userTraffic(obs, p, p.startMono, p.endMono);
-    const faulted = traffic.filter((e) => e.fault && /^(reset|status 50[234]|hang)$/.test(e.fault.kind));
+    const faulted = traffic.filter((e) => e.fault && /^(reset|status 50[0234]|hang)$/.test(e.fault.kind));
     if (faulted.length === 0) return inconclusive('The integration made no call during the network-fault phase, so golive could not provoke a network error.');
     const evidence: Evidence[] = [];
     const problems: string[] = [];
@@ -52,6 +57,20 @@ export default defineCheck({
         );
       } else if (attempts.length < 2) {
         problems.push(`${what} failed with ${first.fault!.kind} and was given up at once, without a retry`);
+      } else {
+        // Backoff (security-tests.md case 78): ten retries 200 ms apart are a retry storm, however
+        // bounded. The wait after a hanging attempt is left out: its socket may close (its moment in
+        // the journal) only after the client timed out and moved on, so it says nothing of the backoff.
+        const backoff = waits.filter((_, i) => attempts[i]!.fault?.kind !== 'hang');
+        const [firstWait, lastWait] = [Math.max(NOISE_MS, backoff[0] ?? 0), Math.max(NOISE_MS, backoff.at(-1) ?? 0)];
+        if (backoff.length >= GROWTH_FROM_RETRIES && lastWait < GROWTH * firstWait) {
+          problems.push(
+            `${what} was retried ${waits.length} times with waits that did not grow (the first ${round(backoff[0]! / 1000)} s, the last ${round(backoff.at(-1)! / 1000)} s; at least ${GROWTH} times the first expected): retry with exponential backoff`,
+          );
+        }
+      }
+      if (given && last.fault?.kind === 'status 500') {
+        evidence.push({ kind: 'note', text: 'the request was given up at its 500: a server error a retry may not fix, so retrying it is not required (if it is retried, it counts towards the limit)' });
       }
     }
 

@@ -25,6 +25,8 @@ const CHECKLIST_ORDER = [
   'errors.backoff-on-429',
   'errors.jitter-on-429',
   'errors.no-retry-on-403',
+  // Beyond the checklist (issue 15, case 79), as checklist.test.ts allows it.
+  'errors.no-retry-on-4xx',
   'errors.network-retry-bounded',
   // Beyond the checklist (issue 15, case 83), as checklist.test.ts allows it.
   'errors.survives-malformed-responses',
@@ -50,6 +52,7 @@ const ADVISORY = [
   'token.secret-in-body',
   'token.not-sent-on-redirect',
   'errors.jitter-on-429',
+  'errors.no-retry-on-4xx',
   'errors.survives-malformed-responses',
   'webhooks.ignores-unknown-events',
   'data.minimal-payloads',

@@ -11,6 +11,7 @@ import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
 import survivesMalformedResponses from './errors.survives-malformed-responses.ts';
 import noRetryOn403 from './errors.no-retry-on-403.ts';
+import noRetryOn4xx from './errors.no-retry-on-4xx.ts';
 import survivesKeyRotation from './rotation.survives-key-rotation.ts';
 import survivesSecretRotation from './rotation.survives-secret-rotation.ts';
 import tokenPerTenant from './tenancy.token-per-tenant.ts';
@@ -52,6 +53,8 @@ export const CHECKS: readonly Check[] = [
   backoffOn429,
   jitterOn429,
   noRetryOn403,
+  // Beyond the spec (issue 15, security-tests.md case 79): checklist.test.ts lists it in BEYOND_SPEC.
+  noRetryOn4xx,
   networkRetryBounded,
   // Beyond the spec (issue 15, security-tests.md case 83): checklist.test.ts lists it in BEYOND_SPEC.
   survivesMalformedResponses,

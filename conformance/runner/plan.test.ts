@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultRuleStatus } from '../../mock-server/index.ts';
 import { ENDPOINTS, TEST_CLIENT, faulted, journal, monoAt } from '../checks/test/journal.ts';
-import { FULL_TIMINGS, MAIN_LANE, MAX_NETWORK_ATTEMPTS, certifyPlan, laneOf, networkSettled, planLanes, refusedRequestRetried, rotatedClientWorked, steadySettled } from './plan.ts';
+import { FULL_TIMINGS, MAIN_LANE, brokenAnswersAndRefusalsWatched, MAX_NETWORK_ATTEMPTS, certifyPlan, laneOf, networkSettled, planLanes, refusedRequestRetried, rotatedClientWorked, steadySettled, stormSettled } from './plan.ts';
 import { scheduledRole } from './phases.ts';
 import { scopeRun } from './judge.ts';
 import { CHECKS } from '../checks/index.ts';
@@ -33,6 +33,53 @@ describe('refusedRequestRetried (the end of a 429 storm)', () => {
     j.apiCall({ token, at: 3, ...poll(1) });
 
     expect(refusedRequestRetried({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults: [rule('f1', 'storm', false)], nowMono: monoAt(4) })).toBe(false);
+  });
+});
+
+describe('stormSettled (a storm whose requests may be given up)', () => {
+  const settled = stormSettled(2_000);
+
+  it('ends once the client gave the request up (a Retry-After it cannot read) and stayed away from it', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    for (const at of [2, 3.1, 3.2]) faulted(j, 'status 429', { token, at, ...poll(1) }).fault!.id = 'f1';
+    j.apiCall({ token, at: 3.7, ...poll(2) });
+    const view = (nowAt: number) => ({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults: [rule('f1', 'storm', true)], nowMono: monoAt(nowAt) });
+
+    expect(settled(view(4.5))).toBe(false);
+    expect(settled(view(5.3))).toBe(true);
+    expect(refusedRequestRetried(view(5.3))).toBe(false);
+  });
+
+  it('waits for every request the storm refused (workers refused at once), not only the last', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    faulted(j, 'status 429', { token, at: 2, ...poll(1) }).fault!.id = 'a';
+    faulted(j, 'status 429', { token, at: 2.01, ...poll(2) }).fault!.id = 'b';
+    j.apiCall({ token, at: 3, ...poll(2) });
+    const view = (nowAt: number) => ({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: [...j.entries], faults: [rule('a', 'a', true), rule('b', 'b', true)], nowMono: monoAt(nowAt) });
+
+    expect(refusedRequestRetried(view(3.1))).toBe(false);
+    j.apiCall({ token, at: 4, ...poll(1) });
+    expect(refusedRequestRetried(view(4.1))).toBe(true);
+  });
+});
+
+describe('brokenAnswersAndRefusalsWatched (the end of the malformed-responses phase)', () => {
+  const settled = brokenAnswersAndRefusalsWatched(2_000);
+  const broken = (id: string): FaultRuleStatus => ({ id, match: {}, action: { kind: 'empty' }, seen: 1, fired: 1, spent: true });
+
+  it('watches for a retry of the 404 for the window after it, once the broken answers were survived, without waiting for a 422 that never comes', () => {
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    faulted(j, 'empty', { token, at: 2, ...poll(1) }).fault!.id = 'e';
+    j.apiCall({ token, at: 2.5, ...poll(2) });
+    faulted(j, 'status 404', { token, at: 3, endpoint: ENDPOINTS.getOrder }).fault!.id = 'nf';
+    const faults = [broken('e'), { ...rule('nf', 'not-found', true) }, { ...rule('up', 'unprocessable', false) }];
+    const view = (nowAt: number) => ({ clients: [TEST_CLIENT], startMono: monoAt(1), entries: j.entries, faults, nowMono: monoAt(nowAt) });
+
+    expect(settled(view(4.9))).toBe(false);
+    expect(settled(view(5.1))).toBe(true);
   });
 });
 

@@ -1,4 +1,4 @@
-import { type ApiUserPatch, type BadTlsKind, type EventSpec, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, requestKey } from '../../mock-server/index.ts';
+import { type ApiUserPatch, type BadTlsKind, type EventSpec, type FaultRuleInput, type FaultRuleStatus, type JournalEntry, type RetryAfter, requestKey } from '../../mock-server/index.ts';
 import { firstTry, gaveUp } from '../checks/error-traffic.ts';
 
 /**
@@ -234,6 +234,9 @@ export function steadySettled(minMs: number): (view: PhaseView) => boolean {
   return (view) => view.nowMono - view.startMono >= minMs && view.entries.filter((e) => e.requiredRole !== null).length >= STEADY_CALLS;
 }
 
+/** The pins of the malformed-responses phase's 404 (a GET) and 422 (a POST), answered once each: not to be retried. */
+const CLIENT_ERROR_PINS = ['not-found', 'unprocessable'];
+
 /** The API user's requests that fault rules of this phase answered, by seq. */
 const faultedBy = (view: PhaseView, pin?: string): JournalEntry[] => {
   const ids = new Set(view.faults.filter((r) => pin === undefined || r.match.pin === pin).map((r) => r.id));
@@ -241,17 +244,26 @@ const faultedBy = (view: PhaseView, pin?: string): JournalEntry[] => {
 };
 
 /**
- * A storm is over once its rules are spent and the request they refused was sent once more
- * and got through: every retry the checks need has been seen.
+ * A storm is over once its rules are spent and each request they refused was sent once more
+ * and got through, or (with `quietMs`) was given up (see `gaveUp`: a client may rightly give a
+ * request up on a Retry-After it cannot read): every retry the checks need has been seen.
  */
-export function refusedRequestRetried(view: PhaseView): boolean {
-  if (view.faults.length === 0 || !view.faults.every((r) => r.spent)) return false;
-  const refused = faultedBy(view);
-  const last = refused.at(-1);
-  if (!last) return false;
-  const key = requestKey(last);
-  return view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && requestKey(e) === key);
+export function stormSettled(quietMs = Number.POSITIVE_INFINITY): (view: PhaseView) => boolean {
+  return (view) => {
+    if (view.faults.length === 0 || !view.faults.every((r) => r.spent)) return false;
+    const refused = faultedBy(view);
+    if (refused.length === 0) return false;
+    return [...new Set(refused.map((e) => requestKey(e)))].every((key) => {
+      const attempts = refused.filter((e) => requestKey(e) === key);
+      const last = attempts.at(-1)!;
+      if (view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && requestKey(e) === key)) return true;
+      return Number.isFinite(quietMs) && gaveUp(view.entries, attempts, view.nowMono, quietMs);
+    });
+  };
 }
+
+/** A storm is over once its rules are spent and each request they refused was sent once more and got through. */
+export const refusedRequestRetried: (view: PhaseView) => boolean = stormSettled();
 
 /**
  * The network phase is over when its failing request (pinned: it keeps failing) has been
@@ -272,11 +284,21 @@ export function networkSettled(quietMs: number): (view: PhaseView) => boolean {
   };
 }
 
-/** The phase of broken answers is over once its rules are spent and a later call of the API user worked. */
-export function brokenAnswersSurvived(view: PhaseView): boolean {
-  if (view.faults.length === 0 || !view.faults.every((r) => r.spent)) return false;
-  const last = faultedBy(view).at(-1);
-  return last !== undefined && view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && e.status < 400);
+/**
+ * The phase of broken answers is over once their rules are spent and a later call of the API user worked, and
+ * `watchMs` have passed since the last 400, 404 or 422 it answered (the window in which a
+ * retry of it would come), and at least one of those was answered.
+ */
+export function brokenAnswersAndRefusalsWatched(watchMs: number): (view: PhaseView) => boolean {
+  return (view) => {
+    const broken = view.faults.filter((r) => !CLIENT_ERROR_PINS.includes(r.match.pin ?? ''));
+    if (broken.length === 0 || !broken.every((r) => r.spent)) return false;
+    const ids = new Set(broken.map((r) => r.id));
+    const last = view.entries.filter((e) => e.fault !== null && ids.has(e.fault.id)).at(-1);
+    if (!last || !view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && e.status < 400)) return false;
+    const refused = CLIENT_ERROR_PINS.flatMap((pin) => faultedBy(view, pin));
+    return refused.length > 0 && view.nowMono - Math.max(...refused.map((e) => e.mono + e.latencyMs)) >= watchMs;
+  };
 }
 
 /** The secret-rotation phase is over once an API user that replaced the run's own made an API call that worked. */
@@ -301,8 +323,11 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
   const overlapMs = options.rotatesWithOverlap ? Math.round(t.rotationMs / 2) : 0;
   // Each storm refuses one request (pinned: the same method, path, query and body) until its
   // retries are through, whatever else the integration sends meanwhile.
-  const storm = (pin: string, retryAfter: { seconds: number } | { httpDate: number } | 'absent', times: number) =>
+  const storm = (pin: string, retryAfter: RetryAfter, times: number) =>
     ({ kind: 'add-fault', rule: { match: { times, pin }, action: { kind: 'status', status: 429, retryAfter } } }) as const;
+  // A client that gives a refused request up on a Retry-After it cannot read (urllib3 raises
+  // InvalidHeader on `soon`) ends the storm once it has been quiet on it this long.
+  const stormOver = stormSettled(t.networkQuietMs);
   return [
     {
       name: 'steady',
@@ -325,36 +350,49 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     {
       name: 'rate-limit-retry-after',
       lane: 'storms',
-      description: `one request answered 429 three times with Retry-After: ${t.retryAfterSeconds}`,
+      description: `one request answered 429 with Retry-After: ${t.retryAfterSeconds}, then Retry-After: 0, then Retry-After: soon (no value: back off as usual, or give it up)`,
       durationMs: t.retryAfterStormMs,
       // Over once the three 429s and the retry after them have come: storms must not run into each other.
-      settledWhen: refusedRequestRetried,
-      actions: [storm('rate-limit-retry-after', { seconds: t.retryAfterSeconds }, 3)],
+      settledWhen: stormOver,
+      // One request, each attempt a Retry-After of another kind (security-tests.md case 75).
+      actions: [
+        storm('rate-limit-retry-after', { seconds: t.retryAfterSeconds }, 1),
+        storm('rate-limit-retry-after', { seconds: 0 }, 1),
+        storm('rate-limit-retry-after', { value: 'soon' }, 1),
+      ],
       params: { retryAfterSeconds: t.retryAfterSeconds },
     },
     {
       name: 'rate-limit-http-date',
       lane: 'storms',
-      description: `one request answered 429 twice with Retry-After as an HTTP date ${t.retryAfterSeconds} s ahead`,
+      description: `one request answered 429 with Retry-After as an HTTP date ${t.retryAfterSeconds} s ahead, then as a date a minute past`,
       durationMs: t.retryAfterStormMs,
-      settledWhen: refusedRequestRetried,
-      actions: [{ kind: 'clear-faults' }, storm('rate-limit-http-date', { httpDate: t.retryAfterSeconds }, 2)],
+      settledWhen: stormOver,
+      actions: [{ kind: 'clear-faults' }, storm('rate-limit-http-date', { httpDate: t.retryAfterSeconds }, 1), storm('rate-limit-http-date', { httpDate: -60 }, 1)],
     },
     {
       name: 'rate-limit-no-retry-after',
       lane: 'storms',
       description: 'one request answered 429 three times without Retry-After: the waits must grow',
       durationMs: t.bareStormMs,
+      // Not over on a request seemingly given up: a concurrent client's last, longest wait may be under way.
       settledWhen: refusedRequestRetried,
       actions: [{ kind: 'clear-faults' }, storm('rate-limit-no-retry-after', 'absent', 3)],
     },
     {
       name: 'rate-limit-no-retry-after-again',
       lane: 'storms',
-      description: 'the same storm again: with jitter, its waits differ from the first',
+      description:
+        'the same storm again, and the next two requests answered 429 twice each (at once, for a client with parallel workers): with jitter, the waits differ from the first storm and from each other',
       durationMs: t.bareStormMs,
       settledWhen: refusedRequestRetried,
-      actions: [{ kind: 'clear-faults' }, storm('rate-limit-no-retry-after-again', 'absent', 3)],
+      // Three requests pinned (security-tests.md case 76): workers refused at once must not retry in lockstep.
+      actions: [
+        { kind: 'clear-faults' },
+        storm('rate-limit-no-retry-after-again', 'absent', 3),
+        storm('rate-limit-no-retry-after-again-2', 'absent', 2),
+        storm('rate-limit-no-retry-after-again-3', 'absent', 2),
+      ],
     },
     ...(options.webhook
       ? [
@@ -371,7 +409,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     {
       name: 'flaky-network',
       lane: 'network',
-      description: 'one request reset, answered 503, left hanging, then 503 on every attempt until the client gives it up',
+      description: 'one request reset, answered 503, left hanging, then 503 on every attempt until the client gives it up; the next request answered 500',
       durationMs: t.networkMs,
       settledWhen: networkSettled(t.networkQuietMs),
       params: { networkQuietMs: t.networkQuietMs },
@@ -379,12 +417,16 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         { kind: 'clear-faults' },
         // The first call is reset; every attempt of that same request then meets a 503, a
         // response that never comes, and 503s for as long as the client keeps trying, so a
-        // client that never gives up shows it. A client that gives up at once meets the hang
-        // on its next, different request.
+        // client that never gives up shows it. Its next, different request is answered 500 (a
+        // server error: a client may give it up, as the examples do, and a retry of it counts
+        // towards the limit); not in the pinned run, where it would end the retries of a client
+        // that gives a 500 up before they could show no limit. The request after that (at once,
+        // for a client that gives up at once) meets a hang.
         { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'reset' } } },
         { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'status', status: 503 } } },
         { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network' }, action: { kind: 'hang' } } },
         { kind: 'add-fault', rule: { match: { pin: 'flaky-network' }, action: { kind: 'status', status: 503 } } },
+        { kind: 'add-fault', rule: { match: { times: 1, pin: 'flaky-network-500' }, action: { kind: 'status', status: 500 } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'hang' } } },
       ],
     },
@@ -419,9 +461,9 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     {
       name: 'malformed-responses',
       description:
-        'a fresh instance runs, then three calls are answered with a body that is not JSON, one cut short, and an empty 200: it must carry on; a fourth is redirected (307) to another origin, which must get no credentials',
+        'a fresh instance runs, then three calls are answered with a body that is not JSON, one cut short, and an empty 200: it must carry on; a fourth is redirected (307) to another origin, which must get no credentials; the next GET is answered 404 and the next POST 422, neither to be retried',
       durationMs: t.malformedMs,
-      settledWhen: brokenAnswersSurvived,
+      settledWhen: brokenAnswersAndRefusalsWatched(t.forbiddenMs),
       // On a fresh instance of a restored API user: what the token phases left (an expired token
       // a client failed to renew, short lifetimes) must not keep its calls from being answered.
       actions: [
@@ -434,6 +476,10 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         // After the broken answers, so that the first of them still meets the fresh instance's first call.
         // 307: the method and body are kept, so whatever the call carried may follow it.
         { kind: 'redirect-to-foreign-host', status: 307 },
+        // A GET and a POST the request itself makes wrong (security-tests.md case 79), each once:
+        // a retry within the window after it gets the same request through, which is the fault.
+        { kind: 'add-fault', rule: { match: { times: 1, method: 'GET', pin: 'not-found' }, action: { kind: 'status', status: 404 } } },
+        { kind: 'add-fault', rule: { match: { times: 1, method: 'POST', pin: 'unprocessable' }, action: { kind: 'status', status: 422 } } },
       ],
     },
     {

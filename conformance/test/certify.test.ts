@@ -83,6 +83,7 @@ describe('golive certify, end to end', () => {
     'errors.backoff-on-429',
     'errors.jitter-on-429',
     'errors.no-retry-on-403',
+    'errors.no-retry-on-4xx',
     'errors.network-retry-bounded',
     'errors.survives-malformed-responses',
     'webhooks.https',
@@ -115,8 +116,9 @@ describe('golive certify, end to end', () => {
     // accepted, and what one delivery does, cannot be known. (The event of an unknown type times
     // out too, so it warns for the same late answer.)
     'webhooks.responds-in-time': ['webhooks.validates-auth', 'webhooks.idempotent', 'webhooks.ignores-unknown-events'],
-    // It ends at the first body it cannot read, before its fourth call of the phase, the one redirected.
-    'errors.survives-malformed-responses': ['token.not-sent-on-redirect'],
+    // It ends at the first body it cannot read, before its fourth call of the phase, the one
+    // redirected, and before the GET and POST answered 404 and 422.
+    'errors.survives-malformed-responses': ['token.not-sent-on-redirect', 'errors.no-retry-on-4xx'],
     // The storefront is served by the webhook endpoint's server, which the break makes plain
     // HTTP: its https:// page does not load, so what it would hold is unknown.
     'webhooks.https': ['token.not-in-browser'],

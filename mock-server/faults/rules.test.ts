@@ -92,11 +92,13 @@ describe('parseFaultRule', () => {
     [{ action: { kind: 'explode' } }, 'action.kind: expected one of status, latency, reset, empty, truncated, malformed-json, hang, redirect'],
     [{ action: {} }, 'action.kind: expected one of'],
     [{ match: {} }, 'action: '],
-    [{ action: { kind: 'status', status: 418 } }, 'action.status: expected one of 401, 403, 429, 500, 502, 503, 504'],
+    [{ action: { kind: 'status', status: 418 } }, 'action.status: expected one of 400, 401, 403, 404, 422, 429, 500, 502, 503, 504'],
     [{ action: { kind: 'status', status: 503, retryAfter: { seconds: -1 } } }, 'action.retryAfter.seconds: expected a whole number ≥ 0'],
     [{ action: { kind: 'status', status: 503, retryAfter: { httpDate: 1.5 } } }, 'action.retryAfter.httpDate: expected whole seconds from now'],
     [{ action: { kind: 'status', status: 503, retryAfter: { secs: 1 } } }, 'action.retryAfter: expected { seconds'],
     [{ action: { kind: 'status', status: 503, retryAfter: 'never' } }, 'action.retryAfter: expected'],
+    [{ action: { kind: 'status', status: 429, retryAfter: { value: 'soon\r\nSet-Cookie: a=1' } } }, 'action.retryAfter.value: expected 1 to 64 visible characters'],
+    [{ action: { kind: 'status', status: 429, retryAfter: { value: '' } } }, 'action.retryAfter.value: expected 1 to 64 visible characters'],
     [{ action: { kind: 'status', status: 500, revokeTokens: true } }, 'action.revokeTokens: only for status 401'],
     [{ action: { kind: 'latency', ms: -5 } }, 'action.ms: expected a whole number of milliseconds from 0 to 600000'],
     [{ action: { kind: 'latency', ms: 3_600_000 } }, 'action.ms: expected a whole number of milliseconds from 0 to 600000 (use hang for longer)'],
@@ -184,6 +186,12 @@ describe('retryAfterHeader', () => {
 
   it('rounds the date up to the whole second so it never promises a shorter wait', () => {
     expect(retryAfterHeader({ kind: 'status', status: 429, retryAfter: { httpDate: 1 } }, now + 200)).toBe('Thu, 01 Jan 2026 12:00:02 GMT');
+  });
+
+  it('gives a past date for a negative httpDate, 0 as 0, and a value as it is (case 75: what a parser must survive)', () => {
+    expect(retryAfterHeader({ kind: 'status', status: 429, retryAfter: { httpDate: -60 } }, now)).toBe('Thu, 01 Jan 2026 11:59:00 GMT');
+    expect(retryAfterHeader({ kind: 'status', status: 429, retryAfter: { seconds: 0 } }, now)).toBe('0');
+    expect(retryAfterHeader({ kind: 'status', status: 429, retryAfter: { value: 'soon' } }, now)).toBe('soon');
   });
 
   it('gives nothing for absent', () => {

@@ -4,7 +4,7 @@ import { issueSentence } from '../../zod-issues.ts';
 import { type RequestIdentity, requestKey } from '../journal/journal.ts';
 
 /** The statuses a `status` fault may answer with. */
-export const FAULT_STATUSES = [401, 403, 429, 500, 502, 503, 504] as const;
+export const FAULT_STATUSES = [400, 401, 403, 404, 422, 429, 500, 502, 503, 504] as const;
 export type FaultStatus = (typeof FAULT_STATUSES)[number];
 
 /** The statuses a `redirect` fault may answer with: 302 (a client may turn a POST into a GET) and 307 (it keeps the method and body). */
@@ -15,8 +15,12 @@ export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
 export const FAULT_KINDS = ['status', 'latency', 'reset', 'empty', 'truncated', 'malformed-json', 'hang', 'redirect'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** The `Retry-After` of a `status` fault: delay-seconds, an HTTP date this many seconds from now, or no header. */
-export type RetryAfter = { seconds: number } | { httpDate: number } | 'absent';
+/**
+ * The `Retry-After` of a `status` fault: delay-seconds, an HTTP date this many seconds from now
+ * (negative: a past date), `value` sent as it is (what no parser should trust: `soon`, `-1`), or
+ * no header.
+ */
+export type RetryAfter = { seconds: number } | { httpDate: number } | { value: string } | 'absent';
 
 /** What a fault does to the request it matches. */
 export type FaultAction =
@@ -214,7 +218,8 @@ const locationSchema = z.string({ error: LOCATION }).superRefine((value, ctx) =>
 const SECONDS = 'expected a whole number ≥ 0';
 const FROM_NOW = 'expected whole seconds from now (negative for a past date)';
 
-const RETRY_AFTER = 'expected { seconds: whole number ≥ 0 }, { httpDate: whole seconds from now } or "absent"';
+const RETRY_AFTER = 'expected { seconds: whole number ≥ 0 }, { httpDate: whole seconds from now }, { value: text } or "absent"';
+const RAW_VALUE = 'expected 1 to 64 visible characters or spaces';
 
 // Hand-checked rather than a zod union, whose failure would not say which inner field is wrong.
 const retryAfterSchema = z.unknown().transform((value, ctx): RetryAfter => {
@@ -226,8 +231,10 @@ const retryAfterSchema = z.unknown().transform((value, ctx): RetryAfter => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(RETRY_AFTER);
   const keys = Object.keys(value);
   const [key] = keys;
-  if (keys.length !== 1 || (key !== 'seconds' && key !== 'httpDate')) return fail(RETRY_AFTER);
+  if (keys.length !== 1 || (key !== 'seconds' && key !== 'httpDate' && key !== 'value')) return fail(RETRY_AFTER);
   const n = (value as Record<string, unknown>)[key];
+  // A header value: no control characters (CR or LF would split the response).
+  if (key === 'value') return typeof n === 'string' && /^[\x20-\x7e]{1,64}$/.test(n) ? { value: n } : fail(RAW_VALUE, [key]);
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) return fail(key === 'seconds' ? SECONDS : FROM_NOW, [key]);
   if (key === 'seconds') return n < 0 ? fail(SECONDS, [key]) : { seconds: n };
   return { httpDate: n };
@@ -309,7 +316,7 @@ export function parseFaultRule(input: unknown): FaultRule {
 
 /**
  * The `Retry-After` header value for a fault's action at `nowMs`: delay-seconds as an integer
- * string, or an IMF-fixdate for `httpDate` (rounded up to the whole second so it never promises
+ * string, a `value` as given, or an IMF-fixdate for `httpDate` (rounded up to the whole second so it never promises
  * less wait than asked); `undefined` when there should be none.
  */
 export function retryAfterHeader(action: FaultAction, nowMs: number): string | undefined {
@@ -318,6 +325,7 @@ export function retryAfterHeader(action: FaultAction, nowMs: number): string | u
   if (retryAfter === undefined) return action.status === 429 ? String(DEFAULT_RETRY_AFTER_SECONDS) : undefined;
   if (retryAfter === 'absent') return undefined;
   if ('seconds' in retryAfter) return String(retryAfter.seconds);
+  if ('value' in retryAfter) return retryAfter.value;
   return new Date(Math.ceil((nowMs + retryAfter.httpDate * 1000) / 1000) * 1000).toUTCString();
 }
 

@@ -64,6 +64,17 @@ export interface Handled {
 
 const NOTHING_TO_RELEASE = () => {};
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
+const TEXT_TYPE = { 'content-type': 'text/plain; charset=utf-8' };
+/** The body of a `status` fault that the platform answers with a message. */
+const FAULT_TEXT: Partial<Record<number, string>> = {
+  400: 'The request is not valid.',
+  404: 'Not found.',
+  500: 'Internal server error',
+  502: 'Internal server error',
+  503: 'Internal server error',
+  504: 'Internal server error',
+};
+const UNPROCESSABLE = JSON.stringify({ message: 'The given data was invalid.', errors: {} });
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -86,8 +97,14 @@ async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: strin
       const retryAfter = retryAfterHeader(action, rt.clock.now());
       if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
       const own = action.status === 401 || action.status === 403 || action.status === 429 ? refusalOf(rt, action.status) : null;
-      const text = action.status >= 500 ? 'Internal server error' : undefined;
-      return { status: action.status, headers: { ...own?.headers, ...headers }, ...(own?.body !== undefined ? { body: own.body } : text ? { body: text } : {}) };
+      // Omnium's shapes (omnium-api.md A6): a plain message for 400, 404 and 5xx; 422 as Laravel's validation error (Omneo).
+      if (action.status === 422) return { status: 422, headers: { ...JSON_TYPE, ...headers }, body: UNPROCESSABLE };
+      const text = FAULT_TEXT[action.status];
+      return {
+        status: action.status,
+        headers: { ...own?.headers, ...(text ? TEXT_TYPE : {}), ...headers },
+        ...(own?.body !== undefined ? { body: own.body } : text ? { body: text } : {}),
+      };
     }
     case 'empty':
       return { status: 200, headers: JSON_TYPE, body: '' };

@@ -69,6 +69,31 @@ describe('fault rules over real sockets', () => {
     expect([c.status, c.headers.get('retry-after')]).toEqual([429, null]);
   });
 
+  it('answers 429 with Retry-After 0, a past date, or a value no parser should trust (case 75)', async () => {
+    const sent = [];
+    for (const retryAfter of [{ seconds: 0 }, { httpDate: -60 }, { value: 'soon' }]) {
+      mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'status', status: 429, retryAfter } });
+      sent.push((await get('/api/Stores')).headers.get('retry-after'));
+    }
+    expect(sent[0]).toBe('0');
+    expect(Date.parse(sent[1]!)).toBeLessThan(Date.now() - 50_000);
+    expect(sent[2]).toBe('soon');
+  });
+
+  it('answers 400 and 404 with a plain message and 422 with a validation error, as the platforms do (case 79)', async () => {
+    const answers = [];
+    for (const status of [400, 404, 422] as const) {
+      mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'status', status } });
+      const r = await get('/api/Stores');
+      answers.push([r.status, r.headers.get('content-type'), await r.text()]);
+    }
+    expect(answers).toEqual([
+      [400, 'text/plain; charset=utf-8', 'The request is not valid.'],
+      [404, 'text/plain; charset=utf-8', 'Not found.'],
+      [422, 'application/json; charset=utf-8', '{"message":"The given data was invalid.","errors":{}}'],
+    ]);
+  });
+
   it('answers 503, an empty body, malformed JSON and a truncated body on demand', async () => {
     mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'status', status: 503 } });
     expect((await get('/api/Stores')).status).toBe(503);

@@ -8,6 +8,7 @@
 //   429  "Back off and retry with exponential backoff and jitter."
 //   network errors, 502/503/504: "Network errors and timeouts are retried with reasonable
 //         limits" (Go-Live checklist).
+//   400/404/422 (and 500): the answer to this very request; not retried, the caller decides.
 //
 // Every error is logged once, here, and then thrown with `logged: true`, so callers do
 // not repeat it.
@@ -18,6 +19,8 @@ import { log } from './log.mjs';
 import { TokenRejectedError } from './token-provider.mjs';
 
 const MAX_429_ATTEMPTS = 6;
+/** The request itself is wrong (400, 422) or names nothing (404): a retry gets the same answer. */
+const CLIENT_ERRORS = new Set([400, 404, 422]);
 /** The API's health route: only the transport.https-only break switch calls it. */
 export const HEALTH_PATH = '/api/Health';
 
@@ -157,7 +160,7 @@ export function createApiClient(settings, tokens, { signal }) {
     if (Date.now() < (forbiddenUntil.get(route) ?? 0)) {
       throw new ApiError(`${route} paused after a 403`, { status: 403, logged: true });
     }
-    const state = { renewed: false, throttled: 0, failed: 0, forbidden: 0 };
+    const state = { renewed: false, throttled: 0, failed: 0, forbidden: 0, refused: 0 };
     for (;;) {
       const token = await tokens.get();
       let answer;
@@ -174,7 +177,10 @@ export function createApiClient(settings, tokens, { signal }) {
       else if (status === 403) await on403(what, route, ++state.forbidden);
       else if (status === 429) await on429(what, answer.headers.get('retry-after'), ++state.throttled);
       else if (isTransientStatus(status)) await onNetworkFailure(what, new NetworkError(`HTTP ${status}`), ++state.failed);
-      else throw new ApiError(`${what} answered ${status}: ${answer.text.slice(0, 200)}`, { status });
+      else if (CLIENT_ERRORS.has(status) && breaks.has('errors.no-retry-on-4xx') && ++state.refused <= 3) {
+        // Break switch: "maybe it was a glitch", retried at once. The same request gets the same answer.
+        log.warn(`${status} on ${what}: retrying (${state.refused})`);
+      } else throw new ApiError(`${what} answered ${status}: ${answer.text.slice(0, 200)}`, { status });
     }
   }
 

@@ -19,6 +19,7 @@ export const BREAK_SWITCHES = [
   'errors.backoff-on-429',
   'errors.jitter-on-429',
   'errors.no-retry-on-403',
+  'errors.no-retry-on-4xx',
   'errors.network-retry-bounded',
   'errors.survives-malformed-responses',
   'webhooks.validates-auth',
