@@ -102,10 +102,10 @@ function finish(rt: Runtime, state: { handled: Handled | null; settled: boolean 
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** The body as sent: a string as it is, anything else as JSON, `undefined` as no body. */
+/** The body as sent: a string as it is, anything else as JSON (its text when the resolver has it), `undefined` as no body. */
 function payloadOf(response: ApiResponse): string | undefined {
   const body = response.body;
-  return body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+  return body === undefined || typeof body === 'string' ? body : (response.json ?? JSON.stringify(body));
 }
 
 function inbound(request: FastifyRequest, name: string, transport: 'https' | 'http'): InboundRequest {
