@@ -51,6 +51,8 @@ export interface IssuedToken {
   tokenId: string;
   /** Its `exp` claim, in epoch seconds. */
   exp: number;
+  /** `fingerprint(token)`, as the journal shows it: taken once, where the token is signed. */
+  fingerprint: string;
 }
 
 /** Issuing tokens, for the endpoints that hand them out (the only resolvers that see credentials). */

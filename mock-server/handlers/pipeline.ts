@@ -117,10 +117,11 @@ interface TokenRequestState {
 function tokenIssuer(rt: Runtime, request: TokenRequestState): TokenIssuer {
   const sign = async (user: ApiUserRecord, options: IssueOptions) => {
     const { token, claims } = await rt.tokens.issue(user, options);
-    rt.secrets.add('token', token);
-    rt.tokenOrigins.record(fingerprint(token), { tenant: rt.tenant, environment: rt.environment });
+    rt.secrets.add('token', token, { expiresAt: claims.exp * 1000 });
+    const print = fingerprint(token);
+    rt.tokenOrigins.record(print, { tenant: rt.tenant, environment: rt.environment });
     for (const listener of rt.tokenListeners) listener(token, user.clientId, options.subject === undefined ? {} : { subject: options.subject });
-    return { token, expiresIn: claims.exp - claims.iat, tokenId: claims.jti, exp: claims.exp };
+    return { token, expiresIn: claims.exp - claims.iat, tokenId: claims.jti, exp: claims.exp, fingerprint: print };
   };
   return {
     async issue(clientId, clientSecret, options = {}) {

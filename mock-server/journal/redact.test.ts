@@ -124,4 +124,33 @@ describe('redaction', () => {
     expect(index.kindIn(text)).toBe('client-secret');
     expect(index.kindIn(` ${text}`)).toBe('client-secret');
   });
+
+  it('drops the hashes of tokens past their expiry, and still masks such a token as a token', () => {
+    let now = 0;
+    const index = new SecretIndex({ now: () => now });
+    const token = (i: number) => `eyJhbGciOiJIUzI1NiJ9.eyJqdGkiOiJ0b2tlbi0${String(i).padStart(6, '0')}In0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg`;
+    index.add('client-secret', secret);
+    for (let i = 0; i < 3_000; i++) index.add('token', token(i), { expiresAt: 60_000 });
+    expect(index.size).toBe(3_001);
+
+    now = 60_000;
+    for (let i = 3_000; i < 6_000; i++) index.add('token', token(i), { expiresAt: 120_000 });
+    // The expired 3,000 went at the first look past their expiry; the live ones and the secret stay.
+    expect(index.size).toBeLessThanOrEqual(3_001);
+    expect(index.kindOf(secret)).toBe('client-secret');
+    expect(index.kindOf(token(5_999))).toBe('token');
+    expect(index.kindOf(token(0))).toBe('token');
+    expect(index.redact(`Bearer ${token(0)}`)).not.toContain(token(0));
+    expect(redactQuery({ access_token: token(0) }, index).found).toEqual([{ kind: 'token', where: 'query', param: 'access_token' }]);
+  });
+
+  it('keeps a hash added without an expiry, even when it was a token first', () => {
+    let now = 0;
+    const index = new SecretIndex({ now: () => now });
+    index.add('token', jwt, { expiresAt: 1 });
+    index.add('webhook-secret', jwt);
+    now = 10;
+    for (let i = 0; i < 2_000; i++) index.add('token', `${jwt.slice(0, -6)}${String(i).padStart(6, '0')}`, { expiresAt: 1 });
+    expect(index.kindOf(jwt)).toBe('webhook-secret');
+  });
 });

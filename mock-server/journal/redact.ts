@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { mask } from '../secrets.ts';
 import type { SecretKind } from './journal.ts';
 
@@ -21,7 +21,16 @@ const MIN_SECRET_LENGTH = 16;
 const CLEAN_KEPT = 10_000;
 const CLEAN_MAX_LENGTH = 256;
 
-const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
+/** crypto.hash: one call, no Hash object (a token request's body costs several). */
+const sha256hex = (s: string) => hash('sha256', s, 'hex');
+
+export interface SecretIndexOptions {
+  /** The clock token expiries are read against, in epoch ms (default `Date.now`). */
+  now?: () => number;
+}
+
+/** Token hashes added between two looks for expired ones, at least (see `SecretIndex.add`). */
+const PRUNE_EVERY = 1_024;
 
 /**
  * Recognises the secrets the mock knows (client secrets, tokens, webhook secrets, the
@@ -30,15 +39,57 @@ const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
 export class SecretIndex {
   readonly #kinds = new Map<string, SecretKind>();
   /**
+   * Hashes of the JWTs added with an expiry, and when it passes (epoch ms). One is added for
+   * every token issued; without this the index grew by one hash a token for as long as the mock
+   * ran (millions under a load test).
+   */
+  readonly #expiring = new Map<string, number>();
+  #addedSinceLook = 0;
+  readonly #now: () => number;
+
+  constructor(options: SecretIndexOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+  /**
    * Texts `kindIn` found to be and hold no secret, since the last secret was added: the same
    * store and market ids come back in answer after answer, and a look-up here costs no hash.
    * Only such texts are kept (never a secret), and all are forgotten when a secret is added.
    */
   readonly #clean = new Set<string>();
 
-  add(kind: SecretKind, value: string): void {
-    this.#kinds.set(sha256hex(value), kind);
+  /**
+   * `expiresAt` (epoch ms), for a JWT: its hash is dropped some time after that. An expired JWT
+   * is still masked and counted a token everywhere, by its shape (any JWT is), so only hashes
+   * of tokens that may still work are kept, and the index stays as large as the tokens issued
+   * within one lifetime.
+   */
+  add(kind: SecretKind, value: string, options: { expiresAt?: number } = {}): void {
+    const digest = sha256hex(value);
+    this.#kinds.set(digest, kind);
     this.#clean.clear();
+    if (options.expiresAt === undefined || !JWT_WHOLE.test(value)) {
+      // Known for good now, whatever it was added as before (a token used as a webhook secret).
+      this.#expiring.delete(digest);
+      return;
+    }
+    this.#expiring.set(digest, options.expiresAt);
+    // A look over every expiring hash once per half as many added: O(1) a token, amortised.
+    if (++this.#addedSinceLook >= Math.max(PRUNE_EVERY, this.#expiring.size >> 1)) this.#dropExpired();
+  }
+
+  /** Hashes kept, of every kind: for tests and the soak. */
+  get size(): number {
+    return this.#kinds.size;
+  }
+
+  #dropExpired(): void {
+    this.#addedSinceLook = 0;
+    const now = this.#now();
+    for (const [digest, expiresAt] of this.#expiring) {
+      if (expiresAt > now) continue;
+      this.#expiring.delete(digest);
+      this.#kinds.delete(digest);
+    }
   }
 
   /** Registers a secret known only by its sha256 digest. */
