@@ -117,7 +117,7 @@ interface TokenRequestState {
 function tokenIssuer(rt: Runtime, request: TokenRequestState): TokenIssuer {
   const sign = async (user: ApiUserRecord, options: IssueOptions) => {
     const { token, claims } = await rt.tokens.issue(user, options);
-    rt.secrets.add('token', token, { expiresAt: claims.exp * 1000 });
+    rt.secrets.add('token', token);
     const print = fingerprint(token);
     rt.tokenOrigins.record(print, { tenant: rt.tenant, environment: rt.environment });
     for (const listener of rt.tokenListeners) listener(token, user.clientId, options.subject === undefined ? {} : { subject: options.subject });

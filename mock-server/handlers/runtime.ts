@@ -38,7 +38,7 @@ export function createSharedRuntimeParts(options: SharedRuntimeOptions): SharedR
     profile,
     clock,
     journal: createJournal(options.journal),
-    secrets: new SecretIndex({ now }),
+    secrets: new SecretIndex(),
     faults: new FaultMatcher({ seed: options.seed ?? 1, now }),
     limits: new RateLimiter(limits, now),
     tokenListeners: new Set(),

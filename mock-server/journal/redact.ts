@@ -24,32 +24,12 @@ const CLEAN_MAX_LENGTH = 256;
 /** crypto.hash: one call, no Hash object (a token request's body costs several). */
 const sha256hex = (s: string) => hash('sha256', s, 'hex');
 
-export interface SecretIndexOptions {
-  /** The clock token expiries are read against, in epoch ms (default `Date.now`). */
-  now?: () => number;
-}
-
-/** Token hashes added between two looks for expired ones, at least (see `SecretIndex.add`). */
-const PRUNE_EVERY = 1_024;
-
 /**
  * Recognises the secrets the mock knows (client secrets, tokens, webhook secrets, the
  * admin token) by their sha256, without keeping any of them in clear.
  */
 export class SecretIndex {
   readonly #kinds = new Map<string, SecretKind>();
-  /**
-   * Hashes of the JWTs added with an expiry, and when it passes (epoch ms). One is added for
-   * every token issued; without this the index grew by one hash a token for as long as the mock
-   * ran (millions under a load test).
-   */
-  readonly #expiring = new Map<string, number>();
-  #addedSinceLook = 0;
-  readonly #now: () => number;
-
-  constructor(options: SecretIndexOptions = {}) {
-    this.#now = options.now ?? Date.now;
-  }
   /**
    * Texts `kindIn` found to be and hold no secret, since the last secret was added: the same
    * store and market ids come back in answer after answer, and a look-up here costs no hash.
@@ -58,38 +38,20 @@ export class SecretIndex {
   readonly #clean = new Set<string>();
 
   /**
-   * `expiresAt` (epoch ms), for a JWT: its hash is dropped some time after that. An expired JWT
-   * is still masked and counted a token everywhere, by its shape (any JWT is), so only hashes
-   * of tokens that may still work are kept, and the index stays as large as the tokens issued
-   * within one lifetime.
+   * A JWT added as a token is not kept: any JWT is a token to the index by its shape (`JWT`,
+   * `JWT_WHOLE`), found and masked wherever it is, so its hash would add nothing. One was kept
+   * per token issued and never dropped (millions under a load test; a fifth of a token
+   * request's CPU went to hashing it and to the garbage).
    */
-  add(kind: SecretKind, value: string, options: { expiresAt?: number } = {}): void {
-    const digest = sha256hex(value);
-    this.#kinds.set(digest, kind);
+  add(kind: SecretKind, value: string): void {
+    if (kind === 'token' && JWT_WHOLE.test(value)) return;
+    this.#kinds.set(sha256hex(value), kind);
     this.#clean.clear();
-    if (options.expiresAt === undefined || !JWT_WHOLE.test(value)) {
-      // Known for good now, whatever it was added as before (a token used as a webhook secret).
-      this.#expiring.delete(digest);
-      return;
-    }
-    this.#expiring.set(digest, options.expiresAt);
-    // A look over every expiring hash once per half as many added: O(1) a token, amortised.
-    if (++this.#addedSinceLook >= Math.max(PRUNE_EVERY, this.#expiring.size >> 1)) this.#dropExpired();
   }
 
-  /** Hashes kept, of every kind: for tests and the soak. */
+  /** Hashes kept: for tests. */
   get size(): number {
     return this.#kinds.size;
-  }
-
-  #dropExpired(): void {
-    this.#addedSinceLook = 0;
-    const now = this.#now();
-    for (const [digest, expiresAt] of this.#expiring) {
-      if (expiresAt > now) continue;
-      this.#expiring.delete(digest);
-      this.#kinds.delete(digest);
-    }
   }
 
   /** Registers a secret known only by its sha256 digest. */
