@@ -36,6 +36,7 @@ export class SecretIndex {
    * Only such texts are kept (never a secret), and all are forgotten when a secret is added.
    */
   readonly #clean = new Set<string>();
+  #version = 0;
 
   /**
    * A JWT added as a token is not kept: any JWT is a token to the index by its shape (`JWT`,
@@ -46,6 +47,16 @@ export class SecretIndex {
   add(kind: SecretKind, value: string): void {
     if (kind === 'token' && JWT_WHOLE.test(value)) return;
     this.#kinds.set(sha256hex(value), kind);
+    this.#changed();
+  }
+
+  /** Increases whenever a secret is added: what was worked out with the index before may have to be again. */
+  get version(): number {
+    return this.#version;
+  }
+
+  #changed(): void {
+    this.#version++;
     this.#clean.clear();
   }
 
@@ -57,7 +68,7 @@ export class SecretIndex {
   /** Registers a secret known only by its sha256 digest. */
   addHash(kind: SecretKind, digest: Buffer): void {
     this.#kinds.set(digest.toString('hex'), kind);
-    this.#clean.clear();
+    this.#changed();
   }
 
   /** The kind of secret `value` is, if it is one (any JWT counts as a token). */

@@ -378,7 +378,9 @@ export async function createApiListener(
     const transport = (socket as Socket & { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const refused = options.tls !== undefined && transport === 'http';
     const inboundRequest = inbound(request, options.name, transport);
-    const handled = refused ? await refusePlain(rt, endpoint, inboundRequest) : await handle(rt, endpoint, inboundRequest);
+    // Most requests are handled at once: waited for only when the pipeline has to wait.
+    const handling = refused ? refusePlain(rt, endpoint, inboundRequest) : handle(rt, endpoint, inboundRequest);
+    const handled = handling instanceof Promise ? await handling : handling;
     state.handled = handled;
     let response = handled.response;
     if (override !== undefined && !refused) {
