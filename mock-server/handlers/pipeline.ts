@@ -309,6 +309,7 @@ function authorised(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry:
   return authenticating instanceof Promise ? authenticating.then((a) => admitted(rt, endpoint, req, entry, a)) : admitted(rt, endpoint, req, entry, authenticating);
 }
 
+/** After authentication: the refusal, a matching fault, or on to the rate limits. */
 function admitted(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: JournalEntry, admission: Awaited<ReturnType<Profile['scheme']['authenticate']>>): Outcome | Promise<Outcome> {
   if (refused(admission)) return { response: admission, release: NOTHING_TO_RELEASE };
   const grant = isGrant(admission) ? admission : null;
@@ -320,6 +321,7 @@ function admitted(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: J
   );
 }
 
+/** A rate-limit slot, the permission check and the resolver; the slot is freed on every way out but a successful one's. */
 function limitedAndResolved(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: JournalEntry, user: ApiUserRecord, grant: Grant | null): Outcome | Promise<Outcome> {
   const slot = rt.limits.acquire({ clientId: user.clientId, tenant: rt.tenant, limit: endpoint.limit });
   const limitHeaders = rt.limits.settings.headers ? rt.limits.headers(user.clientId) : null;
@@ -347,9 +349,14 @@ function limitedAndResolved(rt: Runtime, endpoint: Endpoint, req: InboundRequest
     throw err;
   }
   const answered = (answer: ApiResponse): Outcome => {
-    if (ctx.lockedFor > 0) answer = lockedOut(rt, ctx.lockedFor, answer, entry);
-    if (answer.status === 403 && !entry.denied) entry.denied = 'store or market out of scope';
-    if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
+    try {
+      if (ctx.lockedFor > 0) answer = lockedOut(rt, ctx.lockedFor, answer, entry);
+      if (answer.status === 403 && !entry.denied) entry.denied = 'store or market out of scope';
+      if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
+    } catch (err) {
+      slot.release();
+      throw err;
+    }
     return { response: answer, release: () => slot.release() };
   };
   if (!(resolving instanceof Promise)) return answered(resolving);
