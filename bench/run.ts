@@ -181,7 +181,7 @@ async function pipelineAsUsersRunIt(): Promise<void> {
 /** Token issuance against oauth2-mock-server's, each in its own process (target ≥ 5×). */
 async function tokenIssuance(): Promise<void> {
   const { tokensInProcesses } = await import('./token-processes.ts');
-  await tokensInProcesses({ seconds: DURATION_S, rounds: ROUNDS, connections: CONNECTIONS });
+  await tokensInProcesses({ seconds: DURATION_S, rounds: ROUNDS, connections: CONNECTIONS, ...(process.env.BENCH_CPU_PROF ? { cpuProfileDir: process.env.BENCH_CPU_PROF } : {}) });
 }
 
 /** RSS of `golive serve` after 1,000,000 requests against the idle server (target: ≤ 150 MB more). */

@@ -16,6 +16,8 @@ export interface TokenBenchOptions {
   seconds: number;
   rounds: number;
   connections: number;
+  /** Write a V8 CPU profile of each server process here (`node --cpu-prof`), for profiling. */
+  cpuProfileDir?: string;
 }
 
 interface Round {
@@ -40,9 +42,9 @@ export async function tokensInProcesses(o: TokenBenchOptions): Promise<number> {
   const children: Child[] = [];
   try {
     // Rate limits off: the bench measures issuance, not Omnium's 429s.
-    const ours = await startChild('golive serve: POST /api/Token', [GOLIVE, 'serve', '--json', '--no-rate-limits']);
+    const ours = await startChild('golive serve: POST /api/Token', [GOLIVE, 'serve', '--json', '--no-rate-limits'], o.cpuProfileDir);
     children.push(ours);
-    const peer = await startChild('oauth2-mock-server: POST /token (RS256)', [here('./oauth2-mock-process.mjs')]);
+    const peer = await startChild('oauth2-mock-server: POST /token (RS256)', [here('./oauth2-mock-process.mjs')], o.cpuProfileDir);
     children.push(peer);
     const user = ours.line.apiUser as { clientId: string; clientSecret: string };
     const targets = [

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { GoliveError } from '../../errors.ts';
 import { mask } from '../secrets.ts';
 import type { Permissions } from './permissions.ts';
@@ -108,7 +108,7 @@ export interface RetiredSecret {
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 864_000;
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest();
+const sha256 = (s: string) => hash('sha256', s, 'buffer');
 
 function checkRoles(roles: readonly string[], key: string, permissions: Permissions): string[] {
   for (const r of roles) {

@@ -33,4 +33,17 @@ describe('createTable', () => {
     expect(t.get('a-1')).toBeUndefined();
     expect(t.all()).toHaveLength(1);
   });
+
+  it('serves a record as JSON.stringify gives it, and the new text once a write replaced the record', async () => {
+    const t = await table();
+    const first = t.get('a')!;
+    expect(t.json(first)).toBe(JSON.stringify(first));
+    expect(t.json(first)).toBe(t.json(first));
+
+    const next = (await t.update('a', (draft) => void (draft.name = 'B')))!;
+    expect(t.json(next)).toBe(JSON.stringify(next));
+    expect(JSON.parse(t.json(t.get('a')!))).toMatchObject({ name: 'B' });
+    await t.load([{ id: 'a', name: 'C', skus: [] }]);
+    expect(JSON.parse(t.json(t.get('a')!))).toMatchObject({ name: 'C' });
+  });
 });

@@ -38,6 +38,11 @@ export interface Table<T> {
   replace(key: string, next: unknown): Promise<T | undefined>;
   remove(key: string): T | undefined;
   /**
+   * A stored record as JSON text, exactly `JSON.stringify(record)`, kept for the records read
+   * most recently: a record is replaced by every write, never edited, so its text never changes.
+   */
+  json(record: T): string;
+  /**
    * Drops every record and loads `values` (a fresh collection: hooks on the old one are gone).
    * `trusted`: the caller vouches that each value is exactly what the schema would return for
    * it (a seed generator that a test validates), so no record is validated here.
@@ -73,12 +78,20 @@ function trusting<T>(schema: Schema<T>): Schema<T> {
   return { '~standard': { ...standard, validate } } as unknown as Schema<T>;
 }
 
+/**
+ * Records whose JSON text a table keeps (`Table.json`), the oldest serialised going first:
+ * a few MB at most, so a client that reads every record does not hold every text.
+ */
+const JSON_KEPT = 1_024;
+
 /** Creates an indexed table over a new `@msw/data` collection. */
 export function createTable<T>(options: TableOptions<T>): Table<T> {
   const byKey = new Map<string, T>();
   const groups = new Map<string, Map<string, T>>();
   const schema = trusting(options.schema);
   let collection = new Collection({ schema });
+  // By record object: a write stores a new object, so a kept text is never stale.
+  const texts = new Map<T, string>();
 
   function index(record: T): void {
     const key = options.key(record);
@@ -93,6 +106,7 @@ export function createTable<T>(options: TableOptions<T>): Table<T> {
   }
 
   function unindex(record: T): void {
+    texts.delete(record);
     const key = options.key(record);
     byKey.delete(key);
     for (const alias of options.aliases?.(record) ?? []) {
@@ -168,9 +182,19 @@ export function createTable<T>(options: TableOptions<T>): Table<T> {
       collection.delete(prev as never);
       return prev;
     },
+    json(record) {
+      let text = texts.get(record);
+      if (text === undefined) {
+        text = JSON.stringify(record);
+        if (texts.size >= JSON_KEPT) texts.delete(texts.keys().next().value!);
+        texts.set(record, text);
+      }
+      return text;
+    },
     async load(values, loadOptions = {}) {
       byKey.clear();
       groups.clear();
+      texts.clear();
       collection = await open(values, loadOptions.trusted === true);
     },
   };

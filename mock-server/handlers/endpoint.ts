@@ -32,6 +32,11 @@ export interface ApiResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /**
+   * `body` already serialised (exactly `JSON.stringify(body)`), when the resolver has the text
+   * at hand (a stored record's, `Table.json`): transports send it rather than serialise again.
+   */
+  json?: string;
   /** A fault the transport must play on the socket itself: no response, or a cut one. */
   socket?: 'reset' | 'hang' | 'truncated';
   /** What the journal should know that only the resolver can tell (the token endpoint's caller). */
@@ -46,6 +51,8 @@ export interface IssuedToken {
   tokenId: string;
   /** Its `exp` claim, in epoch seconds. */
   exp: number;
+  /** `fingerprint(token)`, as the journal shows it: taken once, where the token is signed. */
+  fingerprint: string;
 }
 
 /** Issuing tokens, for the endpoints that hand them out (the only resolvers that see credentials). */

@@ -135,9 +135,10 @@ function tokenIssuer(rt: Runtime, request: TokenRequestState): TokenIssuer {
   const sign = async (user: ApiUserRecord, options: IssueOptions) => {
     const { token, claims } = await rt.tokens.issue(user, options);
     rt.secrets.add('token', token);
-    rt.tokenOrigins.record(fingerprint(token), { tenant: rt.tenant, environment: rt.environment });
+    const print = fingerprint(token);
+    rt.tokenOrigins.record(print, { tenant: rt.tenant, environment: rt.environment });
     for (const listener of rt.tokenListeners) listener(token, user.clientId, options.subject === undefined ? {} : { subject: options.subject });
-    return { token, expiresIn: claims.exp - claims.iat, tokenId: claims.jti, exp: claims.exp };
+    return { token, expiresIn: claims.exp - claims.iat, tokenId: claims.jti, exp: claims.exp, fingerprint: print };
   };
   return {
     async issue(clientId, clientSecret, options = {}) {
@@ -198,31 +199,42 @@ function lockedOut(rt: Runtime, seconds: number, answered: ApiResponse, entry: J
  * scheme (the API user is looked up on every request, so deactivation and role changes
  * take effect at once), play a matching fault, take a rate-limit slot, check the
  * permission with the profile's vocabulary, run the resolver with the user's current
- * scope, and prepare the journal entry.
+ * scope, and prepare the journal entry. A promise only when some step has to wait (a
+ * latency fault, an async resolver): most requests complete at once, and a transport that
+ * checks can answer them without a turn of the microtask queue.
  */
-export async function handle(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest): Promise<Handled> {
+export function handle(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest): Handled | Promise<Handled> {
   const startMono = performance.now();
   const entry = startEntry(rt, endpoint, req, startMono);
-  let response: ApiResponse;
-  let release = NOTHING_TO_RELEASE;
-  if (!endpoint) {
-    response = { status: 404 };
-  } else if (!endpoint.auth) {
-    const rule = rt.faults.match({ apiUser: null, environment: rt.environment, method: req.method, path: req.path, identity: entry });
-    const ctx = new RequestContext(rt, null, req, null);
-    response = (rule && (await playFault(rt, rule, null, entry, req))) || (await endpoint.resolve(req, ctx));
-    if (ctx.lockedFor > 0) response = lockedOut(rt, ctx.lockedFor, response, entry);
-  } else {
-    const outcome = await authorised(rt, endpoint, req, entry);
-    response = outcome.response;
-    release = outcome.release;
-    if (entry.tokenFingerprint !== null) entry.tokenIssuedBy = rt.tokenOrigins.of(entry.tokenFingerprint);
-  }
+  if (!endpoint) return completed(rt, endpoint, entry, { response: { status: 404 }, release: NOTHING_TO_RELEASE });
+  if (!endpoint.auth) return openEndpoint(rt, endpoint, req, entry).then((outcome) => completed(rt, endpoint, entry, outcome));
+  const outcome = authorised(rt, endpoint, req, entry);
+  return outcome instanceof Promise ? outcome.then((o) => completed(rt, endpoint, entry, o)) : completed(rt, endpoint, entry, outcome);
+}
+
+/** What an endpoint's pipeline came to: the response, and how to free its rate-limit slot. */
+interface Outcome {
+  response: ApiResponse;
+  release: () => void;
+}
+
+/** An open endpoint (no credential): a fault, or its resolver, which may issue tokens. */
+async function openEndpoint(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: JournalEntry): Promise<Outcome> {
+  const rule = rt.faults.match({ apiUser: null, environment: rt.environment, method: req.method, path: req.path, identity: entry });
+  const ctx = new RequestContext(rt, null, req, null);
+  let response = (rule && (await playFault(rt, rule, null, entry, req))) || (await endpoint.resolve(req, ctx));
+  if (ctx.lockedFor > 0) response = lockedOut(rt, ctx.lockedFor, response, entry);
+  return { response, release: NOTHING_TO_RELEASE };
+}
+
+/** The journal entry completed with what the pipeline answered. */
+function completed(rt: Runtime, endpoint: Endpoint | null, entry: JournalEntry, { response, release }: Outcome): Handled {
+  if (endpoint?.auth && entry.tokenFingerprint !== null) entry.tokenIssuedBy = rt.tokenOrigins.of(entry.tokenFingerprint);
   if (response.journal) Object.assign(entry, response.journal);
   entry.apiUser = shownApiUser(rt, entry.apiUser);
   entry.status = response.status;
   if (response.status === 429) entry.retryAfter = response.headers?.['retry-after'] ?? null;
-  if (response.status < 300 && endpoint?.auth && rt.profile.touched) entry.touched = touchedOf(rt, response.body);
+  if (response.status < 300 && endpoint?.auth && rt.profile.touched) entry.touched = touchedOf(rt, response);
   return { response, entry, release };
 }
 
@@ -267,7 +279,21 @@ function shownApiUser(rt: Runtime, apiUser: string | null): string | null {
  * shown as written, unless it is a secret (a token stored as a store id is answered back, and
  * must not reach the journal in clear).
  */
-function touchedOf(rt: Runtime, body: unknown): JournalEntry['touched'] {
+function touchedOf(rt: Runtime, response: ApiResponse): JournalEntry['touched'] {
+  // A body sent with its text is a stored record, replaced by every write and never edited:
+  // what it touched is worked out once, and again only when the known secrets have changed.
+  if (response.json === undefined || typeof response.body !== 'object' || response.body === null) return touchedNow(rt, response.body);
+  const kept = touchedByRecord.get(response.body);
+  if (kept && kept.index === rt.secrets && kept.version === rt.secrets.version) return kept.touched;
+  const touched = touchedNow(rt, response.body);
+  touchedByRecord.set(response.body, { index: rt.secrets, version: rt.secrets.version, touched });
+  return touched;
+}
+
+/** Shared by the journal entries of every read of the record: entries are never edited once recorded. */
+const touchedByRecord = new WeakMap<object, { index: SecretIndex; version: number; touched: JournalEntry['touched'] }>();
+
+function touchedNow(rt: Runtime, body: unknown): JournalEntry['touched'] {
   const touched = rt.profile.touched!(body);
   if (touched === null) return null;
   const safe = (ids: string[]) => ids.map((id) => shown(id, rt.secrets));
@@ -292,22 +318,28 @@ function credentialsInClear(rt: Runtime, req: InboundRequest, entry: JournalEntr
   return found;
 }
 
-async function authorised(
-  rt: Runtime,
-  endpoint: Endpoint,
-  req: InboundRequest,
-  entry: JournalEntry,
-): Promise<{ response: ApiResponse; release: () => void }> {
+/** The pipeline of an endpoint that takes a credential; a promise only when a step has to wait. */
+function authorised(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: JournalEntry): Outcome | Promise<Outcome> {
   // authenticate and most resolvers answer synchronously; awaiting a plain value would still
-  // cost a turn of the microtask queue, so only a promise is awaited.
+  // cost a turn of the microtask queue, so only a promise is waited for.
   const authenticating = rt.profile.scheme.authenticate(req.headers, rt, entry, endpoint);
-  const admission = authenticating instanceof Promise ? await authenticating : authenticating;
+  return authenticating instanceof Promise ? authenticating.then((a) => admitted(rt, endpoint, req, entry, a)) : admitted(rt, endpoint, req, entry, authenticating);
+}
+
+/** After authentication: the refusal, a matching fault, or on to the rate limits. */
+function admitted(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: JournalEntry, admission: Awaited<ReturnType<Profile['scheme']['authenticate']>>): Outcome | Promise<Outcome> {
   if (refused(admission)) return { response: admission, release: NOTHING_TO_RELEASE };
   const grant = isGrant(admission) ? admission : null;
   const user = grant ? grant.user : (admission as ApiUserRecord);
   const rule = rt.faults.match({ apiUser: user.clientId, environment: rt.environment, method: req.method, path: req.path, identity: entry });
-  const faulted = rule ? await playFault(rt, rule, user.clientId, entry, req) : undefined;
-  if (faulted) return { response: faulted, release: NOTHING_TO_RELEASE };
+  if (!rule) return limitedAndResolved(rt, endpoint, req, entry, user, grant);
+  return playFault(rt, rule, user.clientId, entry, req).then((faulted) =>
+    faulted ? { response: faulted, release: NOTHING_TO_RELEASE } : limitedAndResolved(rt, endpoint, req, entry, user, grant),
+  );
+}
+
+/** A rate-limit slot, the permission check and the resolver; the slot is freed on every way out but a successful one's. */
+function limitedAndResolved(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: JournalEntry, user: ApiUserRecord, grant: Grant | null): Outcome | Promise<Outcome> {
   const slot = rt.limits.acquire({ clientId: user.clientId, tenant: rt.tenant, limit: endpoint.limit });
   const limitHeaders = rt.limits.settings.headers ? rt.limits.headers(user.clientId) : null;
   if (!slot.ok) {
@@ -315,6 +347,8 @@ async function authorised(
     const refusal = rt.profile.refusals?.tooMany;
     return { response: { status: 429, headers: { ...refusal?.headers, ...limitHeaders, 'retry-after': String(slot.retryAfterSeconds) }, ...body(refusal) }, release: NOTHING_TO_RELEASE };
   }
+  let resolving: ApiResponse | Promise<ApiResponse>;
+  let ctx: RequestContext;
   try {
     // A credential's own permissions (a token's scopes) within its user's, as they stand now,
     // unless it stands on its own (a customer's ID token).
@@ -325,17 +359,28 @@ async function authorised(
       slot.release();
       return { response: refusalOf(rt, 403), release: NOTHING_TO_RELEASE };
     }
-    const ctx = new RequestContext(rt, user, req, grant);
-    const resolving = endpoint.resolve(req, ctx);
-    let answer = resolving instanceof Promise ? await resolving : resolving;
-    if (ctx.lockedFor > 0) answer = lockedOut(rt, ctx.lockedFor, answer, entry);
-    if (answer.status === 403 && !entry.denied) entry.denied = ctx.scope instanceof RefusalRecorder ? ctx.scope.denied() : 'store or market out of scope';
-    if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
-    return { response: answer, release: () => slot.release() };
+    ctx = new RequestContext(rt, user, req, grant);
+    resolving = endpoint.resolve(req, ctx);
   } catch (err) {
     slot.release();
     throw err;
   }
+  const answered = (answer: ApiResponse): Outcome => {
+    try {
+      if (ctx.lockedFor > 0) answer = lockedOut(rt, ctx.lockedFor, answer, entry);
+      if (answer.status === 403 && !entry.denied) entry.denied = ctx.scope instanceof RefusalRecorder ? ctx.scope.denied() : 'store or market out of scope';
+      if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
+    } catch (err) {
+      slot.release();
+      throw err;
+    }
+    return { response: answer, release: () => slot.release() };
+  };
+  if (!(resolving instanceof Promise)) return answered(resolving);
+  return resolving.then(answered, (err: unknown) => {
+    slot.release();
+    throw err;
+  });
 }
 
 /**
@@ -413,6 +458,13 @@ function refusalOf(rt: Runtime, status: 401 | 403 | 429): ApiResponse {
 
 const NO_QUERY = { query: {}, found: [] };
 
+/**
+ * The empty list most journal entries hold (secrets in the URL, in clear, unaccepted fields),
+ * one for all of them: the journal keeps 100,000 entries, each list of its own was garbage to
+ * copy at every collection. Frozen, so an entry edited by mistake fails rather than edits them all.
+ */
+const NONE = Object.freeze([]) as unknown as never[];
+
 function hasKeys(o: object): boolean {
   for (const _ in o) return true;
   return false;
@@ -433,7 +485,7 @@ function isoTime(ms: number): string {
 /** What the request sent that its endpoint does not accept; walked only when it carried a query or a body. */
 function unaccepted(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest): string[] | null {
   if (!endpoint?.request) return null;
-  if (req.body === undefined && !hasKeys(req.query)) return [];
+  if (req.body === undefined && !hasKeys(req.query)) return NONE;
   return unacceptedFields(acceptanceOf(endpoint.request), req.query, req.body, (name) => rt.secrets.kindIn(name) !== undefined);
 }
 
@@ -465,8 +517,8 @@ function startEntry(rt: Runtime, endpoint: Endpoint | null, req: InboundRequest,
     credentialsIn: null,
     issued: null,
     touched: null,
-    secretsInUrl: path.found.length + query.found.length === 0 ? [] : [...path.found, ...query.found],
-    sentInClear: [],
+    secretsInUrl: path.found.length + query.found.length === 0 ? NONE : [...path.found, ...query.found],
+    sentInClear: NONE,
     requestBody: req.rawBody ? redactBody(req.rawBody, rt.secrets, rt.journal.maxBodyBytes) : null,
     bodyFingerprint: req.rawBody ? fingerprint(req.rawBody) : null,
     requestBytes: req.rawBody ? Buffer.byteLength(req.rawBody) : 0,

@@ -124,4 +124,26 @@ describe('redaction', () => {
     expect(index.kindIn(text)).toBe('client-secret');
     expect(index.kindIn(` ${text}`)).toBe('client-secret');
   });
+
+  it('keeps no hash per token issued, and still finds and masks every token as a token', () => {
+    const index = new SecretIndex();
+    const token = (i: number) => `eyJhbGciOiJIUzI1NiJ9.eyJqdGkiOiJ0b2tlbi0${String(i).padStart(6, '0')}In0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg`;
+    index.add('client-secret', secret);
+    for (let i = 0; i < 3_000; i++) index.add('token', token(i));
+    expect(index.size).toBe(1);
+
+    expect(index.kindOf(secret)).toBe('client-secret');
+    expect(index.kindOf(token(2_999))).toBe('token');
+    expect(index.kindIn(`note: ${token(7)}`)).toBe('token');
+    expect(index.redact(`Bearer ${token(0)}`)).toBe(`Bearer ${mask(token(0))}`);
+    expect(redactBody(`access_token=${token(1)}&page=2`, index, 2_048)).not.toContain(token(1));
+    expect(redactQuery({ access_token: token(0) }, index).found).toEqual([{ kind: 'token', where: 'query', param: 'access_token' }]);
+    expect(redactPath(`/api/Orders/${token(3)}`, index).found).toEqual([{ kind: 'token', where: 'path' }]);
+  });
+
+  it('keeps a JWT added as another kind of secret, with that kind', () => {
+    const index = new SecretIndex();
+    index.add('webhook-secret', jwt);
+    expect(index.kindOf(jwt)).toBe('webhook-secret');
+  });
 });

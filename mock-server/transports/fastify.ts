@@ -102,10 +102,10 @@ function finish(rt: Runtime, state: { handled: Handled | null; settled: boolean 
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** The body as sent: a string as it is, anything else as JSON, `undefined` as no body. */
+/** The body as sent: a string as it is, anything else as JSON (its text when the resolver has it), `undefined` as no body. */
 function payloadOf(response: ApiResponse): string | undefined {
   const body = response.body;
-  return body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+  return body === undefined || typeof body === 'string' ? body : (response.json ?? JSON.stringify(body));
 }
 
 function inbound(request: FastifyRequest, name: string, transport: 'https' | 'http'): InboundRequest {
@@ -378,7 +378,9 @@ export async function createApiListener(
     const transport = (socket as Socket & { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const refused = options.tls !== undefined && transport === 'http';
     const inboundRequest = inbound(request, options.name, transport);
-    const handled = refused ? await refusePlain(rt, endpoint, inboundRequest) : await handle(rt, endpoint, inboundRequest);
+    // Most requests are handled at once: waited for only when the pipeline has to wait.
+    const handling = refused ? refusePlain(rt, endpoint, inboundRequest) : handle(rt, endpoint, inboundRequest);
+    const handled = handling instanceof Promise ? await handling : handling;
     state.handled = handled;
     let response = handled.response;
     if (override !== undefined && !refused) {

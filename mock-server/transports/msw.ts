@@ -51,7 +51,7 @@ function toResponse(response: ApiResponse): HttpResponse<string> {
     body = response.body;
     if (!headers.has('content-type')) headers.set('content-type', 'text/plain; charset=utf-8');
   } else if (response.body !== undefined) {
-    body = JSON.stringify(response.body);
+    body = response.json ?? JSON.stringify(response.body);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
   }
   return new HttpResponse(body, { status: response.status, headers });

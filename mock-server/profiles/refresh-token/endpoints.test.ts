@@ -34,7 +34,7 @@ beforeEach(() => {
       issue: async () => null,
       mint: async (clientId, options) => {
         minted.push({ clientId, options });
-        return { token: 'header.claims.signature', expiresIn: 900, tokenId: 'jti-1', exp: NOW / 1000 + 900 };
+        return { token: 'header.claims.signature', expiresIn: 900, tokenId: 'jti-1', exp: NOW / 1000 + 900, fingerprint: fingerprint('header.claims.signature') };
       },
       revoke: () => undefined,
     },

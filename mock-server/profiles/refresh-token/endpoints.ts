@@ -36,7 +36,7 @@ const exchange = defineEndpoint<BackupData>({
       status: 200,
       headers: { 'cache-control': 'no-store' },
       body: { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, expires_at: new Date(issued.exp * 1000).toISOString() },
-      journal: { ...journal, issued: { tokenId: issued.tokenId, fingerprint: fingerprint(issued.token), exp: issued.exp } },
+      journal: { ...journal, issued: { tokenId: issued.tokenId, fingerprint: issued.fingerprint, exp: issued.exp } },
     };
   },
 });

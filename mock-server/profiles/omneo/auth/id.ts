@@ -7,7 +7,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { defineEndpoint, type Endpoint, type IssuedToken, type ResolverContext } from '../../../handlers/endpoint.ts';
-import { fingerprint } from '../../../secrets.ts';
 import { type OmneoData, liveProfile, profileByIdentity } from '../domain/index.ts';
 import { bodyOf, invalid, notFound } from '../laravel.ts';
 import { ID_PROFILE } from '../scopes.ts';
@@ -31,7 +30,7 @@ function mintFor(ctx: ResolverContext<OmneoData>, clientId: string, pid: string)
 
 const issuedJournal = (clientId: string, issued: IssuedToken) => ({
   apiUser: clientId,
-  issued: { tokenId: issued.tokenId, fingerprint: fingerprint(issued.token), exp: issued.exp },
+  issued: { tokenId: issued.tokenId, fingerprint: issued.fingerprint, exp: issued.exp },
 });
 
 /** `POST /id/api/v1/auth/token` with a server token: `{id}`, `{id, id_handle}` or `{id: ""}` (anonymous). */

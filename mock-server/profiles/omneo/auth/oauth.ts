@@ -4,7 +4,6 @@
  * of the mock is both the OAuth client and its machine user.
  */
 import { z } from 'zod';
-import { fingerprint } from '../../../secrets.ts';
 import type { IssuedToken, ResolverContext } from '../../../handlers/endpoint.ts';
 import { type ApiResponse, type Endpoint, defineEndpoint } from '../../../handlers/endpoint.ts';
 import type { JournalEntry } from '../../../journal/journal.ts';
@@ -40,7 +39,7 @@ type Journal = Partial<Pick<JournalEntry, 'apiUser' | 'credentialsIn' | 'issued'
 
 const issuedJournal = (journal: Journal, issued: IssuedToken): Journal => ({
   ...journal,
-  issued: { tokenId: issued.tokenId, fingerprint: fingerprint(issued.token), exp: issued.exp },
+  issued: { tokenId: issued.tokenId, fingerprint: issued.fingerprint, exp: issued.exp },
 });
 
 const tokenForm = z

@@ -281,12 +281,13 @@ const getOrder = defineEndpoint({
   summary: 'Get an order by id',
   request: NOTHING,
   response: orderSchema,
-  // The hot path: one Map lookup, the stored record as it is (the transport serialises it).
+  // The hot path: one Map lookup, the stored record as it is, with its text serialised once
+  // per version of the record rather than on every read (a 2 KB order took ~10 µs a request).
   resolve: (req, ctx) => {
     const order = ctx.db.orders.get(req.params.orderId as string);
     if (order === undefined) return notFound();
     if (!ctx.scope.allows(order)) return reply.forbidden();
-    return { status: 200, body: order };
+    return { status: 200, body: order, json: ctx.db.orders.json(order) };
   },
 });
 

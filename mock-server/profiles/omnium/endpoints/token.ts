@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { fingerprint } from '../../../secrets.ts';
 import { type Endpoint, defineEndpoint } from '../endpoint.ts';
 
 function field(source: unknown, name: string): string | undefined {
@@ -57,7 +56,7 @@ export const tokenEndpoint: Endpoint = defineEndpoint({
     };
     const issued = clientId && clientSecret ? await ctx.tokens.issue(clientId, clientSecret) : null;
     if (!issued) return { status: 401, journal };
-    const issuedInfo = { ...journal, issued: { tokenId: issued.tokenId, fingerprint: fingerprint(issued.token), exp: issued.exp } };
+    const issuedInfo = { ...journal, issued: { tokenId: issued.tokenId, fingerprint: issued.fingerprint, exp: issued.exp } };
     const asJson = (field(req.query, 'returnAsJson') ?? field(req.body, 'returnAsJson'))?.toLowerCase() === 'true';
     if (asJson) {
       return { status: 200, journal: issuedInfo, body: { accessToken: issued.token, tokenType: 'Bearer', expiresIn: issued.expiresIn } };
