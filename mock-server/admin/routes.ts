@@ -291,7 +291,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   app.get('/__admin/tls', async () => control.tlsConnections());
   app.post('/__admin/tls/certificate', async (request) => {
     const { certificate } = parse(z.strictObject({ certificate: z.enum(['valid', ...BAD_TLS_KINDS]) }), request.body);
-    control.presentCertificate(certificate);
+    await control.presentCertificate(certificate);
     action(certificate === 'valid' ? 'the API presents its valid certificate again' : `the API presents a bad certificate (${certificate})`);
     return { certificate };
   });
