@@ -216,10 +216,12 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   });
 
   const runtimes: Runtime[] = [];
+  // Every environment is seeded alike: the first generates, the others copy (dropped after this loop).
+  const generated = new Map<string, unknown>();
   for (const tenant of tenantIds) {
     for (const environment of ENVIRONMENTS) {
       const signingKey = options.signingKey?.({ tenant, environment });
-      runtimes.push(await createRuntime(shared, { tenant, environment, seed: options.seed, dataScale: options.dataScale, ...(signingKey ? { signingKey } : {}) }));
+      runtimes.push(await createRuntime(shared, { tenant, environment, seed: options.seed, dataScale: options.dataScale, generated, ...(signingKey ? { signingKey } : {}) }));
     }
   }
 
