@@ -125,9 +125,10 @@ export interface MockControl {
   /**
    * Makes every API listener present a bad certificate to new connections (a man in the
    * middle), or the valid one again. Idle keep-alive connections are closed so clients
-   * handshake anew.
+   * handshake anew. Resolves once it does (the bad certificates are made the first time one
+   * is asked for).
    */
-  presentCertificate(kind: BadTlsKind | 'valid'): void;
+  presentCertificate(kind: BadTlsKind | 'valid'): Promise<void>;
   /**
    * A domain change as if made through the API: the object (`objectId`, or the first one
    * the API user may see) moves to `status`, and the event the profile says it raises goes

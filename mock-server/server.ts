@@ -22,6 +22,7 @@ import { getProfile } from './profiles/index.ts';
 import type { JournalOptions } from './journal/journal.ts';
 import type { SecretIndex } from './journal/redact.ts';
 import { type ApiListener, createApiListener } from './transports/fastify.ts';
+import { listenOnDemand } from './transports/on-demand.ts';
 import { BAD_TLS_KINDS, type BadCertificate, type BadTlsKind, type TlsMaterial, createBadCertificates, createTlsMaterial } from './transports/tls.ts';
 
 export interface MockServerOptions {
@@ -189,9 +190,11 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
   const { journal, secrets, faults, tokenListeners } = shared;
   const tenantIds = options.tenants?.length ? [...options.tenants] : ['acme'];
   const tls = options.tls === false ? null : await createTlsMaterial(options.stateDir ?? (await mkdtemp(join(tmpdir(), 'golive-'))));
-  // Made while the data is seeded and the API listeners start; awaited before the bad-TLS listeners.
-  const badCertsMade = tls ? createBadCertificates(tls.ca) : null;
-  badCertsMade?.catch(() => {}); // a failure is thrown where it is awaited, not reported as unhandled before that
+  // Made when first needed (a bad-TLS listener's first connection, or `presentCertificate`), not
+  // at start: `golive serve` prints none of those listeners, and the six certificates cost about
+  // 75 ms of CPU before its first line.
+  let badCertsMade: Promise<Record<BadTlsKind, BadCertificate>> | null = null;
+  const badCertificates = (ca: TlsMaterial['ca']) => (badCertsMade ??= createBadCertificates(ca));
   const adminToken = options.adminToken ?? `gla_${randomBytes(24).toString('base64url')}`;
   secrets.add('admin-token', adminToken);
   const webhookFailures: DomainEvent[] = [];
@@ -214,10 +217,12 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
 
   faults.watchDeliveries(() => webhooks.pending().inFlight > 0);
   const runtimes: Runtime[] = [];
+  // Every environment is seeded alike: the first generates, the others copy (dropped after this loop).
+  const generated = new Map<string, unknown>();
   for (const tenant of tenantIds) {
     for (const environment of ENVIRONMENTS) {
       const signingKey = options.signingKey?.({ tenant, environment });
-      runtimes.push(await createRuntime(shared, { tenant, environment, seed: options.seed, dataScale: options.dataScale, ...(signingKey ? { signingKey } : {}) }));
+      runtimes.push(await createRuntime(shared, { tenant, environment, seed: options.seed, dataScale: options.dataScale, generated, ...(signingKey ? { signingKey } : {}) }));
     }
   }
 
@@ -234,8 +239,9 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
 
   const tlsLog: TlsConnectionRecord[] = [];
   const apiListeners: ApiListener[] = [];
-  let badCerts: Record<BadTlsKind, BadCertificate> | null = null;
   let presented: BadTlsKind | 'valid' = 'valid';
+  // Certificates are presented in the order asked: a bad one still being made must not land after the valid one asked for since.
+  let presenting: Promise<void> = Promise.resolve();
   const registered = registeredWebhooks(profile, webhooks, (s) => addWebhookSecrets(secrets, s));
   for (const rt of runtimes) {
     rt.events.subscribe((event) => {
@@ -286,15 +292,19 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     },
     tlsConnections: () => [...tlsLog],
     presentCertificate(kind) {
-      if (!tls || !badCerts) throw new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'the mock serves plain HTTP: there is no certificate to change');
-      const pair = kind === 'valid' ? tls.server : badCerts[kind];
-      presented = kind;
-      for (const l of apiListeners) {
-        // fastify types its server as plain HTTP; with TLS it is an https.Server.
-        const server = l.app.server as unknown as TlsServer & { closeIdleConnections?: () => void };
-        server.setSecureContext({ cert: pair.cert, key: pair.key });
-        server.closeIdleConnections?.();
-      }
+      if (!tls) return Promise.reject(new GoliveError('GOLIVE_ERR_BAD_REQUEST', 'the mock serves plain HTTP: there is no certificate to change'));
+      const next = presenting.then(async () => {
+        const pair = kind === 'valid' ? tls.server : (await badCertificates(tls.ca))[kind];
+        presented = kind;
+        for (const l of apiListeners) {
+          // fastify types its server as plain HTTP; with TLS it is an https.Server.
+          const server = l.app.server as unknown as TlsServer & { closeIdleConnections?: () => void };
+          server.setSecureContext({ cert: pair.cert, key: pair.key });
+          server.closeIdleConnections?.();
+        }
+      });
+      presenting = next.catch(() => {});
+      return next;
     },
     journal,
     clock,
@@ -328,7 +338,7 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     },
   };
 
-  const listeners: ApiListener[] = [];
+  const listeners: { readonly url: string; close(): Promise<void> }[] = [];
   const closeAll = () => Promise.allSettled(listeners.map((l) => l.close()));
   try {
     for (const rt of runtimes) {
@@ -355,16 +365,19 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
       apiListeners.push(listener);
     }
     const badTls: Partial<Record<BadTlsKind, string>> = {};
-    badCerts = badCertsMade ? await badCertsMade : null;
-    if (badCerts && options.badTls !== false) {
-      const certs = badCerts;
+    if (tls && options.badTls !== false) {
       for (const kind of BAD_TLS_KINDS) {
-        const listener = await createApiListener(runtimes[0]!, endpoints, {
-          host,
-          port: 0,
-          name: `bad-tls:${kind}`,
-          tls: certs[kind],
-          onTls: (event) => tlsLog.push({ listener: kind, mono: performance.now(), ...event }),
+        // The port is bound now; its certificate and fastify app are made on its first connection.
+        const listener = await listenOnDemand({ host, port: 0, protocol: 'https' }, async () => {
+          // It binds a port of its own too (fastify boots by listening), which nobody is told of.
+          const made = await createApiListener(runtimes[0]!, endpoints, {
+            host,
+            port: 0,
+            name: `bad-tls:${kind}`,
+            tls: (await badCertificates(tls.ca))[kind],
+            onTls: (event) => tlsLog.push({ listener: kind, mono: performance.now(), ...event }),
+          });
+          return { server: made.app.server, close: made.close };
         });
         listeners.push(listener);
         badTls[kind] = listener.url;

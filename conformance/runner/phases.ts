@@ -127,7 +127,7 @@ export async function runPhases(mock: MockControl, phases: readonly PhaseSpec[],
   } finally {
     for (const timer of timers) clearTimeout(timer);
     for (const id of added) mock.faults.remove(id);
-    if (phases.some((p) => p.actions.some((a) => a.kind === 'present-certificate'))) mock.presentCertificate('valid');
+    if (phases.some((p) => p.actions.some((a) => a.kind === 'present-certificate'))) await mock.presentCertificate('valid');
   }
   return records;
 }
@@ -261,7 +261,7 @@ async function apply(
       for (const id of added.splice(0)) mock.faults.remove(id);
       return;
     case 'present-certificate':
-      mock.presentCertificate(action.certificate);
+      await mock.presentCertificate(action.certificate);
       return;
     case 'restart-integration':
       await options.restart?.();

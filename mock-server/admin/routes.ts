@@ -8,6 +8,7 @@ import { AUTH_PROBES, SIGNATURE_PROBES } from '../webhooks/index.ts';
 import type { Endpoint } from '../handlers/endpoint.ts';
 import type { MockControl } from '../control.ts';
 import type { ApiListener } from '../transports/fastify.ts';
+import { NO_FASTIFY_SCHEMAS } from '../transports/no-fastify-schemas.ts';
 import { BAD_TLS_KINDS } from '../transports/tls.ts';
 import { CONSOLE_ASSETS, SECURITY_HEADERS, loadConsoleAssets } from './console-assets.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, type Sessions, cookieValue, createSessions, crossSiteReason, sameSecret } from './session.ts';
@@ -291,7 +292,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, o
   app.get('/__admin/tls', async () => control.tlsConnections());
   app.post('/__admin/tls/certificate', async (request) => {
     const { certificate } = parse(z.strictObject({ certificate: z.enum(['valid', ...BAD_TLS_KINDS]) }), request.body);
-    control.presentCertificate(certificate);
+    await control.presentCertificate(certificate);
     action(certificate === 'valid' ? 'the API presents its valid certificate again' : `the API presents a bad certificate (${certificate})`);
     return { certificate };
   });
@@ -335,7 +336,7 @@ export interface AdminOptions extends Omit<AdminRoutesOptions, 'control'> {
 /** The admin listener: plain HTTP on loopback, serving `adminRoutes`. */
 export async function createAdminListener(control: MockControl, options: AdminOptions): Promise<ApiListener> {
   const { host, port: requested, ...routes } = options;
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const app = Fastify({ logger: false, forceCloseConnections: true, schemaController: NO_FASTIFY_SCHEMAS });
   await app.register(adminRoutes, { control, ...routes });
   await app.listen({ host, port: requested });
   const address = app.server.address();

@@ -25,6 +25,13 @@ export interface DataOptions {
   /** How much to generate (the profile's default when absent). */
   scale?: number;
   now: () => number;
+  /**
+   * What the mock's other environments generated, kept by the profile under a key of its own
+   * (its seed and scale): the same seed gives the same data, so a profile may copy it rather
+   * than generate it again (1.4 s of CPU per environment at 100,000 Omnium orders). The mock
+   * drops it once every environment has its data.
+   */
+  generated?: Map<string, unknown>;
 }
 
 /** The values the harness gives an integration, by the key `integration.envNames` renames each one with. */

@@ -57,6 +57,8 @@ export interface RuntimeOptions {
   users?: ApiUserRegistry;
   /** The HS256 key of its tokens, at least 32 bytes (default: 32 random bytes). */
   signingKey?: Uint8Array;
+  /** Data the mock's other environments generated (`DataOptions.generated`). */
+  generated?: Map<string, unknown>;
 }
 
 /**
@@ -83,7 +85,7 @@ export async function createRuntime(shared: SharedRuntimeParts, options: Runtime
       maxLifetimeSeconds: shared.profile.maxTokenLifetimeSeconds,
       ...(options.signingKey ? { secret: options.signingKey } : {}),
     }),
-    db: await shared.profile.createData({ seed: options.seed ?? 1, scale: options.dataScale, now }),
+    db: await shared.profile.createData({ seed: options.seed ?? 1, scale: options.dataScale, now, ...(options.generated ? { generated: options.generated } : {}) }),
     events: createEventBus(),
   };
 }

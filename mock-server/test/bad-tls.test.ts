@@ -144,7 +144,7 @@ describe('a man in the middle on the API itself', () => {
     const call = trustingFetch(mock.caCertPath!);
     try {
       expect((await call(`${mock.apiUrl}/api/Health`)).status).toBe(200);
-      mock.presentCertificate('untrusted-ca');
+      await mock.presentCertificate('untrusted-ca');
       await call.close();
       const fresh = trustingFetch(mock.caCertPath!);
       const error = await fresh(`${mock.apiUrl}/api/Health`).then(
@@ -153,11 +153,11 @@ describe('a man in the middle on the API itself', () => {
       );
       expect(causeCodes(error)).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
       await expect.poll(() => mock.tlsConnections().some((c) => c.listener === 'api:untrusted-ca' && c.handshake === 'failed')).toBe(true);
-      mock.presentCertificate('valid');
+      await mock.presentCertificate('valid');
       expect((await fresh(`${mock.apiUrl}/api/Health`)).status).toBe(200);
       await fresh.close();
     } finally {
-      mock.presentCertificate('valid');
+      await mock.presentCertificate('valid');
     }
   });
 });

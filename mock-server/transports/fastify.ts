@@ -7,6 +7,7 @@ import type { ApiResponse, Endpoint, HttpMethod, RequestProblem } from '../handl
 import { type Handled, type InboundRequest, type Runtime, handle, refusePlain } from '../handlers/pipeline.ts';
 import { answerPlainly } from '../handlers/request-schema.ts';
 import { MAX_JSON_DEPTH, parseBody, pathPattern } from './http-parse.ts';
+import { NO_FASTIFY_SCHEMAS } from './no-fastify-schemas.ts';
 import type { KeyPair } from './tls.ts';
 
 declare module 'fastify' {
@@ -336,6 +337,7 @@ export async function createApiListener(
     // A client that never finishes its TLS handshake is dropped as one that never sends its headers.
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: headersTimeoutMs, ...timeouts } } : { http: timeouts }),
     logger: false,
+    schemaController: NO_FASTIFY_SCHEMAS,
     // A path parameter as long as Kestrel's longest request line (8 KiB) is routed, so an id
     // that long gets the endpoint's own 404; a longer one is 414, as Kestrel answers it.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: MAX_REQUEST_LINE },

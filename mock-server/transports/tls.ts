@@ -1,14 +1,15 @@
-import { webcrypto } from 'node:crypto';
-
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
-type CryptoKey = webcrypto.CryptoKey;
+/**
+ * The harness CA and its certificates, written in DER here with node:crypto's keys and
+ * signatures. @peculiar/x509 made them before: loading it (about 250 modules with asn1js)
+ * and its ASN.1 encoding cost `golive serve` about 130 ms of CPU at start, for the few
+ * fixed shapes of certificate below.
+ */
+import { createHash, generateKeyPair, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import { promisify } from 'node:util';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
 
 /** A certificate and its private key, both PEM. */
@@ -25,73 +26,181 @@ export interface CertificateAuthority extends KeyPair {
   issueIntermediate(name: string): Promise<CertificateAuthority>;
 }
 
-function pemKey(der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n');
-  return `-----BEGIN PRIVATE KEY-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END PRIVATE KEY-----\n`;
+// DER, as much of it as these certificates need (X.690; the structures are RFC 5280's).
+
+function der(tag: number, ...content: Buffer[]): Buffer {
+  const body = Buffer.concat(content);
+  const n = body.length;
+  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  return Buffer.concat([Buffer.from([tag, ...length]), body]);
 }
 
-const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+const sequence = (...items: Buffer[]) => der(0x30, ...items);
+const octets = (bytes: Buffer) => der(0x04, bytes);
+/** A BIT STRING of whole bytes. */
+const bits = (bytes: Buffer) => der(0x03, Buffer.from([0]), bytes);
+const TRUE = der(0x01, Buffer.from([0xff]));
+
+/** A non-negative INTEGER: a number below 128, or big-endian bytes whose top bit is clear. */
+const integer = (n: number | Buffer) => der(0x02, typeof n === 'number' ? Buffer.from([n]) : n);
+
+function oid(dotted: string): Buffer {
+  const [a, b, ...rest] = dotted.split('.').map(Number);
+  const out = [a! * 40 + b!];
+  for (const arc of rest) {
+    const groups = [arc & 0x7f];
+    for (let v = arc >>> 7; v > 0; v >>>= 7) groups.unshift((v & 0x7f) | 0x80);
+    out.push(...groups);
+  }
+  return der(0x06, Buffer.from(out));
+}
+
+/** UTCTime (RFC 5280 §4.1.2.5: dates before 2050), or GeneralizedTime from 2050 on. */
+function time(date: Date): Buffer {
+  const digits = date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:T]/g, '');
+  return date.getUTCFullYear() < 2050 ? der(0x17, Buffer.from(digits.slice(2))) : der(0x18, Buffer.from(digits));
+}
+
+/** A distinguished name of one common name. */
+const commonName = (cn: string) => sequence(der(0x31, sequence(oid('2.5.4.3'), der(0x0c, Buffer.from(cn, 'utf8')))));
+
+/** An IP address's bytes (4, or 16 for IPv6). */
+function ipBytes(ip: string): Buffer {
+  if (isIPv4(ip)) return Buffer.from(ip.split('.').map(Number));
+  const [left = '', right = ''] = ip.split('::');
+  const words = (part: string) => (part ? part.split(':').map((w) => parseInt(w, 16)) : []);
+  const l = words(left);
+  const r = ip.includes('::') ? words(right) : [];
+  const all = [...l, ...Array<number>(8 - l.length - r.length).fill(0), ...r];
+  const out = Buffer.alloc(16);
+  all.forEach((w, i) => out.writeUInt16BE(w, i * 2));
+  return out;
+}
 
 function isIp(host: string): boolean {
   return /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.includes(':');
 }
 
-const newKeys = async () => (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+/** One extension: its OID, whether it is critical, and its value's DER. */
+const extension = (id: string, critical: boolean, value: Buffer) => sequence(oid(id), ...(critical ? [TRUE] : []), octets(value));
+
+// KeyUsage bits (RFC 5280 §4.2.1.3), as a DER named BIT STRING: trailing zero bits dropped.
+const SERVER_KEY_USAGE = Buffer.from([0x03, 0x02, 0x05, 0xa0]); // digitalSignature, keyEncipherment
+const CA_KEY_USAGE = Buffer.from([0x03, 0x02, 0x01, 0x06]); // keyCertSign, cRLSign
 
 /** The extensions of a TLS server certificate for `hosts`. */
-function leafExtensions(hosts: readonly string[]): x509.Extension[] {
+function leafExtensions(hosts: readonly string[]): Buffer[] {
+  const names = hosts.map((h) => (isIp(h) ? der(0x87, ipBytes(h)) : der(0x82, Buffer.from(h, 'ascii'))));
   return [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-    new x509.SubjectAlternativeNameExtension(hosts.map((h) => ({ type: isIp(h) ? 'ip' : 'dns', value: h }))),
+    extension('2.5.29.19', true, sequence()), // basicConstraints: not a CA
+    extension('2.5.29.15', true, SERVER_KEY_USAGE),
+    extension('2.5.29.37', false, sequence(oid('1.3.6.1.5.5.7.3.1'))), // extKeyUsage: serverAuth
+    extension('2.5.29.17', false, sequence(...names)), // subjectAltName
   ];
 }
 
 /** The extensions of a CA certificate: `pathLength` CAs may follow it in a chain. */
-async function caExtensions(publicKey: CryptoKey, pathLength: number): Promise<x509.Extension[]> {
+function caExtensions(keys: Keys, pathLength: number): Buffer[] {
   return [
-    new x509.BasicConstraintsExtension(true, pathLength, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-    await x509.SubjectKeyIdentifierExtension.create(publicKey),
+    extension('2.5.29.19', true, sequence(TRUE, integer(pathLength))),
+    extension('2.5.29.15', true, CA_KEY_USAGE),
+    extension('2.5.29.14', false, octets(keys.id)), // subjectKeyIdentifier
   ];
 }
 
-/** The CA that `caCert` and `keys` make: what it issues is valid within its own dates. */
-function authority(name: string, caCert: x509.X509Certificate, keys: CryptoKeyPair, key: string, now: number): CertificateAuthority {
+/** authorityKeyIdentifier: the key identifier of the issuer's key. */
+const issuedBy = (issuer: Keys) => extension('2.5.29.35', false, sequence(der(0x80, issuer.id)));
+
+interface Keys {
+  privateKey: KeyObject;
+  /** SubjectPublicKeyInfo, DER. */
+  spki: Buffer;
+  /** RFC 5280 §4.2.1.2's key identifier: the SHA-1 of the public key's bits. */
+  id: Buffer;
+  /** PKCS #8 PEM. */
+  pem: string;
+}
+
+const generateEcKeys = promisify(generateKeyPair);
+
+/** An ECDSA P-256 key pair; the generation runs off the main thread. */
+async function newKeys(): Promise<Keys> {
+  const { publicKey, privateKey } = await generateEcKeys('ec', { namedCurve: 'P-256' });
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  // The SPKI of a P-256 key ends with its 65-byte uncompressed point, the BIT STRING's content.
+  const id = createHash('sha1').update(spki.subarray(spki.length - 65)).digest();
+  return { privateKey, spki, id, pem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+}
+
+const ECDSA_WITH_SHA256 = sequence(oid('1.2.840.10045.4.3.2'));
+
+/** 16 random bytes, the top bit clear (a positive serial number of at most 20 bytes). */
+const serial = () => {
+  const bytes = randomBytes(16);
+  bytes[0] = (bytes[0]! & 0x7f) | 0x10;
+  return bytes;
+};
+
+interface CertificateSpec {
+  subject: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** The subject's keys (its public key goes in the certificate). */
+  keys: Keys;
+  /** The issuer's private key, which signs it. */
+  signer: KeyObject;
+  extensions: Buffer[];
+}
+
+/** An X.509 v3 certificate, PEM. */
+function certificate(spec: CertificateSpec): string {
+  const tbs = sequence(
+    der(0xa0, integer(2)), // version: v3
+    integer(serial()),
+    ECDSA_WITH_SHA256,
+    commonName(spec.issuer),
+    sequence(time(spec.notBefore), time(spec.notAfter)),
+    commonName(spec.subject),
+    spec.keys.spki,
+    der(0xa3, sequence(...spec.extensions)),
+  );
+  // node:crypto signs ECDSA in DER (ECDSA-Sig-Value), as X.509 wants it.
+  const cert = sequence(tbs, ECDSA_WITH_SHA256, bits(sign('sha256', tbs, spec.signer)));
+  const b64 = cert.toString('base64').replace(/(.{64})/g, '$1\n');
+  return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
+}
+
+/** The CA named `name` with `keys`, valid as `validity` says: what it issues is valid within its own dates. */
+function authority(name: string, cert: string, keys: Keys, validity: { notBefore: Date; notAfter: Date }, now: number): CertificateAuthority {
   return {
     name,
-    cert: caCert.toString('pem'),
-    key,
-    async issue(hosts, validity = {}) {
+    cert,
+    key: keys.pem,
+    async issue(hosts, dates = {}) {
       const leafKeys = await newKeys();
-      const leaf = await x509.X509CertificateGenerator.create({
-        serialNumber: serial(),
-        subject: `CN=${hosts[0] ?? 'localhost'}`,
-        issuer: caCert.subject,
-        notBefore: validity.notBefore ?? new Date(now - DAY),
-        notAfter: validity.notAfter ?? new Date(now + 90 * DAY),
-        signingKey: keys.privateKey,
-        publicKey: leafKeys.publicKey,
-        signingAlgorithm: ALG,
-        extensions: [...leafExtensions(hosts), await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey)],
+      const leaf = certificate({
+        subject: hosts[0] ?? 'localhost',
+        issuer: name,
+        notBefore: dates.notBefore ?? new Date(now - DAY),
+        notAfter: dates.notAfter ?? new Date(now + 90 * DAY),
+        keys: leafKeys,
+        signer: keys.privateKey,
+        extensions: [...leafExtensions(hosts), issuedBy(keys)],
       });
-      return { cert: leaf.toString('pem'), key: pemKey(await webcrypto.subtle.exportKey('pkcs8', leafKeys.privateKey)) };
+      return { cert: leaf, key: leafKeys.pem };
     },
     async issueIntermediate(intermediateName) {
       const subKeys = await newKeys();
-      const subCert = await x509.X509CertificateGenerator.create({
-        serialNumber: serial(),
-        subject: `CN=${intermediateName}`,
-        issuer: caCert.subject,
-        notBefore: caCert.notBefore,
-        notAfter: caCert.notAfter,
-        signingKey: keys.privateKey,
-        publicKey: subKeys.publicKey,
-        signingAlgorithm: ALG,
-        extensions: [...(await caExtensions(subKeys.publicKey, 0)), await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey)],
+      const subCert = certificate({
+        subject: intermediateName,
+        issuer: name,
+        ...validity,
+        keys: subKeys,
+        signer: keys.privateKey,
+        extensions: [...caExtensions(subKeys, 0), issuedBy(keys)],
       });
-      return authority(intermediateName, subCert, subKeys, pemKey(await webcrypto.subtle.exportKey('pkcs8', subKeys.privateKey)), now);
+      return authority(intermediateName, subCert, subKeys, validity, now);
     },
   };
 }
@@ -99,31 +208,25 @@ function authority(name: string, caCert: x509.X509Certificate, keys: CryptoKeyPa
 /** A new certificate authority (ECDSA P-256, valid a year from yesterday; one intermediate CA may follow it). */
 export async function createCertificateAuthority(name: string, now = Date.now()): Promise<CertificateAuthority> {
   const keys = await newKeys();
-  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: `CN=${name}`,
-    notBefore: new Date(now - DAY),
-    notAfter: new Date(now + 365 * DAY),
-    keys,
-    signingAlgorithm: ALG,
-    extensions: await caExtensions(keys.publicKey, 1),
-  });
-  return authority(name, caCert, keys, pemKey(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)), now);
+  const validity = { notBefore: new Date(now - DAY), notAfter: new Date(now + 365 * DAY) };
+  const cert = certificate({ subject: name, issuer: name, ...validity, keys, signer: keys.privateKey, extensions: caExtensions(keys, 1) });
+  return authority(name, cert, keys, validity, now);
 }
 
 /** A leaf certificate for `hosts` signed with its own key (issuer = subject), valid from yesterday for 90 days. */
 async function createSelfSignedCertificate(hosts: readonly string[], now = Date.now()): Promise<KeyPair> {
   const keys = await newKeys();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: `CN=${hosts[0] ?? 'localhost'}`,
+  const cn = hosts[0] ?? 'localhost';
+  const cert = certificate({
+    subject: cn,
+    issuer: cn,
     notBefore: new Date(now - DAY),
     notAfter: new Date(now + 90 * DAY),
     keys,
-    signingAlgorithm: ALG,
+    signer: keys.privateKey,
     extensions: leafExtensions(hosts),
   });
-  return { cert: cert.toString('pem'), key: pemKey(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)) };
+  return { cert, key: keys.pem };
 }
 
 /** The hosts every loopback listener's certificate names. */

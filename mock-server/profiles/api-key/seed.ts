@@ -3,7 +3,8 @@
  * be read back at once. The only file of the profile that imports faker. Same seed and `now` →
  * the same orders, field for field.
  */
-import { Faker, base, en, en_GB } from '@faker-js/faker';
+import { faker as en_GB } from '@faker-js/faker/locale/en_GB';
+import { fakerLike } from '../../domain/faker.ts';
 import { type FulfilmentOrder, ORDER_STATUSES } from './domain.ts';
 
 /** Orders seeded when no scale is given. */
@@ -12,7 +13,7 @@ export const DEFAULT_ORDERS = 20;
 const CARRIERS = ['Royal Mail', 'DPD', 'Evri', 'UPS'] as const;
 
 export function seedOrders(options: { seed: number; scale: number; now: number }): FulfilmentOrder[] {
-  const faker = new Faker({ locale: [en_GB, en, base] });
+  const faker = fakerLike(en_GB);
   faker.seed(options.seed);
   return Array.from({ length: Math.max(1, options.scale) }, (_, i) => {
     const status = ORDER_STATUSES[i % ORDER_STATUSES.length]!;

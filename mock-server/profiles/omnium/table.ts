@@ -20,12 +20,20 @@ const apiEndpoints: readonly Endpoint[] = [
   ...storeEndpoints,
 ];
 
-/** Relative: the listener that serves the document (each environment has its own). Then the real API's hosts (A1). */
-const document = openApiDocument('Omnium OMS', apiEndpoints, [
-  { url: '/', description: 'This simulation (wherever it serves this document)' },
-  { url: 'https://api.omnium.no', description: 'Omnium production' },
-  { url: 'https://apitest.omnium.no', description: 'Omnium test' },
-]);
+let document: Record<string, unknown> | undefined;
+
+/**
+ * The document, made on its first request: converting every schema to JSON Schema cost about
+ * 50 ms of CPU, a tenth of `golive serve`'s start, when it was made as this module loaded.
+ * Servers: relative first (the listener that serves the document; each environment has its
+ * own), then the real API's hosts (A1).
+ */
+const openApi = () =>
+  (document ??= openApiDocument('Omnium OMS', apiEndpoints, [
+    { url: '/', description: 'This simulation (wherever it serves this document)' },
+    { url: 'https://api.omnium.no', description: 'Omnium production' },
+    { url: 'https://apitest.omnium.no', description: 'Omnium test' },
+  ]));
 
 /** The OpenAPI document of the simulated API, at the path of the real one. */
 const openApiEndpoint = defineEndpoint({
@@ -39,7 +47,7 @@ const openApiEndpoint = defineEndpoint({
   summary: 'OpenAPI 3.1 document of this API, with the role each operation requires',
   request: {},
   response: z.looseObject({ openapi: z.string() }).meta({ id: 'OpenApiDocument' }),
-  resolve: () => ({ status: 200, body: document }),
+  resolve: () => ({ status: 200, body: openApi() }),
 });
 
 /**

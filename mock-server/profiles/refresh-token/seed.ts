@@ -3,7 +3,8 @@
  * backup history. The only file of the profile that imports faker. Same seed and `now` → the
  * same data, field for field.
  */
-import { Faker, base, en } from '@faker-js/faker';
+import { faker as en } from '@faker-js/faker/locale/en';
+import { fakerLike } from '../../domain/faker.ts';
 import type { Backup, BackupService } from './domain.ts';
 
 /** Services seeded when no scale is given. */
@@ -13,7 +14,7 @@ export const DEFAULT_SERVICES = 3;
 const HISTORY_DAYS = 7;
 
 export function seedBackups(options: { seed: number; scale: number; now: number }): { services: BackupService[]; backups: Backup[] } {
-  const faker = new Faker({ locale: [en, base] });
+  const faker = fakerLike(en);
   faker.seed(options.seed);
   const services: BackupService[] = [];
   const backups: Backup[] = [];

@@ -3,7 +3,10 @@
  * other systems (`shopify`, `magento_id`, `email`). The only file of the profile that imports
  * faker. Same seed, scale and `now` → the same data, field for field.
  */
-import { Faker, base, en, en_AU } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
+import { faker as base } from '@faker-js/faker/locale/base';
+import { faker as en_AU } from '@faker-js/faker/locale/en_AU';
+import { fakerLike } from '../../../domain/faker.ts';
 import { omneoTime } from '../laravel.ts';
 import { deriveFields, type Comms, type Identity, type ProfileRecord } from './schemas.ts';
 
@@ -239,7 +242,7 @@ function firstIdentities(profile: ProfileRecord): Identity[] {
 
 /** Generates the seeded tenant. */
 export function generateSeed(options: SeedOptions): SeedData {
-  const f = new Faker({ locale: [en_AU, en, base] });
+  const f = fakerLike(en_AU);
   f.seed(options.seed);
   const g: Generator = { f, now: options.now, scale: Math.max(1, Math.floor(options.scale)), phones: new Set([FIRST_PROFILE.mobile_phone]) };
   const first = firstProfile(g.now);
@@ -261,7 +264,7 @@ export function generateSeed(options: SeedOptions): SeedData {
  * from the seed data's, so a run's new ids are the same each time it is replayed.
  */
 export function createUuidSource(seed: number): () => string {
-  const f = new Faker({ locale: [base] });
+  const f = fakerLike(base);
   f.seed([seed, 0x0e0e0]);
   return () => f.string.uuid();
 }

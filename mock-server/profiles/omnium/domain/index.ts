@@ -35,6 +35,8 @@ export interface DomainOptions {
   scale?: number;
   /** Clock in epoch milliseconds (default `Date.now`); seeded dates end at its value at creation. */
   now?: () => number;
+  /** Seeds other domains of the same mock generated (`DataOptions.generated`): copied, not generated again. */
+  generated?: Map<string, unknown>;
 }
 
 /** Tenant settings that change API behaviour (omnium-api.md A3). */
@@ -96,6 +98,21 @@ export interface Domain {
   snapshot(): DomainSnapshot;
 }
 
+/** Every record of `data`, copied shallowly (the copies hold the same nested values). */
+function copySeed(data: SeedData): SeedData {
+  const copy = <T extends object>(records: readonly T[]): T[] => records.map((r) => ({ ...r }));
+  return {
+    markets: copy(data.markets),
+    stores: copy(data.stores),
+    products: copy(data.products),
+    inventory: copy(data.inventory),
+    privateCustomers: copy(data.privateCustomers),
+    businessCustomers: copy(data.businessCustomers),
+    orders: copy(data.orders),
+    carts: copy(data.carts),
+  };
+}
+
 /**
  * Creates and seeds the domain.
  *
@@ -147,7 +164,22 @@ export async function createDomain(options: DomainOptions = {}): Promise<Domain>
   }
 
   const seedData = () => generateSeed({ seed, scale: options.scale ?? 200, now: seededAt });
-  await load(seedData());
+  await load(firstSeed());
+
+  /**
+   * The seed, or a copy of the one another domain of the mock generated with this seed and
+   * scale (its dates end at that domain's creation, moments earlier). A trusted load keeps the
+   * records it is given, so each domain gets records of its own; what they hold is shared, and
+   * never changed in place (an update makes a new record).
+   */
+  function firstSeed(): SeedData {
+    const key = `omnium:${seed}:${options.scale ?? 200}`;
+    const made = options.generated?.get(key) as SeedData | undefined;
+    if (made) return copySeed(made);
+    const data = seedData();
+    options.generated?.set(key, data);
+    return data;
+  }
 
   return {
     seed,

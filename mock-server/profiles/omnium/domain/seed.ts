@@ -3,7 +3,13 @@
  * prices per market, stock per warehouse, customers, orders and carts. The only file that
  * imports faker. Same seed, scale and `now` → the same data, field for field.
  */
-import { Faker, base, da, en, fi, nb_NO, sv } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
+import { faker as da } from '@faker-js/faker/locale/da';
+import { faker as en } from '@faker-js/faker/locale/en';
+import { faker as fi } from '@faker-js/faker/locale/fi';
+import { faker as nb_NO } from '@faker-js/faker/locale/nb_NO';
+import { faker as sv } from '@faker-js/faker/locale/sv';
+import { fakerLike } from '../../../domain/faker.ts';
 import type {
   Address,
   BusinessCustomer,
@@ -170,13 +176,13 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export function generateSeed(options: SeedOptions): SeedData {
   const { seed, now } = options;
   const scale = Math.max(MIN_ORDERS, Math.floor(options.scale));
-  const f = new Faker({ locale: [en, base] });
+  const f = fakerLike(en);
   f.seed(seed);
   const people: Record<MarketId, Faker> = {
-    nor: new Faker({ locale: [nb_NO, en, base] }),
-    swe: new Faker({ locale: [sv, en, base] }),
-    dnk: new Faker({ locale: [da, en, base] }),
-    fin: new Faker({ locale: [fi, en, base] }),
+    nor: fakerLike(nb_NO),
+    swe: fakerLike(sv),
+    dnk: fakerLike(da),
+    fin: fakerLike(fi),
   };
   Object.values(people).forEach((p, i) => p.seed(seed * 31 + i + 1));
 
