@@ -28,6 +28,8 @@ const CHECKLIST_ORDER = [
   'errors.network-retry-bounded',
   // Beyond the checklist (issue 15, case 83), as checklist.test.ts allows it.
   'errors.survives-malformed-responses',
+  // Beyond the spec (issue 15, security-tests.md case 81).
+  'errors.backoff-in-outage',
   'webhooks.https',
   'webhooks.validates-auth',
   'webhooks.idempotent',
@@ -51,6 +53,7 @@ const ADVISORY = [
   'token.not-sent-on-redirect',
   'errors.jitter-on-429',
   'errors.survives-malformed-responses',
+  'errors.backoff-in-outage',
   'webhooks.ignores-unknown-events',
   'data.minimal-payloads',
   'data.no-deprecated-endpoints',

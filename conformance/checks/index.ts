@@ -6,6 +6,7 @@ import storeMarketScoping from './credentials.store-market-scoping.ts';
 import testNotInProduction from './credentials.test-not-in-production.ts';
 import minimalPayloads from './data.minimal-payloads.ts';
 import noDeprecatedEndpoints from './data.no-deprecated-endpoints.ts';
+import backoffInOutage from './errors.backoff-in-outage.ts';
 import backoffOn429 from './errors.backoff-on-429.ts';
 import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
@@ -55,6 +56,8 @@ export const CHECKS: readonly Check[] = [
   networkRetryBounded,
   // Beyond the spec (issue 15, security-tests.md case 83): checklist.test.ts lists it in BEYOND_SPEC.
   survivesMalformedResponses,
+  // Beyond the spec (issue 15, security-tests.md case 81): checklist.test.ts lists it in BEYOND_SPEC.
+  backoffInOutage,
   webhooksHttps,
   webhooksValidatesAuth,
   webhooksIdempotent,

@@ -153,6 +153,10 @@ export interface Timings {
   frontendMs: number;
   /** Longest the phase of answers that cannot be read may last: it ends once a call after the last one worked. */
   malformedMs: number;
+  /** The outage: every request of the API user answered 503 this long (security-tests.md case 81). */
+  outageMs: number;
+  /** Longest the recovery after the outage may last: it ends once a call worked again. */
+  recoveryMs: number;
 }
 
 /** Full-length timings: about 115 s of intended waiting. */
@@ -179,6 +183,8 @@ export const FULL_TIMINGS: Timings = {
   webhookQuietMs: 400,
   frontendMs: 30_000,
   malformedMs: 20_000,
+  outageMs: 30_000,
+  recoveryMs: 45_000,
 };
 
 /** Shortened timings (`--fast`): for demos, about 75 s (tests use shorter ones still). */
@@ -206,6 +212,8 @@ export const FAST_TIMINGS: Timings = {
   webhookQuietMs: 400,
   frontendMs: 20_000,
   malformedMs: 12_000,
+  outageMs: 15_000,
+  recoveryMs: 35_000,
 };
 
 export interface PlanOptions {
@@ -277,6 +285,11 @@ export function brokenAnswersSurvived(view: PhaseView): boolean {
   if (view.faults.length === 0 || !view.faults.every((r) => r.spent)) return false;
   const last = faultedBy(view).at(-1);
   return last !== undefined && view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && e.status < 400);
+}
+
+/** The recovery after the outage is over once an API call of the API user worked again. */
+export function callWorked(view: PhaseView): boolean {
+  return view.entries.some((e) => !e.tokenRequest && e.fault === null && e.status >= 200 && e.status < 400);
 }
 
 /** The secret-rotation phase is over once an API user that replaced the run's own made an API call that worked. */
@@ -387,6 +400,23 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         { kind: 'add-fault', rule: { match: { pin: 'flaky-network' }, action: { kind: 'status', status: 503 } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'hang' } } },
       ],
+    },
+    // A long outage, then recovery (security-tests.md case 81): in a lane of its own, every request
+    // of its API user answered 503, then none; errors.backoff-in-outage judges both phases.
+    {
+      name: 'outage',
+      lane: 'outage',
+      description: `every request answered 503 for ${Math.round(t.outageMs / 1000)} s: the client must not keep a constant rate against a dead API`,
+      durationMs: t.outageMs,
+      actions: [{ kind: 'clear-faults' }, { kind: 'add-fault', rule: { match: {}, action: { kind: 'status', status: 503 } } }],
+    },
+    {
+      name: 'outage-recovery',
+      lane: 'outage',
+      description: 'the API answers again: the client must resume its work',
+      durationMs: t.recoveryMs,
+      settledWhen: callWorked,
+      actions: [{ kind: 'clear-faults' }],
     },
     // Only where credentials are exchanged for tokens: a static key has none to revoke or expire.
     ...(options.issuesTokens === false

@@ -277,6 +277,8 @@ export type PhaseName =
   | 'rate-limit-no-retry-after-again'
   | 'missing-role'
   | 'flaky-network'
+  | 'outage'
+  | 'outage-recovery'
   | 'revoked-token'
   | 'short-lived-tokens'
   | 'malformed-responses'
@@ -293,6 +295,8 @@ const PHASE_NAMES: PhaseName[] = [
   'rate-limit-no-retry-after-again',
   'missing-role',
   'flaky-network',
+  'outage',
+  'outage-recovery',
   'revoked-token',
   'short-lived-tokens',
   'malformed-responses',

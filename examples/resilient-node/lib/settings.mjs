@@ -20,6 +20,7 @@ export const BREAK_SWITCHES = [
   'errors.jitter-on-429',
   'errors.no-retry-on-403',
   'errors.network-retry-bounded',
+  'errors.backoff-in-outage',
   'errors.survives-malformed-responses',
   'webhooks.validates-auth',
   'webhooks.idempotent',
