@@ -10,6 +10,7 @@ import backoffInOutage from './errors.backoff-in-outage.ts';
 import backoffOn429 from './errors.backoff-on-429.ts';
 import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
+import ratelimitPause from './errors.ratelimit-pause.ts';
 import survivesMalformedResponses from './errors.survives-malformed-responses.ts';
 import noRetryOn403 from './errors.no-retry-on-403.ts';
 import survivesKeyRotation from './rotation.survives-key-rotation.ts';
@@ -58,6 +59,8 @@ export const CHECKS: readonly Check[] = [
   survivesMalformedResponses,
   // Beyond the spec (issue 15, security-tests.md case 81): checklist.test.ts lists it in BEYOND_SPEC.
   backoffInOutage,
+  // Beyond the spec (issue 15, security-tests.md case 77): checklist.test.ts lists it in BEYOND_SPEC.
+  ratelimitPause,
   webhooksHttps,
   webhooksValidatesAuth,
   webhooksIdempotent,

@@ -157,6 +157,10 @@ export interface Timings {
   outageMs: number;
   /** Longest the recovery after the outage may last: it ends once a call worked again. */
   recoveryMs: number;
+  /** The `t` (seconds until the quota is back) of the 200 that says `r=0` (case 77). */
+  rateLimitResetSeconds: number;
+  /** Longest the phase of that 200 may last: it ends once a call came after `t`, or `t` and a second passed. */
+  rateLimitPauseMs: number;
 }
 
 /** Full-length timings: about 115 s of intended waiting. */
@@ -185,6 +189,8 @@ export const FULL_TIMINGS: Timings = {
   malformedMs: 20_000,
   outageMs: 30_000,
   recoveryMs: 45_000,
+  rateLimitResetSeconds: 10,
+  rateLimitPauseMs: 20_000,
 };
 
 /** Shortened timings (`--fast`): for demos, about 75 s (tests use shorter ones still). */
@@ -214,6 +220,8 @@ export const FAST_TIMINGS: Timings = {
   malformedMs: 12_000,
   outageMs: 15_000,
   recoveryMs: 35_000,
+  rateLimitResetSeconds: 5,
+  rateLimitPauseMs: 12_000,
 };
 
 export interface PlanOptions {
@@ -229,6 +237,8 @@ export interface PlanOptions {
   tenants?: number;
   /** The platform keeps a rotated key working for an overlap window: the secret rotation keeps the old one for half the phase. */
   rotatesWithOverlap?: boolean;
+  /** The integration reads the IETF RateLimit header (config `integration.rateLimitHeaders`): the phase that sends `r=0` runs. */
+  rateLimitHeaders?: boolean;
 }
 
 /** The attempts of one request the mock answers before its fault gives out: more than the checks allow. */
@@ -290,6 +300,19 @@ export function brokenAnswersSurvived(view: PhaseView): boolean {
 /** The recovery after the outage is over once an API call of the API user worked again. */
 export function callWorked(view: PhaseView): boolean {
   return view.entries.some((e) => !e.tokenRequest && e.fault === null && e.status >= 200 && e.status < 400);
+}
+
+/**
+ * The phase of the 200 that says `r=0` is over once a call came after its `t` (what a client does
+ * when the quota is back), or once `t` and a second more passed without one.
+ */
+export function quotaBackSeen(resetSeconds: number): (view: PhaseView) => boolean {
+  return (view) => {
+    const told = faultedBy(view, 'ratelimit-pause')[0];
+    if (!told) return false;
+    const back = told.mono + told.latencyMs + resetSeconds * 1000;
+    return view.entries.some((e) => e.seq > told.seq && !e.tokenRequest && e.mono >= back) || view.nowMono >= back + 1_000;
+  };
 }
 
 /** The secret-rotation phase is over once an API user that replaced the run's own made an API call that worked. */
@@ -418,6 +441,23 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       settledWhen: callWorked,
       actions: [{ kind: 'clear-faults' }],
     },
+    // Only for an integration that says it reads the IETF RateLimit header (Omnium sends none, A7).
+    ...(options.rateLimitHeaders
+      ? [
+          {
+            name: 'ratelimit-pause',
+            lane: 'outage',
+            description: `one request answered 200 with RateLimit: "default";r=0;t=${t.rateLimitResetSeconds}: no call before ${t.rateLimitResetSeconds} s`,
+            durationMs: t.rateLimitPauseMs,
+            settledWhen: quotaBackSeen(t.rateLimitResetSeconds),
+            actions: [
+              { kind: 'clear-faults' },
+              { kind: 'add-fault', rule: { match: { times: 1, pin: 'ratelimit-pause' }, action: { kind: 'ratelimit', remaining: 0, resetSeconds: t.rateLimitResetSeconds } } },
+            ],
+            params: { rateLimitResetSeconds: t.rateLimitResetSeconds },
+          } satisfies PhaseSpec,
+        ]
+      : []),
     // Only where credentials are exchanged for tokens: a static key has none to revoke or expire.
     ...(options.issuesTokens === false
       ? []

@@ -39,6 +39,8 @@ export const TEST_TIMINGS: Timings = {
   malformedMs: 8_000,
   outageMs: 6_000,
   recoveryMs: 12_000,
+  rateLimitResetSeconds: 2,
+  rateLimitPauseMs: 5_000,
 };
 
 /**

@@ -15,7 +15,7 @@ import type { EventBus } from './event-bus.ts';
 import { acceptanceOf, unacceptedFields } from './request-schema.ts';
 import type { Profile, ProfileData } from './profile.ts';
 import type { RateLimiter } from '../faults/rate-limit.ts';
-import { type FaultMatcher, type RegisteredFaultRule, redirectLocation, retryAfterHeader } from '../faults/rules.ts';
+import { type FaultMatcher, type RegisteredFaultRule, rateLimitHeaders, rateLimitKind, redirectLocation, retryAfterHeader } from '../faults/rules.ts';
 
 
 /**
@@ -72,8 +72,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: string | null, entry: JournalEntry, req: InboundRequest): Promise<ApiResponse | undefined> {
   const action = rule.action;
-  entry.fault = { id: rule.id, kind: action.kind === 'status' || action.kind === 'redirect' ? `${action.kind} ${action.status}` : action.kind };
+  entry.fault = {
+    id: rule.id,
+    kind: action.kind === 'status' || action.kind === 'redirect' ? `${action.kind} ${action.status}` : action.kind === 'ratelimit' ? rateLimitKind(action) : action.kind,
+  };
   switch (action.kind) {
+    case 'ratelimit': // the real answer goes on, its headers added by `serve`
+      return undefined;
     case 'latency':
       await sleep(action.ms);
       return undefined;
@@ -314,6 +319,8 @@ async function authorised(
     if (ctx.lockedFor > 0) answer = lockedOut(rt, ctx.lockedFor, answer, entry);
     if (answer.status === 403 && !entry.denied) entry.denied = ctx.scope instanceof RefusalRecorder ? ctx.scope.denied() : 'store or market out of scope';
     if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
+    const ruleHeaders = rule ? rateLimitHeaders(rule.action) : undefined;
+    if (ruleHeaders) answer.headers = { ...answer.headers, ...ruleHeaders };
     return { response: answer, release: () => slot.release() };
   } catch (err) {
     slot.release();
