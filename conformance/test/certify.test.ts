@@ -86,6 +86,7 @@ describe('golive certify, end to end', () => {
     'errors.network-retry-bounded',
     'errors.survives-malformed-responses',
     'errors.backoff-in-outage',
+    'errors.ratelimit-pause',
     'webhooks.https',
     'webhooks.validates-auth',
     'webhooks.idempotent',
