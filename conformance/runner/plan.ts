@@ -187,10 +187,10 @@ export const FULL_TIMINGS: Timings = {
   webhookQuietMs: 400,
   frontendMs: 30_000,
   malformedMs: 20_000,
-  outageMs: 30_000,
+  outageMs: 20_000,
   recoveryMs: 45_000,
-  rateLimitResetSeconds: 10,
-  rateLimitPauseMs: 20_000,
+  rateLimitResetSeconds: 5,
+  rateLimitPauseMs: 15_000,
 };
 
 /** Shortened timings (`--fast`): for demos, about 75 s (tests use shorter ones still). */
@@ -220,8 +220,8 @@ export const FAST_TIMINGS: Timings = {
   malformedMs: 12_000,
   outageMs: 15_000,
   recoveryMs: 35_000,
-  rateLimitResetSeconds: 5,
-  rateLimitPauseMs: 12_000,
+  rateLimitResetSeconds: 3,
+  rateLimitPauseMs: 10_000,
 };
 
 export interface PlanOptions {
