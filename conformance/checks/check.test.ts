@@ -122,7 +122,9 @@ describe('checkContext', () => {
 
     // No call was redirected in these observations either: nothing for token.not-sent-on-redirect to judge (it applies to keys too).
     const NO_REDIRECT = 'token.not-sent-on-redirect';
-    expect(notApplicable.sort()).toEqual(['token.cached-and-reused', 'token.proactive-renewal', 'token.renew-once-on-401', 'token.secret-in-body', 'credentials.store-market-scoping', 'token.not-in-browser', 'tenancy.token-per-tenant', NO_REDIRECT, ...WEBHOOK_CHECKS].sort());
+    // The integration does not say it reads the IETF RateLimit header (the default): nothing sends it.
+    const NO_RATELIMIT_HEADERS = 'errors.ratelimit-pause';
+    expect(notApplicable.sort()).toEqual([NO_RATELIMIT_HEADERS, 'token.cached-and-reused', 'token.proactive-renewal', 'token.renew-once-on-401', 'token.secret-in-body', 'credentials.store-market-scoping', 'token.not-in-browser', 'tenancy.token-per-tenant', NO_REDIRECT, ...WEBHOOK_CHECKS].sort());
     expect(runCheck(CHECKS.find((c) => c.id === 'token.secret-in-body')!, observations(), noTokens).summary).toMatch(/issues no tokens/);
   });
 });

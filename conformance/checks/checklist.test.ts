@@ -20,6 +20,10 @@ const BEYOND_SPEC: readonly { id: string; after: string; required: boolean; issu
   { id: 'errors.survives-malformed-responses', after: 'errors.network-retry-bounded', required: false, issue: 15 },
   // 400, 404 and 422 are not retried (security-tests.md case 79), advisory.
   { id: 'errors.no-retry-on-4xx', after: 'errors.no-retry-on-403', required: false, issue: 15 },
+  // A long outage, then recovery (security-tests.md case 81): the calls decay, the work resumes; advisory.
+  { id: 'errors.backoff-in-outage', after: 'errors.network-retry-bounded', required: false, issue: 15 },
+  // A 200 that says RateLimit r=0 (security-tests.md case 77): a pause until its t; advisory, only where the headers are sent.
+  { id: 'errors.ratelimit-pause', after: 'errors.network-retry-bounded', required: false, issue: 15 },
   // A redirect to a foreign host gets no credentials (security-tests.md case 84), advisory.
   { id: 'token.not-sent-on-redirect', after: 'token.tls-verified', required: false, issue: 15 },
   // An event of a type the platform does not define (security-tests.md case 99), advisory.

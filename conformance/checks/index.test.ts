@@ -30,6 +30,9 @@ const CHECKLIST_ORDER = [
   'errors.network-retry-bounded',
   // Beyond the checklist (issue 15, case 83), as checklist.test.ts allows it.
   'errors.survives-malformed-responses',
+  // Beyond the spec (issue 15, security-tests.md cases 81 and 77).
+  'errors.backoff-in-outage',
+  'errors.ratelimit-pause',
   'webhooks.https',
   'webhooks.validates-auth',
   'webhooks.idempotent',
@@ -54,6 +57,8 @@ const ADVISORY = [
   'errors.jitter-on-429',
   'errors.no-retry-on-4xx',
   'errors.survives-malformed-responses',
+  'errors.backoff-in-outage',
+  'errors.ratelimit-pause',
   'webhooks.ignores-unknown-events',
   'data.minimal-payloads',
   'data.no-deprecated-endpoints',
@@ -73,7 +78,7 @@ describe('the catalog of checks', () => {
   });
 
   it('names only phases of the certify plan as the phases a check needs', () => {
-    const names = new Set(certifyPlan(FULL_TIMINGS, { webhook: true, frontend: true, tenants: 2 }).map((p) => p.name));
+    const names = new Set(certifyPlan(FULL_TIMINGS, { webhook: true, frontend: true, tenants: 2, rateLimitHeaders: true }).map((p) => p.name));
     for (const c of CHECKS) for (const p of c.phases) expect(names.has(p), `${c.id}: ${p}`).toBe(true);
   });
 

@@ -6,9 +6,11 @@ import storeMarketScoping from './credentials.store-market-scoping.ts';
 import testNotInProduction from './credentials.test-not-in-production.ts';
 import minimalPayloads from './data.minimal-payloads.ts';
 import noDeprecatedEndpoints from './data.no-deprecated-endpoints.ts';
+import backoffInOutage from './errors.backoff-in-outage.ts';
 import backoffOn429 from './errors.backoff-on-429.ts';
 import jitterOn429 from './errors.jitter-on-429.ts';
 import networkRetryBounded from './errors.network-retry-bounded.ts';
+import ratelimitPause from './errors.ratelimit-pause.ts';
 import survivesMalformedResponses from './errors.survives-malformed-responses.ts';
 import noRetryOn403 from './errors.no-retry-on-403.ts';
 import noRetryOn4xx from './errors.no-retry-on-4xx.ts';
@@ -58,6 +60,10 @@ export const CHECKS: readonly Check[] = [
   networkRetryBounded,
   // Beyond the spec (issue 15, security-tests.md case 83): checklist.test.ts lists it in BEYOND_SPEC.
   survivesMalformedResponses,
+  // Beyond the spec (issue 15, security-tests.md case 81): checklist.test.ts lists it in BEYOND_SPEC.
+  backoffInOutage,
+  // Beyond the spec (issue 15, security-tests.md case 77): checklist.test.ts lists it in BEYOND_SPEC.
+  ratelimitPause,
   webhooksHttps,
   webhooksValidatesAuth,
   webhooksIdempotent,

@@ -43,7 +43,7 @@ describe('loadConfig', () => {
     const config = await loadConfig({ cwd: dir, commandOverride: ['node', 'app.js'] });
     expect(config).toEqual({
       profile: 'omnium',
-      integration: { command: ['node', 'app.js'], cwd: dir, mode: 'service', jobIntervalMs: 1_000, tokenCache: true, env: {}, envNames: {} },
+      integration: { command: ['node', 'app.js'], cwd: dir, mode: 'service', jobIntervalMs: 1_000, tokenCache: true, rateLimitHeaders: false, env: {}, envNames: {} },
       apiUser: { name: 'unnamed', roles: ['ApiOwner'], stores: '*', markets: '*' },
       tenants: 1,
       workspace: dir,

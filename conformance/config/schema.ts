@@ -84,6 +84,12 @@ const integration = z.strictObject({
    * others. Absent (the default): every lane; `1`: one instance goes through every phase in turn.
    */
   instances: z.int().min(1).optional(),
+  /**
+   * The integration reads the IETF `RateLimit` header (draft-ietf-httpapi-ratelimit-headers):
+   * certify then sends `r=0` on one 200 and judges the pause (`errors.ratelimit-pause`). Omnium
+   * documents no such header (omnium-api.md A7), so it is off by default.
+   */
+  rateLimitHeaders: z.boolean().default(false),
   /** Default (absent): the webhook port accepts connections, or 2 s; the runner decides. */
   readyWhen: readyWhen.optional(),
   envNames: envNames.default({}),

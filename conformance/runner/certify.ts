@@ -91,7 +91,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
   let scoped: ReturnType<typeof scopeRun>;
   let lanes: Lane[];
   try {
-    const full = certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent, frontend: Boolean(config.frontend?.urls.length), tenants: config.tenants });
+    const full = certifyPlan(timings, { ...context.facts, event: mock.platform.sampleEvent, frontend: Boolean(config.frontend?.urls.length), tenants: config.tenants, rateLimitHeaders: config.integration.rateLimitHeaders });
     scoped = scopeRun(full, options.only, config.scenarios);
     // Default: every lane side by side; `integration.instances: 1` for an integration that cannot run twice at once.
     lanes = planLanes(scoped.plan, config.integration.instances ?? Number.POSITIVE_INFINITY);

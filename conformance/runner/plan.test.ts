@@ -322,6 +322,7 @@ describe('planLanes (phases side by side)', () => {
       [MAIN_LANE, ['steady', 'frontend', 'webhooks', 'malformed-responses', 'missing-role', 'tenants', 'secret-rotation']],
       ['storms', ['rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again']],
       ['network', ['flaky-network']],
+      ['outage', ['outage', 'outage-recovery']],
       ['tokens', ['revoked-token', 'short-lived-tokens']],
       ['deactivation', ['deactivated-user']],
     ]);
@@ -338,11 +339,19 @@ describe('planLanes (phases side by side)', () => {
     }
   });
 
+  it('sends the 200 with RateLimit r=0 (case 77) only for an integration that reads the header, last in the outage lane', () => {
+    const withHeaders = certifyPlan(FULL_TIMINGS, { webhook: true, frontend: true, tenants: 2, rateLimitHeaders: true });
+    expect(planLanes(withHeaders, Number.POSITIVE_INFINITY).find((l) => l.name === 'outage')!.phases.map((p) => p.name)).toEqual(['outage', 'outage-recovery', 'ratelimit-pause']);
+    const told = withHeaders.find((p) => p.name === 'ratelimit-pause')!;
+    expect(told.actions).toContainEqual({ kind: 'add-fault', rule: { match: { times: 1, pin: 'ratelimit-pause' }, action: { kind: 'ratelimit', remaining: 0, resetSeconds: FULL_TIMINGS.rateLimitResetSeconds } } });
+    expect(names(plan)).not.toContain('ratelimit-pause');
+  });
+
   it('leaves the side lanes beyond the instances allowed on the main lane, in plan order', () => {
     const lanes = planLanes(plan, 3);
 
     expect(lanes.map((l) => l.name)).toEqual([MAIN_LANE, 'storms', 'network']);
-    expect(names(lanes[0]!.phases)).toEqual(['steady', 'frontend', 'webhooks', 'revoked-token', 'short-lived-tokens', 'malformed-responses', 'missing-role', 'deactivated-user', 'tenants', 'secret-rotation']);
+    expect(names(lanes[0]!.phases)).toEqual(['steady', 'frontend', 'webhooks', 'outage', 'outage-recovery', 'revoked-token', 'short-lived-tokens', 'malformed-responses', 'missing-role', 'deactivated-user', 'tenants', 'secret-rotation']);
   });
 
   it('keeps only the lanes whose phases are in the plan (a scoped run)', () => {

@@ -153,6 +153,14 @@ export interface Timings {
   frontendMs: number;
   /** Longest the phase of answers that cannot be read may last: it ends once a call after the last one worked. */
   malformedMs: number;
+  /** The outage: every request of the API user answered 503 this long (security-tests.md case 81). */
+  outageMs: number;
+  /** Longest the recovery after the outage may last: it ends once a call worked again. */
+  recoveryMs: number;
+  /** The `t` (seconds until the quota is back) of the 200 that says `r=0` (case 77). */
+  rateLimitResetSeconds: number;
+  /** Longest the phase of that 200 may last: it ends once a call came after `t`, or `t` and a second passed. */
+  rateLimitPauseMs: number;
 }
 
 /** Full-length timings: about 115 s of intended waiting. */
@@ -179,6 +187,10 @@ export const FULL_TIMINGS: Timings = {
   webhookQuietMs: 400,
   frontendMs: 30_000,
   malformedMs: 20_000,
+  outageMs: 20_000,
+  recoveryMs: 45_000,
+  rateLimitResetSeconds: 5,
+  rateLimitPauseMs: 15_000,
 };
 
 /** Shortened timings (`--fast`): for demos, about 75 s (tests use shorter ones still). */
@@ -206,6 +218,10 @@ export const FAST_TIMINGS: Timings = {
   webhookQuietMs: 400,
   frontendMs: 20_000,
   malformedMs: 12_000,
+  outageMs: 15_000,
+  recoveryMs: 35_000,
+  rateLimitResetSeconds: 3,
+  rateLimitPauseMs: 10_000,
 };
 
 export interface PlanOptions {
@@ -221,6 +237,8 @@ export interface PlanOptions {
   tenants?: number;
   /** The platform keeps a rotated key working for an overlap window: the secret rotation keeps the old one for half the phase. */
   rotatesWithOverlap?: boolean;
+  /** The integration reads the IETF RateLimit header (config `integration.rateLimitHeaders`): the phase that sends `r=0` runs. */
+  rateLimitHeaders?: boolean;
 }
 
 /** The attempts of one request the mock answers before its fault gives out: more than the checks allow. */
@@ -298,6 +316,24 @@ export function brokenAnswersAndRefusalsWatched(watchMs: number): (view: PhaseVi
     if (!last || !view.entries.some((e) => e.seq > last.seq && e.fault === null && e.status > 0 && e.status < 400)) return false;
     const refused = CLIENT_ERROR_PINS.flatMap((pin) => faultedBy(view, pin));
     return refused.length > 0 && view.nowMono - Math.max(...refused.map((e) => e.mono + e.latencyMs)) >= watchMs;
+  };
+}
+
+/** The recovery after the outage is over once an API call of the API user worked again. */
+export function callWorked(view: PhaseView): boolean {
+  return view.entries.some((e) => !e.tokenRequest && e.fault === null && e.status >= 200 && e.status < 400);
+}
+
+/**
+ * The phase of the 200 that says `r=0` is over once a call came after its `t` (what a client does
+ * when the quota is back), or once `t` and a second more passed without one.
+ */
+export function quotaBackSeen(resetSeconds: number): (view: PhaseView) => boolean {
+  return (view) => {
+    const told = faultedBy(view, 'ratelimit-pause')[0];
+    if (!told) return false;
+    const back = told.mono + told.latencyMs + resetSeconds * 1000;
+    return view.entries.some((e) => e.seq > told.seq && !e.tokenRequest && e.mono >= back) || view.nowMono >= back + 1_000;
   };
 }
 
@@ -430,6 +466,40 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'hang' } } },
       ],
     },
+    // A long outage, then recovery (security-tests.md case 81): in a lane of its own, every request
+    // of its API user answered 503, then none; errors.backoff-in-outage judges both phases.
+    {
+      name: 'outage',
+      lane: 'outage',
+      description: `every request answered 503 for ${Math.round(t.outageMs / 1000)} s: the client must not keep a constant rate against a dead API`,
+      durationMs: t.outageMs,
+      actions: [{ kind: 'clear-faults' }, { kind: 'add-fault', rule: { match: {}, action: { kind: 'status', status: 503 } } }],
+    },
+    {
+      name: 'outage-recovery',
+      lane: 'outage',
+      description: 'the API answers again: the client must resume its work',
+      durationMs: t.recoveryMs,
+      settledWhen: callWorked,
+      actions: [{ kind: 'clear-faults' }],
+    },
+    // Only for an integration that says it reads the IETF RateLimit header (Omnium sends none, A7).
+    ...(options.rateLimitHeaders
+      ? [
+          {
+            name: 'ratelimit-pause',
+            lane: 'outage',
+            description: `one request answered 200 with RateLimit: "default";r=0;t=${t.rateLimitResetSeconds}: no call before ${t.rateLimitResetSeconds} s`,
+            durationMs: t.rateLimitPauseMs,
+            settledWhen: quotaBackSeen(t.rateLimitResetSeconds),
+            actions: [
+              { kind: 'clear-faults' },
+              { kind: 'add-fault', rule: { match: { times: 1, pin: 'ratelimit-pause' }, action: { kind: 'ratelimit', remaining: 0, resetSeconds: t.rateLimitResetSeconds } } },
+            ],
+            params: { rateLimitResetSeconds: t.rateLimitResetSeconds },
+          } satisfies PhaseSpec,
+        ]
+      : []),
     // Only where credentials are exchanged for tokens: a static key has none to revoke or expire.
     ...(options.issuesTokens === false
       ? []

@@ -37,6 +37,10 @@ export const TEST_TIMINGS: Timings = {
   webhookQuietMs: 300,
   frontendMs: 20_000,
   malformedMs: 8_000,
+  outageMs: 6_000,
+  recoveryMs: 12_000,
+  rateLimitResetSeconds: 2,
+  rateLimitPauseMs: 5_000,
 };
 
 /**

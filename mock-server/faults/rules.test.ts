@@ -69,6 +69,8 @@ describe('parseFaultRule', () => {
       { kind: 'redirect', status: 307, location: 'https://127.0.0.1:4443' },
       { kind: 'redirect', status: 302, location: 'http://localhost:8080/moved?x=1' },
       { kind: 'redirect', status: 307, location: 'https://[::1]:4443/' },
+      { kind: 'ratelimit', remaining: 0, resetSeconds: 30 },
+      { kind: 'ratelimit', remaining: 5, resetSeconds: 0, quota: 100, windowSeconds: 60 },
     ]) {
       expect(parseFaultRule({ match: {}, action }).action).toEqual(action);
     }
@@ -79,6 +81,8 @@ describe('parseFaultRule', () => {
   });
 
   it.each([
+    [{ action: { kind: 'ratelimit', remaining: -1, resetSeconds: 30 } }, 'action.remaining: expected a whole number ≥ 0'],
+    [{ action: { kind: 'ratelimit', remaining: 0, resetSeconds: 1.5 } }, 'action.resetSeconds: expected a whole number of seconds ≥ 0'],
     [{ match: { probability: 2 }, action: { kind: 'hang' } }, 'match.probability: expected a number from 0 to 1'],
     [{ match: { probability: '0.5' }, action: { kind: 'hang' } }, 'match.probability: expected a number from 0 to 1'],
     [{ match: { nth: 0 }, action: { kind: 'hang' } }, 'match.nth: expected a whole number ≥ 1'],

@@ -12,7 +12,7 @@ export const REDIRECT_STATUSES = [302, 307] as const;
 export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
 
 /** The fault kinds; each is implemented by the transports (socket-level ones by fastify only). */
-export const FAULT_KINDS = ['status', 'latency', 'reset', 'empty', 'truncated', 'malformed-json', 'hang', 'redirect'] as const;
+export const FAULT_KINDS = ['status', 'latency', 'reset', 'empty', 'truncated', 'malformed-json', 'hang', 'redirect', 'ratelimit'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
@@ -49,7 +49,14 @@ export type FaultAction =
    * is an absolute http(s) URL of a loopback host; an origin alone (no path, no query) keeps the
    * request's own path and query, as an API that moved to another host would.
    */
-  | { kind: 'redirect'; status: RedirectStatus; location: string };
+  | { kind: 'redirect'; status: RedirectStatus; location: string }
+  /**
+   * The real answer, with the IETF rate-limit fields of draft-ietf-httpapi-ratelimit-headers (-10/-11,
+   * RFC 9651 structured fields): `RateLimit-Policy: "default";q=<quota>;w=<window>` and
+   * `RateLimit: "default";r=<remaining>;t=<reset>` (the seconds until the quota is back). Omnium
+   * documents no such headers (omnium-api.md A7): only a rule sends them.
+   */
+  | { kind: 'ratelimit'; remaining: number; resetSeconds: number; quota?: number; windowSeconds?: number };
 
 /** Which requests a rule applies to. Every criterion given must hold; none given matches every request. */
 export interface FaultMatch {
@@ -263,6 +270,13 @@ const actionSchema = z.discriminatedUnion(
     z.strictObject({ kind: z.literal('malformed-json') }),
     z.strictObject({ kind: z.literal('hang') }),
     z.strictObject({
+      kind: z.literal('ratelimit'),
+      remaining: z.int({ error: 'expected a whole number ≥ 0' }).min(0, { error: 'expected a whole number ≥ 0' }),
+      resetSeconds: z.int({ error: 'expected a whole number of seconds ≥ 0' }).min(0, { error: 'expected a whole number of seconds ≥ 0' }),
+      quota: wholeAtLeastOne('a whole number ≥ 1').optional(),
+      windowSeconds: wholeAtLeastOne('a whole number of seconds ≥ 1').optional(),
+    }),
+    z.strictObject({
       kind: z.literal('redirect'),
       status: z.literal(REDIRECT_STATUSES, { error: `expected one of ${REDIRECT_STATUSES.join(', ')}` }),
       location: locationSchema,
@@ -328,6 +342,18 @@ export function retryAfterHeader(action: FaultAction, nowMs: number): string | u
   if ('value' in retryAfter) return retryAfter.value;
   return new Date(Math.ceil((nowMs + retryAfter.httpDate * 1000) / 1000) * 1000).toUTCString();
 }
+
+/** The `ratelimit` fault's header values; `undefined` for other kinds. Quota and window default to Omnium's bucket (12,000 per 120 s). */
+export function rateLimitHeaders(action: FaultAction): Record<string, string> | undefined {
+  if (action.kind !== 'ratelimit') return undefined;
+  return {
+    'ratelimit-policy': `"default";q=${action.quota ?? 12_000};w=${action.windowSeconds ?? 120}`,
+    ratelimit: `"default";r=${action.remaining};t=${action.resetSeconds}`,
+  };
+}
+
+/** How the journal names a `ratelimit` fault (`ratelimit r=0;t=2`): what a check reads of it. */
+export const rateLimitKind = (action: { remaining: number; resetSeconds: number }): string => `ratelimit r=${action.remaining};t=${action.resetSeconds}`;
 
 /**
  * The `Location` a `redirect` fault answers a request with: its `location`, or, when that is an

@@ -15,7 +15,7 @@ import type { EventBus } from './event-bus.ts';
 import { acceptanceOf, unacceptedFields } from './request-schema.ts';
 import type { Profile, ProfileData } from './profile.ts';
 import type { RateLimiter } from '../faults/rate-limit.ts';
-import { type FaultMatcher, type RegisteredFaultRule, redirectLocation, retryAfterHeader } from '../faults/rules.ts';
+import { type FaultMatcher, type RegisteredFaultRule, rateLimitHeaders, rateLimitKind, redirectLocation, retryAfterHeader } from '../faults/rules.ts';
 
 
 /**
@@ -83,8 +83,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: string | null, entry: JournalEntry, req: InboundRequest): Promise<ApiResponse | undefined> {
   const action = rule.action;
-  entry.fault = { id: rule.id, kind: action.kind === 'status' || action.kind === 'redirect' ? `${action.kind} ${action.status}` : action.kind };
+  entry.fault = {
+    id: rule.id,
+    kind: action.kind === 'status' || action.kind === 'redirect' ? `${action.kind} ${action.status}` : action.kind === 'ratelimit' ? rateLimitKind(action) : action.kind,
+  };
   switch (action.kind) {
+    case 'ratelimit': // the real answer goes on, its headers added by `serve`
+      return undefined;
     case 'latency':
       await sleep(action.ms);
       return undefined;
@@ -332,14 +337,23 @@ function admitted(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: J
   const grant = isGrant(admission) ? admission : null;
   const user = grant ? grant.user : (admission as ApiUserRecord);
   const rule = rt.faults.match({ apiUser: user.clientId, environment: rt.environment, method: req.method, path: req.path, identity: entry });
-  if (!rule) return limitedAndResolved(rt, endpoint, req, entry, user, grant);
+  if (!rule) return limitedAndResolved(rt, endpoint, req, entry, user, grant, null);
   return playFault(rt, rule, user.clientId, entry, req).then((faulted) =>
-    faulted ? { response: faulted, release: NOTHING_TO_RELEASE } : limitedAndResolved(rt, endpoint, req, entry, user, grant),
+    faulted ? { response: faulted, release: NOTHING_TO_RELEASE } : limitedAndResolved(rt, endpoint, req, entry, user, grant, rule),
   );
 }
 
 /** A rate-limit slot, the permission check and the resolver; the slot is freed on every way out but a successful one's. */
-function limitedAndResolved(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: JournalEntry, user: ApiUserRecord, grant: Grant | null): Outcome | Promise<Outcome> {
+function limitedAndResolved(
+  rt: Runtime,
+  endpoint: Endpoint,
+  req: InboundRequest,
+  entry: JournalEntry,
+  user: ApiUserRecord,
+  grant: Grant | null,
+  /** The fault rule that matched and let the request through (latency, RateLimit headers), if any. */
+  rule: RegisteredFaultRule | null,
+): Outcome | Promise<Outcome> {
   const slot = rt.limits.acquire({ clientId: user.clientId, tenant: rt.tenant, limit: endpoint.limit });
   const limitHeaders = rt.limits.settings.headers ? rt.limits.headers(user.clientId) : null;
   if (!slot.ok) {
@@ -370,6 +384,8 @@ function limitedAndResolved(rt: Runtime, endpoint: Endpoint, req: InboundRequest
       if (ctx.lockedFor > 0) answer = lockedOut(rt, ctx.lockedFor, answer, entry);
       if (answer.status === 403 && !entry.denied) entry.denied = ctx.scope instanceof RefusalRecorder ? ctx.scope.denied() : 'store or market out of scope';
       if (limitHeaders) answer.headers = { ...limitHeaders, ...answer.headers };
+      const ruleHeaders = rule ? rateLimitHeaders(rule.action) : undefined;
+      if (ruleHeaders) answer.headers = { ...answer.headers, ...ruleHeaders };
     } catch (err) {
       slot.release();
       throw err;

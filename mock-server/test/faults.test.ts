@@ -105,6 +105,16 @@ describe('fault rules over real sockets', () => {
     await expect(get('/api/Stores').then((r) => r.text())).rejects.toThrow();
   });
 
+  it('adds the IETF RateLimit fields to the real answer when a ratelimit rule says so (case 77), and journals r and t', async () => {
+    mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'ratelimit', remaining: 0, resetSeconds: 30 } });
+    const res = await get('/api/Stores');
+    expect(res.status).toBe(200);
+    await expect(res.json()).resolves.toBeTruthy();
+    expect([res.headers.get('ratelimit'), res.headers.get('ratelimit-policy')]).toEqual(['"default";r=0;t=30', '"default";q=12000;w=120']);
+    const next = await get('/api/Stores');
+    expect(next.headers.get('ratelimit')).toBeNull();
+  });
+
   it('answers 401 and revokes the tokens when the rule says so', async () => {
     const user = await mock.createApiUser({ name: 'ERP 2', roles: ['StoreRead'] });
     const t = await tokenFor(call, mock.apiUrl, user.clientId, user.clientSecret);

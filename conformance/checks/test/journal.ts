@@ -277,6 +277,9 @@ export type PhaseName =
   | 'rate-limit-no-retry-after-again'
   | 'missing-role'
   | 'flaky-network'
+  | 'outage'
+  | 'outage-recovery'
+  | 'ratelimit-pause'
   | 'revoked-token'
   | 'short-lived-tokens'
   | 'malformed-responses'
@@ -293,6 +296,9 @@ const PHASE_NAMES: PhaseName[] = [
   'rate-limit-no-retry-after-again',
   'missing-role',
   'flaky-network',
+  'outage',
+  'outage-recovery',
+  'ratelimit-pause',
   'revoked-token',
   'short-lived-tokens',
   'malformed-responses',
@@ -304,7 +310,7 @@ const PHASE_NAMES: PhaseName[] = [
 export const PHASES: Record<PhaseName, { start: number; end: number; params: Record<string, number> }> = (() => {
   const out: Record<string, { start: number; end: number; params: Record<string, number> }> = {};
   let start = READY_AT;
-  for (const spec of certifyPlan(FULL_TIMINGS, { webhook: false, tenants: 2 })) {
+  for (const spec of certifyPlan(FULL_TIMINGS, { webhook: false, tenants: 2, rateLimitHeaders: true })) {
     out[spec.name] = { start, end: start + spec.durationMs / 1000, params: spec.params ?? {} };
     start += spec.durationMs / 1000;
   }
@@ -386,8 +392,12 @@ export function observations(partial: Partial<Omit<Observations, 'apiUser'>> & {
  * What `runCheck` decides applicability on: a config with all defaults (and a webhook
  * endpoint when `webhook`, that many tenants with `tenants`), and the facts of it and of `ENDPOINTS`.
  */
-export function context(options: { webhook?: boolean; tenants?: number } = {}): CheckContext {
-  const parsed = configSchema.parse({ ...(options.webhook ? { webhook: {} } : {}), ...(options.tenants ? { tenants: options.tenants } : {}) });
+export function context(options: { webhook?: boolean; tenants?: number; rateLimitHeaders?: boolean } = {}): CheckContext {
+  const parsed = configSchema.parse({
+    ...(options.webhook ? { webhook: {} } : {}),
+    ...(options.tenants ? { tenants: options.tenants } : {}),
+    ...(options.rateLimitHeaders ? { integration: { rateLimitHeaders: true } } : {}),
+  });
   const config: GoliveConfig = { ...parsed, integration: { ...parsed.integration, command: 'node integration.js', cwd: '/integration' }, workspace: '/integration' };
   return checkContext(config, { endpoints: Object.values(ENDPOINTS), scoped: true });
 }

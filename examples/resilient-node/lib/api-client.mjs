@@ -9,6 +9,8 @@
 //   network errors, 502/503/504: "Network errors and timeouts are retried with reasonable
 //         limits" (Go-Live checklist).
 //   400/404/422 (and 500): the answer to this very request; not retried, the caller decides.
+//   RateLimit r=0 on any answer (the IETF draft's header, which Omnium does not document
+//         sending): no call until its `t` seconds have passed, so the quota is back first.
 //
 // Every error is logged once, here, and then thrown with `logged: true`, so callers do
 // not repeat it.
@@ -52,6 +54,7 @@ export function createApiClient(settings, tokens, { signal }) {
   const network = networkRetryPolicy(settings);
   const forbiddenUntil = new Map(); // route → epoch ms: routes paused after a 403
   let lastRefused = null; // break switch token.renew-once-on-401: the token last answered 401
+  let quotaBackAt = 0; // epoch ms: an answer said RateLimit r=0, and its t ends then
 
   // Every URL is built on the HTTPS base URL we are given; the break switch builds the health
   // check's on http:// (same host and port), so it and its token travel in clear.
@@ -152,6 +155,20 @@ export function createApiClient(settings, tokens, { signal }) {
   }
 
   /**
+   * When the quota is back, if a `RateLimit` header (draft-ietf-httpapi-ratelimit-headers:
+   * `"default";r=0;t=30`) says none is left: now + t seconds; 0 otherwise. The break switch
+   * errors.ratelimit-pause reads no header.
+   */
+  function quotaUsedUpUntil(header) {
+    if (!header || breaks.has('errors.ratelimit-pause')) return 0;
+    const remaining = /;\s*r=(\d+)/.exec(header);
+    const reset = /;\s*t=(\d+)/.exec(header);
+    if (!remaining || !reset || Number(remaining[1]) > 0) return 0;
+    log.warn(`RateLimit: no quota left; no call for ${reset[1]} s`);
+    return Date.now() + Number(reset[1]) * 1000;
+  }
+
+  /**
    * One API call, retried as the rules above allow. `route` names the endpoint without
    * ids (`GET /api/Orders/{id}`): after a 403 the whole route is paused, not just one URL.
    */
@@ -162,6 +179,8 @@ export function createApiClient(settings, tokens, { signal }) {
     }
     const state = { renewed: false, throttled: 0, failed: 0, forbidden: 0, refused: 0 };
     for (;;) {
+      const pause = quotaBackAt - Date.now();
+      if (pause > 0) await sleep(pause, signal);
       const token = await tokens.get();
       let answer;
       try {
@@ -172,6 +191,7 @@ export function createApiClient(settings, tokens, { signal }) {
         continue;
       }
       const { status } = answer;
+      quotaBackAt = Math.max(quotaBackAt, quotaUsedUpUntil(answer.headers.get('ratelimit')));
       if (status >= 200 && status < 300) return parseBody(answer.text, breaks.has('errors.survives-malformed-responses'));
       if (status === 401) await on401(what, token, state);
       else if (status === 403) await on403(what, route, ++state.forbidden);

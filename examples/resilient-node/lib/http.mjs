@@ -82,5 +82,10 @@ export function networkRetryPolicy(settings) {
     // Break switch: no deadline, and retry for ever every 200 ms.
     return { maxAttempts: Infinity, timeoutMs: 0, delayMs: () => 200 };
   }
+  if (settings.breaks.has('errors.backoff-in-outage')) {
+    // Break switch: a bounded number of attempts, but at one fixed wait (the poll interval), so an
+    // outage gets the same steady stream of calls from start to end: no backoff, no breaker.
+    return { maxAttempts: 5, timeoutMs: settings.requestTimeoutMs, delayMs: () => settings.pollIntervalMs };
+  }
   return { maxAttempts: 5, timeoutMs: settings.requestTimeoutMs, delayMs: (retry) => backoffDelay(retry, { baseMs: settings.backoffBaseMs }) };
 }

@@ -21,6 +21,8 @@ export const BREAK_SWITCHES = [
   'errors.no-retry-on-403',
   'errors.no-retry-on-4xx',
   'errors.network-retry-bounded',
+  'errors.backoff-in-outage',
+  'errors.ratelimit-pause',
   'errors.survives-malformed-responses',
   'webhooks.validates-auth',
   'webhooks.idempotent',
