@@ -51,7 +51,7 @@ describe('errors.ratelimit-pause', () => {
   it('judges only answers that said r=0', () => {
     const finding = judge(told({ r: 5, next: [0.2] }));
     expect(finding.verdict).toBe('not-applicable');
-    expect(finding.summary).toContain('Omnium documents none');
+    expect(finding.summary).toContain('the platform documents none');
   });
 
   it("judges a side lane's API user", () => {

@@ -25,7 +25,7 @@ export default defineCheck({
   appliesTo: (ctx) =>
     ctx.config.integration.rateLimitHeaders
       ? true
-      : 'Omnium sends no RateLimit header (omnium-api.md A7), so golive sends it only for an integration that reads it: set integration.rateLimitHeaders to have the pause judged.',
+      : 'The platform documents no RateLimit header, so golive sends it only for an integration that reads it: set integration.rateLimitHeaders to have the pause judged.',
   remediation:
     'Read the IETF RateLimit header: when an answer says `r=0`, send nothing more to that API until `t` seconds have passed (then the quota is back), instead of running into 429s.',
   judge(obs) {
@@ -38,7 +38,7 @@ export default defineCheck({
     if (told.length === 0) {
       return {
         verdict: 'not-applicable',
-        summary: 'No answer carried a RateLimit header with r=0 (Omnium documents none, omnium-api.md A7), so there was no pause to judge.',
+        summary: 'No answer carried a RateLimit header with r=0 (the platform documents none, and golive sends it only in the ratelimit-pause phase), so there was no pause to judge.',
         evidence: [],
       };
     }

@@ -41,6 +41,8 @@ const NO_SCOPES_FRONT_END_OR_WEBHOOKS = ['credentials.store-market-scoping', 'to
 const ONE_TENANT = ['tenancy.token-per-tenant'];
 // Its keys are refused at once after a rotation: no overlap window to switch in.
 const NO_OVERLAP = ['rotation.survives-key-rotation'];
+// It marks no endpoint deprecated, and its config does not say it reads RateLimit headers.
+const NOTHING_DEPRECATED_NO_RATELIMIT_HEADERS = ['data.no-deprecated-endpoints', 'errors.ratelimit-pause'];
 
 describe('certify on a throwaway profile', () => {
   it.concurrent('judges every check that applies on the traffic of a well-behaved API-key integration, and skips the token phases', async () => {
@@ -50,7 +52,7 @@ describe('certify on a throwaway profile', () => {
     const byChance = (c: { id: string; verdict: string }) => c.id === 'errors.jitter-on-429' && c.verdict === 'warn';
     const failing = report.checks.filter((c) => c.verdict !== 'pass' && c.verdict !== 'not-applicable' && !byChance(c)).map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
     expect(failing).toEqual([]);
-    expect(Object.keys(v).filter((id) => v[id] === 'not-applicable').sort()).toEqual([...NOT_FOR_A_KEY, ...NO_SCOPES_FRONT_END_OR_WEBHOOKS, ...ONE_TENANT, ...NO_OVERLAP].sort());
+    expect(Object.keys(v).filter((id) => v[id] === 'not-applicable').sort()).toEqual([...NOT_FOR_A_KEY, ...NO_SCOPES_FRONT_END_OR_WEBHOOKS, ...ONE_TENANT, ...NO_OVERLAP, ...NOTHING_DEPRECATED_NO_RATELIMIT_HEADERS].sort());
     expect(report.phases.map((p) => p.name)).not.toContain('revoked-token');
     expect(report.phases.map((p) => p.name)).toContain('missing-role');
     expect(JSON.stringify(report)).not.toMatch(/nk_[A-Za-z0-9_-]{20,}/);
