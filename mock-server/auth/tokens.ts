@@ -1,9 +1,16 @@
 import { createHmac, randomBytes, randomUUID, webcrypto } from 'node:crypto';
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { GoliveError } from '../../errors.ts';
 import { fingerprint, mask } from '../secrets.ts';
 import { duplicateKey } from './json-keys.ts';
 import type { ApiUserRecord, EnvironmentName } from './api-users.ts';
+
+/**
+ * jose, loaded with the first token verified (it verifies; tokens are signed with node:crypto):
+ * `golive serve` reaches its JSON line without its 48 modules.
+ */
+let jose: Promise<typeof import('jose')> | undefined;
+const loadJose = (): Promise<typeof import('jose')> => (jose ??= import('jose'));
 
 /** The claims golive's tokens carry. Omnium's claim names are unconfirmed; clients only read `exp`. */
 export interface TokenClaims extends JWTPayload {
@@ -177,6 +184,7 @@ export class TokenService {
   }
 
   async #verifyFresh(token: string): Promise<VerifyResult> {
+    const { jwtVerify, errors } = await loadJose();
     const print = { fingerprint: fingerprint(token), masked: mask(token) };
     // The form first, with nothing read from the claims: only then the signature, then the claims
     // (a token that is both forged and expired is refused for its signature, RFC 8725 §3.3).
@@ -204,7 +212,7 @@ export class TokenService {
       this.#cache.set(signatureOf(token), { token, claims: payload, print, valid });
       return valid;
     } catch (err) {
-      return { ...failure(err), print };
+      return { ...failure(err, errors), print };
     }
   }
 
@@ -268,7 +276,7 @@ function claimsTyped(claims: TokenClaims): boolean {
   );
 }
 
-function failure(err: unknown): { ok: false; reason: VerifyFailure; claims?: Partial<TokenClaims> } {
+function failure(err: unknown, errors: typeof import('jose').errors): { ok: false; reason: VerifyFailure; claims?: Partial<TokenClaims> } {
   // jose reports an `iat` older than the maximum age as JWTExpired too: not what `exp` says, so not "expired".
   if (err instanceof errors.JWTExpired) return { ok: false, reason: err.claim === 'exp' ? 'expired' : 'claims', claims: err.payload as Partial<TokenClaims> };
   if (err instanceof errors.JWTClaimValidationFailed) {
