@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fetchText, load, startChild, stopChild } from './pipeline-processes.ts';
+import { fetchText, load, startChild, stopChild, tokenFor } from './pipeline-processes.ts';
 
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 const TARGET_MB = 150;
@@ -45,12 +45,7 @@ export async function memoryAfterRequests(o: MemoryBenchOptions): Promise<number
   try {
     const pid = mock.process.pid!;
     const ca = await readFile(mock.line.caCert as string, 'utf8');
-    const { clientId, clientSecret } = mock.line.apiUser as { clientId: string; clientSecret: string };
-    const token = await fetchText(`${mock.line.apiUrl}/api/token`, ca, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ clientId, clientSecret }).toString(),
-    });
+    const token = await tokenFor(mock, ca);
     const url = `${mock.line.apiUrl}/api/Orders/${mock.line.orderId as string}`;
     const headers = { authorization: `Bearer ${token}` };
     // Idle: started, and the route served once, so its code is loaded.

@@ -68,6 +68,16 @@ export function fetchText(url: string, ca: string, init: { method?: string; head
   });
 }
 
+/** A token for the API user a mock process printed (`golive serve --json`'s line), over HTTPS trusting its CA. */
+export function tokenFor(mock: Child, ca: string): Promise<string> {
+  const { clientId, clientSecret } = mock.line.apiUser as { clientId: string; clientSecret: string };
+  return fetchText(`${mock.line.apiUrl as string}/api/token`, ca, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ clientId, clientSecret }).toString(),
+  });
+}
+
 /** CPU seconds a process has used so far (user + system), from /proc: `null` where there is none. */
 export function cpuSeconds(pid: number): number | null {
   try {
@@ -126,18 +136,8 @@ export async function pipelineInProcesses(o: ProcessBenchOptions): Promise<Recor
     const cli = await startChild('golive serve --no-rate-limits', [GOLIVE, 'serve', '--json', '--no-rate-limits'], o.cpuProfileDir);
     children.push(cli);
     const ca = await readFile(ours.line.caCert as string, 'utf8');
-    const { clientId, clientSecret } = ours.line.apiUser as { clientId: string; clientSecret: string };
-    const token = await fetchText(`${ours.line.apiUrl}/api/token`, ca, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ clientId, clientSecret }).toString(),
-    });
-    const cliUser = cli.line.apiUser as { clientId: string; clientSecret: string };
-    const cliToken = await fetchText(`${cli.line.apiUrl}/api/token`, await readFile(cli.line.caCert as string, 'utf8'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ clientId: cliUser.clientId, clientSecret: cliUser.clientSecret }).toString(),
-    });
+    const token = await tokenFor(ours, ca);
+    const cliToken = await tokenFor(cli, await readFile(cli.line.caCert as string, 'utf8'));
     // One fault rule that never matches this request, so the matcher does its work.
     for (const mock of [ours, cli]) {
       const added = await fetch(`${mock.line.adminUrl}/__admin/faults`, {
