@@ -59,8 +59,9 @@ const EXAMPLES: Record<string, Example> = {
       // (Its waits stop growing at 0.5 s: in the outage too, a pace close to constant.)
       'errors.network-retry-bounded': ['errors.backoff-on-429', 'errors.jitter-on-429', 'errors.backoff-in-outage'],
       'errors.no-retry-on-403': [],
-      // Immediate retries have no jitter either.
-      'errors.backoff-on-429': ['errors.jitter-on-429'],
+      // Immediate retries have no jitter either; and backoff_factor=0 is urllib3's one setting for
+      // every retry, so the network faults' retries (and the outage's) come at once too.
+      'errors.backoff-on-429': ['errors.jitter-on-429', 'errors.network-retry-bounded', 'errors.backoff-in-outage'],
     },
   },
   'php-curl': {
