@@ -168,6 +168,13 @@ describe('errors.network-retry-bounded', () => {
     expect(judge(capped.j, capped.phases).verdict).toBe('pass');
   });
 
+  it('passes waits of a second and more that did not grow: a backoff capped near its first step, drawn with jitter (the Omneo example)', () => {
+    const jittered = retriedWith([1.38, 1.7, 1.2, 1.55]);
+    expect(judge(jittered.j, jittered.phases).verdict).toBe('pass');
+    const short = retriedWith([0.9, 0.9, 0.9, 0.9]);
+    expect(judge(short.j, short.phases).verdict).toBe('fail');
+  });
+
   it('leaves the wait after a hanging attempt out of the growth: its socket may close after the client timed out and moved on', () => {
     // urllib3: 1.9 s, then 3.2 s, then the hang, whose socket closed 8 s on, after the next attempt was sent.
     const j = journal();
