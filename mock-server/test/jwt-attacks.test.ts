@@ -633,7 +633,11 @@ describe('bearer JWT attacks (security-tests.md cases 1–34)', () => {
     await Promise.all(
       listeners.map(async (l) => {
         for (let i = 0; i < 200; i += 20) {
-          const batch = Array.from({ length: 20 }, (_, j) => send(l, 'invalid', bearer(invalid[(i + j) % invalid.length]!(l, i + j))));
+          // Named by variant and token (masked), so a refusal that did not come says which.
+          const batch = Array.from({ length: 20 }, (_, j) => {
+            const token = invalid[(i + j) % invalid.length]!(l, i + j);
+            return send(l, `invalid variant ${(i + j) % invalid.length} (${token.slice(0, 12)}…${token.slice(-6)})`, bearer(token));
+          });
           for (const a of await Promise.all(batch)) expect(a.status, `${l.name}: ${a.what}`).toBe(401);
         }
       }),
