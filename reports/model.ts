@@ -107,7 +107,7 @@ export interface RefusedRequest {
   path: string;
   /** The endpoint of the platform's table it matched (`Orders_Get`); `null` when none did. */
   route: string | null;
-  /** Why, as the mock journaled it (`missing role OrderAdmin`, `store oslo-online out of scope`). */
+  /** Why, as the mock journaled it (`missing role <name>`, `store <id> out of scope`). */
   reason: string;
   /** The permission the credential lacked (a role, or a scope where the platform has scopes). */
   role?: string;

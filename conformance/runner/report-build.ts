@@ -79,7 +79,7 @@ export function trafficOf(input: {
   return { cap, lanes: out };
 }
 
-/** `missing role OrderAdmin`, `store oslo-online out of scope`, `market nor out of scope`: what the journal's words name. */
+/** `missing role <name>`, `store <id> out of scope`, `market <id> out of scope`: what the journal's words name. */
 function refusedWhat(reason: string): Pick<RefusedRequest, 'role' | 'store' | 'market'> {
   const missing = /^missing \S+ (\S+)$/.exec(reason);
   if (missing) return { role: missing[1]! };
