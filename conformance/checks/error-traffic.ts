@@ -75,25 +75,30 @@ const RESTART_ECHO = 2;
 
 const alike = (a: number, b: number): boolean => Math.max(a, b) < NOISE_MS || Math.max(a, b) <= 2 * Math.min(a, b);
 
+/** How far a restart's first wait must fall below the longest wait before it: more than a busy machine's stall. */
+const DROP_MS = 500;
+
 /**
  * The first try of a failing request, and whether the client started it over. A poller that
- * gives a request up sends the same request again on its next round, and its backoff starts
- * from the beginning: a wait shorter than half the longest before it, followed by waits that
- * repeat the first ones (each within a factor of two). A client that retries without a limit
- * never starts over: its waits grow, or stay level, and random jitter alone does not repeat
- * the opening waits. Until the waits after a drop are seen, nothing counts as a restart. (Full
- * jitter, a random wait anywhere below a growing cap, can mimic one by chance: a client that
- * retries without a limit that way may be taken for one that starts over.)
+ * gives a request up sends the same request again on a later round, and its backoff starts
+ * from the beginning: the waits from the restart's first attempt on repeat the first try's
+ * opening waits (each within a factor of two), and the first of them falls well below the
+ * longest wait before it (by half, and by more than a stall). The gap into the restart may be
+ * anything: the next poll at once, or a cool-down of many seconds. A client that retries
+ * without a limit never starts over: its waits grow, or stay level, and random jitter alone
+ * does not repeat the opening waits. Until the waits after a restart are seen, nothing counts
+ * as one. (Full jitter, a random wait anywhere below a growing cap, can mimic one by chance:
+ * a client that retries without a limit that way may be taken for one that starts over.)
  */
 export function firstTry(attempts: readonly JournalEntry[]): { attempts: JournalEntry[]; restarted: boolean } {
   const waits = gaps(attempts);
-  // The restart is the wait after attempt i; a first try has at least three attempts (two waits) to repeat.
-  for (let i = 2; i + RESTART_ECHO < waits.length; i++) {
-    const longest = Math.max(...waits.slice(0, i));
-    const drop = waits[i]!;
-    const echo = waits.slice(i + 1, i + 1 + RESTART_ECHO);
-    if (drop < longest / 2 && echo.length === RESTART_ECHO && echo.every((w, k) => alike(w, waits[k]!))) {
-      return { attempts: attempts.slice(0, i + 1), restarted: true };
+  // Attempt r opens the new try, and waits[r] is its first wait; a first try has at least three attempts.
+  for (let r = 3; r + RESTART_ECHO <= waits.length; r++) {
+    const longest = Math.max(...waits.slice(0, r));
+    const drop = waits[r]!;
+    const echo = waits.slice(r, r + RESTART_ECHO);
+    if (drop < longest / 2 && longest - drop >= DROP_MS && echo.every((w, k) => alike(w, waits[k]!))) {
+      return { attempts: attempts.slice(0, r), restarted: true };
     }
   }
   return { attempts: [...attempts], restarted: false };

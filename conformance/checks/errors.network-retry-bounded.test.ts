@@ -266,6 +266,45 @@ describe('errors.network-retry-bounded', () => {
     expect(finding.summary).toMatch(/^POST \/api\/Orders\/Search was still being retried \(8 attempts/);
   });
 
+  it('passes a poller that leaves the failing request alone for a while, then tries it again with its backoff from the start', () => {
+    // Seen on CI (backup-python): four attempts (the third hangs until its 2 s timeout), 10 s
+    // left alone, four more, their jittered doubling waits like the first try's (the second
+    // more than twice the first try's first: once taken for one more retry, not a new try).
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    const at = (s: number) => flaky.start + s;
+    const first = [
+      faulted(j, 'reset', { token, at: at(0.5), ...poll(2) }),
+      faulted(j, 'status 503', { token, at: at(0.69), ...poll(2) }),
+      faulted(j, 'hang', { token, at: at(1.18), ...poll(2), abortedAfter: 2 }),
+      faulted(j, 'status 503', { token, at: at(4.1), ...poll(2) }),
+    ];
+    for (const s of [14.2, 14.43, 14.91, 15.85]) faulted(j, 'status 503', { token, at: at(s), ...poll(2) });
+
+    const finding = judge(j, endingAt(flaky.start + 15.85 + 8.8));
+
+    expect(finding.verdict).toBe('pass');
+    expect(requestSeqs(finding.evidence)).toEqual(first.map((e) => e.seq));
+    expect(metric(finding.evidence, 'attempts of POST /api/Orders/Search')).toBe(4);
+  });
+
+  it('does not take a stall among tiny waits for a new try (an unlimited retrier seen passing on CI)', () => {
+    // Waits doubling from 20 ms up to 0.5 s, one of the first stalled 0.3 s by a busy machine.
+    const j = journal();
+    const token = j.tokenRequest({ at: 1 });
+    let at = flaky.start + 0.5;
+    faulted(j, 'reset', { token, at, ...poll(2) });
+    faulted(j, 'status 503', { token, at: (at += 0.01), ...poll(2) });
+    faulted(j, 'hang', { token, at: (at += 0.3), ...poll(2), abortedAfter: 2 });
+    at += 2;
+    for (const wait of [0.04, 0.08, 0.16, 0.32, 0.5, 0.5, 0.5, 0.5]) faulted(j, 'status 503', { token, at: (at += wait), ...poll(2) });
+
+    const finding = judge(j, endingAt(at + 0.4));
+
+    expect(finding.verdict).toBe('fail');
+    expect(finding.summary).toMatch(/attempted 11 times while it kept failing/);
+  });
+
   it('still fails a client whose first try alone goes past the limit', () => {
     const j = journal();
     const token = j.tokenRequest({ at: 1 });
