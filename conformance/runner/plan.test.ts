@@ -221,7 +221,7 @@ describe('certifyPlan', () => {
     const event = { className: 'Order', status: 'InProgress' };
     const plan = certifyPlan(FULL_TIMINGS, { webhook: true, event });
 
-    expect(plan.map((p) => p.name).slice(-6)).toEqual(['revoked-token', 'short-lived-tokens', 'malformed-responses', 'missing-role', 'deactivated-user', 'secret-rotation']);
+    expect(plan.map((p) => p.name).slice(-7)).toEqual(['revoked-token', 'short-lived-tokens', 'malformed-responses', 'missing-role', 'deactivated-user', 'webhooks', 'secret-rotation']);
     // An integration that dies of an answer it cannot read is started again by the phase after.
     const names = plan.map((p) => p.name);
     expect(plan[names.indexOf('malformed-responses') + 1]!.actions).toContainEqual({ kind: 'restart-integration' });
@@ -230,8 +230,11 @@ describe('certifyPlan', () => {
       'malformed-responses',
       'missing-role',
       'deactivated-user',
+      'webhooks',
       'secret-rotation',
     ]);
+    // The webhook phase waits for the side lanes: the main lane's other phases go first, beside them.
+    expect(plan.find((p) => p.name === 'webhooks')!.actions).toEqual([{ kind: 'clear-faults' }, { kind: 'restore-api-user' }, { kind: 'restart-integration' }]);
     // An event-driven integration gets an event while the role is withdrawn, and after the rotation.
     expect(plan.find((p) => p.name === 'missing-role')!.triggers).toEqual([event]);
     expect(plan.find((p) => p.name === 'secret-rotation')!.triggers).toEqual([event]);
@@ -319,7 +322,7 @@ describe('planLanes (phases side by side)', () => {
     const lanes = planLanes(plan, Number.POSITIVE_INFINITY);
 
     expect(lanes.map((l) => [l.name, names(l.phases)])).toEqual([
-      [MAIN_LANE, ['steady', 'frontend', 'webhooks', 'malformed-responses', 'missing-role', 'tenants', 'secret-rotation']],
+      [MAIN_LANE, ['steady', 'frontend', 'malformed-responses', 'missing-role', 'tenants', 'webhooks', 'secret-rotation']],
       ['storms', ['rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again']],
       ['network', ['flaky-network']],
       ['outage', ['outage', 'outage-recovery']],
@@ -351,7 +354,7 @@ describe('planLanes (phases side by side)', () => {
     const lanes = planLanes(plan, 3);
 
     expect(lanes.map((l) => l.name)).toEqual([MAIN_LANE, 'storms', 'network']);
-    expect(names(lanes[0]!.phases)).toEqual(['steady', 'frontend', 'webhooks', 'outage', 'outage-recovery', 'revoked-token', 'short-lived-tokens', 'malformed-responses', 'missing-role', 'deactivated-user', 'tenants', 'secret-rotation']);
+    expect(names(lanes[0]!.phases)).toEqual(['steady', 'frontend', 'outage', 'outage-recovery', 'revoked-token', 'short-lived-tokens', 'malformed-responses', 'missing-role', 'deactivated-user', 'tenants', 'webhooks', 'secret-rotation']);
   });
 
   it('keeps only the lanes whose phases are in the plan (a scoped run)', () => {

@@ -430,18 +430,6 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         storm('rate-limit-no-retry-after-again-3', 'absent', 2),
       ],
     },
-    ...(options.webhook
-      ? [
-          {
-            name: 'webhooks',
-            description: 'an order event delivered, probes with bad auth, the same event again, an event of an unknown type',
-            durationMs: t.webhookMs,
-            // A storm's rule that outlived its phase must not answer the deliveries' follow-up calls.
-            actions: [{ kind: 'clear-faults' }],
-            drive: 'webhooks',
-          } satisfies PhaseSpec,
-        ]
-      : []),
     {
       name: 'flaky-network',
       lane: 'network',
@@ -585,6 +573,21 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
             durationMs: t.tenantsMs,
             actions: [{ kind: 'clear-faults' }, { kind: 'restore-api-user' }, { kind: 'restart-integration' }],
             drive: 'tenants',
+          } satisfies PhaseSpec,
+        ]
+      : []),
+    // Late in the main lane, so that the main lane's other phases run while the side lanes do: it
+    // waits for them (it compares the data before and after each delivery, which no other
+    // instance may change meanwhile), on a fresh instance of the restored API user.
+    ...(options.webhook
+      ? [
+          {
+            name: 'webhooks',
+            description: 'a fresh instance runs, then an order event is delivered, probes with bad auth, the same event again, an event of an unknown type',
+            durationMs: t.webhookMs,
+            // A storm's rule that outlived its phase must not answer the deliveries' follow-up calls.
+            actions: [{ kind: 'clear-faults' }, { kind: 'restore-api-user' }, { kind: 'restart-integration' }],
+            drive: 'webhooks',
           } satisfies PhaseSpec,
         ]
       : []),
