@@ -317,6 +317,42 @@ describe('errors.backoff-on-429 in a side lane', () => {
     expect(finding.verdict).toBe('pass');
   });
 
+  it('judges the storms with and without Retry-After run at once in two lanes, each on its own API user', () => {
+    // The plan's lanes: `storms` (Retry-After) and `backoff` (none), side by side from the same moment.
+    const backoff = { name: 'backoff', client: 'client-erp-order-export-backoff' };
+    const at = (name: 'rate-limit-retry-after' | 'rate-limit-http-date' | 'rate-limit-no-retry-after' | 'rate-limit-no-retry-after-again', start: number, end: number, l: typeof lane) =>
+      phaseRecord(name, { start, end, lane: l });
+    const t0 = withSeconds.start;
+    const phases = [
+      phaseRecord('steady'),
+      at('rate-limit-retry-after', t0, t0 + 8, lane),
+      at('rate-limit-http-date', t0 + 8, t0 + 16, lane),
+      at('rate-limit-no-retry-after', t0, t0 + 10, backoff),
+      at('rate-limit-no-retry-after-again', t0 + 10, t0 + 20, backoff),
+    ];
+    const run = (bareWaits: number[]) => {
+      const j = journal();
+      const stormsToken = j.tokenRequest({ at: t0 - 1, client: LANE_CLIENT });
+      const backoffToken = j.tokenRequest({ at: t0 - 1, client: backoff.client });
+      const seconds = storm(j, { token: stormsToken, from: t0 + 0.5, retryAfter: '2', waits: [2.1, 2.05, 2.2] });
+      storm(j, { token: stormsToken, from: t0 + 8.5, retryAfter: httpDate(2), waits: [3.1, 3.1] });
+      // The backoff lane's first 429 comes between the storms lane's: it is the no-Retry-After storm's.
+      storm(j, { token: backoffToken, from: t0 + 0.6, waits: bareWaits });
+      storm(j, { token: backoffToken, from: t0 + 10.5, waits: bareWaits });
+      return { j, seconds };
+    };
+
+    const good = run([1, 2, 4]);
+    const finding = check.judge(observations({ journal: good.j.entries, phases }));
+    expect(finding.verdict).toBe('pass');
+    expect(finding.summary).toBe('Retry-After was honoured, and without it the waits grew (1 s, 2 s, 4 s, the mean of 2 storms; mean factor 2).');
+    expect(finding.evidence).toContainEqual({ kind: 'metric', name: `wait after 429 #${good.seconds[0]!.seq} (Retry-After: 2)`, value: 2.1, unit: 's', limit: 2 });
+
+    const flat = check.judge(observations({ journal: run([0.5, 0.5, 0.5]).j.entries, phases }));
+    expect(flat.verdict).toBe('fail');
+    expect(flat.summary).toMatch(/^Without Retry-After the waits did not grow: 0.5 s, 0.5 s, 0.5 s/);
+  });
+
   it("is inconclusive when only the test run's API user met 429s during the lane's storms", () => {
     const { j } = threeStorms();
 

@@ -29,8 +29,12 @@ export default defineCheck({
   judge(obs) {
     const storms = phasesNamed(obs, 'rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again');
     if (storms.length === 0) return phaseMissing('rate-limit-retry-after', undefined);
-    const traffic = userTraffic(obs, storms[0]!, storms[0]!.startMono);
-    const storm429s = traffic.filter((e) => e.status === 429 && e.fault && storms.some((p) => e.mono >= p.startMono && e.mono <= p.endMono));
+    // Each storm's traffic is its own API users' (the storms may run in lanes of their own, each with its user).
+    const trafficOf = new Map(storms.map((p) => [p, userTraffic(obs, p, p.startMono)] as const));
+    const refused = storms
+      .flatMap((storm) => trafficOf.get(storm)!.filter((e) => e.status === 429 && e.fault && e.mono <= storm.endMono).map((e) => ({ e, storm })))
+      .sort((a, b) => a.e.seq - b.e.seq);
+    const storm429s = refused.map((r) => r.e);
     if (storm429s.length === 0) return inconclusive('The integration made no call during the 429 phases, so its backoff could not be observed.');
     const evidence: Evidence[] = [];
     const early: string[] = [];
@@ -40,17 +44,17 @@ export default defineCheck({
     // without it are read (when the second ran).
     const bareStorms = storms.filter((p) => p.name === 'rate-limit-no-retry-after' || p.name === 'rate-limit-no-retry-after-again');
     const series = bareStorms.flatMap((p) => {
-      const first = storm429s.find((e) => e.retryAfter === null && e.mono >= p.startMono && e.mono <= p.endMono);
+      const first = refused.find((r) => r.e.retryAfter === null && r.storm === p)?.e;
       // Within the phase: a request the client gave up on would otherwise pick up the next storm's 429s as retries.
-      return first ? [gaps(attemptsOf(traffic.filter((e) => e.mono <= p.endMono), first))] : [];
+      return first ? [gaps(attemptsOf(trafficOf.get(p)!.filter((e) => e.mono <= p.endMono), first))] : [];
     });
     const longestBackoffMs = Math.max(0, ...series.flat());
     const oddLimitMs = Math.max(ODD_RETRY_AFTER_FLOOR_MS, 2 * longestBackoffMs);
 
     // With Retry-After: no retry before it; after 0, a past date or a value that is neither
     // seconds nor a date, no wait longer than the client's own backoff allows.
-    for (const e of storm429s.filter((x) => x.retryAfter !== null)) {
-      const retry = traffic.find((x) => x.seq > e.seq && sameRequest(x, e));
+    for (const { e, storm } of refused.filter((r) => r.e.retryAfter !== null)) {
+      const retry = trafficOf.get(storm)!.find((x) => x.seq > e.seq && sameRequest(x, e));
       if (!retry) continue;
       const header = e.retryAfter!.trim();
       const waitedMs = retry.mono - answeredAt(e);

@@ -323,7 +323,8 @@ describe('planLanes (phases side by side)', () => {
 
     expect(lanes.map((l) => [l.name, names(l.phases)])).toEqual([
       [MAIN_LANE, ['steady', 'frontend', 'malformed-responses', 'missing-role', 'tenants', 'webhooks', 'secret-rotation']],
-      ['storms', ['rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again']],
+      ['storms', ['rate-limit-retry-after', 'rate-limit-http-date']],
+      ['backoff', ['rate-limit-no-retry-after', 'rate-limit-no-retry-after-again']],
       ['network', ['flaky-network']],
       ['outage', ['outage', 'outage-recovery']],
       ['tokens', ['revoked-token', 'short-lived-tokens']],
@@ -353,8 +354,8 @@ describe('planLanes (phases side by side)', () => {
   it('leaves the side lanes beyond the instances allowed on the main lane, in plan order', () => {
     const lanes = planLanes(plan, 3);
 
-    expect(lanes.map((l) => l.name)).toEqual([MAIN_LANE, 'storms', 'network']);
-    expect(names(lanes[0]!.phases)).toEqual(['steady', 'frontend', 'outage', 'outage-recovery', 'revoked-token', 'short-lived-tokens', 'malformed-responses', 'missing-role', 'deactivated-user', 'tenants', 'webhooks', 'secret-rotation']);
+    expect(lanes.map((l) => l.name)).toEqual([MAIN_LANE, 'storms', 'backoff']);
+    expect(names(lanes[0]!.phases)).toEqual(['steady', 'frontend', 'flaky-network', 'outage', 'outage-recovery', 'revoked-token', 'short-lived-tokens', 'malformed-responses', 'missing-role', 'deactivated-user', 'tenants', 'webhooks', 'secret-rotation']);
   });
 
   it('keeps only the lanes whose phases are in the plan (a scoped run)', () => {
@@ -372,8 +373,6 @@ describe('planLanes (phases side by side)', () => {
     expect(plan.map((p) => [p.name, lane(p)]).filter(([, l]) => l !== MAIN_LANE)).toEqual([
       ['rate-limit-retry-after', 'storms'],
       ['rate-limit-http-date', 'storms'],
-      ['rate-limit-no-retry-after', 'storms'],
-      ['rate-limit-no-retry-after-again', 'storms'],
     ]);
   });
 });

@@ -406,9 +406,11 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       settledWhen: stormOver,
       actions: [{ kind: 'clear-faults' }, storm('rate-limit-http-date', { httpDate: t.retryAfterSeconds }, 1), storm('rate-limit-http-date', { httpDate: -60 }, 1)],
     },
+    // The storms without Retry-After, where the client's own backoff shows: in a lane of their
+    // own, beside the Retry-After storms (errors.backoff-on-429 reads each storm's own API user).
     {
       name: 'rate-limit-no-retry-after',
-      lane: 'storms',
+      lane: 'backoff',
       description: 'one request answered 429 three times without Retry-After: the waits must grow',
       durationMs: t.bareStormMs,
       // Not over on a request seemingly given up: a concurrent client's last, longest wait may be under way.
@@ -417,7 +419,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     },
     {
       name: 'rate-limit-no-retry-after-again',
-      lane: 'storms',
+      lane: 'backoff',
       description:
         'the same storm again, and the next two requests answered 429 twice each (at once, for a client with parallel workers): with jitter, the waits differ from the first storm and from each other',
       durationMs: t.bareStormMs,

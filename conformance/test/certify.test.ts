@@ -54,8 +54,8 @@ describe('golive certify, end to end', () => {
     expect(report.certified).toBe(true);
     expect(report.phases.every((p) => p.completed)).toBe(true);
     // By default the phases that judge only traffic run side by side, each lane in an instance of its own.
-    expect(new Set(report.phases.map((p) => p.lane))).toEqual(new Set(['main', 'storms', 'network', 'outage', 'tokens', 'deactivation']));
-    expect(report.integration.exits.map((e) => e.environment).filter((e) => e.startsWith('lane:')).sort()).toEqual(['lane:deactivation', 'lane:network', 'lane:outage', 'lane:storms', 'lane:tokens']);
+    expect(new Set(report.phases.map((p) => p.lane))).toEqual(new Set(['main', 'storms', 'backoff', 'network', 'outage', 'tokens', 'deactivation']));
+    expect(report.integration.exits.map((e) => e.environment).filter((e) => e.startsWith('lane:')).sort()).toEqual(['lane:backoff', 'lane:deactivation', 'lane:network', 'lane:outage', 'lane:storms', 'lane:tokens']);
   });
 
   it.concurrent('runs every phase in turn in one instance with integration.instances: 1, with the same verdicts', async () => {
