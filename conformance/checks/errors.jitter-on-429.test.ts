@@ -83,7 +83,10 @@ describe('errors.jitter-on-429', () => {
       [1.45, 2.2],
     ]);
 
-    expect(check.judge(obs).verdict).toBe('pass');
+    const finding = check.judge(obs);
+    expect(finding.verdict).toBe('pass');
+    // The pass says it saw them: the waits of each.
+    expect(finding.evidence).toContainEqual({ kind: 'note', text: 'waits of request 2 of the 3 refused at once: 1.1 s, 2.3 s' });
   });
 
   it('does not take requests refused one after another (a client that works one request at a time) for workers refused at once', () => {

@@ -196,4 +196,24 @@ describe('golive certify, end to end', () => {
     expect(report.phases.map((p) => [p.name, p.completed])).toEqual([['steady', true], ['revoked-token', true], ['short-lived-tokens', true]]);
     expect({ verdict: check.verdict, stampede: /concurrent calls each renewed the token/.test(check.summary) }).toEqual({ verdict: expected, stampede: expected === 'fail' });
   });
+
+  /**
+   * Case 76: three workers refused at once in the second storm without Retry-After. Only the
+   * storms without it run (config `scenarios`). Steps of 1 s: timer noise on a loaded machine
+   * stays far below the 5 % the check allows.
+   */
+  it.concurrent.each([
+    ['draws its jitter per worker', '0', 'pass'],
+    ['seeds every worker alike', '1', 'warn'],
+  ] as const)('judges errors.jitter-on-429 on parallel workers refused at once: a client that %s', async (_how, lockstep, expected) => {
+    const report = await certifyFixture('workers.mjs', 'ready', undefined, { LOCKSTEP: lockstep, BACKOFF_BASE_MS: '1000' }, (c) => ({
+      ...c,
+      scenarios: ['rate-limit-no-retry-after', 'rate-limit-no-retry-after-again'],
+    }));
+    const check = report.checks.find((c) => c.id === 'errors.jitter-on-429')!;
+    expect(report.phases.map((p) => [p.name, p.completed])).toEqual([['steady', true], ['rate-limit-no-retry-after', true], ['rate-limit-no-retry-after-again', true]]);
+    expect({ verdict: check.verdict, lockstep: /3 requests refused at once retried in lockstep/.test(check.summary) }).toEqual({ verdict: expected, lockstep: expected === 'warn' });
+    // Either way the three workers were refused at once, and the evidence shows each one's waits.
+    expect(check.evidence.filter((e) => e.kind === 'note' && / of the 3 refused at once: /.test(e.text))).toHaveLength(3);
+  });
 });
