@@ -1,10 +1,11 @@
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MockServer, createMockServer } from '../../mock-server/index.ts';
+import { BAD_TLS_KINDS, type MockServer, createMockServer } from '../../mock-server/index.ts';
 import { loadConfig } from '../config/load.ts';
 import { BROWSER_ARGS, findBrowser } from '../observe/browser.ts';
 import { certify } from '../runner/certify.ts';
@@ -143,6 +144,39 @@ describe('the console in a browser', () => {
     } finally {
       await naive.stop();
       await good.stop();
+      await mock.close();
+    }
+  }, 60_000);
+
+  it('switches the certificate the API presents to any bad kind and back, and turns on a RateLimit r=0 rule', async () => {
+    const mock = await createMockServer();
+    /** A new connection to the API, verifying against the harness CA: its status, or the TLS error's code. */
+    const handshake = () =>
+      new Promise<number | string>((resolve) => {
+        const req = httpsRequest(`${mock.apiUrl}/api/Health`, { ca: mock.tls!.ca.cert, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+        req.end();
+      });
+    try {
+      const page = await openConsole(mock.consoleLink());
+      const certificate = page.getByLabel('API certificate');
+      expect(await certificate.locator('option').allTextContents()).toEqual(['valid', ...BAD_TLS_KINDS.map((k) => `bad: ${k}`)]);
+      await certificate.selectOption('expired');
+      await expect.poll(handshake).toBe('CERT_HAS_EXPIRED');
+      await certificate.selectOption('wrong-host');
+      await expect.poll(handshake).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+      await certificate.selectOption('valid');
+      await expect.poll(handshake).toBe(200);
+      await page.getByRole('button', { name: 'RateLimit r=0 (5 s)' }).click();
+      await expect.poll(() => page.getByRole('button', { name: 'RateLimit r=0 (5 s)' }).getAttribute('aria-pressed')).toBe('true');
+      expect(await page.locator('#rules').textContent()).toContain('"kind":"ratelimit","remaining":0,"resetSeconds":5');
+      expect(pageErrors(page)).toEqual([]);
+      await page.close();
+    } finally {
+      await mock.presentCertificate('valid');
       await mock.close();
     }
   }, 60_000);

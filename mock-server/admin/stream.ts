@@ -4,6 +4,7 @@ import type { MockControl } from '../control.ts';
 import type { JournalEntry } from '../journal/journal.ts';
 import type { DeliveryRecord } from '../webhooks/index.ts';
 import type { Feed } from '../journal/feed.ts';
+import { BAD_TLS_KINDS } from '../transports/tls.ts';
 
 /** What the console's timeline needs of a request; the rest is one click away (`/__admin/journal/:seq`). */
 export type StreamedRequest = Pick<
@@ -74,7 +75,7 @@ export function openStream(raw: ServerResponse, control: MockControl, feed: Feed
   const p = control.platform;
   send('hello', {
     now: performance.now(),
-    platform: { name: p.name, title: p.title, noun: p.permissions.noun, scoped: p.scoped, tls: options.tls ?? false, sampleEvent: p.sampleEvent, webhookAuth: p.webhookAuth.kind },
+    platform: { name: p.name, title: p.title, noun: p.permissions.noun, scoped: p.scoped, tls: options.tls ?? false, badCertificates: options.tls ? BAD_TLS_KINDS : [], sampleEvent: p.sampleEvent, webhookAuth: p.webhookAuth.kind },
   });
   for (const event of feed.snapshot()) send('feed', event);
   const recent = control.journal.since(Math.max(0, control.journal.lastSeq - replay));

@@ -459,6 +459,8 @@ const TOGGLES = [
   { label: 'Connection resets', rule: { action: { kind: 'reset' } } },
   { label: 'Hang', rule: { action: { kind: 'hang' } } },
   { label: 'Slow (2 s)', rule: { action: { kind: 'latency', ms: 2000 } } },
+  // A 200 that says the quota is spent (the IETF RateLimit header, r=0): a client that reads it pauses 5 s.
+  { label: 'RateLimit r=0 (5 s)', rule: { action: { kind: 'ratelimit', remaining: 0, resetSeconds: 5 } } },
 ];
 let rules = [];
 
@@ -510,17 +512,25 @@ function renderToggles() {
   }));
   box.append(shortLived);
   if (platform.tls) {
-    const tls = el('button', 'Bad TLS certificate', { type: 'button', 'aria-pressed': String(badTls) });
-    tls.addEventListener('click', () => act(async () => {
-      await api('POST', '/__admin/tls/certificate', { certificate: badTls ? 'valid' : 'untrusted-ca' });
-      badTls = !badTls;
-      renderToggles();
+    // The certificate the API presents: its valid one, or one bad in one way (every client, not one API user).
+    const label = el('label', 'API certificate', { for: 'tls-certificate' });
+    const pick = el('select', null, { id: 'tls-certificate' });
+    for (const kind of ['valid', ...(platform.badCertificates ?? [])]) pick.append(el('option', kind === 'valid' ? 'valid' : `bad: ${kind}`, { value: kind }));
+    pick.value = certificate;
+    pick.addEventListener('change', () => act(async () => {
+      try {
+        await api('POST', '/__admin/tls/certificate', { certificate: pick.value });
+        certificate = pick.value;
+      } finally {
+        pick.value = certificate;
+      }
     }));
-    box.append(tls);
+    box.append(label, pick);
   }
   $('#toggles').replaceChildren(box);
 }
-let badTls = false;
+/** The certificate the API presents, as chosen here. */
+let certificate = 'valid';
 /** Token lifetimes before "short-lived tokens" was turned on, to restore. */
 const lifetimes = new Map();
 $('#fault-target').addEventListener('change', renderToggles);
