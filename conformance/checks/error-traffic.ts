@@ -73,7 +73,10 @@ const NOISE_MS = 100;
 /** How many waits after a restart must repeat the first waits for it to count as one. */
 const RESTART_ECHO = 2;
 
-const alike = (a: number, b: number): boolean => Math.max(a, b) < NOISE_MS || Math.max(a, b) <= 2 * Math.min(a, b);
+/** A busy machine's stall, which one wait of either try may carry on top of its backoff. */
+const STALL_MS = 200;
+
+const alike = (a: number, b: number): boolean => Math.max(a, b) < NOISE_MS || Math.max(a, b) <= 2 * Math.min(a, b) + STALL_MS;
 
 /** How far a restart's first wait must fall below the longest wait before it: more than a busy machine's stall. */
 const DROP_MS = 500;
@@ -82,7 +85,7 @@ const DROP_MS = 500;
  * The first try of a failing request, and whether the client started it over. A poller that
  * gives a request up sends the same request again on a later round, and its backoff starts
  * from the beginning: the waits from the restart's first attempt on repeat the first try's
- * opening waits (each within a factor of two), and the first of them falls well below the
+ * opening waits (each within a factor of two, and a stall), and the first of them falls well below the
  * longest wait before it (by half, and by more than a stall). The gap into the restart may be
  * anything: the next poll at once, or a cool-down of many seconds. A client that retries
  * without a limit never starts over: its waits grow, or stay level, and random jitter alone
@@ -93,13 +96,20 @@ const DROP_MS = 500;
 export function firstTry(attempts: readonly JournalEntry[]): { attempts: JournalEntry[]; restarted: boolean } {
   const waits = gaps(attempts);
   // Attempt r opens the new try, and waits[r] is its first wait; a first try has at least three attempts.
-  for (let r = 3; r + RESTART_ECHO <= waits.length; r++) {
+  const opens = (r: number): boolean => {
+    if (r + RESTART_ECHO > waits.length) return false;
     const longest = Math.max(...waits.slice(0, r));
     const drop = waits[r]!;
-    const echo = waits.slice(r, r + RESTART_ECHO);
-    if (drop < longest / 2 && longest - drop >= DROP_MS && echo.every((w, k) => alike(w, waits[k]!))) {
-      return { attempts: attempts.slice(0, r), restarted: true };
-    }
+    return drop < longest / 2 && longest - drop >= DROP_MS && waits.slice(r, r + RESTART_ECHO).every((w, k) => alike(w, waits[k]!));
+  };
+  // How far the waits from r on are from the first try's (ratios, on a log scale).
+  const distance = (r: number): number =>
+    Array.from({ length: RESTART_ECHO }, (_, k) => Math.abs(Math.log(Math.max(NOISE_MS, waits[r + k]!) / Math.max(NOISE_MS, waits[k]!)))).reduce((a, b) => a + b, 0);
+  for (let r = 3; r + RESTART_ECHO <= waits.length; r++) {
+    if (!opens(r)) continue;
+    // A poll gap about as long as the first wait also looks like one: the attempt after it may be the one that opens the new try.
+    const start = opens(r + 1) && distance(r + 1) < distance(r) ? r + 1 : r;
+    return { attempts: attempts.slice(0, start), restarted: true };
   }
   return { attempts: [...attempts], restarted: false };
 }
