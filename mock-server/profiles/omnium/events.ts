@@ -67,7 +67,7 @@ const unknown: UnknownEventShape = {
 /**
  * Two new orders alike but for their ids and their lines' SKUs (security-tests.md case 95): a
  * copy of the first order in the API user's stores, with two lines each (1 and 2 units) of SKUs
- * in stock in its store, of four products no other line of theirs shares. Each is added as
+ * with 20 or more units free in its store, of four products no other line of theirs shares. Each is added as
  * `POST /api/Orders` would (AddOrder, 110106, status `New`), then moved to `InProgress` (310101).
  */
 async function twins(db: Domain, scope: Scope, times: { created: number; changed: number }): Promise<[NewObject, NewObject]> {
@@ -78,7 +78,8 @@ async function twins(db: Domain, scope: Scope, times: { created: number; changed
   const picked: { sku: string; productId: string }[] = [];
   for (const item of db.inventory.all()) {
     const productId = db.products.get(item.sku)?.productId;
-    if (item.warehouseCode !== store || item.inventory < 3 || !productId || taken.has(productId)) continue;
+    // Plenty left, so a reservation of a few units moves no product in or out of stock for one twin only.
+    if (item.warehouseCode !== store || item.inventory - (item.reservedInventory ?? 0) < 20 || !productId || taken.has(productId)) continue;
     taken.add(productId);
     picked.push({ sku: item.sku, productId });
     if (picked.length === 4) break;
