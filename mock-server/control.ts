@@ -60,6 +60,15 @@ export interface PlatformFacts {
   readonly rotationOverlapSeconds: number;
 }
 
+/** A new object of `twinObjects`: its id, the ids it is compared without, and its two events, stamped a second apart. */
+export interface TwinObject {
+  objectId: string;
+  /** Its own ids and those of the records it names, placed alike in each twin (see `NewObject.ids`). */
+  ids: string[];
+  created: DomainEvent;
+  changed: DomainEvent;
+}
+
 /** Which environment a query is about: the first tenant's test environment by default. */
 export interface Where {
   tenant?: string;
@@ -118,6 +127,13 @@ export interface MockControl {
    * not published: deliver it to one subscription (`webhooks.deliver`).
    */
   unknownEvent(about: DomainEvent): { event: DomainEvent; label: string } | null;
+  /**
+   * Two new objects alike but for their ids, sharing no record, each made and then changed as if
+   * through the API (security-tests.md case 95), in the data the API user may see; `null` when
+   * the platform cannot make new objects. Their events are not published: deliver them to one
+   * subscription (`webhooks.deliver`), in whatever order is wanted.
+   */
+  twinObjects(options?: { clientId?: string }): Promise<[TwinObject, TwinObject] | null>;
   /** Told of every domain event of every environment. Returns the unsubscribe. */
   onEvent(listener: (event: DomainEvent) => void): () => void;
   /** Connections to the bad-TLS listeners; the requests that followed are in the journal under the listener's name. */

@@ -4,13 +4,13 @@
  */
 export { createMockServer } from './server.ts';
 export type { MockServer, MockServerOptions, TenantInfo, EnvironmentInfo } from './server.ts';
-export type { MockControl, TlsConnectionRecord, EventSpec, PlatformFacts, Where, FaultRules, Webhooks } from './control.ts';
+export type { MockControl, TlsConnectionRecord, TwinObject, EventSpec, PlatformFacts, Where, FaultRules, Webhooks } from './control.ts';
 export { BAD_TLS_KINDS, type BadTlsKind } from './transports/tls.ts';
 export type { ApiUserSpec, ApiUserView, ApiUserPatch, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
 export { mask, fingerprint } from './secrets.ts';
 export type { ScopeList, Scope } from './auth/scope.ts';
 // The profile seam: what a platform is made of (see README, "How to add a profile").
-export { defineProfile, endpointInfo, ENV_NAME_KEYS, type Profile, type ProfileData, type ProfileEvents, type UnknownEventShape, type DataOptions, type EndpointInfo, type EnvNameKey, type Refusals, type WebhookAuthStyle } from './handlers/profile.ts';
+export { defineProfile, endpointInfo, ENV_NAME_KEYS, type Profile, type ProfileData, type ProfileEvents, type NewObject, type UnknownEventShape, type DataOptions, type EndpointInfo, type EnvNameKey, type Refusals, type WebhookAuthStyle } from './handlers/profile.ts';
 export { defineEndpoint, reply, type Endpoint, type ApiRequest, type ApiResponse, type ResolverContext, type HttpMethod, type RequestProblem, type TokenIssuer, type IssuedToken } from './handlers/endpoint.ts';
 export type { IssueOptions } from './auth/tokens.ts';
 export { definePermissions, type Permissions, type PermissionSpec } from './auth/permissions.ts';

@@ -12,7 +12,7 @@ import type { MockControl, PlatformFacts, TlsConnectionRecord, Where } from './c
 import type { ApiUserSpec, CreatedApiUser, EnvironmentName } from './auth/api-users.ts';
 import { createScope } from './auth/scope.ts';
 import { type Clock, createClock } from './clock.ts';
-import { type DomainEvent, newEventId } from './domain/events.ts';
+import { type DomainEvent, type EventFields, newEventId } from './domain/events.ts';
 import type { RateLimitSettings } from './faults/rate-limit.ts';
 import { type DeliveryRecord, type RegisteredSubscription, WebhookSender, defaultFailureEvent } from './webhooks/index.ts';
 import type { Runtime } from './handlers/pipeline.ts';
@@ -283,6 +283,19 @@ export async function createMockServer(options: MockServerOptions = {}): Promise
     unknownEvent(about) {
       const shape = profile.events?.unknown;
       return shape ? { event: { ...shape.fields(about), id: newEventId(), timestamp: new Date(clock.now()).toISOString() }, label: shape.label } : null;
+    },
+    async twinObjects(where = {}) {
+      const make = profile.events?.twins;
+      if (!make) return null;
+      const user = where.clientId ? control.getApiUser(where.clientId) : undefined;
+      const rt = runtime({ tenant: user?.tenant, environment: user?.environment });
+      // The change comes a second after the creation, as the events' timestamps say.
+      const changed = clock.now();
+      const times = { created: changed - 1_000, changed };
+      const stamp = (fields: EventFields, at: number): DomainEvent => ({ ...fields, id: newEventId(), timestamp: new Date(at).toISOString() });
+      const made = await make(rt.db, createScope(user?.stores ?? '*', user?.markets ?? '*'), times);
+      const twin = (o: (typeof made)[number]) => ({ objectId: o.objectId, ids: o.ids, created: stamp(o.created, times.created), changed: stamp(o.changed, times.changed) });
+      return [twin(made[0]), twin(made[1])];
     },
     onEvent(listener) {
       const stops = runtimes.map((rt) => rt.events.subscribe(listener));

@@ -26,6 +26,8 @@ const BEYOND_SPEC: readonly { id: string; after: string; required: boolean; issu
   { id: 'errors.ratelimit-pause', after: 'errors.network-retry-bounded', required: false, issue: 15 },
   // A redirect to a foreign host gets no credentials (security-tests.md case 84), advisory.
   { id: 'token.not-sent-on-redirect', after: 'token.tls-verified', required: false, issue: 15 },
+  // "changed" delivered before "created" (security-tests.md case 95): the same state as in order; advisory.
+  { id: 'webhooks.out-of-order', after: 'webhooks.idempotent', required: false, issue: 15 },
   // An event of a type the platform does not define (security-tests.md case 99), advisory.
   { id: 'webhooks.ignores-unknown-events', after: 'webhooks.responds-in-time', required: false, issue: 15 },
   // A call to an endpoint the platform has deprecated (security-tests.md case 89, OWASP API9), advisory.

@@ -31,6 +31,7 @@ import httpsOnly from './transport.https-only.ts';
 import webhooksHttps from './webhooks.https.ts';
 import webhooksIdempotent from './webhooks.idempotent.ts';
 import webhooksIgnoresUnknownEvents from './webhooks.ignores-unknown-events.ts';
+import webhooksOutOfOrder from './webhooks.out-of-order.ts';
 import webhooksRespondsInTime from './webhooks.responds-in-time.ts';
 import webhooksValidatesAuth from './webhooks.validates-auth.ts';
 
@@ -67,6 +68,8 @@ export const CHECKS: readonly Check[] = [
   webhooksHttps,
   webhooksValidatesAuth,
   webhooksIdempotent,
+  // Beyond the spec (issue 15, security-tests.md case 95): checklist.test.ts lists it in BEYOND_SPEC.
+  webhooksOutOfOrder,
   webhooksRespondsInTime,
   // Beyond the spec (issue 15, security-tests.md case 99): checklist.test.ts lists it in BEYOND_SPEC.
   webhooksIgnoresUnknownEvents,

@@ -160,6 +160,36 @@ export interface UnknownEventStep extends WebhookStep {
   exit: { code: number | null; signal: string | null; mono: number } | null;
 }
 
+/** One of the two new objects of the out-of-order step: its events and what its deliveries changed. */
+export interface TwinStep {
+  objectId: string;
+  /** Its own ids and those of the records it names, placed alike in both twins: its changes are compared with them set aside. */
+  ids: readonly string[];
+  /** The records (`table key`) its work may change. */
+  keys: readonly string[];
+  /** The event of its creation, and of its later change (a status change). */
+  createdId: string;
+  changedId: string;
+  /** Changes to its records, and those of the side-effect probe's output that name it. */
+  changes: DataChange[];
+}
+
+/**
+ * Two new objects alike but for their ids (security-tests.md case 95), each made and then
+ * changed in the mock before any delivery: one's events delivered in order (created, then
+ * changed), the other's out of order (changed, then created), both at once.
+ */
+export interface OutOfOrderStep {
+  /** Delivery records (`seq`) of the four events. */
+  seqs: number[];
+  settled: boolean;
+  probeError?: string;
+  inOrder: TwinStep;
+  outOfOrder: TwinStep;
+  /** What else changed meanwhile (neither twin's records, nor probe output naming one). */
+  elsewhere: DataChange[];
+}
+
 /** The webhook phase: the deliveries the mock sent and what they changed. */
 export interface WebhookObservations {
   /** The subscribed URL (`https://127.0.0.1:PORT/path`). */
@@ -197,6 +227,12 @@ export interface WebhookObservations {
   nonCanonical?: WebhookStep;
   /** The same event again: at once, and after a simulated timeout (then its retry). */
   duplicates: WebhookStep | null;
+  /**
+   * The same life delivered in order to one new object and out of order to its twin (case 95);
+   * `unavailable` says why it was not sent (the platform cannot make new objects). Absent when
+   * the phase did not get that far.
+   */
+  outOfOrder?: OutOfOrderStep | { unavailable: string };
   /**
    * Last, an event of a type the platform does not define (security-tests.md case 99), correctly
    * authenticated, about the first event's object; absent when it was not sent.

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { AUTH_PROBES, type DomainEvent, type MockControl, SIGNATURE_PROBES, type SubscriptionInput, forgedCopy } from '../../mock-server/index.ts';
+import { AUTH_PROBES, type DomainEvent, type MockControl, SIGNATURE_PROBES, type SubscriptionInput, type TwinObject, forgedCopy } from '../../mock-server/index.ts';
 import type { DataChange, WebhookObservations, WebhookStep } from '../checks/observations.ts';
 import { type Tables, diffProbeOutput, diffTables } from '../observe/data-diff.ts';
 import type { ProbeReading } from '../observe/side-effect-probe.ts';
@@ -43,7 +43,7 @@ interface State {
  * The webhook phase (checklist section 4): subscribes the integration's endpoint, emits a real
  * event, probes with bad auth or bad signatures (a copy of the event under a new id), a correctly
  * signed copy laid out unlike the platform's bytes (signed platforms), then sends the same event again at once and after a simulated
- * timeout, and last an event of a type the platform does not define. Before and after each step
+ * timeout, then the life of two new objects in order and out of order, and last an event of a type the platform does not define. Before and after each step
  * it takes the mock's data (and the side-effect probe's output), once the integration has
  * settled, so the checks can see what each step changed.
  */
@@ -82,9 +82,9 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
    * for no effect. (Not for duplicates: a receiver that skips them answers 2xx and does nothing,
    * and waiting for work that never comes would cost every run seconds.)
    */
-  const step = async (before: State, eventIdOf: () => string, workIfAccepted: boolean, sends: () => Promise<unknown>): Promise<WebhookStep> => {
+  const step = async (before: State, eventIdOf: () => string, workIfAccepted: boolean, sends: () => Promise<unknown>, about?: readonly string[]): Promise<WebhookStep> => {
     const fromSeq = lastSeq(mock);
-    const work = watchWork(mock, clientId, () => objectId);
+    const work = watchWork(mock, clientId, () => about ?? (objectId === undefined ? [] : [objectId]));
     let calm: boolean;
     try {
       await bounded(sends());
@@ -186,7 +186,49 @@ export async function driveWebhooks(options: WebhookDriverOptions): Promise<Webh
       await untilDone(() => mock.webhooks.log().some((r) => r.seq > after && r.eventId === id && r.kind === 'retry' && r.subscriptionId === sub.id), () => stopped || remaining() <= 0);
     });
 
-    // 5. Last (it may end the process): an event of a type the platform does not define,
+    // 5. The same life told in order and out of order (security-tests.md case 95): two new
+    // objects alike but for their ids, each made and then changed before any delivery, so the
+    // truth is the same for both; one's events go created then changed, the other's changed then
+    // created, both at once (their records are disjoint).
+    if (stopped || remaining() <= 0) return obs;
+    const twins = await mock.twinObjects({ clientId });
+    if (!twins) {
+      obs.outOfOrder = { unavailable: `${mock.platform.title} has no way for golive to make a new object with its "created" event` };
+    } else {
+      const [inOrder, outOfOrder] = twins;
+      const fromSeq = lastSeq(mock);
+      const send = (event: DomainEvent, note: string) => mock.webhooks.deliver(sub.id, event, { note });
+      const taken = await step(
+        await state(),
+        () => inOrder.created.id,
+        true,
+        () =>
+          Promise.all([
+            send(inOrder.created, 'in order: created').then(() => send(inOrder.changed, 'in order: changed, after created')),
+            send(outOfOrder.changed, 'out of order: changed, before created').then(() => send(outOfOrder.created, 'out of order: created, after changed')),
+          ]),
+        [inOrder.objectId, outOfOrder.objectId],
+      );
+      const eventIds = new Set([inOrder, outOfOrder].flatMap((t) => [t.created.id, t.changed.id]));
+      const twin = (t: TwinObject) => ({ objectId: t.objectId, ids: t.ids, keys: mock.eventFootprint(t.objectId, where), createdId: t.created.id, changedId: t.changed.id, changes: [] as DataChange[] });
+      const first = twin(inOrder);
+      const second = twin(outOfOrder);
+      const elsewhere: DataChange[] = [];
+      for (const c of taken.changes) {
+        const owner = [first, second].find((t) => (c.where === 'probe' ? t.ids.some((id) => JSON.stringify(c).includes(id)) : t.keys.includes(`${c.where} ${c.key}`)));
+        (owner?.changes ?? elsewhere).push(c);
+      }
+      obs.outOfOrder = {
+        seqs: mock.webhooks.log().filter((r) => r.subscriptionId === sub.id && r.seq > fromSeq && eventIds.has(r.eventId)).map((r) => r.seq),
+        settled: taken.settled,
+        ...(taken.probeError ? { probeError: taken.probeError } : {}),
+        inOrder: first,
+        outOfOrder: second,
+        elsewhere,
+      };
+    }
+
+    // 6. Last (it may end the process): an event of a type the platform does not define,
     // correctly authenticated, about the first event's object (security-tests.md case 99). Not
     // retried: one answer tells. No work is waited for: a receiver that ignores it does none.
     if (stopped || remaining() <= 0) return obs;
@@ -237,15 +279,14 @@ const sleep = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() 
 
 /**
  * Watches the API user's calls from now on for signs of work on a delivery: writes, and calls
- * naming the event's object (`GET /api/Orders/{objectId}`).
+ * naming the event's object (`GET /api/Orders/{objectId}`) or objects.
  */
-function watchWork(mock: MockControl, clientId: string, objectId: () => string | undefined) {
+function watchWork(mock: MockControl, clientId: string, objectIds: () => readonly string[]) {
   let lastActivity = performance.now();
   let worked = false;
   const stop = mock.journal.subscribe((e) => {
     if (e.apiUser !== clientId) return;
-    const id = objectId();
-    if (e.writes || (id !== undefined && e.path.includes(id))) {
+    if (e.writes || objectIds().some((id) => e.path.includes(id))) {
       lastActivity = performance.now();
       worked = true;
     }

@@ -37,7 +37,7 @@ async function certifyPoller(env: Record<string, string> = {}, webhook = false):
 }
 
 const NOT_FOR_A_KEY = ['token.cached-and-reused', 'token.proactive-renewal', 'token.renew-once-on-401', 'token.secret-in-body'];
-const NO_SCOPES_FRONT_END_OR_WEBHOOKS = ['credentials.store-market-scoping', 'token.not-in-browser', 'webhooks.https', 'webhooks.idempotent', 'webhooks.responds-in-time', 'webhooks.validates-auth', 'webhooks.ignores-unknown-events'];
+const NO_SCOPES_FRONT_END_OR_WEBHOOKS = ['credentials.store-market-scoping', 'token.not-in-browser', 'webhooks.https', 'webhooks.idempotent', 'webhooks.out-of-order', 'webhooks.responds-in-time', 'webhooks.validates-auth', 'webhooks.ignores-unknown-events'];
 const ONE_TENANT = ['tenancy.token-per-tenant'];
 // Its keys are refused at once after a rotation: no overlap window to switch in.
 const NO_OVERLAP = ['rotation.survives-key-rotation'];

@@ -79,7 +79,10 @@ async function processEvent(event, { trigger, label }) {
   if (!SYNCED_TRIGGERS.has(trigger) || typeof event.id !== 'string' || event.id === '') return log.info(`webhook: ${label} needs no work`);
   try {
     const path = `/api/v3/profiles/${encodeURIComponent(event.id)}`;
-    const profile = (await api.get(path, { route: 'GET /api/v3/profiles/{id}' }))?.data;
+    // Break switch: the delivered body is taken for the profile's current state. Deliveries can
+    // come out of order, so a late `profile.created` writes back the segment of a profile as it
+    // was made, over that of its later points.
+    const profile = settings.breaks.has('webhooks.out-of-order') ? event : (await api.get(path, { route: 'GET /api/v3/profiles/{id}' }))?.data;
     if (!profile?.id) throw new Error(`${path} answered without a profile`);
     const saved = (await api.put(path, writeBack(profile), { route: 'PUT /api/v3/profiles/{id}' }))?.data;
     const times = countProcessing(`${event.id}@${event.updated_at ?? ''}`);

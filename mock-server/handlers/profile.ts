@@ -89,6 +89,14 @@ export interface ProfileEvents<Db> {
    * a receiver answers it 2xx and ignores it), about the same object as a real event `about`.
    */
   readonly unknown: UnknownEventShape;
+  /**
+   * Two new objects alike but for their ids, sharing no record (security-tests.md case 95: the
+   * same life delivered in order to one, out of order to the other). Each is made as if through
+   * the API at `times.created` with its "created" event (Omnium: an order, AddOrder 110106; Omneo:
+   * `profile.created`), then changed at `times.changed` (a status change), in the data of `scope`.
+   * The events are returned, not raised. Absent: the platform cannot make new objects.
+   */
+  twins?(db: Db, scope: Scope, times: { created: number; changed: number }): Promise<[NewObject, NewObject]>;
   /** How the platform logs a delivery that failed for good (Omnium: event 290100); a plain record when absent. */
   failure?(f: DeliveryFailure): DomainEvent;
   /** The body and headers a delivery carries, where they are not the whole event as JSON (Omneo: the changed resource, `X-Omneo-Event`). */
@@ -104,6 +112,21 @@ export interface ProfileEvents<Db> {
    * probes. Ids are the registrations' own, unique in one environment.
    */
   registrations?(db: Db, event: DomainEvent): WebhookRegistration[];
+}
+
+/** A new object and the two events of its life so far (see `ProfileEvents.twins`). */
+export interface NewObject {
+  objectId: string;
+  /**
+   * The object's own ids and those of the records it names (its order number, its lines' SKUs
+   * and products…), placed alike in each twin: the i-th id of one twin plays the part of the
+   * i-th of the other, so their changes can be compared with the ids set aside.
+   */
+  ids: string[];
+  /** The event of its creation (with the object as it was made, where the platform sends it). */
+  created: EventFields;
+  /** The event of its later change. */
+  changed: EventFields;
 }
 
 /**

@@ -143,3 +143,62 @@ export function webhookRun(options: WebhookRunOptions = {}): WebhookObservations
     ...options.extra,
   };
 }
+
+/** The two new objects of the out-of-order step, and their events. */
+export const TWINS = {
+  inOrder: { objectId: 'ORD-2001', created: 'b0b1b2b3b4b5b6b7b8b9', changed: 'b1b1b2b3b4b5b6b7b8b9' },
+  outOfOrder: { objectId: 'ORD-2002', created: 'c0c1c2c3c4c5c6c7c8c9', changed: 'c1c1c2c3c4c5c6c7c8c9' },
+} as const;
+
+/** What a receiver that reads each order when told of it and books its two lines leaves for one twin. */
+export function twinBooking(orderId: string, skus: [string, string], stock: [number, number] = [10, 4]): DataChange[] {
+  return [
+    change(`${skus[0]}@oslo-online`, 'reservedInventory', stock[0], stock[0] + 1),
+    change(`${skus[0]}@oslo-online`, 'modified', '2026-01-12T09:00:13Z', `2026-01-12T09:00:1${orderId.endsWith('1') ? 4 : 5}Z`),
+    change(`${skus[1]}@oslo-online`, 'reservedInventory', stock[1], stock[1] + 2),
+  ];
+}
+
+export interface OutOfOrderOptions {
+  /** Each delivery's outcome, by event: created and changed of each twin (default 202). */
+  outcomes?: Partial<Record<'inOrderCreated' | 'inOrderChanged' | 'outOfOrderChanged' | 'outOfOrderCreated', Partial<DeliveryRecord>>>;
+  inOrderChanges?: DataChange[];
+  outOfOrderChanges?: DataChange[];
+  step?: { settled?: boolean; probeError?: string };
+}
+
+/**
+ * A webhook phase (see `webhookRun`) with the out-of-order step after the duplicates: two new
+ * orders alike but for their ids and SKUs (ORD-2001 with SKU-10 and SKU-11 in order, ORD-2002
+ * with SKU-20 and SKU-21 out of order), their events as seqs 7.1–7.4; each books its lines by default.
+ */
+export function outOfOrderRun(options: OutOfOrderOptions = {}, base: WebhookRunOptions = {}): WebhookObservations {
+  const w = webhookRun(base);
+  const o = options.outcomes ?? {};
+  const records = [
+    delivery({ seq: 7.1, at: 13.5, eventId: TWINS.inOrder.created, note: 'in order: created', ...o.inOrderCreated }),
+    delivery({ seq: 7.2, at: 13.5, eventId: TWINS.outOfOrder.changed, note: 'out of order: changed, before created', ...o.outOfOrderChanged }),
+    delivery({ seq: 7.3, at: 13.6, eventId: TWINS.inOrder.changed, note: 'in order: changed, after created', ...o.inOrderChanged }),
+    delivery({ seq: 7.4, at: 13.6, eventId: TWINS.outOfOrder.created, note: 'out of order: created, after changed', ...o.outOfOrderCreated }),
+  ];
+  const twin = (t: (typeof TWINS)['inOrder' | 'outOfOrder'], skus: [string, string], changes: DataChange[]) => ({
+    objectId: t.objectId,
+    ids: [t.objectId, skus[0], 'P-' + skus[0], skus[1], 'P-' + skus[1]],
+    keys: [`orders ${t.objectId}`, ...skus.map((s) => `inventory ${s}@oslo-online`)],
+    createdId: t.created,
+    changedId: t.changed,
+    changes,
+  });
+  return {
+    ...w,
+    deliveries: [...w.deliveries, ...records],
+    outOfOrder: {
+      seqs: records.map((r) => r.seq),
+      settled: options.step?.settled ?? true,
+      ...(options.step?.probeError ? { probeError: options.step.probeError } : {}),
+      inOrder: twin(TWINS.inOrder, ['SKU-10', 'SKU-11'], options.inOrderChanges ?? twinBooking('ORD-2001', ['SKU-10', 'SKU-11'])),
+      outOfOrder: twin(TWINS.outOfOrder, ['SKU-20', 'SKU-21'], options.outOfOrderChanges ?? twinBooking('ORD-2002', ['SKU-20', 'SKU-21'], [7, 30])),
+      elsewhere: [],
+    },
+  };
+}

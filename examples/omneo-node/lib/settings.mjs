@@ -22,6 +22,7 @@ export const BREAK_SWITCHES = [
   'errors.network-retry-bounded',
   'webhooks.validates-auth',
   'webhooks.idempotent',
+  'webhooks.out-of-order',
   'webhooks.responds-in-time',
   'webhooks.https',
   'rotation.survives-secret-rotation',

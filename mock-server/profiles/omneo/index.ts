@@ -12,6 +12,7 @@ import { SHOPIFY_PRINCIPAL, idEndpoints } from './auth/id.ts';
 import { oauthEndpoints } from './auth/oauth.ts';
 import { type OmneoData, createOmneoData } from './domain/index.ts';
 import { OMNEO_SIGNATURE_HEADER, omneoEvents } from './events.ts';
+import { omneoTwins } from './twins.ts';
 import { omneoResourceEndpoints } from './endpoints/index.ts';
 import { invalidRequest } from './laravel.ts';
 import { OMNEO_SCOPES } from './scopes.ts';
@@ -45,7 +46,7 @@ export const omneo = defineProfile<OmneoData>({
   },
   // The official starter app receives them at /api/{tenant}/webhooks/omneo (B7).
   webhookPath: '/webhooks/omneo',
-  events: omneoEvents,
+  events: { ...omneoEvents, twins: omneoTwins },
   // Deliveries carry the hex HMAC-SHA256 of the raw body with the tenant's shared secret (B5).
   webhookAuth: { kind: 'signature', header: OMNEO_SIGNATURE_HEADER, secret: (db) => db.auth.webhookSecret },
   mswBaseUrl: 'https://api.demo.getomneo.com',

@@ -5,8 +5,8 @@
 import { GoliveError } from '../../../errors.ts';
 import type { Scope, ScopeList } from '../../auth/scope.ts';
 import type { EventFields } from '../../domain/events.ts';
-import type { EventSpec, ProfileEvents, UnknownEventShape } from '../../handlers/profile.ts';
-import type { Domain } from './domain/index.ts';
+import type { EventSpec, NewObject, ProfileEvents, UnknownEventShape } from '../../handlers/profile.ts';
+import type { Domain, Order } from './domain/index.ts';
 import { omniumFailureEvent } from './failure-events.ts';
 
 /** The products an order's lines are of (by the SKUs' products). */
@@ -64,6 +64,65 @@ const unknown: UnknownEventShape = {
   }),
 };
 
+/**
+ * Two new orders alike but for their ids and their lines' SKUs (security-tests.md case 95): a
+ * copy of the first order in the API user's stores, with two lines each (1 and 2 units) of SKUs
+ * with 20 or more units free in its store, of four products no other line of theirs shares. Each is added as
+ * `POST /api/Orders` would (AddOrder, 110106, status `New`), then moved to `InProgress` (310101).
+ */
+async function twins(db: Domain, scope: Scope, times: { created: number; changed: number }): Promise<[NewObject, NewObject]> {
+  const template = db.orders.all().find((o) => scope.allows(o) && (o.orderForm?.lineItems ?? []).length > 0);
+  if (!template) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', "no order in the API user's scope to copy");
+  const store = template.storeId ?? '';
+  const taken = productsOf(db, template.id);
+  const picked: { sku: string; productId: string }[] = [];
+  for (const item of db.inventory.all()) {
+    const productId = db.products.get(item.sku)?.productId;
+    // Plenty left, so a reservation of a few units moves no product in or out of stock for one twin only.
+    if (item.warehouseCode !== store || item.inventory - (item.reservedInventory ?? 0) < 20 || !productId || taken.has(productId)) continue;
+    taken.add(productId);
+    picked.push({ sku: item.sku, productId });
+    if (picked.length === 4) break;
+  }
+  if (picked.length < 4) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `too few products in stock in ${store} for two new orders`);
+  const line = template.orderForm.lineItems[0]!;
+  const make = async (skus: typeof picked): Promise<NewObject> => {
+    const id = db.nextOrderNumber();
+    const lines = skus.map((p, i) => ({ ...line, lineItemId: `${id}-${i + 1}`, code: p.sku, productId: p.productId, quantity: i + 1 }));
+    const at = new Date(times.created).toISOString();
+    const order = {
+      ...template,
+      id,
+      orderNumber: id,
+      status: 'New',
+      // Its shipments carry its own lines, not the template's.
+      orderForm: { ...template.orderForm, lineItems: lines, shipments: (template.orderForm.shipments ?? []).map((sh, i) => ({ ...sh, shipmentId: `${id}-s${i + 1}`, lineItems: lines })) },
+      created: at,
+      modified: at,
+    } as Order;
+    const stored = await db.orders.insert(order);
+    const created: EventFields = {
+      operationId: 110106,
+      message: 'Order added',
+      className: 'Order',
+      subClassName: stored.orderType,
+      objectId: id,
+      objectNumber: id,
+      category: 'Created',
+      market: stored.marketId,
+      storeId: stored.storeId,
+      status: 'New',
+      previousStatus: '',
+      isError: false,
+      isRead: false,
+      origin: 'POST /api/Orders',
+    };
+    const changed = await change(db, { className: 'Order', objectId: id, status: 'InProgress' }, scope, times.changed);
+    return { objectId: id, ids: [id, ...skus.flatMap((p) => [p.sku, p.productId])], created, changed };
+  };
+  return [await make(picked.slice(0, 2)), await make(picked.slice(2))];
+}
+
 export const omniumEvents: ProfileEvents<Domain> = {
   classNames: ['Order'],
   failure: omniumFailureEvent,
@@ -92,4 +151,5 @@ export const omniumEvents: ProfileEvents<Domain> = {
     return other ? { objectId: other.id, storeId: other.storeId, ...(other.orderNumber ? { objectNumber: other.orderNumber } : {}) } : undefined;
   },
   unknown,
+  twins,
 };

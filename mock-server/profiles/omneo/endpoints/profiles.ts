@@ -176,7 +176,7 @@ function defaultComms(id: string, at: string): ProfileRecord['attributes']['comm
 }
 
 /** A new profile from a valid create body: every field not sent is `null` or empty, balances 0. */
-function newProfile(db: OmneoData, body: Record<string, unknown>, at: string): ProfileRecord {
+export function newProfile(db: OmneoData, body: Record<string, unknown>, at: string): ProfileRecord {
   const id = db.newProfileId();
   const own = {
     title: null,
