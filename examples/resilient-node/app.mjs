@@ -68,14 +68,42 @@ async function reserveStock(order) {
   return reserved;
 }
 
-/** The asynchronous part of a delivery: the payload is only metadata, so fetch the order, then book it. */
+// Orders booked in the ERP: an order is booked once, whichever of its events comes first
+// ("created", or a status change that overtook it), and whatever comes after.
+const booked = new Set();
+// The work on each order, one event at a time: two events of one order handled at once would
+// both read its stock before either wrote it (and both find it not yet booked).
+const queues = new Map();
+
+function oneAtATime(orderId, work) {
+  const done = (queues.get(orderId) ?? Promise.resolve()).then(work);
+  const settled = done.catch(() => {});
+  queues.set(orderId, settled);
+  settled.then(() => {
+    if (queues.get(orderId) === settled) queues.delete(orderId);
+  });
+  return done;
+}
+
+/**
+ * The asynchronous part of a delivery: the payload is only metadata, so fetch the order as it
+ * is now (never trust the event's order of arrival), then book it if it is not booked yet.
+ */
 async function processEvent(event, label) {
   if (event.className !== 'Order' || !event.objectId) return log.info(`webhook: ${label} needs no work`);
   try {
-    const order = await api.get(`/api/Orders/${encodeURIComponent(event.objectId)}`, { route: 'GET /api/Orders/{id}' });
-    const reserved = await reserveStock(order);
-    const times = countProcessing(String(event.id));
-    log.info(`webhook: ${label} processed: order ${order?.id} is ${order?.status}; ${reserved} item(s) reserved in ${order?.storeId} (times processed: ${times})`);
+    await oneAtATime(String(event.objectId), async () => {
+      const order = await api.get(`/api/Orders/${encodeURIComponent(event.objectId)}`, { route: 'GET /api/Orders/{id}' });
+      const times = countProcessing(String(event.id));
+      // BREAK: webhooks.idempotent — no deduplication at all: every delivery books the order again.
+      if (booked.has(String(order?.id)) && !settings.breaks.has('webhooks.idempotent')) {
+        return log.info(`webhook: ${label} processed: order ${order?.id} is ${order?.status}; booked already (times processed: ${times})`);
+      }
+      const reserved = await reserveStock(order);
+      booked.add(String(order?.id));
+      if (booked.size > 10_000) booked.delete(booked.values().next().value);
+      log.info(`webhook: ${label} processed: order ${order?.id} is ${order?.status}; ${reserved} item(s) reserved in ${order?.storeId} (times processed: ${times})`);
+    });
   } catch (error) {
     if (signal.aborted || error instanceof AuthPausedError || error.logged) return;
     log.error(`webhook: ${label} not processed: ${error.message}`);

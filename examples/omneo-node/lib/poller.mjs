@@ -33,8 +33,11 @@ export function createPoller(settings, api, { signal }) {
       if (error instanceof AuthPausedError || error.paused) page = read; // not asked for: this page is still next
       throw error;
     });
-    lastPage = Number(list?.meta?.last_page) || 1;
-    if (read >= lastPage) page = 1;
+    // An answer that does not say how many pages there are (empty, or not the list) teaches
+    // nothing about them: the sweep goes on as it was, not back to page 1 for good.
+    const last = Number(list?.meta?.last_page);
+    if (last > 0) lastPage = last;
+    if (lastPage !== null && read >= lastPage) page = 1;
     const profiles = list?.data ?? [];
     if (profiles.length === 0) return log.info(`poll: page ${read} of ${lastPage} has no profiles`);
     const listed = profiles[pick++ % profiles.length];
