@@ -220,7 +220,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
           secrets: credentials.webhook,
           // The side lanes' instances share the integration's files (and its probe) too.
           sideRunsOver: Promise.all([sideRuns, lanesOver]),
-          stopped: runs.stopped,
+          stopped: () => runs.stopped,
         })
       : null;
     const frontend = config.frontend?.urls.length ? createFrontendPhase({ urls: config.frontend.urls, testRun, scanner }) : null;

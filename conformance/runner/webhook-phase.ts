@@ -31,8 +31,11 @@ export interface WebhookPhaseOptions {
   secrets: WebhookSecrets;
   /** Settles when the side runs are over: they share the integration's files (and its probe). */
   sideRunsOver: Promise<unknown>;
-  /** Settles when the run must end early. */
-  stopped: Promise<unknown>;
+  /**
+   * Settles when the run must end early: asked when the phase begins, since a restart (the
+   * phase's own, or an earlier phase's) brings back an integration whose last instance exited.
+   */
+  stopped: () => Promise<unknown>;
 }
 
 /**
@@ -61,7 +64,8 @@ export function createWebhookPhase(options: WebhookPhaseOptions): WebhookPhase {
       // Nothing else of the integration may run while the phase compares states before and
       // after each delivery: the production and bad-TLS runs share its files (and its probe).
       const beside = options.sideRunsOver.then(() => 'over' as const);
-      if ((await Promise.race([beside, stopped.then(() => 'stopped' as const)])) === 'stopped') return;
+      const stop = stopped();
+      if ((await Promise.race([beside, stop.then(() => 'stopped' as const)])) === 'stopped') return;
       const deadlineMono = performance.now() + phase.durationMs;
       driven = driveWebhooks({
         mock: options.mock,
@@ -80,7 +84,7 @@ export function createWebhookPhase(options: WebhookPhaseOptions): WebhookPhase {
           ? { readProbe: createSideEffectProbe({ command: webhook.idempotencyProbe, cwd: config.integration.cwd, env: testRun.env, scanner: options.scanner }) }
           : {}),
         exited: () => testRun.exit,
-        stop: stopped,
+        stop,
         deadlineMono,
       });
       await driven;
