@@ -240,6 +240,37 @@ describe('certifyPlan', () => {
     expect(plan.find((p) => p.name === 'secret-rotation')!.triggers).toEqual([event]);
   });
 
+  it('serves the seven odd answers of case 83 in the malformed-responses phase, the large one at the size its timings say, before the redirect and the refusals', () => {
+    const kinds = (timings: typeof FULL_TIMINGS) => {
+      const p = certifyPlan(timings, { webhook: false }).find((x) => x.name === 'malformed-responses')!;
+      return { actions: p.actions.map((a) => (a.kind === 'add-fault' ? a.rule.action : a.kind)), params: p.params };
+    };
+    const full = kinds(FULL_TIMINGS);
+
+    expect(full.actions).toEqual([
+      'clear-faults',
+      'restore-api-user',
+      'restart-integration',
+      { kind: 'malformed-json' },
+      { kind: 'extra-fields' },
+      { kind: 'truncated' },
+      { kind: 'large-body', bytes: 50_000_000 },
+      { kind: 'empty' },
+      { kind: 'wrong-types' },
+      { kind: 'html' },
+      'redirect-to-foreign-host',
+      { kind: 'status', status: 404 },
+      { kind: 'status', status: 422 },
+    ]);
+    expect(full.params).toEqual({ malformedBodyBytes: 50_000_000 });
+    // Each odd answer once: the next call of the integration gets the next one.
+    const rules = certifyPlan(FULL_TIMINGS, { webhook: false })
+      .find((x) => x.name === 'malformed-responses')!
+      .actions.flatMap((a) => (a.kind === 'add-fault' && a.rule.match?.pin === undefined ? [a.rule.match] : []));
+    expect(rules).toEqual(Array(7).fill({ times: 1 }));
+    expect(kinds({ ...FULL_TIMINGS, malformedBodyBytes: 4_000_000 }).actions).toContainEqual({ kind: 'large-body', bytes: 4_000_000 });
+  });
+
   it('rotates the secret last, on a fresh instance of a restored API user, and refuses the old one at once', () => {
     const rotation = certifyPlan(FULL_TIMINGS, { webhook: false }).at(-1)!;
 

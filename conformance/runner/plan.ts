@@ -153,6 +153,11 @@ export interface Timings {
   frontendMs: number;
   /** Longest the phase of answers that cannot be read may last: it ends once a call after the last one worked. */
   malformedMs: number;
+  /**
+   * The size of the large body of that phase (security-tests.md case 83: 50 MB), in bytes. The mock
+   * makes it as it sends it; each client that reads it all holds it, so the tests serve a few MB.
+   */
+  malformedBodyBytes: number;
   /** The outage: every request of the API user answered 503 this long (security-tests.md case 81). */
   outageMs: number;
   /** Longest the recovery after the outage may last: it ends once a call worked again. */
@@ -186,7 +191,8 @@ export const FULL_TIMINGS: Timings = {
   webhookSettleMs: 750,
   webhookQuietMs: 400,
   frontendMs: 30_000,
-  malformedMs: 20_000,
+  malformedMs: 30_000,
+  malformedBodyBytes: 50_000_000,
   outageMs: 20_000,
   recoveryMs: 45_000,
   rateLimitResetSeconds: 5,
@@ -217,7 +223,8 @@ export const FAST_TIMINGS: Timings = {
   webhookSettleMs: 750,
   webhookQuietMs: 400,
   frontendMs: 20_000,
-  malformedMs: 12_000,
+  malformedMs: 16_000,
+  malformedBodyBytes: 50_000_000,
   outageMs: 15_000,
   recoveryMs: 35_000,
   rateLimitResetSeconds: 3,
@@ -521,7 +528,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     {
       name: 'malformed-responses',
       description:
-        'a fresh instance runs, then three calls are answered with a body that is not JSON, one cut short, and an empty 200: it must carry on; a fourth is redirected (307) to another origin, which must get no credentials; the next GET is answered 404 and the next POST 422, neither to be retried',
+        'a fresh instance runs, then seven calls are answered with a body that is not JSON, fields the API does not document, a body cut short, a large body, an empty 200, values of the wrong types and an HTML error page: it must carry on; the next is redirected (307) to another origin, which must get no credentials; the next GET is answered 404 and the next POST 422, neither to be retried',
       durationMs: t.malformedMs,
       settledWhen: brokenAnswersAndRefusalsWatched(t.forbiddenMs),
       // On a fresh instance of a restored API user: what the token phases left (an expired token
@@ -530,9 +537,15 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         { kind: 'clear-faults' },
         { kind: 'restore-api-user' },
         { kind: 'restart-integration' },
+        // The answers a tolerant reader takes (extra fields, a large body it reads or refuses) between
+        // those it cannot, so that a client backing off after each failure is not kept waiting long.
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'malformed-json' } } },
+        { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'extra-fields' } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'truncated' } } },
+        { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'large-body', bytes: t.malformedBodyBytes } } },
         { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'empty' } } },
+        { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'wrong-types' } } },
+        { kind: 'add-fault', rule: { match: { times: 1 }, action: { kind: 'html' } } },
         // After the broken answers, so that the first of them still meets the fresh instance's first call.
         // 307: the method and body are kept, so whatever the call carried may follow it.
         { kind: 'redirect-to-foreign-host', status: 307 },
@@ -541,6 +554,7 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
         { kind: 'add-fault', rule: { match: { times: 1, method: 'GET', pin: 'not-found' }, action: { kind: 'status', status: 404 } } },
         { kind: 'add-fault', rule: { match: { times: 1, method: 'POST', pin: 'unprocessable' }, action: { kind: 'status', status: 422 } } },
       ],
+      params: { malformedBodyBytes: t.malformedBodyBytes },
     },
     {
       name: 'missing-role',

@@ -123,7 +123,7 @@ describe('golive certify, end to end', () => {
     // accepted, and what one delivery does, cannot be known. (The event of an unknown type times
     // out too, so it warns for the same late answer; so do the new objects' events, whose truth is then unknown.)
     'webhooks.responds-in-time': ['webhooks.validates-auth', 'webhooks.idempotent', 'webhooks.out-of-order', 'webhooks.ignores-unknown-events'],
-    // It ends at the first body it cannot read, before its fourth call of the phase, the one
+    // It ends at the first body it cannot read, before its eighth call of the phase, the one
     // redirected, and before the GET and POST answered 404 and 422.
     'errors.survives-malformed-responses': ['token.not-sent-on-redirect', 'errors.no-retry-on-4xx'],
     // The storefront is served by the webhook endpoint's server, which the break makes plain

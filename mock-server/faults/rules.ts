@@ -12,7 +12,21 @@ export const REDIRECT_STATUSES = [302, 307] as const;
 export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
 
 /** The fault kinds; each is implemented by the transports (socket-level ones by fastify only). */
-export const FAULT_KINDS = ['status', 'latency', 'reset', 'empty', 'truncated', 'malformed-json', 'hang', 'redirect', 'ratelimit'] as const;
+export const FAULT_KINDS = [
+  'status',
+  'latency',
+  'reset',
+  'empty',
+  'truncated',
+  'malformed-json',
+  'hang',
+  'redirect',
+  'ratelimit',
+  'wrong-types',
+  'extra-fields',
+  'html',
+  'large-body',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
@@ -40,8 +54,24 @@ export type FaultAction =
   | { kind: 'empty' }
   /** Content-Length promises more than is sent, then the socket closes. */
   | { kind: 'truncated' }
-  /** The real status with a body that is not JSON. */
+  /** A 200 with a body that is not JSON. */
   | { kind: 'malformed-json' }
+  /**
+   * The real answer with every JSON value of another type than it has (so than its schema says):
+   * a string becomes a number (its length), a number or a boolean a string, an array an object
+   * keyed by index; `null` stays. An answer with no JSON body goes unchanged.
+   */
+  | { kind: 'wrong-types' }
+  /** The real answer with fields it does not document added to every JSON object: what a tolerant reader ignores. */
+  | { kind: 'extra-fields' }
+  /** The real status with an HTML error page declared `text/html` in place of its body, as a proxy or a firewall in between sends one. */
+  | { kind: 'html' }
+  /**
+   * The real answer made `bytes` long (with its Content-Length) by whitespace before its body:
+   * the same JSON, but a read that is not capped takes all of it in. Made as it is sent, so the
+   * mock never holds it. An answer with no body, or one as long already, goes unchanged.
+   */
+  | { kind: 'large-body'; bytes: number }
   /** No response until the client gives up. */
   | { kind: 'hang' }
   /**
@@ -132,6 +162,10 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 2;
 /** Ten minutes: far below where Node's timers overflow (2^31 - 1 ms); longer waits are what `hang` is for. */
 const MAX_LATENCY_MS = 600_000;
 const LATENCY = `expected a whole number of milliseconds from 0 to ${MAX_LATENCY_MS}`;
+
+/** 1 GiB: far past the 50 MB security-tests.md case 83 serves; the mock makes the body as it sends it, but a client may hold it. */
+export const MAX_LARGE_BODY_BYTES = 1024 ** 3;
+const BODY_BYTES = `expected a whole number of bytes from 1 to ${MAX_LARGE_BODY_BYTES}`;
 
 const REGEX_FORM = /^\/(.+)\/$/s;
 
@@ -268,6 +302,13 @@ const actionSchema = z.discriminatedUnion(
     z.strictObject({ kind: z.literal('empty') }),
     z.strictObject({ kind: z.literal('truncated') }),
     z.strictObject({ kind: z.literal('malformed-json') }),
+    z.strictObject({ kind: z.literal('wrong-types') }),
+    z.strictObject({ kind: z.literal('extra-fields') }),
+    z.strictObject({ kind: z.literal('html') }),
+    z.strictObject({
+      kind: z.literal('large-body'),
+      bytes: z.int({ error: BODY_BYTES }).min(1, { error: BODY_BYTES }).max(MAX_LARGE_BODY_BYTES, { error: BODY_BYTES }),
+    }),
     z.strictObject({ kind: z.literal('hang') }),
     z.strictObject({
       kind: z.literal('ratelimit'),

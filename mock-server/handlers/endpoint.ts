@@ -39,6 +39,11 @@ export interface ApiResponse {
   json?: string;
   /** A fault the transport must play on the socket itself: no response, or a cut one. */
   socket?: 'reset' | 'hang' | 'truncated';
+  /**
+   * Spaces the transport sends before the body, made as they are sent (a `large-body` fault):
+   * the mock never holds them. `body` is then its text, and Content-Length counts both.
+   */
+  padding?: number;
   /** What the journal should know that only the resolver can tell (the token endpoint's caller). */
   journal?: Partial<Pick<JournalEntry, 'apiUser' | 'credentialsIn' | 'issued'>>;
 }

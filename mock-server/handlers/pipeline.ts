@@ -15,7 +15,8 @@ import type { EventBus } from './event-bus.ts';
 import { acceptanceOf, unacceptedFields } from './request-schema.ts';
 import type { Profile, ProfileData } from './profile.ts';
 import type { RateLimiter } from '../faults/rate-limit.ts';
-import { type FaultMatcher, type RegisteredFaultRule, rateLimitHeaders, rateLimitKind, redirectLocation, retryAfterHeader } from '../faults/rules.ts';
+import { type FaultAction, type FaultMatcher, type RegisteredFaultRule, rateLimitHeaders, rateLimitKind, redirectLocation, retryAfterHeader } from '../faults/rules.ts';
+import { HTML_ERROR_PAGE, withExtraFields, wrongTypes } from '../faults/reshape.ts';
 
 
 /**
@@ -89,6 +90,11 @@ async function playFault(rt: Runtime, rule: RegisteredFaultRule, clientId: strin
   };
   switch (action.kind) {
     case 'ratelimit': // the real answer goes on, its headers added by `serve`
+      return undefined;
+    case 'wrong-types':
+    case 'extra-fields':
+    case 'html':
+    case 'large-body': // the real answer goes on, reshaped once resolved (`reshaped`)
       return undefined;
     case 'latency':
       await sleep(action.ms);
@@ -221,6 +227,53 @@ export function handle(rt: Runtime, endpoint: Endpoint | null, req: InboundReque
 interface Outcome {
   response: ApiResponse;
   release: () => void;
+  /** The fault that reshapes the answer once the journal has what the resolver answered. */
+  reshape?: Reshape | undefined;
+}
+
+/** The faults that let the real answer through and reshape it. */
+type Reshape = Extract<FaultAction, { kind: 'wrong-types' | 'extra-fields' | 'html' | 'large-body' }>;
+
+function reshapeOf(rule: RegisteredFaultRule | null): Reshape | undefined {
+  const action = rule?.action;
+  return action?.kind === 'wrong-types' || action?.kind === 'extra-fields' || action?.kind === 'html' || action?.kind === 'large-body' ? action : undefined;
+}
+
+/** The answer as its fault reshapes it; unchanged when there is nothing to reshape, and the journal's fault kind says so (`wrong-types unchanged`). */
+function reshaped(response: ApiResponse, action: Reshape, entry: JournalEntry): ApiResponse {
+  const out = reshapedAnswer(response, action);
+  if (!out && entry.fault) entry.fault = { ...entry.fault, kind: `${action.kind} unchanged` };
+  return out ?? response;
+}
+
+function reshapedAnswer(response: ApiResponse, action: Reshape): ApiResponse | undefined {
+  // No body may come with these (RFC 9110 §15.3.5, §15.4.5).
+  if (response.socket || response.status === 204 || response.status === 304) return undefined;
+  const { 'content-type': type, ...headers } = response.headers ?? {};
+  if (action.kind === 'html') return { status: response.status, headers: { ...headers, 'content-type': 'text/html; charset=utf-8' }, body: HTML_ERROR_PAGE };
+  const json = typeof response.body !== 'string' && response.body !== undefined;
+  const value = json ? response.body : jsonText(type, response.body);
+  // Whitespace before a JSON value leaves it the same; before a text it would change it.
+  if (value === undefined) return undefined;
+  if (action.kind === 'large-body') {
+    const text = json ? (response.json ?? JSON.stringify(response.body)) : (response.body as string);
+    const padding = action.bytes - Buffer.byteLength(text);
+    if (padding <= 0) return undefined;
+    return { status: response.status, headers: { ...headers, 'content-type': type ?? JSON_TYPE['content-type'] }, body: text, padding };
+  }
+  const changed = action.kind === 'wrong-types' ? wrongTypes(value) : withExtraFields(value);
+  if (changed === undefined) return undefined;
+  return { status: response.status, headers: { ...headers, 'content-type': type ?? JSON_TYPE['content-type'] }, body: changed };
+}
+
+/** A text body declared JSON, parsed; `undefined` when it is not. */
+function jsonText(type: string | undefined, body: unknown): unknown {
+  if (typeof body !== 'string' || !type || !/\bjson\b/i.test(type)) return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An open endpoint (no credential): a fault, or its resolver, which may issue tokens. */
@@ -229,18 +282,19 @@ async function openEndpoint(rt: Runtime, endpoint: Endpoint, req: InboundRequest
   const ctx = new RequestContext(rt, null, req, null);
   let response = (rule && (await playFault(rt, rule, null, entry, req))) || (await endpoint.resolve(req, ctx));
   if (ctx.lockedFor > 0) response = lockedOut(rt, ctx.lockedFor, response, entry);
-  return { response, release: NOTHING_TO_RELEASE };
+  return { response, release: NOTHING_TO_RELEASE, reshape: reshapeOf(rule) };
 }
 
 /** The journal entry completed with what the pipeline answered. */
-function completed(rt: Runtime, endpoint: Endpoint | null, entry: JournalEntry, { response, release }: Outcome): Handled {
+function completed(rt: Runtime, endpoint: Endpoint | null, entry: JournalEntry, { response, release, reshape }: Outcome): Handled {
   if (endpoint?.auth && entry.tokenFingerprint !== null) entry.tokenIssuedBy = rt.tokenOrigins.of(entry.tokenFingerprint);
   if (response.journal) Object.assign(entry, response.journal);
   entry.apiUser = shownApiUser(rt, entry.apiUser);
   entry.status = response.status;
   if (response.status === 429) entry.retryAfter = response.headers?.['retry-after'] ?? null;
+  // What the resolver touched, before a fault reshapes what it answered.
   if (response.status < 300 && endpoint?.auth && rt.profile.touched) entry.touched = touchedOf(rt, response);
-  return { response, entry, release };
+  return { response: reshape ? reshaped(response, reshape, entry) : response, entry, release };
 }
 
 /**
@@ -338,8 +392,9 @@ function admitted(rt: Runtime, endpoint: Endpoint, req: InboundRequest, entry: J
   const user = grant ? grant.user : (admission as ApiUserRecord);
   const rule = rt.faults.match({ apiUser: user.clientId, environment: rt.environment, method: req.method, path: req.path, identity: entry });
   if (!rule) return limitedAndResolved(rt, endpoint, req, entry, user, grant, null);
-  return playFault(rt, rule, user.clientId, entry, req).then((faulted) =>
-    faulted ? { response: faulted, release: NOTHING_TO_RELEASE } : limitedAndResolved(rt, endpoint, req, entry, user, grant, rule),
+  const reshape = reshapeOf(rule);
+  return playFault(rt, rule, user.clientId, entry, req).then(async (faulted) =>
+    faulted ? { response: faulted, release: NOTHING_TO_RELEASE } : { ...(await limitedAndResolved(rt, endpoint, req, entry, user, grant, rule)), reshape },
   );
 }
 

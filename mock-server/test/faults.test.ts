@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MockServer, createMockServer } from '../server.ts';
 import { tokenFor, trustingFetch } from './client.ts';
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { HTML_ERROR_PAGE, withExtraFields, wrongTypes } from '../faults/reshape.ts';
 
 let mock: MockServer;
 let call: ReturnType<typeof trustingFetch>;
@@ -103,6 +106,80 @@ describe('fault rules over real sockets', () => {
     await expect((await get('/api/Stores')).json()).rejects.toThrow();
     mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'truncated' } });
     await expect(get('/api/Stores').then((r) => r.text())).rejects.toThrow();
+  });
+
+  it('reshapes the real answer on demand: values of the wrong types, undocumented fields, an HTML error page declared text/html (case 83)', async () => {
+    const real = await (await get('/api/Stores')).json();
+    const answers = [];
+    for (const kind of ['wrong-types', 'extra-fields', 'html'] as const) {
+      mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind } });
+      const res = await get('/api/Stores');
+      answers.push([res.status, res.headers.get('content-type'), await res.text()]);
+    }
+    expect(answers).toEqual([
+      [200, 'application/json; charset=utf-8', JSON.stringify(wrongTypes(real))],
+      [200, 'application/json; charset=utf-8', JSON.stringify(withExtraFields(real))],
+      [200, 'text/html; charset=utf-8', HTML_ERROR_PAGE],
+    ]);
+    expect(mock.journal.since(0).slice(-3).map((e) => [e.status, e.fault?.kind])).toEqual([
+      [200, 'wrong-types'],
+      [200, 'extra-fields'],
+      [200, 'html'],
+    ]);
+    expect(await (await get('/api/Stores')).json()).toEqual(real);
+  });
+
+  it('leaves an answer with no JSON body as it was, and journals the fault as unchanged', async () => {
+    const real = await get('/api/Orders/NO-SUCH-ORDER');
+    const text = await real.text();
+    const answers = [];
+    for (const action of [{ kind: 'wrong-types' }, { kind: 'extra-fields' }, { kind: 'large-body', bytes: 1_000_000 }] as const) {
+      mock.faults.add({ match: { apiUser: clientId, path: '/api/Orders/NO-SUCH-ORDER', times: 1 }, action });
+      const res = await get('/api/Orders/NO-SUCH-ORDER');
+      answers.push([res.status, await res.text()]);
+    }
+    expect(answers).toEqual(Array(3).fill([real.status, text]));
+    expect(mock.journal.since(0).slice(-3).map((e) => e.fault?.kind)).toEqual(['wrong-types unchanged', 'extra-fields unchanged', 'large-body unchanged']);
+  });
+
+  it('sends a large body as long as the rule says, with its Content-Length: whitespace before the same JSON, and journals the bytes sent (case 83)', async () => {
+    const real = await (await get('/api/Stores')).json();
+    const rule = mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'large-body', bytes: 8_000_000 } });
+    const res = await get('/api/Stores');
+    const text = await res.text();
+    expect([res.status, res.headers.get('content-length'), Buffer.byteLength(text)]).toEqual([200, '8000000', 8_000_000]);
+    expect(JSON.parse(text)).toEqual(real);
+    await expect.poll(() => mock.journal.since(0).find((e) => e.fault?.id === rule.id)).toMatchObject({ responseBytes: 8_000_000, aborted: false, fault: { kind: 'large-body' } });
+    // The connection goes on serving: the next calls on it are answered as usual.
+    for (let i = 0; i < 3; i++) expect(await (await get('/api/Stores')).json()).toEqual(real);
+  });
+
+  it('journals the abort of a client that stops reading a large body (a capped read), with the bytes sent until then', async () => {
+    const bytes = 64_000_000;
+    const rule = mock.faults.add({ match: { apiUser: clientId, path: '/api/Stores', times: 1 }, action: { kind: 'large-body', bytes } });
+    const url = new URL(`${mock.apiUrl}/api/Stores`);
+    // A client that caps its reads at 1 MB: it closes the connection once it has read that much.
+    const read = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(url, { ca: readFileSync(mock.caCertPath!, 'utf8'), headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let got = 0;
+        res.on('data', (chunk: Buffer) => {
+          got += chunk.length;
+          if (got >= 1_000_000) {
+            req.destroy();
+            resolve(got);
+          }
+        });
+      });
+      req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+      req.end();
+    });
+    expect(read).toBeLessThan(bytes);
+    await expect.poll(() => mock.journal.since(0).find((e) => e.fault?.id === rule.id)?.aborted).toBe(true);
+    const entry = mock.journal.since(0).find((e) => e.fault?.id === rule.id)!;
+    // What reached the connection: what the client read, and what the buffers between held.
+    expect(entry.responseBytes).toBeGreaterThanOrEqual(read);
+    expect(entry.responseBytes).toBeLessThan(bytes);
+    expect((await get('/api/Stores')).status).toBe(200);
   });
 
   it('adds the IETF RateLimit fields to the real answer when a ratelimit rule says so (case 77), and journals r and t', async () => {

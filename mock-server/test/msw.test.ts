@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_MSW_CREDENTIALS, createHandlers, createOmniumHandlers } from '../msw.ts';
 import { omneo } from '../profiles/omneo/index.ts';
+import { wrongTypes } from '../faults/reshape.ts';
 
 const omnium = createOmniumHandlers({ seed: 2, dataScale: 20 });
 const omneoApi = createHandlers(omneo, { seed: 2, dataScale: 5 });
@@ -53,6 +54,20 @@ describe('the msw handlers', () => {
     const res = await fetch(`${base}/api/Orders/GetOrders/Count`, { headers: { authorization: `Bearer ${t}` } });
     expect(res.status).toBe(200);
     expect(Number(await res.text())).toBeGreaterThan(0);
+  });
+
+  it('reshape the real answer as the HTTP server does: wrong types, and a large body made as it is read (case 83)', async () => {
+    const t = await token();
+    const get = () => fetch(`${base}/api/Stores`, { headers: { authorization: `Bearer ${t}` } });
+    const real = await (await get()).json();
+    omnium.faults.add({ match: { path: '/api/Stores', times: 1 }, action: { kind: 'wrong-types' } });
+    expect(await (await get()).json()).toEqual(wrongTypes(real));
+    omnium.faults.add({ match: { path: '/api/Stores', times: 1 }, action: { kind: 'large-body', bytes: 2_000_000 } });
+    const large = await get();
+    const bytes = new Uint8Array(await large.arrayBuffer());
+    expect([large.headers.get('content-length'), bytes.length]).toEqual(['2000000', 2_000_000]);
+    expect(JSON.parse(new TextDecoder().decode(bytes))).toEqual(real);
+    expect(omnium.journal.since(0).findLast((e) => e.fault?.kind === 'large-body')?.responseBytes).toBe(2_000_000);
   });
 
   it('record a journal', () => {

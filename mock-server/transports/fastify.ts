@@ -8,6 +8,7 @@ import { type Handled, type InboundRequest, type Runtime, handle, refusePlain } 
 import { answerPlainly } from '../handlers/request-schema.ts';
 import { MAX_JSON_DEPTH, parseBody, pathPattern } from './http-parse.ts';
 import { NO_FASTIFY_SCHEMAS } from './no-fastify-schemas.ts';
+import { paddedBody } from '../faults/reshape.ts';
 import type { KeyPair } from './tls.ts';
 
 declare module 'fastify' {
@@ -230,6 +231,38 @@ function playSocketFault(
   return reply;
 }
 
+/**
+ * Sends an answer with `padding` spaces before its body (a `large-body` fault), made as they are
+ * written and written as the client takes them (backpressure), so the mock never holds the body.
+ * The journal records the bytes that reached the connection, and the client's abort when it
+ * closes the connection before the end (a capped read).
+ */
+function sendPadded(rt: Runtime, state: { handled: Handled | null; settled: boolean }, socket: Socket, reply: FastifyReply, response: ApiResponse, padding: number): FastifyReply {
+  reply.hijack();
+  // This answer records its own end: the connection's watcher would record 0 bytes.
+  pending.delete(socket);
+  const raw = reply.raw;
+  const body = Buffer.from(payloadOf(response) ?? '');
+  raw.writeHead(response.status, { ...response.headers, 'content-length': String(padding + body.length) });
+  const answeredAt = performance.now();
+  const chunks = paddedBody(padding, body);
+  let sent = 0;
+  raw.once('close', () => finish(rt, state, sent, !raw.writableFinished));
+  const pump = (): void => {
+    for (let next = chunks.next(); !next.done; next = chunks.next()) {
+      const size = next.value.length;
+      if (raw.destroyed) return;
+      const more = raw.write(next.value, (err) => {
+        if (!err) sent += size;
+      });
+      if (!more) return void raw.once('drain', pump);
+    }
+    raw.end(() => finish(rt, state, sent, false, answeredAt));
+  };
+  pump();
+  return reply;
+}
+
 /** Kestrel's (ASP.NET Core's server) `MaxRequestLineSize`: 8 KiB. */
 const MAX_REQUEST_LINE = 8 * 1024;
 
@@ -394,6 +427,7 @@ export async function createApiListener(
       finish(rt, state, 0, true);
       return reply.hijack();
     }
+    if (response.padding) return sendPadded(rt, state, socket, reply, response, response.padding);
     const body = payloadOf(response);
     reply.code(response.status);
     if (response.headers) reply.headers(response.headers);

@@ -11,6 +11,7 @@ import { createRuntime, createSharedRuntimeParts, createUserRegistry } from '../
 import type { Journal } from '../journal/journal.ts';
 import { answerPlainly } from '../handlers/request-schema.ts';
 import { type ParsedBody, parseBody, pathPattern } from './http-parse.ts';
+import { paddedBody } from '../faults/reshape.ts';
 
 export interface HandlersOptions {
   /** Base URL the handlers answer on (default: the profile's, the real test host). */
@@ -46,6 +47,7 @@ export interface Handlers<Db extends ProfileData = ProfileData> {
 
 function toResponse(response: ApiResponse): HttpResponse<string> {
   const headers = new Headers(response.headers);
+  if (response.padding) return paddedResponse(response, response.padding, headers);
   let body: string | null = null;
   if (typeof response.body === 'string') {
     body = response.body;
@@ -55,6 +57,22 @@ function toResponse(response: ApiResponse): HttpResponse<string> {
     if (!headers.has('content-type')) headers.set('content-type', 'application/json; charset=utf-8');
   }
   return new HttpResponse(body, { status: response.status, headers });
+}
+
+/** An answer with `padding` spaces before its body (a `large-body` fault), made as the client reads it. */
+function paddedResponse(response: ApiResponse, padding: number, headers: Headers): HttpResponse<string> {
+  const body = Buffer.from(typeof response.body === 'string' ? response.body : '');
+  headers.set('content-length', String(padding + body.length));
+  const chunks = paddedBody(padding, body);
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = chunks.next();
+      // A copy: the spaces are one buffer shared by every chunk, and a reader may keep what it was given.
+      if (next.done) controller.close();
+      else controller.enqueue(new Uint8Array(next.value));
+    },
+  });
+  return new HttpResponse(stream as unknown as string, { status: response.status, headers });
 }
 
 /** More specific paths first, as fastify's router prefers static segments over parameters. */
