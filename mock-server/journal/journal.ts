@@ -133,8 +133,9 @@ export interface JournalOptions {
   maxEntries?: number;
   /**
    * Bytes of memory the kept entries may hold, as `estimateEntryBytes` counts them (within some
-   * 10 % of the heap's own count); the oldest go first. Default 64 MiB. The newest entry is
-   * kept whatever its size.
+   * 10 % of the heap's own count); the oldest go first. Default 16 MiB: some 37,000 API calls,
+   * ten times what a certify run journals (see the README's Memory). The newest entry is kept
+   * whatever its size.
    */
   maxBytes?: number;
   /** Bytes of request body kept per entry. Default 2,048. */
@@ -142,7 +143,10 @@ export interface JournalOptions {
 }
 
 /** The journal's default bounds: whichever is reached first drops the oldest entries. */
-export const JOURNAL_DEFAULTS = { maxEntries: 100_000, maxBytes: 64 * 1024 * 1024 } as const;
+// 16 MiB, not 64: with the count of real bytes, 64 MiB let 100,000 entries (45 MB) stay, and
+// V8 lets garbage grow to about three times what is live before it collects, so `golive serve`
+// grew 170 MB and more under load (`npm run bench -- memory`; target 150).
+export const JOURNAL_DEFAULTS = { maxEntries: 100_000, maxBytes: 16 * 1024 * 1024 } as const;
 
 type Listener = (entry: JournalEntry) => void;
 
