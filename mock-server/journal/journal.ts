@@ -191,6 +191,8 @@ const text = (s: string | null | undefined): number => (s == null ? 0 : WIDE.tes
 const WIDE = /[^\u0000-\u00ff]/;
 const strings = (xs: readonly string[]): number => xs.reduce((sum, x) => sum + str(x), 0);
 const list = (xs: readonly unknown[]): number => (xs.length === 0 && Object.isFrozen(xs) ? 0 : ARRAY + xs.length * FIELD);
+/** A list of found secrets (`{ kind, where, param }` each), none when it is the shared empty one. */
+const found = (xs: readonly unknown[] | undefined): number => (xs === undefined || xs.length === 0 ? (xs === undefined || Object.isFrozen(xs) ? 0 : ARRAY) : ARRAY + xs.length * (FIELD + OBJECT + 3 * FIELD));
 
 /**
  * What an entry holds in memory, estimated from its strings and the length of its lists,
@@ -202,7 +204,8 @@ const list = (xs: readonly unknown[]): number => (xs.length === 0 && Object.isFr
  * of the heap's own count for typical entries (`npm run bench -- journal` measures it).
  */
 export function estimateEntryBytes(e: JournalEntry): number {
-  let n = ENTRY + text(e.path) + text(e.requestBody) + str(e.denied) + str(e.bodyFingerprint) + str(e.retryAfter);
+  // A path is Latin-1 (an HTTP request line's bytes, or a URL's pathname) unless a secret in it was masked (`…`).
+  let n = ENTRY + (e.secretsInUrl?.length ? text(e.path) : str(e.path)) + text(e.requestBody) + str(e.denied) + str(e.bodyFingerprint) + str(e.retryAfter);
   // A token request's API user is read from its own body, not shared with a token's.
   if (e.tokenRequest) n += str(e.apiUser);
   if (e.abortedAtMono !== null) n += NUMBER;
@@ -219,7 +222,7 @@ export function estimateEntryBytes(e: JournalEntry): number {
   if (e.touched && !Object.isFrozen(e.touched)) n += OBJECT + 2 * FIELD + list(e.touched.stores) + list(e.touched.markets);
   if (e.issued) n += OBJECT + 3 * FIELD + str(e.issued.tokenId) + str(e.issued.fingerprint);
   if (e.fault) n += OBJECT + 2 * FIELD;
-  for (const found of [e.secretsInUrl ?? [], e.sentInClear ?? []]) n += list(found) + found.length * (OBJECT + 3 * FIELD);
+  n += found(e.secretsInUrl) + found(e.sentInClear);
   if (e.unaccepted) n += list(e.unaccepted) + strings(e.unaccepted);
   return n;
 }
