@@ -3,7 +3,8 @@
  * serving the same JSON, measured in one run on this machine and reported as ratios (over
  * HTTPS, each server in its own process; `pipeline --in-process` for the quick variant); the
  * start-up time with 100,000 orders; `golive serve --json` to its JSON line (`startup`); token
- * issuance against oauth2-mock-server's (`tokens`); RSS after 1,000,000 requests (`memory`); webhook delivery throughput; and a full-length certify
+ * issuance against oauth2-mock-server's (`tokens`); RSS after 1,000,000 requests (`memory`); the heap a journal entry holds
+ * against the journal's count of it (`journal`); webhook delivery throughput; and a full-length certify
  * of the resilient example.
  * Loopback only. Absolute numbers vary with the machine; the ratios are the targets.
  */
@@ -190,6 +191,18 @@ async function memory(): Promise<void> {
   await memoryAfterRequests({ requests: Number(process.env.BENCH_MEMORY_REQUESTS ?? 1_000_000), connections: CONNECTIONS });
 }
 
+/** The heap a journal entry holds, measured, against the journal's count (`estimateEntryBytes`). */
+async function journalEntryBytes(): Promise<void> {
+  const script = new URL('./journal-entry.mjs', import.meta.url).pathname;
+  // Its own process: --expose-gc, and no other heap of this one in the figure.
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script, process.env.BENCH_JOURNAL_ENTRIES ?? '20000']);
+  console.log('journal entry, heap measured (collected, journal full less journal cleared) against the journal\'s count:');
+  for (const line of stdout.trim().split('\n')) {
+    const r = JSON.parse(line) as { kind: string; kept: number; realBytes: number; estimatedBytes: number };
+    console.log(`  ${r.kind.padEnd(40)} ${String(r.realBytes).padStart(5)} B measured, ${String(r.estimatedBytes).padStart(5)} B counted (${((r.estimatedBytes / r.realBytes - 1) * 100).toFixed(0)} %)`);
+  }
+}
+
 /** `golive serve --json` to its JSON line (targets: ≤ 300 ms at the default scale, ≤ 5 s at 100,000 orders). */
 async function startupTime(): Promise<void> {
   const { startup } = await import('./startup.ts');
@@ -203,6 +216,7 @@ if (!only || only === 'data') await dataLoad();
 if (!only || only === 'startup') await startupTime();
 if (!only || only === 'tokens') await tokenIssuance();
 if (!only || only === 'memory') await memory();
+if (!only || only === 'journal') await journalEntryBytes();
 if (!only || only === 'webhooks') await webhookDeliveries();
 if (!only || only === 'console') await consoleUnderLoad();
 if (!only || only === 'html') await (await import('./html.ts')).benchHtmlReport();

@@ -20,7 +20,7 @@ cli
   .option('--seed <n>', 'seed of the generated data and faults', { default: 1 })
   .option('--data-scale <n>', 'how many orders to generate (stores, products, customers grow with it)')
   .option('--tenants <list>', 'comma-separated tenant ids (default: acme)')
-  .option('--journal-bytes <size>', "the traffic journal's memory bound: 64MB, 512KiB, or bytes (default 64MiB; the oldest entries go first)")
+  .option('--journal-bytes <size>', "the traffic journal's memory bound: 64MB, 512KiB, or bytes (default 16MiB; the oldest entries go first)")
   .option('--no-tls', 'serve plain HTTP instead of HTTPS')
   .option('--scenario <name>', 'run a scenario (a name from `golive scenarios`, or a scenario file) against the demo user')
   .option('--no-rate-limits', "turn the platform's per-user rate limits off (load tests of an integration)")

@@ -5,7 +5,7 @@
  * journal records a key in the URL either way (`secretsInUrl`). After a rotation with an overlap window the old key
  * works until the window closes; then it answers 401, and the journal says it was retired.
  */
-import { fingerprint, mask } from '../secrets.ts';
+import { printOf } from '../secrets.ts';
 import { type CredentialScheme, type Refusal, inactive } from './scheme.ts';
 
 export interface ApiKeySchemeOptions {
@@ -46,8 +46,9 @@ export function apiKeyScheme(options: ApiKeySchemeOptions = {}): CredentialSchem
         entry.denied = `no ${header} header`;
         return refusal;
       }
-      entry.tokenFingerprint = fingerprint(key);
-      entry.tokenMasked = mask(key);
+      const print = printOf(key);
+      entry.tokenFingerprint = print.fingerprint;
+      entry.tokenMasked = print.masked;
       const match = parts.users.match(key);
       entry.apiUser = match?.user.clientId ?? null;
       if (match?.which === 'retired') {

@@ -345,6 +345,8 @@ function touchedOf(rt: Runtime, response: ApiResponse): JournalEntry['touched'] 
   const kept = touchedByRecord.get(response.body);
   if (kept && kept.index === rt.secrets && kept.version === rt.secrets.version) return kept.touched;
   const touched = touchedNow(rt, response.body);
+  // Frozen: shared by entries, so the journal counts it in none of them (`estimateEntryBytes`).
+  if (touched) Object.freeze(touched);
   touchedByRecord.set(response.body, { index: rt.secrets, version: rt.secrets.version, touched });
   return touched;
 }

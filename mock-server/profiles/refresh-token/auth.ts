@@ -10,7 +10,7 @@ import { bearerJwt } from '../../auth/bearer-jwt.ts';
 import type { ApiUserRecord } from '../../auth/api-users.ts';
 import { type Admission, type CredentialScheme, type Grant, type Refusal, inactive, isGrant, refused } from '../../auth/scheme.ts';
 import type { VerifyResult } from '../../auth/tokens.ts';
-import { fingerprint, mask } from '../../secrets.ts';
+import { printOf } from '../../secrets.ts';
 
 /** The credential the token endpoint takes (`Endpoint.credential`). */
 export const API_TOKEN = 'api-token';
@@ -45,8 +45,9 @@ export function apiTokenScheme(): CredentialScheme {
       }
       const match = parts.users.match(presented);
       if (target.credential === API_TOKEN || match) {
-        entry.tokenFingerprint = fingerprint(presented);
-        entry.tokenMasked = mask(presented);
+        const print = printOf(presented);
+        entry.tokenFingerprint = print.fingerprint;
+        entry.tokenMasked = print.masked;
         entry.apiUser = match?.user.clientId ?? null;
         if (target.credential !== API_TOKEN) {
           entry.denied = 'API token where an access token is taken (exchange it at POST /auth/token)';
