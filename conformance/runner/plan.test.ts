@@ -354,8 +354,8 @@ describe('planLanes (phases side by side)', () => {
 
     expect(lanes.map((l) => [l.name, names(l.phases)])).toEqual([
       [MAIN_LANE, ['steady', 'frontend', 'malformed-responses', 'missing-role', 'tenants', 'webhooks', 'secret-rotation']],
-      ['storms', ['rate-limit-retry-after', 'rate-limit-http-date']],
-      ['backoff', ['rate-limit-no-retry-after', 'rate-limit-no-retry-after-again']],
+      ['storms', ['rate-limit-retry-after']],
+      ['backoff', ['rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again']],
       ['network', ['flaky-network']],
       ['outage', ['outage', 'outage-recovery']],
       ['tokens', ['revoked-token', 'short-lived-tokens']],
@@ -403,7 +403,6 @@ describe('planLanes (phases side by side)', () => {
 
     expect(plan.map((p) => [p.name, lane(p)]).filter(([, l]) => l !== MAIN_LANE)).toEqual([
       ['rate-limit-retry-after', 'storms'],
-      ['rate-limit-http-date', 'storms'],
     ]);
   });
 });

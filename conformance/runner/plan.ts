@@ -405,16 +405,20 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
       ],
       params: { retryAfterSeconds: t.retryAfterSeconds },
     },
+    // The HTTP-date storm, then the storms without Retry-After, where the client's own backoff
+    // shows: a lane of their own, beside the first storm (errors.backoff-on-429 reads each
+    // storm's own API user). The HTTP-date storm goes first in it: its 429s warm the client's
+    // way of handling them, since a fresh process's first 429 may come back a few hundred
+    // milliseconds late (code run for the first time, on a busy machine), which would hide the
+    // growth of the first waits.
     {
       name: 'rate-limit-http-date',
-      lane: 'storms',
+      lane: 'backoff',
       description: `one request answered 429 with Retry-After as an HTTP date ${t.retryAfterSeconds} s ahead, then as a date a minute past`,
       durationMs: t.retryAfterStormMs,
       settledWhen: stormOver,
       actions: [{ kind: 'clear-faults' }, storm('rate-limit-http-date', { httpDate: t.retryAfterSeconds }, 1), storm('rate-limit-http-date', { httpDate: -60 }, 1)],
     },
-    // The storms without Retry-After, where the client's own backoff shows: in a lane of their
-    // own, beside the Retry-After storms (errors.backoff-on-429 reads each storm's own API user).
     {
       name: 'rate-limit-no-retry-after',
       lane: 'backoff',

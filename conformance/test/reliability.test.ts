@@ -234,7 +234,7 @@ describe('the Python example', () => {
         c.verdict === 'not-applicable');
     expect(report.checks.filter((c) => !expected(c)).map((c) => `${c.id}: ${c.verdict}: ${c.summary}`)).toEqual([]);
     // It has no webhook endpoint: the webhook checks have nothing to judge, and the phase does not run.
-    expect(report.checks.filter((c) => c.id.startsWith('webhooks.')).map((c) => c.verdict)).toEqual(Array(5).fill('not-applicable'));
+    expect(report.checks.filter((c) => c.id.startsWith('webhooks.')).map((c) => c.verdict)).toEqual(Array(6).fill('not-applicable'));
     expect(report.phases.map((p) => p.name)).not.toContain('webhooks');
   });
 

@@ -21,6 +21,10 @@ describe('twinObjects', () => {
       }
       const [a, b] = twins.map((t) => data.orders[t.objectId]!.orderForm.lineItems);
       expect(a!.map((l) => l.quantity)).toEqual(b!.map((l) => l.quantity));
+      // Line i of each is of a SKU at the same place in its product, so their stock changes are at the same paths.
+      const products = Object.values((mock.snapshot() as { products: Record<string, { variants: { skuId: string }[] }> }).products);
+      const place = (sku: string) => products.map((p) => p.variants.findIndex((v) => v.skuId === sku)).find((i) => i >= 0) ?? -1;
+      expect(a!.map((l) => place(l.code))).toEqual(b!.map((l) => place(l.code)));
       const footprints = twins.map((t) => mock.eventFootprint(t.objectId));
       expect(footprints[0]!.filter((k) => footprints[1]!.includes(k))).toEqual([]);
     } finally {

@@ -75,18 +75,27 @@ async function twins(db: Domain, scope: Scope, times: { created: number; changed
   if (!template) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', "no order in the API user's scope to copy");
   const store = template.storeId ?? '';
   const taken = productsOf(db, template.id);
-  const picked: { sku: string; productId: string }[] = [];
+  // Each twin's line i is of a SKU at the same place in its product (its variant index), so
+  // what a reservation changes in the two products is at the same path (`variants.1.…`).
+  type Pick = { sku: string; productId: string };
+  const byPlace = new Map<number, Pick[]>();
+  const pairs: [Pick, Pick][] = [];
   for (const item of db.inventory.all()) {
-    const productId = db.products.get(item.sku)?.productId;
+    const product = db.products.get(item.sku);
     // Plenty left, so a reservation of a few units moves no product in or out of stock for one twin only.
-    if (item.warehouseCode !== store || item.inventory - (item.reservedInventory ?? 0) < 20 || !productId || taken.has(productId)) continue;
-    taken.add(productId);
-    picked.push({ sku: item.sku, productId });
-    if (picked.length === 4) break;
+    if (item.warehouseCode !== store || item.inventory - (item.reservedInventory ?? 0) < 20 || !product || taken.has(product.productId)) continue;
+    taken.add(product.productId);
+    const place = product.variants.findIndex((v) => v.skuId === item.sku);
+    const waiting = byPlace.get(place) ?? [];
+    const mate = waiting.shift();
+    if (mate) pairs.push([mate, { sku: item.sku, productId: product.productId }]);
+    else waiting.push({ sku: item.sku, productId: product.productId });
+    byPlace.set(place, waiting);
+    if (pairs.length === 2) break;
   }
-  if (picked.length < 4) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `too few products in stock in ${store} for two new orders`);
+  if (pairs.length < 2) throw new GoliveError('GOLIVE_ERR_NOT_FOUND', `too few products in stock in ${store} for two new orders`);
   const line = template.orderForm.lineItems[0]!;
-  const make = async (skus: typeof picked): Promise<NewObject> => {
+  const make = async (skus: readonly Pick[]): Promise<NewObject> => {
     const id = db.nextOrderNumber();
     const lines = skus.map((p, i) => ({ ...line, lineItemId: `${id}-${i + 1}`, code: p.sku, productId: p.productId, quantity: i + 1 }));
     const at = new Date(times.created).toISOString();
@@ -120,7 +129,7 @@ async function twins(db: Domain, scope: Scope, times: { created: number; changed
     const changed = await change(db, { className: 'Order', objectId: id, status: 'InProgress' }, scope, times.changed);
     return { objectId: id, ids: [id, ...skus.flatMap((p) => [p.sku, p.productId])], created, changed };
   };
-  return [await make(picked.slice(0, 2)), await make(picked.slice(2))];
+  return [await make(pairs.map(([a]) => a)), await make(pairs.map(([, b]) => b))];
 }
 
 export const omniumEvents: ProfileEvents<Domain> = {
