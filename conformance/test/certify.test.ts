@@ -45,7 +45,7 @@ const NOT_FOR_OMNIUM = new Set(['rotation.survives-key-rotation']);
 const passes = (id: string, verdict: string) => verdict === 'pass' || (verdict === 'not-applicable' && NOT_FOR_OMNIUM.has(id));
 
 describe('golive certify, end to end', () => {
-  it('certifies the resilient example serving two tenants: every check passes', async () => {
+  it.concurrent('certifies the resilient example serving two tenants: every check passes', async () => {
     const report = await certifyExample('resilient-node', (c) => withEnv(POLL)(twoTenants(c)));
     const notPassing = report.checks
       .filter((c) => !passes(c.id, c.verdict) && !(c.id === 'errors.jitter-on-429' && c.verdict === 'warn'))
