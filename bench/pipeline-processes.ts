@@ -183,7 +183,7 @@ export async function pipelineInProcesses(o: ProcessBenchOptions): Promise<Recor
       return { t, rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99)), cpu: cpu.length ? median(cpu) : null, non2xx: rs.reduce((s, r) => s + r.non2xx + r.errors, 0) };
     });
     console.log(`GET /api/Orders/{id} over HTTPS: each server in its own process, autocannon -c ${o.connections} in another, loopback;`);
-    console.log(`  median of ${o.rounds} rounds of ${o.seconds} s, targets alternating, after ${wrap.toLocaleString('en')} requests to each mock (its journal holds at most ${o.journalEntries.toLocaleString('en')})`);
+    console.log(`  median of ${o.rounds} rounds of ${o.seconds} s, targets alternating, after ${wrap.toLocaleString('en')} requests to each mock (more than its journal keeps: at most ${o.journalEntries.toLocaleString('en')} entries, and fewer within its byte bound)`);
     for (const s of summary) {
       console.log(`  ${s.t.name.padEnd(50)} ${String(Math.round(s.rps)).padStart(6)} req/s  p99 ${s.p99} ms  cpu ${s.cpu === null ? '?' : s.cpu.toFixed(1)} µs/req${s.non2xx ? `  non-2xx/errors ${s.non2xx}` : ''}`);
     }

@@ -288,9 +288,11 @@ describe('errors.network-retry-bounded', () => {
     expect(metric(finding.evidence, 'attempts of POST /api/Orders/Search')).toBe(4);
   });
 
-  it("takes a new try for one when a busy machine stalled one of its waits past twice the first try's (the profile-seam poller, seen under load)", () => {
-    // Four attempts 0.35 s, 0.7 s and 1.5 s apart (the third hangs until its 2 s timeout), 1 s
-    // to the next round, then the same waits again, the first of them stalled by 0.37 s.
+  /**
+   * The profile-seam poller: four attempts 0.35 s, 0.7 s and 1.5 s apart (the third hangs until
+   * its 2 s timeout), then `roundGap` to its next round and the waits of its second try.
+   */
+  function pollerTwice(roundGap: number, secondTry: readonly number[]) {
     const j = journal();
     const token = j.tokenRequest({ at: 1 });
     let at = flaky.start + 0.5;
@@ -299,28 +301,21 @@ describe('errors.network-retry-bounded', () => {
     first.push(faulted(j, 'status 503', { token, at: gap(0.35), ...poll(2) }));
     first.push(faulted(j, 'hang', { token, at: gap(0.7), ...poll(2), abortedAfter: 2 }));
     first.push(faulted(j, 'status 503', { token, at: gap(1.5, 2), ...poll(2) }));
-    for (const wait of [1, 0.72, 0.68, 1.45]) faulted(j, 'status 503', { token, at: gap(wait), ...poll(2) });
+    for (const wait of [roundGap, ...secondTry]) faulted(j, 'status 503', { token, at: gap(wait), ...poll(2) });
+    return { finding: judge(j, endingAt(at + 4)), first };
+  }
 
-    const finding = judge(j, endingAt(at + 4));
+  it("takes a new try for one when a busy machine stalled one of its waits past twice the first try's (the profile-seam poller, seen under load)", () => {
+    // 1 s to the next round, then the same waits again, the first of them stalled by 0.37 s.
+    const { finding, first } = pollerTwice(1, [0.72, 0.68, 1.45]);
 
     expect(finding.verdict).toBe('pass');
     expect(requestSeqs(finding.evidence)).toEqual(first.map((e) => e.seq));
   });
 
   it('counts the attempts of the first try right when the next round comes about as soon as its first wait would', () => {
-    // The profile-seam poller unstalled: 0.35 s, 0.7 s, 1.5 s, then 0.25 s to the next round and
-    // the same waits again. The 0.25 s gap looks like a first wait too; the attempt after it fits better.
-    const j = journal();
-    const token = j.tokenRequest({ at: 1 });
-    let at = flaky.start + 0.5;
-    const gap = (seconds: number, latency = 0.003) => (at += latency + seconds);
-    const first = [faulted(j, 'reset', { token, at, ...poll(2) })];
-    first.push(faulted(j, 'status 503', { token, at: gap(0.35), ...poll(2) }));
-    first.push(faulted(j, 'hang', { token, at: gap(0.7), ...poll(2), abortedAfter: 2 }));
-    first.push(faulted(j, 'status 503', { token, at: gap(1.5, 2), ...poll(2) }));
-    for (const wait of [0.25, 0.36, 0.69, 1.48]) faulted(j, 'status 503', { token, at: gap(wait), ...poll(2) });
-
-    const finding = judge(j, endingAt(at + 4));
+    // 0.25 s to the next round: that gap looks like a first wait too; the attempt after it fits better.
+    const { finding, first } = pollerTwice(0.25, [0.36, 0.69, 1.48]);
 
     expect(finding.verdict).toBe('pass');
     expect(metric(finding.evidence, 'attempts of POST /api/Orders/Search')).toBe(4);
