@@ -136,6 +136,10 @@ describe('golive certify, end to end', () => {
     'webhooks.responds-in-time': (c) => ({ ...c, webhook: { ...c.webhook!, timeoutMs: 2_000 } }),
     // The break shows only between tenants.
     'tenancy.token-per-tenant': twoTenants,
+    // The waits of two storms compared 5 % apart: only the four storms run (config `scenarios`),
+    // two instances of the integration, not seven; the noise of the other lanes' instances made
+    // identical waits differ that much on a loaded machine (CI, Node 24), and a break was passed.
+    'errors.jitter-on-429': (c) => ({ ...c, scenarios: ['rate-limit-retry-after', 'rate-limit-http-date', 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again'] }),
     // The deprecated search reads business customers: the user may, so only the deprecation shows.
     'data.no-deprecated-endpoints': (c) => ({ ...c, apiUser: { ...c.apiUser, roles: [...c.apiUser.roles, 'CustomerRead'] } }),
   };
