@@ -60,7 +60,7 @@ const notPassing = (report: Report, except: readonly string[], byChance: readonl
     .filter((c) => !['pass', 'not-applicable'].includes(c.verdict) && !except.includes(c.id) && !(c.verdict === 'warn' && byChance.includes(c.id)))
     .map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
 
-describe.concurrent.each(Object.entries(EXAMPLES))('golive certify of a credential style, end to end, %s', (name, example) => {
+describe.each(Object.entries(EXAMPLES))('golive certify of a credential style, end to end, %s', (name, example) => {
   it.concurrent('certifies the good integration, judging the checks of its platform', async () => {
     const report = await certifyExample(name, withEnv(example.env));
     expect(notPassing(report, [], example.byChance)).toEqual([]);

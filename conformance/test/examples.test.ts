@@ -109,7 +109,7 @@ const notPassing = (report: Report, except: readonly string[] = [], byChance: re
     .filter((c) => !['pass', 'not-applicable'].includes(c.verdict) && !except.includes(c.id) && !(c.verdict === 'warn' && byChance.includes(c.id)))
     .map((c) => `${c.id}: ${c.verdict}: ${c.summary}`);
 
-describe.concurrent.each(Object.entries(EXAMPLES))('golive certify, end to end, %s', (name, example) => {
+describe.each(Object.entries(EXAMPLES))('golive certify, end to end, %s', (name, example) => {
   it.concurrent('certifies the good integration: no check fails, none is inconclusive', async () => {
     const report = await certifyExample(name, withEnv(example.env));
     expect(notPassing(report, [], example.byChance)).toEqual([]);

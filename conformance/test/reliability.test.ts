@@ -12,7 +12,7 @@ import { isGone } from '../runner/kill-tree.ts';
 import { golive } from './cli.ts';
 import { BRIEF_TIMINGS, EXAMPLES, FIXTURES, TEST_TIMINGS, certifyExample, certifyFixture } from './harness.ts';
 
-describe.concurrent('a complete report, whatever the integration does', () => {
+describe('a complete report, whatever the integration does', () => {
   it.concurrent('reports a crash at start with its exit code and output, and judges nothing as passed', async () => {
     const report = await certifyFixture('crash.mjs');
     const test = report.integration.exits.find((e) => e.environment === 'test')!;
@@ -63,7 +63,7 @@ describe.concurrent('a complete report, whatever the integration does', () => {
   }, 240_000);
 });
 
-describe.concurrent('an integration that floods its output', () => {
+describe('an integration that floods its output', () => {
   it.concurrent('writes 20 MB to stdout and stderr at once and still gets a complete report, its output and the report kept bounded', async () => {
     const report = await certifyFixture('flood.mjs', undefined, BRIEF_TIMINGS, { BOTH_STREAMS: '1' });
     expect(report.checks).toHaveLength(CHECKS.length);
@@ -89,7 +89,7 @@ const base = process.env.OMNIUM_API_URL;
 })().catch((err) => console.error(err.message));
 `;
 
-describe.concurrent('golive certify on the command line', () => {
+describe('golive certify on the command line', () => {
   it.concurrent('exits 1 for the naive example and writes a report.json that says why', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'golive-naive-'));
     await cp(join(EXAMPLES, 'naive-node'), dir, { recursive: true });
@@ -220,7 +220,7 @@ ${POLLER}`;
   });
 });
 
-describe.concurrent('the Python example', () => {
+describe('the Python example', () => {
   const env = { POLL_INTERVAL_MS: '250', REQUEST_TIMEOUT_MS: '2000' };
 
   it.concurrent('certifies: requests trusts the harness CA through REQUESTS_CA_BUNDLE', async () => {
@@ -246,7 +246,7 @@ describe.concurrent('the Python example', () => {
   });
 });
 
-describe.concurrent('integration.mode "job"', () => {
+describe('integration.mode "job"', () => {
   it.concurrent('runs the command once per trigger, again and again, and judges the runs together', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'golive-job-'));
     const loaded = await loadConfig({ cwd: dir, commandOverride: ['node', join(FIXTURES, 'job.mjs')] });

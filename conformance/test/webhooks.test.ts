@@ -14,7 +14,7 @@ import { TEST_TIMINGS } from './harness.ts';
  */
 const FIXTURE = fileURLToPath(new URL('./fixtures/bookings.mjs', import.meta.url));
 
-describe.concurrent('webhooks.idempotent with a side-effect probe', () => {
+describe('webhooks.idempotent with a side-effect probe', () => {
   const dirs: string[] = [];
   afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
@@ -64,7 +64,7 @@ describe.concurrent('webhooks.idempotent with a side-effect probe', () => {
  * the platform's JSON. The Omneo example checks its HMAC over the bytes received and accepts
  * it; the same example told to hash JSON parsed and serialised again refuses it, and fails.
  */
-describe.concurrent('webhooks.validates-auth with a body laid out unlike the platform', () => {
+describe('webhooks.validates-auth with a body laid out unlike the platform', () => {
   const dirs: string[] = [];
   afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
   const example = fileURLToPath(new URL('../../examples/omneo-node/', import.meta.url));
@@ -100,7 +100,7 @@ describe.concurrent('webhooks.validates-auth with a body laid out unlike the pla
  * here); a receiver that makes its follow-up call before answering cannot answer in time, and
  * one that answers first is not slowed at all.
  */
-describe.concurrent('webhooks.responds-in-time with a slow downstream', () => {
+describe('webhooks.responds-in-time with a slow downstream', () => {
   const followUp = fileURLToPath(new URL('./fixtures/follow-up.mjs', import.meta.url));
   const dirs: string[] = [];
   afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

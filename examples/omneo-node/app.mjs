@@ -75,8 +75,26 @@ const SYNCED_TRIGGERS = new Set(['profile.created', 'profile.updated']);
  * The asynchronous part of a delivery. The body is the profile as it was when the event was
  * raised; the sync reads it again (it may have changed since), then writes the CRM's segment back.
  */
+// The work on each profile, one event at a time, in the order they arrived: two events of one
+// profile handled at once could write back in either order.
+const queues = new Map();
+
+function oneAtATime(profileId, work) {
+  const done = (queues.get(profileId) ?? Promise.resolve()).then(work);
+  const settled = done.catch(() => {});
+  queues.set(profileId, settled);
+  settled.then(() => {
+    if (queues.get(profileId) === settled) queues.delete(profileId);
+  });
+  return done;
+}
+
 async function processEvent(event, { trigger, label }) {
   if (!SYNCED_TRIGGERS.has(trigger) || typeof event.id !== 'string' || event.id === '') return log.info(`webhook: ${label} needs no work`);
+  return oneAtATime(event.id, () => syncProfile(event, label));
+}
+
+async function syncProfile(event, label) {
   try {
     const path = `/api/v3/profiles/${encodeURIComponent(event.id)}`;
     // Break switch: the delivered body is taken for the profile's current state. Deliveries can
