@@ -465,6 +465,21 @@ describe('FaultMatcher: pinned rules', () => {
     expect(hits([search('a'), search('a'), search('b'), search('a'), search('c')])).toEqual(['reset', 'down', 'hang', 'down', '-']);
   });
 
+  it('pins each group to a request of its own: a request pinned by a spent group is not pinned again', () => {
+    faults.add({ id: 'first', match: { pin: 'first', times: 2 }, action: { kind: 'status', status: 429 } });
+    faults.add({ id: 'next', match: { pin: 'next', times: 1 }, action: { kind: 'status', status: 429 } });
+
+    // A client working one request at a time: a's third attempt gets through; b is the next request.
+    expect(hits([search('a'), search('a'), search('a'), search('b'), search('b')])).toEqual(['first', 'first', '-', 'next', '-']);
+  });
+
+  it("leaves another API user's same request to its own rules: a pin is one user's request", () => {
+    faults.add({ id: 'one', match: { apiUser: 'u1', pin: 'one', times: 1 }, action: { kind: 'status', status: 429 } });
+    faults.add({ id: 'two', match: { apiUser: 'u2', pin: 'two', times: 1 }, action: { kind: 'status', status: 429 } });
+
+    expect(hits([search('a', { apiUser: 'u1' }), search('a', { apiUser: 'u2' })])).toEqual(['one', 'two']);
+  });
+
   it('takes a retry with a renewed token in the query string for the same request', () => {
     faults.add({ id: 'p', match: { pin: 'p' }, action: E503 });
     const withToken = (masked: string) =>

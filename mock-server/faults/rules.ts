@@ -114,7 +114,10 @@ export interface FaultMatch {
    * Keeps refusing one request. Rules with the same `pin` act on one request: the first of them
    * to fire pins the group to the request it answered (method, path, query and body, see
    * `requestKey`); from then on they match only attempts of that same request, so a client's
-   * retries meet the fault and its next, different request does not.
+   * retries meet the fault and its next, different request does not. Each group pins a request
+   * of its own: a request another group pinned is left to that group, even once its rules are
+   * spent (so "the next two requests" of a storm are two others, not the first one again). A
+   * request is one API user's: another user's same request is not pinned with it.
    */
   pin?: string;
   /**
@@ -578,9 +581,10 @@ export class FaultMatcher {
       }
       if (e.whileDelivering && !this.delivering()) continue;
       if (e.pin !== undefined) {
-        key ??= req.identity ? requestKey(req.identity) : `${req.method.toUpperCase()} ${req.path.toLowerCase()}`;
+        // The API user's: the same request of another user (another lane's instance) is another request.
+        key ??= `${req.apiUser ?? ''} ${req.identity ? requestKey(req.identity) : `${req.method.toUpperCase()} ${req.path.toLowerCase()}`}`;
         const pinned = this.pins.get(e.pin);
-        if (pinned !== undefined && pinned !== key) continue;
+        if (pinned === undefined ? this.pinnedByAGroup(key) : pinned !== key) continue;
       }
       const seen = ++e.seen;
       if (seen >= e.last) this.spend(e);
@@ -591,6 +595,11 @@ export class FaultMatcher {
       return e.rule;
     }
     return null;
+  }
+
+  private pinnedByAGroup(key: string): boolean {
+    for (const pinned of this.pins.values()) if (pinned === key) return true;
+    return false;
   }
 
   private spend(e: Entry): void {
