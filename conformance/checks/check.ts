@@ -60,8 +60,8 @@ export interface Check {
   readonly section: 'Credentials' | 'Token handling' | 'Error handling' | 'Webhooks' | 'Beyond the Omnium checklist';
   readonly required: boolean;
   /**
-   * The phases of the certify plan it needs besides `steady` (which always runs, with the
-   * production and bad-TLS runs beside it): with `--only`, just these run.
+   * The phases of the certify plan it needs besides `steady` (which always runs): with `--only`,
+   * just these run (the production and bad-TLS runs beside steady say which checks they serve: `SideRun.judges`).
    */
   readonly phases: readonly string[];
   /** What to change, in the words of the guide; a function when it names something of the platform (its token endpoint). */

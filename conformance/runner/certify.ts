@@ -21,7 +21,7 @@ import { runPhases } from './phases.ts';
 import { buildReport } from './report-build.ts';
 import { TEST_USER, laneUser, prepareCredentials, tenantIds, tenantUsers } from './run-credentials.ts';
 import { createTenantsPhase } from './tenants-phase.ts';
-import { SIDE_RUNS, runSideRuns, sideRunUsers } from './side-runs.ts';
+import { runSideRuns, sideRunUsers, sideRunsFor } from './side-runs.ts';
 import { createWebhookPhase } from './webhook-phase.ts';
 
 export type { RunName } from './integration-runs.ts';
@@ -102,6 +102,8 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     throw err;
   }
   const { plan, checks } = scoped;
+  // The production and bad-TLS runs, when a check in scope is judged on them.
+  const sideRunsNeeded = sideRunsFor(checks);
   const [main, ...sides] = lanes as [Lane, ...Lane[]];
   const laneName = laneOf(lanes);
   const told = options.onProgress ?? (() => {});
@@ -131,7 +133,7 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       mock,
       scanner,
       stateDir: state,
-      users: [TEST_USER, ...others, ...sideRunUsers(SIDE_RUNS), ...sides.map((l) => laneUser(l.name))],
+      users: [TEST_USER, ...others, ...sideRunUsers(sideRunsNeeded), ...sides.map((l) => laneUser(l.name))],
     });
     const testUser = credentials.users.get(TEST_USER.name)!;
     // The tenants after the first, each with its test API URL and API user.
@@ -162,10 +164,12 @@ export async function certify(options: CertifyOptions): Promise<Report> {
     const testRun = await runs.launch('test', testUser, mock.environments.test.apiUrl);
     const sideRuns = testRun.startError
       ? Promise.resolve()
-      : runSideRuns(SIDE_RUNS, { config, timings, mock, users: credentials.users, launch: runs.launch, aborted });
+      : runSideRuns(sideRunsNeeded, { config, timings, mock, users: credentials.users, launch: runs.launch, aborted });
     const runnable = !testRun.startError && !testRun.exit && !options.signal?.aborted;
-    // The side lanes begin once steady (and the front-end phase's browser) is done: fewer processes
-    // starting at once on a small machine, and steady's traffic stays the main lane's alone.
+    // The side lanes' phases begin once steady (and the front-end phase's browser) is done; their
+    // instances start now, each on its own API user, so they are past their start, code paths warm,
+    // when the first fault comes: a process's first retry, while seven processes start at once on a
+    // small machine, came back up to a second late and hid the growth of its waits.
     let lanesMayBegin = () => {};
     const begin = new Promise<void>((resolve) => {
       lanesMayBegin = resolve;
@@ -194,7 +198,6 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       }
     };
     const launches = sides.map(async (lane) => {
-      await Promise.race([begin, aborted]);
       if (!runnable || options.signal?.aborted) return null;
       const user = credentials.users.get(laneUser(lane.name).name)!;
       return { user, run: await runs.launch(`lane:${lane.name}`, user, mock.environments.test.apiUrl, { untilWorking: true }) };
@@ -203,6 +206,11 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       const started = await launches[i];
       // Every lane's instance is up before any lane's phases begin: one starting up must not slow a storm's retries.
       await Promise.all(launches);
+      await Promise.race([begin, aborted]);
+      if (options.signal?.aborted) {
+        await started?.run.process?.stop();
+        return [];
+      }
       return started ? runLane(lane, started.user, started.run) : [];
     });
     const lanesOver = Promise.all(laneRecords);

@@ -4,7 +4,8 @@ import { context } from '../checks/test/journal.ts';
 import type { Run, RunName } from './integration-runs.ts';
 import type { IntegrationHandle } from './job-loop.ts';
 import { FULL_TIMINGS } from './plan.ts';
-import { SIDE_RUNS, type SideRun, type SideRunOptions, type Watch, runSideRuns, sideRunUsers } from './side-runs.ts';
+import { CHECKS } from '../checks/index.ts';
+import { SIDE_RUNS, type SideRun, type SideRunOptions, type Watch, runSideRuns, sideRunUsers, sideRunsFor } from './side-runs.ts';
 
 const USER = { name: 'side', environment: 'test' } as const;
 
@@ -13,6 +14,7 @@ const sideRun = (name: string, lane: string, ms: number, waitsFor?: SideRun['wai
   name: name as RunName,
   lane,
   user: USER,
+  judges: [],
   apiUrl: () => `https://127.0.0.1/${name}`,
   durationMs: () => ms,
   ...(waitsFor ? { waitsFor } : {}),
@@ -117,5 +119,15 @@ describe('side runs', () => {
       'tls:missing-intermediate bad-tls:chain bad-tls:test',
     ]);
     expect(sideRunUsers(SIDE_RUNS).map((u) => u.name)).toEqual(['production', 'bad-tls']);
+  });
+
+  it('runs only the side runs a check in scope is judged on', () => {
+    const names = (ids: string[]) => sideRunsFor(ids.map((id) => ({ id }))).map((r) => r.name);
+    expect(names(['webhooks.idempotent'])).toEqual([]);
+    expect(names(['credentials.test-not-in-production', 'webhooks.idempotent'])).toEqual(['production']);
+    expect(names(['token.tls-verified'])).toHaveLength(6);
+    expect(names(['token.tls-verified', 'credentials.test-not-in-production'])).toHaveLength(7);
+    // Each names a check of the checklist.
+    expect(SIDE_RUNS.flatMap((r) => r.judges).filter((id) => !CHECKS.some((c) => c.id === id))).toEqual([]);
   });
 });

@@ -29,6 +29,8 @@ export interface SideRun {
   user: RunUser;
   /** The API URL it is given. */
   apiUrl: (mock: MockServer) => string;
+  /** The checks judged on its traffic: a run scoped to other checks (`--only`, config `scenarios`) leaves it out. */
+  judges: readonly string[];
   /** How long it runs (unless the integration exits first). */
   durationMs: (s: SideRunSettings) => number;
   /**
@@ -77,6 +79,7 @@ export const SIDE_RUNS: readonly SideRun[] = [
     name: 'production',
     lane: 'production',
     user: PRODUCTION_USER,
+    judges: ['credentials.test-not-in-production'],
     apiUrl: (mock) => mock.environments.production.apiUrl,
     durationMs: ({ timings }) => timings.productionMs,
     waitsFor: { what: (mock) => firstRequestIn(mock, 'production'), graceMs: ({ config }) => config.timeouts.readyMs },
@@ -87,11 +90,17 @@ export const SIDE_RUNS: readonly SideRun[] = [
       name: `tls:${kind}`,
       lane: BAD_TLS_LANES[kind],
       user: BAD_TLS_USER,
+      judges: ['token.tls-verified'],
       apiUrl: (mock) => mock.badTls[kind]!,
       durationMs: ({ timings }) => timings.tlsRunMs,
     }),
   ),
 ];
+
+/** The side runs some of `checks` is judged on. */
+export function sideRunsFor(checks: readonly { id: string }[], sideRuns: readonly SideRun[] = SIDE_RUNS): SideRun[] {
+  return sideRuns.filter((r) => r.judges.some((id) => checks.some((c) => c.id === id)));
+}
 
 /** The API users the side runs name, each once, in order. */
 export function sideRunUsers(sideRuns: readonly SideRun[]): RunUser[] {
