@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from './check.ts';
 import check from './errors.jitter-on-429.ts';
-import { PHASES, context, journal, metric, observations, phaseRecord, storm } from './test/journal.ts';
+import { LANE_CLIENT, PHASES, context, journal, metric, observations, phaseRecord, storm } from './test/journal.ts';
 
 const first = PHASES['rate-limit-no-retry-after'];
 const again = PHASES['rate-limit-no-retry-after-again'];
@@ -143,5 +143,32 @@ describe('errors.jitter-on-429', () => {
 
     expect(finding.verdict).toBe('inconclusive');
     expect(finding.summary).toContain('"rate-limit-no-retry-after-again" phase did not run');
+  });
+
+  it('reads each storm on its own API user when the two run in different lanes at overlapping times', () => {
+    // The plan's lanes: the first storm in `backoff`, the second in `storms` (after the Retry-After storm).
+    const backoff = { name: 'backoff', client: 'client-erp-order-export-backoff' };
+    const storms = { name: 'storms', client: LANE_CLIENT };
+    const t0 = first.start;
+    const phases = [
+      phaseRecord('steady'),
+      phaseRecord('rate-limit-no-retry-after', { start: t0, end: t0 + 10, lane: backoff }),
+      phaseRecord('rate-limit-no-retry-after-again', { start: t0 + 4, end: t0 + 14, lane: storms }),
+    ];
+    const run = (b: number[]) => {
+      const j = journal();
+      const backoffToken = j.tokenRequest({ at: t0 - 1, client: backoff.client });
+      const stormsToken = j.tokenRequest({ at: t0 - 1, client: storms.client });
+      storm(j, { token: backoffToken, from: t0 + 0.5, waits: [1, 2, 4] });
+      storm(j, { token: stormsToken, from: t0 + 4.5, waits: b });
+      j.entries.sort((x, y) => x.mono - y.mono || x.seq - y.seq).forEach((e, i) => (e.seq = i + 1));
+      return check.judge(observations({ journal: j.entries, phases }));
+    };
+
+    // Read on the first storm's user alone, the second storm would show no 429 at all (inconclusive).
+    expect(run([1, 2, 4])).toMatchObject({ verdict: 'fail', summary: expect.stringContaining('differ by 0 % at most') });
+    const jittered = run([1.2, 1.7, 4.4]);
+    expect(jittered.verdict).toBe('pass');
+    expect(jittered.evidence).toContainEqual({ kind: 'note', text: 'waits in the second storm: 1.2 s, 1.7 s, 4.4 s' });
   });
 });

@@ -1,5 +1,6 @@
 import { defineCheck, inconclusive, phaseMissing } from './check.ts';
 import { attemptsOf, gaps, phasesNamed, round, sameRequest, userTraffic } from './error-traffic.ts';
+import type { PhaseRecord } from './observations.ts';
 
 const SAME_WITHIN = 0.05;
 /**
@@ -24,9 +25,11 @@ export default defineCheck({
   judge(obs) {
     const storms = phasesNamed(obs, 'rate-limit-no-retry-after', 'rate-limit-no-retry-after-again');
     if (storms.length < 2) return phaseMissing('rate-limit-no-retry-after-again', storms[1]);
-    const traffic = userTraffic(obs, storms[0]!, storms[0]!.startMono);
+    // Each storm's own API user's traffic: the two may run in different lanes, each with its user.
+    const trafficOf = (p: PhaseRecord) => userTraffic(obs, p, p.startMono);
     // The same storm twice: without jitter the waits repeat to the millisecond.
     const series = storms.map((p) => {
+      const traffic = trafficOf(p);
       const first = traffic.find((e) => e.status === 429 && e.fault && e.mono >= p.startMono && e.mono <= p.endMono);
       // Within the phase: a request given up on in the first storm must not pick up the second's 429s as retries.
       return first ? gaps(attemptsOf(traffic.filter((e) => e.mono <= p.endMono), first)) : [];
@@ -34,7 +37,7 @@ export default defineCheck({
     // Requests refused at once in the second storm (a client's parallel workers, security-tests.md
     // case 76): with jitter drawn per worker their waits differ; in lockstep they come back together.
     const second = storms[1]!;
-    const inSecond = traffic.filter((e) => e.mono <= second.endMono);
+    const inSecond = trafficOf(second).filter((e) => e.mono <= second.endMono);
     const refusals = inSecond.filter((e) => e.status === 429 && e.fault && e.mono >= second.startMono);
     const workers = refusals.filter((e, i) => refusals.findIndex((x) => sameRequest(x, e)) === i).map((f) => attemptsOf(inSecond, f));
     const atOnce = workers.filter((w) => workers.some((o) => o !== w && o[0]!.mono < w.at(-1)!.mono && w[0]!.mono < o.at(-1)!.mono));

@@ -410,7 +410,9 @@ export function certifyPlan(t: Timings, options: PlanOptions = { webhook: false 
     // storm's own API user). The HTTP-date storm goes first in it: its 429s warm the client's
     // way of handling them, since a fresh process's first 429 may come back a few hundred
     // milliseconds late (code run for the first time, on a busy machine), which would hide the
-    // growth of the first waits.
+    // growth of the first waits. The second storm without Retry-After follows the first, not the
+    // Retry-After storm: that one may end on a request the client seems to have given up (quiet
+    // for a while) and retries later, which would be the second storm's first refused request.
     {
       name: 'rate-limit-http-date',
       lane: 'backoff',
