@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../checks/index.ts';
 import type { GoliveConfig } from '../config/define.ts';
-import { TEST_TIMINGS, certifyExample, certifyFixture, verdicts, withEnv } from './harness.ts';
+import { TEST_TIMINGS, certifyExample, certifyFixture, explained, verdicts, withEnv } from './harness.ts';
 
 /**
  * End to end: the resilient example passes every check; with GOLIVE_EXAMPLE_BREAK=<id> it
@@ -161,16 +161,19 @@ describe('golive certify, end to end', () => {
     // A client without timeouts is stuck on the hanging response: it can only fail once 120 s
     // have passed, and a test run is shorter, so there it is inconclusive (never a pass).
     const expected = id === 'errors.network-retry-bounded' && v[id] === 'inconclusive' ? 'inconclusive' : advisory.has(id) ? 'warn' : 'fail';
-    expect({ [id]: v[id], others }).toEqual({ [id]: expected, others: [] });
+    expect({ [id]: v[id], others }, explained(report, id)).toEqual({ [id]: expected, others: [] });
     // Certified when the break's check is advisory, unless a required check it is by nature a fault of failed too.
     const requiredToo = report.checks.filter((c) => c.required && unobservable[id]?.includes(c.id) && !passes(c.id, c.verdict));
     expect(report.certified).toBe(advisory.has(id) && requiredToo.length === 0);
   };
   // The jitter break is judged on waits 5 % apart: it runs alone in this file, since the load of
   // two more certify runs beside it was seen to spread identical waits that far (CI, both Nodes).
-  const alone = ['errors.jitter-on-429'];
-  it.concurrent.each(breakable.filter((id) => !alone.includes(id)))('fails exactly %s when the resilient example breaks it', breakRun);
-  it.each(alone)('fails exactly %s when the resilient example breaks it (alone in this file)', breakRun);
+  // Even alone, once in many CI runs (Node 24, other files' runs beside it) one of six waits of
+  // 1 to 4 s came 5 % late and the break passed: a timing verdict on a shared machine, so it
+  // gets one more try (the failure's message shows the waits it saw).
+  const alone = 'errors.jitter-on-429';
+  it.concurrent.each(breakable.filter((id) => id !== alone))('fails exactly %s when the resilient example breaks it', breakRun);
+  it(`fails exactly ${alone} when the resilient example breaks it (alone in this file)`, { retry: 1 }, () => breakRun(alone));
 
   it.concurrent('warns on credentials.descriptive-name, and only there, for an API user named "test"', async () => {
     const report = await certifyExample('resilient-node', (c) => noFrontend(withEnv(POLL)({ ...c, apiUser: { ...c.apiUser, name: 'test' } })));

@@ -103,6 +103,17 @@ export function verdicts(report: Report): Record<string, Verdict> {
   return Object.fromEntries(report.checks.map((c) => [c.id, c.verdict]));
 }
 
+/**
+ * A check's verdict, summary and evidence notes and metrics, one per line: the message of an
+ * end-to-end assertion on it, so a failure (often a timing one, on a loaded CI machine) says what was seen.
+ */
+export function explained(report: Report, id: string): string {
+  const c = report.checks.find((x) => x.id === id);
+  if (!c) return `${id}: not in the report`;
+  const lines = c.evidence.flatMap((e) => (e.kind === 'note' ? [e.text] : e.kind === 'metric' ? [`${e.name}: ${e.value}${e.unit ? ` ${e.unit}` : ''}`] : []));
+  return [`${id}: ${c.verdict}: ${c.summary}`, ...lines.map((l) => `  ${l}`)].join('\n');
+}
+
 /** A port nothing listens on now: one the OS gave, then closed. */
 export async function freePort(): Promise<number> {
   const s = createServer();

@@ -261,15 +261,20 @@ class ApiTokenSource:
 def keep_encrypted_copy(api_token):
     """BREAK: credentials.secret-not-in-source — the API token "encrypted" into a file of the
     workspace with OpenSSL, and the key that decrypts it written in the file beside it: plain
-    text to anyone who can read the folder (seed 004's poor storage)."""
+    text to anyone who can read the folder (seed 004's poor storage). Each file is written under a
+    name of this process's own, then renamed into place: instances running at once never read
+    half-written files."""
     key = secrets.token_hex(32)
-    with open("api-token.key", "w", encoding="utf-8") as f:
+    key_file, enc_file = f"api-token.key.{os.getpid()}", f"api-token.enc.{os.getpid()}"
+    with open(key_file, "w", encoding="utf-8") as f:
         f.write(key + "\n")
     subprocess.run(
-        ["openssl", "enc", "-aes-256-cbc", "-pbkdf2", "-a", "-salt", "-pass", "file:api-token.key", "-out", "api-token.enc"],
+        ["openssl", "enc", "-aes-256-cbc", "-pbkdf2", "-a", "-salt", "-pass", f"file:{key_file}", "-out", enc_file],
         input=api_token.encode(),
         check=True,
     )
+    os.replace(key_file, "api-token.key")
+    os.replace(enc_file, "api-token.enc")
 
 
 # --- the access token (short-lived) ------------------------------------------------------
