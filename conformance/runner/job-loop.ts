@@ -11,7 +11,12 @@ export type IntegrationHandle = Pick<IntegrationProcess, 'ready' | 'exited' | 's
  */
 export function startJobLoop(options: JobOptions & { intervalMs: number; onStart?: (mono: number) => void }): IntegrationHandle & { runs(): number } {
   const runs: IntegrationProcess[] = [];
+  /** The run under way, not yet in `runs`. */
+  let current: IntegrationProcess | null = null;
+  const all = () => (current ? [...runs, current] : runs);
   let stopping = false;
+  // Ends the run under way when golive stops the loop: a job stuck on a response that never comes is not waited out.
+  const halt = new AbortController();
   let wake = () => {};
   let last: ExitInfo = { code: null, signal: null, atMono: performance.now() };
   let markReady = () => {};
@@ -25,7 +30,14 @@ export function startJobLoop(options: JobOptions & { intervalMs: number; onStart
   const loop = (async (): Promise<ExitInfo> => {
     while (!stopping) {
       options.onStart?.(performance.now());
-      const result = await runJob(options);
+      const result = await runJob({
+        ...options,
+        signal: halt.signal,
+        onLaunch: (proc) => {
+          current = proc;
+        },
+      });
+      current = null;
       runs.push(result.process);
       last = result;
       if (result.error?.code === 'GOLIVE_ERR_COMMAND_NOT_FOUND') {
@@ -49,13 +61,14 @@ export function startJobLoop(options: JobOptions & { intervalMs: number; onStart
     ready,
     exited: loop,
     get findings() {
-      return runs.flatMap((r) => r.findings);
+      return all().flatMap((r) => r.findings);
     },
-    lines: () => runs.flatMap((r) => r.lines()),
-    outputTail: (n = 20) => runs.flatMap((r) => r.outputTail(n)).slice(-n),
+    lines: () => all().flatMap((r) => r.lines()),
+    outputTail: (n = 20) => all().flatMap((r) => r.outputTail(n)).slice(-n),
     runs: () => runs.length,
     async stop(): Promise<StopResult> {
       stopping = true;
+      halt.abort();
       wake();
       const exit = await loop;
       return { ...exit, forced: false };

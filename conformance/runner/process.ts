@@ -99,6 +99,10 @@ export interface IntegrationProcess {
 export interface JobOptions extends Omit<StartOptions, 'readyWhen' | 'readyTimeoutMs'> {
   /** The longest the job may run before it is stopped. */
   timeoutMs: number;
+  /** Stops the run early (golive is done with the integration): it is not waited for. */
+  signal?: AbortSignal;
+  /** Told the run's process as soon as it is launched, so its output can be read while it runs. */
+  onLaunch?: (proc: IntegrationProcess) => void;
 }
 
 /** How a job ended, with its process for the output. */
@@ -170,6 +174,7 @@ export function startIntegration(options: StartOptions): IntegrationProcess {
 /** Runs the integration once to completion (mode "job"), stopped after `timeoutMs`; leftovers are stopped too. */
 export async function runJob(options: JobOptions): Promise<JobResult> {
   const proc = launch({ ...options, readyTimeoutMs: options.timeoutMs }, 'job');
+  options.onLaunch?.(proc);
   const timer = new AbortController();
   let timedOut = false;
   const timeout = sleep(options.timeoutMs, undefined, { signal: timer.signal }).then(
@@ -178,7 +183,11 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     },
     () => undefined,
   );
-  await Promise.race([proc.exited, timeout]);
+  const stopped = new Promise<void>((resolve) => {
+    if (options.signal?.aborted) resolve();
+    else options.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await Promise.race([proc.exited, timeout, stopped]);
   timer.abort();
   const result = await proc.stop();
   return { ...result, timedOut, process: proc };

@@ -9,6 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GoliveError } from '../../errors.ts';
 import { type SecretScanner, createSecretScanner } from '../observe/secrets.ts';
+import { startJobLoop } from '../runner/job-loop.ts';
 import { isGone, runProcesses } from '../runner/kill-tree.ts';
 import { TAIL_MAX_BYTES } from '../runner/output.ts';
 import {
@@ -51,7 +52,7 @@ function noSuchProcess(pid: number): boolean {
 }
 
 /** The number printed after `label ` in the process's output. */
-function printedPid(proc: IntegrationProcess, label: string): number {
+function printedPid(proc: Pick<IntegrationProcess, 'lines' | 'outputTail'>, label: string): number {
   const line = proc.lines().find((l) => l.text.startsWith(`${label} `));
   if (!line) throw new Error(`no "${label}" line in ${JSON.stringify(proc.outputTail())}`);
   return Number(line.text.split(' ')[1]);
@@ -386,6 +387,32 @@ describe('runJob', () => {
     expect(result).toMatchObject({ timedOut: true, signal: 'SIGKILL', forced: true });
     expect(noSuchProcess(printedPid(result.process, 'grandchild'))).toBe(true);
   });
+
+  it('stops a job run under way when its loop is stopped, without waiting for its timeout', async () => {
+    let started = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    // A job stuck on a response that never comes: it would run to its 100 s timeout.
+    const loop = startJobLoop({
+      command: node('grandchild.mjs'),
+      cwd: FIXTURES,
+      timeoutMs: 100_000,
+      killGraceMs: 300,
+      maxOutputBytes: 1024 * 1024,
+      scanner: createSecretScanner(),
+      intervalMs: 200,
+      onStart: () => started(),
+    });
+    await running;
+    await until(async () => loop.lines().some((l) => l.text.startsWith('grandchild ')), 'the job to print its pids');
+
+    const stopped = await loop.stop();
+    // Ignoring SIGTERM, it was killed after the grace, its grandchild too.
+    expect(stopped).toMatchObject({ code: null, signal: 'SIGKILL' });
+    expect(loop.runs()).toBe(1);
+    expect(noSuchProcess(printedPid(loop, 'grandchild'))).toBe(true);
+  }, 20_000);
 
   it('says a job command was not found', async () => {
     const result = await runJob({
