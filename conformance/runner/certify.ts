@@ -12,7 +12,7 @@ import { createSecretScanner } from '../observe/secrets.ts';
 import type { CreatedApiUser } from '../../mock-server/index.ts';
 import { type ForeignHost, createForeignHost } from './foreign-host.ts';
 import { integrationEnv } from './integration-env.ts';
-import { type InstanceProgress, type Run, createRuns } from './integration-runs.ts';
+import { type InstanceProgress, type Run, createRuns, workingCall } from './integration-runs.ts';
 import { createFrontendPhase } from './frontend-phase.ts';
 import { judge, scopeRun } from './judge.ts';
 import { OBSERVERS, observe } from './observers.ts';
@@ -167,9 +167,11 @@ export async function certify(options: CertifyOptions): Promise<Report> {
       : runSideRuns(sideRunsNeeded, { config, timings, mock, users: credentials.users, launch: runs.launch, aborted });
     const runnable = !testRun.startError && !testRun.exit && !options.signal?.aborted;
     // The side lanes' phases begin once steady (and the front-end phase's browser) is done; their
-    // instances start now, each on its own API user, so they are past their start, code paths warm,
-    // when the first fault comes: a process's first retry, while seven processes start at once on a
-    // small machine, came back up to a second late and hid the growth of its waits.
+    // instances start during steady, each on its own API user, so they are past their start, code
+    // paths warm, when the first fault comes: a process's first retry, while seven processes start
+    // at once on a small machine, came back up to a second late and hid the growth of its waits.
+    // They start once the run's own instance has made a call that worked: on a machine busy with
+    // their start, its first token request timed out and was sent again (two tokens in steady).
     let lanesMayBegin = () => {};
     const begin = new Promise<void>((resolve) => {
       lanesMayBegin = resolve;
@@ -197,11 +199,15 @@ export async function certify(options: CertifyOptions): Promise<Report> {
         await run.process?.stop();
       }
     };
+    const mainWorking = sides.length > 0 && runnable ? workingCall(mock, testUser.clientId) : null;
     const launches = sides.map(async (lane) => {
-      if (!runnable || options.signal?.aborted) return null;
+      if (!runnable) return null;
+      await Promise.race([mainWorking!.settled, begin, aborted]);
+      if (options.signal?.aborted) return null;
       const user = credentials.users.get(laneUser(lane.name).name)!;
       return { user, run: await runs.launch(`lane:${lane.name}`, user, mock.environments.test.apiUrl, { untilWorking: true }) };
     });
+    void Promise.allSettled(launches).then(() => mainWorking?.cancel());
     const laneRecords = sides.map(async (lane, i) => {
       const started = await launches[i];
       // Every lane's instance is up before any lane's phases begin: one starting up must not slow a storm's retries.

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { BadTlsKind, CreatedApiUser, MockServer } from '../../mock-server/index.ts';
+import type { BadTlsKind, CreatedApiUser, JournalEntry, MockServer } from '../../mock-server/index.ts';
 import { GoliveError } from '../../errors.ts';
 import type { GoliveConfig } from '../config/define.ts';
 import type { SecretScanner } from '../observe/secrets.ts';
@@ -126,22 +126,16 @@ export function createRuns(options: RunsOptions): Runs {
 
   /** Settles once `clientId` has made an API call that worked since `since`, or after `timeouts.readyMs`, or when `run` ends. */
   const untilWorking = async (run: Run, clientId: string, since: number, started: Promise<void>): Promise<void> => {
-    let working = () => {};
-    const worked = new Promise<'worked'>((resolve) => {
-      working = () => resolve('worked');
-    });
-    const unsubscribe = mock.journal.subscribe((e) => {
-      if (e.apiUser === clientId && e.requiredRole !== null && e.status > 0 && e.status < 400 && e.mono >= since) working();
-    });
+    const worked = workingCall(mock, clientId, since);
     try {
       await started;
       if (run.startError) {
         endRun(run);
         return;
       }
-      await wait(config.timeouts.readyMs, Promise.race([worked, stoppedOf(run)]));
+      await wait(config.timeouts.readyMs, Promise.race([worked.settled, stoppedOf(run)]));
     } finally {
-      unsubscribe();
+      worked.cancel();
     }
   };
 
@@ -239,6 +233,19 @@ export function createRuns(options: RunsOptions): Runs {
       await Promise.all(all.map((r) => r.process?.stop()));
     },
   };
+}
+
+/** Settles at the first API call of `clientId` that worked, journalled at `since` (monotonic ms) or later; `cancel` stops watching. */
+export function workingCall(mock: MockServer, clientId: string, since = 0): { settled: Promise<void>; cancel: () => void } {
+  const worked = (e: JournalEntry) => e.apiUser === clientId && e.requiredRole !== null && e.status > 0 && e.status < 400 && e.mono >= since;
+  let cancel = () => {};
+  const settled = new Promise<void>((resolve) => {
+    cancel = mock.journal.subscribe((e) => {
+      if (worked(e)) resolve();
+    });
+    if (mock.journal.since(0).some(worked)) resolve();
+  });
+  return { settled, cancel };
 }
 
 /** Every instance a run had: those a restart replaced, then the current one. */
