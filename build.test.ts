@@ -29,6 +29,9 @@ describe('the build', () => {
     const files = builtFiles();
     expect(files).toContain('index.js');
     expect(files).toContain('conformance/cli/main.js');
+    // The bundled command line bin/golive.js runs, with the console's files beside it.
+    expect(files).toContain('cli/main.js');
+    expect(files).toContain('cli/console/index.html');
     expect(files.filter((file) => isTestCode(sourceOf(file)))).toEqual([]);
   });
 });
